@@ -1,0 +1,50 @@
+"""Sentiment analysis behind one small interface: a score in [-1, 1], a label, and the reasons for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+NEUTRAL_BAND = 0.05
+LABELS = ("positive", "negative", "neutral")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One cue that moved the score: a word, an emoji, a negation, a rule. `weight` is its signed effect."""
+
+    cue: str
+    weight: float
+    kind: str = "word"
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentResult:
+    score: float
+    label: str
+    reasons: tuple[Reason, ...] = ()
+
+
+class Analyzer(Protocol):
+    name: str
+
+    def analyze(self, text: str) -> SentimentResult: ...
+
+
+def label_for(score: float, band: float = NEUTRAL_BAND) -> str:
+    if score > band:
+        return "positive"
+    if score < -band:
+        return "negative"
+    return "neutral"
+
+
+def clamp(score: float) -> float:
+    return max(-1.0, min(1.0, score))
+
+
+def default_analyzer() -> Analyzer:
+    """The analyzer used at ingest."""
+    from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer
+
+    return TextBlobAnalyzer()

@@ -1,0 +1,52 @@
+"""Credentials in the OS keyring: the only module that imports keyring. Secrets never go anywhere else."""
+
+from __future__ import annotations
+
+import keyring
+import keyring.errors
+
+SERVICE = "scrm-desktop"
+
+
+class SecretStoreUnavailable(RuntimeError):
+    """No usable keyring on this machine; we never fall back to plaintext."""
+
+
+def _key(source_name: str, field: str) -> str:
+    return f"source:{source_name}:{field}"
+
+
+def _guard(action):
+    try:
+        return action()
+    except keyring.errors.NoKeyringError as exc:
+        raise SecretStoreUnavailable(
+            "No usable system keyring was found, so credentials cannot be stored safely. "
+            "Install and unlock a keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential "
+            "Locker) and try again."
+        ) from exc
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreUnavailable(f"The system keyring refused the request: {exc}") from exc
+
+
+def get_secret(source_name: str, field: str) -> str | None:
+    """The secret stored for a source's field, or None."""
+    return _guard(lambda: keyring.get_password(SERVICE, _key(source_name, field)))
+
+
+def set_secret(source_name: str, field: str, value: str) -> None:
+    _guard(lambda: keyring.set_password(SERVICE, _key(source_name, field), value))
+
+
+def delete_secret(source_name: str, field: str) -> None:
+    def _delete() -> None:
+        try:
+            keyring.delete_password(SERVICE, _key(source_name, field))
+        except keyring.errors.PasswordDeleteError:
+            pass
+
+    _guard(_delete)
+
+
+def has_secret(source_name: str, field: str) -> bool:
+    return get_secret(source_name, field) is not None

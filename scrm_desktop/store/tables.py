@@ -1,0 +1,105 @@
+"""The database tables (SQLAlchemy Core). docs/schema.md documents them for users; migrations create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("plugin", String(100), nullable=False),
+    Column("config", JSON, nullable=False, default=dict),
+    Column("interval_s", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+    # the plugin's cursor, saved in the same transaction as the posts it led to
+    Column("cursor", JSON, nullable=False, default=dict),
+    # health
+    Column("last_run_at", DateTime),
+    Column("last_success_at", DateTime),
+    Column("last_error", Text),
+    Column("last_error_at", DateTime),
+    Column("next_run_at", DateTime),
+    Column("items_last_run", Integer, nullable=False, default=0),
+    Column("items_total", Integer, nullable=False, default=0),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("disabled_reason", Text),
+)
+
+authors = Table(
+    "authors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(50), nullable=False),
+    Column("handle", String(300), nullable=False),
+    Column("display_name", String(300), nullable=False, default=""),
+    Column("followers", Integer),
+    Column("first_seen", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("post_count", Integer, nullable=False, default=0),
+    UniqueConstraint("channel", "handle"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="SET NULL")),
+    Column("channel", String(50), nullable=False),
+    Column("external_id", String(500), nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("author_id", Integer, ForeignKey("authors.id")),
+    Column("title", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("lang", String(20), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("ingested_at", DateTime, nullable=False),
+    Column("sentiment", Float, nullable=False, default=0.0),
+    Column("sentiment_label", String(10), nullable=False, default="neutral"),
+    Column("sentiment_reasons", JSON, nullable=False, default=list),
+    Column("reply_to", String(500), nullable=False, default=""),
+    Column("thread_id", String(500), nullable=False, default=""),
+    Column("likes", Integer),
+    Column("reposts", Integer),
+    Column("replies", Integer),
+    Column("is_read", Boolean, nullable=False, default=False),
+    Column("extra", JSON, nullable=False, default=dict),
+    UniqueConstraint("channel", "external_id"),
+    Index("ix_posts_created_id", "created_at", "id"),
+    Index("ix_posts_author", "author_id"),
+    Index("ix_posts_source", "source_id"),
+)
+
+# Hourly counts kept current at ingest so charts never scan posts.
+rollup_hourly = Table(
+    "rollup_hourly",
+    metadata,
+    Column("bucket", DateTime, primary_key=True),
+    Column("channel", String(50), primary_key=True),
+    Column("sentiment_label", String(10), primary_key=True),
+    Column("count", Integer, nullable=False, default=0),
+)
