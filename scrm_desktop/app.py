@@ -1,0 +1,83 @@
+"""Composition root of the GUI: a QApplication over a Workspace, the bridge, the main window; snapshots."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from scrm_desktop import __version__
+from scrm_desktop.ui import theme as themes
+from scrm_desktop.ui.bridge import Bridge, ErrorLogHandler
+from scrm_desktop.ui.main_window import MainWindow
+from scrm_desktop.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def ensure_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName("scrm-desktop")
+        QCoreApplication.setApplicationName("scrm-desktop")
+        QCoreApplication.setApplicationVersion(__version__)
+        app = QApplication(sys.argv[:1])
+    return app  # type: ignore[return-value]
+
+
+def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
+    app = ensure_app()
+    theme = themes.pick(ws.settings.theme)
+    themes.apply(app, theme)
+    bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id)
+    window = MainWindow(ws, bridge, theme)
+    return window, bridge
+
+
+def run_gui(ws: Workspace) -> int:
+    app = ensure_app()
+    handler = ErrorLogHandler(ws.events)
+    logging.getLogger().addHandler(handler)
+    window, bridge = build_window(ws)
+    window.show()
+    ws.start_listening()
+    try:
+        return app.exec()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        bridge.close()
+        ws.close(wait=False)
+
+
+def _settle(ms: int = 200) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def snapshot(ws: Workspace, view: str, out: Path, size: tuple[int, int], *, listen: bool = False) -> int:
+    """Render a view offscreen to PNG. On an empty demo workspace the demo source runs once first."""
+    try:
+        if listen or (ws.name == "demo" and ws.db.posts.latest_id() == 0):
+            ws.run_once()
+        window, bridge = build_window(ws)
+        window.resize(*size)
+        window.show()
+        _settle()
+        if window.columns and window.columns[0].model.rowCount():
+            window.columns[0].view.setCurrentIndex(window.columns[0].model.index(0, 0))
+            _settle(100)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(out), "PNG")
+        bridge.close()
+        window.close()
+    finally:
+        ws.close()
+    if not ok:
+        print(f"scrm-desktop: could not write {out}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({size[0]}x{size[1]}, view {view})")
+    return 0

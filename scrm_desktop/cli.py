@@ -1,0 +1,358 @@
+"""Command line: the GUI (default), `listen`, `sources`, `import`, `snapshot`. Bad arguments exit 2 with one line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from scrm_desktop import __version__
+
+log = logging.getLogger("scrm_desktop.cli")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (plus where to look) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class CommandError(Exception):
+    """A command that cannot be carried out; its message is shown as one line and the exit code is 1 (or 2)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="scrm-desktop", description="Desktop Social CRM command center.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument(
+        "--db", metavar="URL", help="SQLAlchemy database URL (default: SQLite in the user data dir)"
+    )
+    p.add_argument(
+        "--basedir", metavar="DIR", help="keep data, settings and logs under DIR (development, tests)"
+    )
+    p.add_argument(
+        "--demo", action="store_true", help="use the separate demo workspace (demo source enabled)"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    sub.add_parser("gui", help="start the desktop app (the default)", description="Start the desktop app.")
+
+    listen = sub.add_parser(
+        "listen",
+        help="run the enabled sources headless",
+        description="Run the enabled sources on their schedules until stopped (Ctrl+C).",
+    )
+    listen.add_argument("--once", action="store_true", help="run each enabled source one time, then exit")
+
+    src = sub.add_parser("sources", help="manage listening sources", description="Manage listening sources.")
+    ss = src.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    ss.add_parser(
+        "list", help="list sources with their health", description="List sources with their health."
+    )
+    ss.add_parser(
+        "plugins",
+        help="list installed plugins and their options",
+        description="List installed plugins, their options, and plugins that failed to load.",
+    )
+    add = ss.add_parser(
+        "add",
+        help="add a source",
+        description="Add a source. Plugin options follow as --OPTION VALUE (see `sources plugins`), e.g. "
+        'sources add rss --name "Dell blog" --url https://example.com/feed --every 10m',
+    )
+    add.add_argument("plugin", help="plugin name (see `sources plugins`)")
+    add.add_argument("--name", required=True, help="a unique name for the source")
+    add.add_argument(
+        "--every", metavar="INTERVAL", help="how often to run: 30s, 10m, 2h (default: the plugin's)"
+    )
+    add.add_argument("--disabled", action="store_true", help="add it disabled")
+    for action in ("remove", "enable", "disable", "run"):
+        a = ss.add_parser(action, help=f"{action} a source", description=f"{action.capitalize()} a source.")
+        a.add_argument("name")
+    sec = ss.add_parser(
+        "set-secret",
+        help="store a credential in the OS keyring (prompts without echo)",
+        description="Store a credential for a source in the OS keyring; it is asked for without "
+        "echo and never written to the database, logs or settings.",
+    )
+    sec.add_argument("name")
+    sec.add_argument("field")
+
+    imp = sub.add_parser(
+        "import",
+        help="backfill posts from CSV or JSONL",
+        description="Backfill posts from a CSV or JSONL file. Keys: text (required); external_id, "
+        "author, created_at, channel, url, lang (optional). Safe to run again.",
+    )
+    imp.add_argument("file", type=Path)
+
+    snap = sub.add_parser(
+        "snapshot",
+        help="render a view offscreen to PNG",
+        description="Render a view of the app to a PNG file (works without a display).",
+    )
+    snap.add_argument("--view", default="streams", choices=["streams"], help="which view")
+    snap.add_argument("--out", required=True, type=Path, help="PNG file to write")
+    snap.add_argument("--size", default="1600x900", type=_size, help="WIDTHxHEIGHT (default 1600x900)")
+    snap.add_argument("--listen", action="store_true", help="run each enabled source once before rendering")
+    return p
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if not (200 <= w <= 8000 and 200 <= h <= 8000):
+        raise argparse.ArgumentTypeError(f"size {text!r} out of range (200..8000)")
+    return w, h
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not (args.command == "sources" and args.action == "add"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    try:
+        return _dispatch(args)
+    except CommandError as exc:
+        print(f"scrm-desktop: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True):  # type: ignore[no-untyped-def]
+    from scrm_desktop.logs import setup_logging
+    from scrm_desktop.paths import Paths
+    from scrm_desktop.store.engine import DatabaseError
+    from scrm_desktop.workspace import Workspace
+
+    base = Paths.under(args.basedir) if args.basedir else Paths.for_user()
+    setup_logging(base.logs, verbose=args.verbose, stderr=stderr_log)
+    try:
+        return Workspace.open(args.basedir, db_url=args.db, demo=args.demo)
+    except DatabaseError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "gui"
+    if command in ("gui", "snapshot"):
+        from scrm_desktop import app
+
+        ws = _open_workspace(args, stderr_log=True)
+        if command == "gui":
+            return app.run_gui(ws)
+        return app.snapshot(ws, args.view, args.out, args.size, listen=args.listen)
+    ws = _open_workspace(args)
+    try:
+        if command == "listen":
+            return _listen(ws, once=args.once)
+        if command == "import":
+            return _import(ws, args.file)
+        return _sources(ws, args)
+    finally:
+        ws.close()
+
+
+# ---- listen -------------------------------------------------------------------------------------------------
+def _listen(ws: Any, once: bool) -> int:
+    if once:
+        outcomes = ws.run_once()
+        if not outcomes:
+            print("no enabled sources (add one with `scrm-desktop sources add`)")
+        for o in outcomes:
+            status = f"{o.items} new post(s)" if o.ok else f"FAILED ({o.kind}): {o.error}"
+            print(f"{o.source}: {status}")
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    ws.start_listening()
+    names = ", ".join(s.name for s in ws.db.sources.list() if s.enabled) or "none"
+    print(f"listening (sources: {names}); Ctrl+C to stop", flush=True)
+    stop.wait()
+    return 0
+
+
+# ---- import -------------------------------------------------------------------------------------------------
+def _import(ws: Any, path: Path) -> int:
+    from scrm_desktop.listening.importer import ImportFileError, import_file
+
+    bar = _ProgressBar(f"importing {path.name}") if sys.stderr.isatty() else None
+
+    def ingest(chunk: list) -> tuple[int, int]:
+        report = ws.ingestor.ingest(chunk)
+        return report.inserted, report.skipped
+
+    try:
+        report = import_file(path, ingest, progress=bar.update if bar else None)
+    except ImportFileError as exc:
+        raise CommandError(str(exc)) from None
+    if bar:
+        bar.close()
+    print(
+        f"{report.rows} row(s): {report.inserted} new post(s), {report.duplicates} already stored, "
+        f"{report.rejected} rejected"
+    )
+    for problem in report.problems:
+        print(f"  {problem}")
+    return 0
+
+
+class _ProgressBar:
+    def __init__(self, label: str, width: int = 30) -> None:
+        self.label, self.width = label, width
+
+    def update(self, done: int, total: int) -> None:
+        frac = done / total if total else 1.0
+        filled = int(frac * self.width)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {frac:4.0%}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+
+
+# ---- sources ------------------------------------------------------------------------------------------------
+def _sources(ws: Any, args: argparse.Namespace) -> int:
+    from scrm_desktop.listening.api import ConfigError
+    from scrm_desktop.store.sources import SourceError
+
+    try:
+        return _SOURCE_ACTIONS[args.action](ws, args)
+    except (SourceError, ConfigError, LookupError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _sources_list(ws: Any, _args: argparse.Namespace) -> int:
+    from scrm_desktop.core.backoff import format_interval
+
+    rows = ws.db.sources.list()
+    if not rows:
+        print("no sources yet (add one with `scrm-desktop sources add PLUGIN --name NAME ...`)")
+    for s in rows:
+        state = "enabled" if s.enabled else "disabled"
+        health = "ok" if s.healthy else f"error: {s.disabled_reason or s.last_error}"
+        last = s.last_success_at.strftime("%Y-%m-%d %H:%M") if s.last_success_at else "never"
+        print(
+            f"{s.name}\t{s.plugin}\tevery {format_interval(s.interval_s)}\t{state}\tlast success {last}\t"
+            f"{s.items_total} post(s)\t{health}"
+        )
+    return 0
+
+
+def _sources_plugins(ws: Any, _args: argparse.Namespace) -> int:
+    for name in ws.registry.names():
+        cls = ws.registry.get(name)
+        print(f"{name}: {cls.title} (v{cls.version})")
+        for f in cls.config_fields:
+            req = " (required)" if f.required else ""
+            print(f"    --{f.name.replace('_', '-')} [{f.kind}]{req}  {f.label}")
+        for s in cls.secret_fields:
+            print(f"    secret: {s}  (set with: scrm-desktop sources set-secret NAME {s})")
+    for fail in ws.registry.failures:
+        print(f"{fail.name}: FAILED TO LOAD: {fail.error}")
+    return 0
+
+
+def _plugin_options(cls: Any, extra: list[str]) -> dict[str, Any]:
+    fields = {f.name: f for f in cls.config_fields}
+    out: dict[str, Any] = {}
+    items = list(extra)
+    while items:
+        flag = items.pop(0)
+        if not flag.startswith("--"):
+            raise CommandError(f"unexpected argument {flag!r}", code=2)
+        key, _, value = flag[2:].partition("=")
+        key = key.replace("-", "_")
+        if key not in fields:
+            known = ", ".join(f"--{n.replace('_', '-')}" for n in fields) or "none"
+            raise CommandError(f"plugin {cls.name} has no option --{key} (options: {known})", code=2)
+        if not value:
+            value = "yes" if fields[key].kind == "bool" and (not items or items[0].startswith("--")) else None
+            if value is None:
+                if not items:
+                    raise CommandError(f"--{key} needs a value", code=2)
+                value = items.pop(0)
+        out[key] = value
+    return out
+
+
+def _sources_add(ws: Any, args: argparse.Namespace) -> int:
+    cls = ws.plugin(args.plugin)
+    config = _plugin_options(cls, args.extra)
+    source = ws.add_source(args.plugin, args.name, config, args.every, enabled=not args.disabled)
+    print(f"added {source.name} ({source.plugin}, every {source.interval_s}s)")
+    for field in cls.secret_fields:
+        print(f"  it uses a secret: scrm-desktop sources set-secret {source.name!r} {field}")
+    return 0
+
+
+def _sources_toggle(ws: Any, args: argparse.Namespace) -> int:
+    if args.action == "remove":
+        ws.remove_source(args.name)
+        print(f"removed {args.name} (its posts are kept)")
+    else:
+        ws.update_source(args.name, enabled=args.action == "enable")
+        print(f"{args.action}d {args.name}")
+    return 0
+
+
+def _sources_run(ws: Any, args: argparse.Namespace) -> int:
+    ws.db.sources.get(args.name)
+    for o in ws.run_once(only=args.name):
+        print(f"{o.source}: {o.items} new post(s)" if o.ok else f"{o.source}: FAILED ({o.kind}): {o.error}")
+        return 0 if o.ok else 1
+    return 1
+
+
+def _sources_set_secret(ws: Any, args: argparse.Namespace) -> int:
+    from scrm_desktop import secrets
+
+    source = ws.db.sources.get(args.name)
+    fields = ws.plugin(source.plugin).secret_fields
+    if args.field not in fields:
+        raise CommandError(
+            f"{source.plugin} sources have no secret {args.field!r} (secrets: {', '.join(fields) or 'none'})",
+            code=2,
+        )
+    value = (
+        getpass.getpass(f"{args.field} for {source.name} (not shown): ")
+        if sys.stdin.isatty()
+        else sys.stdin.readline().rstrip("\n")
+    )
+    if not value:
+        raise CommandError("nothing entered; the secret was not changed")
+    try:
+        secrets.set_secret(source.name, args.field, value)
+    except secrets.SecretStoreUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    print(f"stored {args.field} for {source.name} in the system keyring")
+    return 0
+
+
+_SOURCE_ACTIONS = {
+    "list": _sources_list,
+    "plugins": _sources_plugins,
+    "add": _sources_add,
+    "remove": _sources_toggle,
+    "enable": _sources_toggle,
+    "disable": _sources_toggle,
+    "run": _sources_run,
+    "set-secret": _sources_set_secret,
+}

@@ -1,0 +1,194 @@
+"""Backfill posts from a CSV or JSONL file (keys: text required; external_id, author, created_at, channel, url,
+lang optional). Idempotent: a row without an id gets one derived from its content."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from scrm_desktop.listening.api import PostIn
+
+DEFAULT_CHANNEL = "import"
+CHUNK = 2000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (missing, wrong format, no `text` column)."""
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def note(self, line: int, why: str) -> None:
+        self.rejected += 1
+        if len(self.problems) < 20:
+            self.problems.append(f"line {line}: {why}")
+
+
+_TWITTER_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601, RFC 2822, Twitter's 'Tue Oct 31 22:10:47 +0000 2017', or a Unix timestamp; None if empty."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if text.replace(".", "", 1).isdigit():
+        number = float(text)
+        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, UTC)
+    for parse in (
+        lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")),
+        lambda t: datetime.strptime(t, _TWITTER_FORMAT),
+        parsedate_to_datetime,
+    ):
+        try:
+            when = parse(text)
+        except (ValueError, TypeError, IndexError):
+            continue
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    raise ValueError(f"cannot read the time {text[:40]!r}")
+
+
+def _sniff_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    with path.open("rb") as fh:
+        head = fh.read(64).lstrip()
+    return "jsonl" if head.startswith(b"{") else "csv"
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, row) pairs; a row that cannot be read is yielded as an error string."""
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    if _sniff_format(path) == "jsonl":
+        yield from _read_jsonl(path)
+    else:
+        yield from _read_csv(path)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                yield n, f"not valid JSON ({exc.args[0] if exc.args else exc})"
+                continue
+            yield n, row if isinstance(row, dict) else "a JSON line must be an object"
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sample = fh.read(65536)
+        fh.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.DictReader(fh, dialect=dialect)
+        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+        if "text" not in fields:
+            raise ImportFileError(
+                f"{path.name}: no `text` column (columns found: {', '.join(fields) or 'none'})"
+            )
+        reader.fieldnames = fields
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield reader.line_num, f"unreadable CSV ({exc})"
+                continue
+            yield reader.line_num, {k: v for k, v in row.items() if k is not None}
+
+
+def row_to_post(row: dict[str, Any]) -> PostIn:
+    """One file row as a post; ValueError says what is wrong with it."""
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("empty or missing `text`")
+    created = parse_time(row.get("created_at")) or datetime.now(UTC)
+    author = str(row.get("author") or row.get("author_id") or "").strip()
+    channel = str(row.get("channel") or DEFAULT_CHANNEL).strip().lower() or DEFAULT_CHANNEL
+    external_id = str(row.get("external_id") or row.get("id") or "").strip()
+    if not external_id:
+        basis = f"{author}\x1f{row.get('created_at') or ''}\x1f{text}"
+        external_id = "sha256:" + hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:32]
+    return PostIn(
+        channel=channel,
+        external_id=external_id,
+        text=text,
+        created_at=created,
+        author_handle=author,
+        author_name=str(row.get("author_name") or "").strip(),
+        url=str(row.get("url") or "").strip(),
+        lang=str(row.get("lang") or "").strip(),
+        reply_to=str(row.get("in_reply_to") or row.get("in_response_to_tweet_id") or "").strip(),
+    )
+
+
+def import_file(
+    path: Path,
+    ingest: Callable[[list[PostIn]], tuple[int, int]],
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Read `path` and pass posts to `ingest` in chunks (it returns (inserted, duplicates))."""
+    total = _count_lines(path)
+    report = ImportReport()
+    chunk: list[PostIn] = []
+
+    def flush() -> None:
+        inserted, dupes = ingest(chunk)
+        report.inserted += inserted
+        report.duplicates += dupes
+        chunk.clear()
+
+    for line, row in read_rows(path):
+        report.rows += 1
+        if isinstance(row, str):
+            report.note(line, row)
+            continue
+        try:
+            chunk.append(row_to_post(row))
+        except ValueError as exc:
+            report.note(line, str(exc))
+        if len(chunk) >= CHUNK:
+            flush()
+            if progress:
+                progress(min(line, total), total)
+    if chunk:
+        flush()
+    if progress:
+        progress(total, total)
+    return report
+
+
+def _count_lines(path: Path) -> int:
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    count = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return max(count, 1)

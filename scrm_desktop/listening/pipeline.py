@@ -1,0 +1,149 @@
+"""The ingest pipeline: normalise -> dedupe -> enrich (sentiment) -> one transaction per batch -> event."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from scrm_desktop.core.sentiment import Analyzer
+from scrm_desktop.core.text import normalize_text
+from scrm_desktop.listening.api import PostIn
+from scrm_desktop.listening.events import POSTS_INGESTED, EventHub
+from scrm_desktop.store.posts import NewPost, PostRepo
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+MAX_FUTURE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    received: int
+    inserted: int
+    skipped: int
+    first_id: int | None
+    last_id: int | None
+
+
+def to_naive_utc(when: datetime) -> datetime:
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.replace(tzinfo=None)
+
+
+def safe_url(url: str) -> str:
+    """Only web links survive: a javascript: or data: URL from a hostile post is dropped."""
+    url = url.strip()
+    return url if url.lower().startswith(("http://", "https://")) and len(url) < 4000 else ""
+
+
+def fallback_id(p: PostIn) -> str:
+    digest = hashlib.sha256(
+        f"{p.author_handle}\x1f{p.created_at.isoformat()}\x1f{p.text}".encode()
+    ).hexdigest()
+    return f"sha256:{digest[:32]}"
+
+
+class Ingestor:
+    """Turns plugin output into stored posts. Enrichment runs in the caller's thread; writes are serialised
+    (one writer at a time, as SQLite requires)."""
+
+    def __init__(
+        self,
+        posts: PostRepo,
+        analyzer: Analyzer,
+        events: EventHub,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._posts = posts
+        self._analyzer = analyzer
+        self._events = events
+        self._clock = clock
+        self._write_lock = threading.Lock()
+
+    def prepare(self, items: Iterable[PostIn]) -> list[NewPost]:
+        """Normalise and enrich; duplicates within the batch are dropped (first one wins)."""
+        now = to_naive_utc(self._clock())
+        seen: set[tuple[str, str]] = set()
+        out: list[NewPost] = []
+        for item in items:
+            post = self._normalise(item, now)
+            key = (post.channel, post.external_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(post)
+        return out
+
+    def _normalise(self, p: PostIn, now: datetime) -> NewPost:
+        is_html = p.text_format == "html"
+        text = normalize_text(p.text or "", is_html=is_html)
+        title = normalize_text(p.title or "", is_html=is_html, max_len=1000)
+        created = to_naive_utc(p.created_at)
+        if created > now + MAX_FUTURE:  # a wrong clock upstream must not pin a post above everything
+            created = now
+        scored = self._analyzer.analyze(f"{title}\n{text}" if title and title not in text else text)
+        return NewPost(
+            channel=(p.channel or "unknown").strip().lower()[:50],
+            external_id=(p.external_id or "").strip()[:500] or fallback_id(p),
+            text=text,
+            created_at=created,
+            author_handle=normalize_text(p.author_handle or "", max_len=300),
+            author_name=normalize_text(p.author_name or "", max_len=300),
+            author_followers=p.author_followers,
+            url=safe_url(p.url or ""),
+            title=title,
+            lang=(p.lang or "").strip().lower()[:20],
+            sentiment=round(scored.score, 4),
+            sentiment_label=scored.label,
+            sentiment_reasons=[
+                {"cue": r.cue, "weight": r.weight, "kind": r.kind} for r in scored.reasons[:12]
+            ],
+            reply_to=(p.reply_to or "")[:500],
+            thread_id=(p.thread_id or "")[:500],
+            likes=p.likes,
+            reposts=p.reposts,
+            replies=p.replies,
+            extra=dict(p.extra or {}),
+        )
+
+    def ingest(
+        self,
+        items: Sequence[PostIn],
+        *,
+        source_id: int | None = None,
+        cursor: Mapping[str, Any] | None = None,
+        batch_size: int = BATCH_SIZE,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Store posts in batches; the cursor is committed with the last batch. Emits `posts_ingested`."""
+        prepared = self.prepare(items)
+        inserted = skipped = 0
+        first: int | None = None
+        last: int | None = None
+        batches = [prepared[i : i + batch_size] for i in range(0, len(prepared), batch_size)] or [[]]
+        for n, batch in enumerate(batches, start=1):
+            is_last = n == len(batches)
+            with self._write_lock:
+                report = self._posts.write_batch(
+                    batch,
+                    now=to_naive_utc(self._clock()),
+                    source_id=source_id,
+                    cursor=cursor if is_last else None,
+                )
+            inserted += report.inserted
+            skipped += report.skipped
+            if report.first_id is not None:
+                first = report.first_id if first is None else min(first, report.first_id)
+                last = report.last_id if last is None else max(last, report.last_id or 0)
+                self._events.emit(POSTS_INGESTED, report.first_id, report.last_id, report.inserted)
+            if progress:
+                progress(min(n * batch_size, len(prepared)), len(prepared))
+        skipped += len(items) - len(prepared)
+        return IngestReport(len(items), inserted, skipped, first, last)

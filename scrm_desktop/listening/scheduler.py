@@ -1,0 +1,169 @@
+"""Our wrapper over APScheduler's BackgroundScheduler: one job per enabled source, jitter, coalescing,
+one run at a time per source, exponential backoff after failures and Retry-After honoured."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scrm_desktop.core.backoff import backoff_delay
+from scrm_desktop.listening.events import ERROR_RAISED, SOURCE_CHANGED, EventHub
+from scrm_desktop.listening.runner import RunOutcome, SourceRunner
+from scrm_desktop.store.sources import Source, SourceRepo
+
+log = logging.getLogger(__name__)
+
+
+class ListeningScheduler:
+    def __init__(
+        self,
+        sources: SourceRepo,
+        runner: SourceRunner,
+        events: EventHub,
+        *,
+        max_workers: int = 6,
+        jitter_fraction: float = 0.1,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sources = sources
+        self._runner = runner
+        self._events = events
+        self._jitter = jitter_fraction
+        self._rng = rng or random.Random()
+        self._running: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        self.on_outcome: Callable[[RunOutcome], None] | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.sync()
+        self._scheduler.start()
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler.running
+
+    # ---- jobs --------------------------------------------------------------------------------------------
+    def sync(self) -> None:
+        """Make the jobs match the enabled sources (call after sources change)."""
+        wanted = {s.name: s for s in self._sources.list() if s.enabled}
+        for job in self._scheduler.get_jobs():
+            if job.id not in wanted:
+                job.remove()
+        now = datetime.now(UTC)
+        for name, source in wanted.items():
+            job = self._scheduler.get_job(name)
+            trigger = self._trigger(source)
+            if job is None:
+                first = self._first_run(source, now)
+                self._scheduler.add_job(
+                    self._run_job, trigger, id=name, name=name, args=[name], next_run_time=first
+                )
+                self._sources.set_next_run(source.id, first.replace(tzinfo=None))
+            elif job.trigger.interval != trigger.interval:
+                job.reschedule(trigger)
+
+    def _trigger(self, source: Source) -> IntervalTrigger:
+        return IntervalTrigger(
+            seconds=source.interval_s, jitter=max(1, int(source.interval_s * self._jitter)), timezone=UTC
+        )
+
+    def _first_run(self, source: Source, now: datetime) -> datetime:
+        if source.next_run_at is not None:  # keep the schedule (and any backoff) across restarts
+            return max(now, source.next_run_at.replace(tzinfo=UTC))
+        return now
+
+    def run_now(self, name: str) -> None:
+        """Run a source as soon as a worker is free (disabled sources too, once)."""
+        job = self._scheduler.get_job(name)
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+        else:
+            self._scheduler.add_job(
+                self._run_job, "date", args=[name], id=f"{name}#once", replace_existing=True
+            )
+
+    def running_since(self) -> dict[str, datetime]:
+        """Sources whose run is under way, with when it started (a stuck plugin shows here)."""
+        with self._lock:
+            return dict(self._running)
+
+    def _run_job(self, name: str) -> None:
+        with self._lock:
+            if name in self._running:
+                return
+            self._running[name] = datetime.now(UTC)
+        try:
+            outcome = self._runner.run(name)
+            self._record(name, outcome)
+        except Exception:  # recording itself failed (database gone): log, never kill the scheduler thread
+            log.exception("source %s: could not record the run", name)
+        finally:
+            with self._lock:
+                self._running.pop(name, None)
+            self._events.emit(SOURCE_CHANGED, name)
+
+    def _record(self, name: str, outcome: RunOutcome) -> None:
+        source = self._sources.get(name)
+        now = datetime.now(UTC)
+        job = self._scheduler.get_job(name)
+        if outcome.ok:
+            nxt = job.next_run_time if job is not None else None
+            self._sources.record_success(
+                source.id,
+                now=now.replace(tzinfo=None),
+                items=outcome.items,
+                next_run_at=nxt.astimezone(UTC).replace(tzinfo=None) if nxt else None,
+            )
+        elif outcome.disables:
+            self._sources.record_failure(
+                source.id,
+                now=now.replace(tzinfo=None),
+                error=outcome.error or "",
+                next_run_at=None,
+                disable=True,
+            )
+            if job is not None:
+                job.remove()
+            self._events.emit(ERROR_RAISED, f"Source “{name}” was disabled", outcome.error or "")
+        else:
+            delay = backoff_delay(
+                source.consecutive_failures + 1, source.interval_s, self._rng, outcome.retry_after
+            )
+            nxt = now + timedelta(seconds=delay)
+            if job is not None:
+                job.modify(next_run_time=nxt)
+            self._sources.record_failure(
+                source.id,
+                now=now.replace(tzinfo=None),
+                error=outcome.error or "",
+                next_run_at=nxt.replace(tzinfo=None),
+            )
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def job_ids(self) -> list[str]:
+        return [j.id for j in self._scheduler.get_jobs()]
+
+    def remove(self, name: str) -> None:
+        try:
+            self._scheduler.remove_job(name)
+        except JobLookupError:
+            pass

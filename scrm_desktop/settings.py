@@ -1,0 +1,49 @@
+"""Typed settings kept as JSON in the config dir. Window layout lives in QSettings; secrets in the keyring."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Settings:
+    db_url: str = ""  # empty: the SQLite file in the workspace's data dir
+    theme: str = "auto"  # auto | light | dark
+    agent_name: str = ""
+    demo_seeded: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read settings; a broken file is kept aside (never lost) and defaults are used."""
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("settings file does not hold an object")
+        except (OSError, ValueError) as exc:
+            backup = path.with_suffix(".broken.json")
+            os.replace(path, backup)
+            log.error(
+                "settings file %s could not be read (%s); kept it as %s and started from defaults",
+                path,
+                exc,
+                backup,
+            )
+            return cls()
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a crash never leaves a half-written file

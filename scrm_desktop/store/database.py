@@ -1,0 +1,30 @@
+"""One open database: the engine (upgraded to the newest schema) and its repositories."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from scrm_desktop.store.engine import open_engine, upgrade
+from scrm_desktop.store.posts import PostRepo
+from scrm_desktop.store.sources import SourceRepo
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = open_engine(url)
+        upgrade(self.engine)
+        self.sources = SourceRepo(self.engine)
+        self.posts = PostRepo(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits (SQLite: PRAGMA data_version on a fresh
+        read; elsewhere the newest post id). Cheap enough for a GUI timer."""
+        return self.posts.latest_id()
+
+    def close(self) -> None:
+        self.engine.dispose()

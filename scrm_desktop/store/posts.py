@@ -1,0 +1,346 @@
+"""Posts repository: the batched ingest write (one transaction), keyset paging, reads for the detail pane."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from scrm_desktop.core.post import Post
+from scrm_desktop.store.engine import writer
+from scrm_desktop.store.tables import authors, posts, rollup_hourly, sources
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """A normalised, enriched post ready to store (the pipeline makes these)."""
+
+    channel: str
+    external_id: str
+    text: str
+    created_at: datetime  # naive UTC
+    author_handle: str = ""
+    author_name: str = ""
+    author_followers: int | None = None
+    url: str = ""
+    title: str = ""
+    lang: str = ""
+    sentiment: float = 0.0
+    sentiment_label: str = "neutral"
+    sentiment_reasons: Sequence[Mapping[str, Any]] = ()
+    reply_to: str = ""
+    thread_id: str = ""
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    inserted: int
+    skipped: int
+    first_id: int | None
+    last_id: int | None
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def hour_bucket(when: datetime) -> datetime:
+    return when.replace(minute=0, second=0, microsecond=0)
+
+
+class PostRepo:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # ---- ingest -------------------------------------------------------------------------------------------
+    def write_batch(
+        self,
+        batch: Sequence[NewPost],
+        *,
+        now: datetime,
+        source_id: int | None = None,
+        cursor: Mapping[str, Any] | None = None,
+    ) -> WriteReport:
+        """Store a batch in one transaction: authors, posts (duplicates skipped), rollups and the source's cursor.
+        The cursor moves only if the posts it stands for are committed with it."""
+        with writer(self._engine).begin() as conn:
+            author_ids = self._upsert_authors(conn, batch, now)
+            inserted = self._insert_posts(conn, batch, author_ids, now, source_id)
+            self._bump_author_counts(conn, inserted)
+            self._bump_rollups(conn, inserted)
+            if source_id is not None:
+                values: dict[str, Any] = {"items_total": sources.c.items_total + len(inserted)}
+                if cursor is not None:
+                    values["cursor"] = dict(cursor)
+                conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+        ids = [row[0] for row in inserted]
+        return WriteReport(
+            inserted=len(ids),
+            skipped=len(batch) - len(ids),
+            first_id=min(ids, default=None),
+            last_id=max(ids, default=None),
+        )
+
+    def _upsert_authors(self, conn: Connection, batch: Sequence[NewPost], now: datetime) -> dict[tuple, int]:
+        latest: dict[tuple[str, str], NewPost] = {}
+        for p in batch:
+            if p.author_handle:
+                key = (p.channel, p.author_handle)
+                if key not in latest or p.created_at >= latest[key].created_at:
+                    latest[key] = p
+        if not latest:
+            return {}
+        rows = [
+            {
+                "channel": c,
+                "handle": h,
+                "display_name": p.author_name or "",
+                "followers": p.author_followers,
+                "first_seen": p.created_at,
+                "last_seen": p.created_at,
+                "post_count": 0,
+            }
+            for (c, h), p in latest.items()
+        ]
+        stmt = _insert(conn, authors)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[authors.c.channel, authors.c.handle],
+            set_={
+                "display_name": func.coalesce(
+                    func.nullif(stmt.excluded.display_name, ""), authors.c.display_name
+                ),
+                "followers": func.coalesce(stmt.excluded.followers, authors.c.followers),
+                "last_seen": func.max(stmt.excluded.last_seen, authors.c.last_seen)
+                if conn.dialect.name == "sqlite"
+                else func.greatest(stmt.excluded.last_seen, authors.c.last_seen),
+                "first_seen": func.min(stmt.excluded.first_seen, authors.c.first_seen)
+                if conn.dialect.name == "sqlite"
+                else func.least(stmt.excluded.first_seen, authors.c.first_seen),
+            },
+        )
+        conn.execute(stmt, rows)
+        keys = list(latest)
+        ids: dict[tuple, int] = {}
+        for i in range(0, len(keys), 400):
+            chunk = keys[i : i + 400]
+            found = conn.execute(
+                select(authors.c.channel, authors.c.handle, authors.c.id).where(
+                    tuple_(authors.c.channel, authors.c.handle).in_(chunk)
+                )
+            )
+            ids.update({(c, h): aid for c, h, aid in found})
+        return ids
+
+    def _insert_posts(
+        self,
+        conn: Connection,
+        batch: Sequence[NewPost],
+        author_ids: Mapping[tuple, int],
+        now: datetime,
+        source_id: int | None,
+    ) -> list[tuple]:
+        rows = [
+            {
+                "source_id": source_id,
+                "channel": p.channel,
+                "external_id": p.external_id,
+                "url": p.url,
+                "author_id": author_ids.get((p.channel, p.author_handle)),
+                "title": p.title,
+                "text": p.text,
+                "lang": p.lang,
+                "created_at": p.created_at,
+                "ingested_at": now,
+                "sentiment": p.sentiment,
+                "sentiment_label": p.sentiment_label,
+                "sentiment_reasons": list(p.sentiment_reasons),
+                "reply_to": p.reply_to,
+                "thread_id": p.thread_id,
+                "likes": p.likes,
+                "reposts": p.reposts,
+                "replies": p.replies,
+                "is_read": False,
+                "extra": dict(p.extra),
+            }
+            for p in batch
+        ]
+        if not rows:
+            return []
+        stmt = (
+            _insert(conn, posts)
+            .on_conflict_do_nothing(index_elements=[posts.c.channel, posts.c.external_id])
+            .returning(
+                posts.c.id, posts.c.author_id, posts.c.created_at, posts.c.channel, posts.c.sentiment_label
+            )
+        )
+        return [tuple(r) for r in conn.execute(stmt, rows)]
+
+    def _bump_author_counts(self, conn: Connection, inserted: Iterable[tuple]) -> None:
+        counts = Counter(r[1] for r in inserted if r[1] is not None)
+        if counts:
+            conn.execute(
+                update(authors)
+                .where(authors.c.id == bindparam("aid"))
+                .values(post_count=authors.c.post_count + bindparam("n")),
+                [{"aid": aid, "n": n} for aid, n in counts.items()],
+            )
+
+    def _bump_rollups(self, conn: Connection, inserted: Iterable[tuple]) -> None:
+        counts = Counter((hour_bucket(r[2]), r[3], r[4]) for r in inserted)
+        if not counts:
+            return
+        stmt = _insert(conn, rollup_hourly)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[rollup_hourly.c.bucket, rollup_hourly.c.channel, rollup_hourly.c.sentiment_label],
+            set_={"count": rollup_hourly.c.count + stmt.excluded.count},
+        )
+        conn.execute(
+            stmt,
+            [
+                {"bucket": b, "channel": c, "sentiment_label": s, "count": n}
+                for (b, c, s), n in counts.items()
+            ],
+        )
+
+    # ---- reads --------------------------------------------------------------------------------------------
+    def _select(self) -> Any:
+        return (
+            select(
+                posts.c.id,
+                posts.c.channel,
+                posts.c.external_id,
+                posts.c.text,
+                posts.c.created_at,
+                posts.c.author_id,
+                posts.c.source_id,
+                posts.c.url,
+                posts.c.title,
+                posts.c.lang,
+                posts.c.sentiment,
+                posts.c.sentiment_label,
+                posts.c.reply_to,
+                posts.c.thread_id,
+                posts.c.likes,
+                posts.c.reposts,
+                posts.c.replies,
+                posts.c.is_read,
+                authors.c.handle.label("author_handle"),
+                authors.c.display_name.label("author_name"),
+                authors.c.followers.label("author_followers"),
+                sources.c.name.label("source_name"),
+            )
+            .select_from(posts)
+            .outerjoin(authors, authors.c.id == posts.c.author_id)
+            .outerjoin(sources, sources.c.id == posts.c.source_id)
+        )
+
+    @staticmethod
+    def _to_post(row: Any) -> Post:
+        m = dict(row._mapping)
+        m["author_handle"] = m["author_handle"] or ""
+        m["author_name"] = m["author_name"] or ""
+        m["source_name"] = m["source_name"] or ""
+        m["is_read"] = bool(m["is_read"])
+        return Post(**m)
+
+    def page(
+        self,
+        where: ColumnElement[bool] | None = None,
+        *,
+        before: tuple[datetime, int] | None = None,
+        limit: int = 100,
+    ) -> list[Post]:
+        """Newest first, keyset-paged on (created_at, id): pass the last post's key to get the next page."""
+        stmt = self._select().where(where if where is not None else true())
+        if before is not None:
+            stmt = stmt.where(tuple_(posts.c.created_at, posts.c.id) < tuple_(*before))
+        stmt = stmt.order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(limit)
+        with self._engine.connect() as conn:
+            return [self._to_post(r) for r in conn.execute(stmt)]
+
+    def since(self, after_id: int, where: ColumnElement[bool] | None = None, limit: int = 2000) -> list[Post]:
+        """Posts stored after `after_id` (live updates), newest first."""
+        stmt = (
+            self._select()
+            .where(posts.c.id > after_id)
+            .where(where if where is not None else true())
+            .order_by(posts.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [self._to_post(r) for r in conn.execute(stmt)]
+
+    def get(self, post_id: int) -> Post | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(self._select().where(posts.c.id == post_id)).first()
+        return self._to_post(row) if row else None
+
+    def reasons(self, post_id: int) -> list[dict[str, Any]]:
+        with self._engine.connect() as conn:
+            value = conn.execute(select(posts.c.sentiment_reasons).where(posts.c.id == post_id)).scalar()
+        return list(value or [])
+
+    def thread(self, post: Post, limit: int = 50) -> list[Post]:
+        """Other posts of the same conversation, oldest first."""
+        root = post.thread_id or post.external_id
+        cond = and_(
+            posts.c.channel == post.channel,
+            or_(posts.c.thread_id == root, posts.c.external_id == root, posts.c.reply_to == post.external_id),
+            posts.c.id != post.id,
+        )
+        stmt = self._select().where(cond).order_by(posts.c.created_at, posts.c.id).limit(limit)
+        with self._engine.connect() as conn:
+            return [self._to_post(r) for r in conn.execute(stmt)]
+
+    def latest_id(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(posts.c.id), 0))).scalar_one())
+
+    def count(self, where: ColumnElement[bool] | None = None) -> int:
+        with self._engine.connect() as conn:
+            stmt = select(func.count()).select_from(posts).where(where if where is not None else true())
+            return int(conn.execute(stmt).scalar_one())
+
+    def mark_read(self, post_ids: Iterable[int], read: bool = True) -> None:
+        ids = list(post_ids)
+        if not ids:
+            return
+        with writer(self._engine).begin() as conn:
+            for i in range(0, len(ids), 500):
+                conn.execute(update(posts).where(posts.c.id.in_(ids[i : i + 500])).values(is_read=read))
+
+    def unread_count(self, where: ColumnElement[bool] | None = None) -> int:
+        return self.count(and_(posts.c.is_read == false(), where if where is not None else true()))
+
+    def rollup_counts(self, since: datetime) -> dict[str, int]:
+        """Counts per sentiment label since a time, from the hourly rollups (no scan of posts)."""
+        stmt = (
+            select(rollup_hourly.c.sentiment_label, func.sum(rollup_hourly.c.count))
+            .where(rollup_hourly.c.bucket >= hour_bucket(since))
+            .group_by(rollup_hourly.c.sentiment_label)
+        )
+        with self._engine.connect() as conn:
+            return {label: int(n) for label, n in conn.execute(stmt)}

@@ -1,0 +1,71 @@
+"""Turns events from worker threads into queued Qt signals, and notices writes made by other processes."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from scrm_desktop.listening.events import ERROR_RAISED, POSTS_INGESTED, SOURCE_CHANGED, EventHub
+
+log = logging.getLogger(__name__)
+
+
+class Bridge(QObject):
+    """Signals are emitted from whatever thread raised the event; Qt queues them to the GUI thread because
+    this object lives there (AutoConnection across threads)."""
+
+    posts_ingested = Signal(int, int, int)  # first_id, last_id, count (-1: unknown, written elsewhere)
+    source_changed = Signal(str)
+    error_raised = Signal(str, str)  # title, message
+
+    def __init__(self, events: EventHub, latest_id=None, parent: QObject | None = None, poll_ms: int = 2000):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._unsubscribe = [
+            events.subscribe(POSTS_INGESTED, self._on_ingested),
+            events.subscribe(SOURCE_CHANGED, self.source_changed.emit),
+            events.subscribe(ERROR_RAISED, self.error_raised.emit),
+        ]
+        self._latest_id = latest_id
+        self._known_id = latest_id() if latest_id else 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(poll_ms)
+        self._timer.timeout.connect(self._poll)
+        if latest_id:
+            self._timer.start()
+
+    def _on_ingested(self, first_id: int, last_id: int, count: int) -> None:
+        self._known_id = max(self._known_id, last_id)
+        self.posts_ingested.emit(first_id, last_id, count)
+
+    def _poll(self) -> None:
+        """Another process (a headless listener, a teammate) may have written: a cheap max(id) check."""
+        try:
+            newest = self._latest_id()
+        except Exception:
+            log.exception("could not check the database for new posts")
+            return
+        if newest > self._known_id:
+            first, self._known_id = self._known_id + 1, newest
+            self.posts_ingested.emit(first, newest, -1)
+
+    def close(self) -> None:
+        self._timer.stop()
+        for unsub in self._unsubscribe:
+            unsub()
+
+
+class ErrorLogHandler(logging.Handler):
+    """Forwards ERROR records to the GUI (once per distinct message) so nothing fails silently."""
+
+    def __init__(self, events: EventHub) -> None:
+        super().__init__(logging.ERROR)
+        self._events = events
+        self._seen: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message in self._seen or len(self._seen) > 500:
+            return
+        self._seen.add(message)
+        self._events.emit(ERROR_RAISED, "Something went wrong", message)

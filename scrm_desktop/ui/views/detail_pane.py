@@ -1,0 +1,138 @@
+"""The selected post in full: plain text only, the reasons behind its sentiment, a link that opens in the
+browser (nothing remote is loaded), and its conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from scrm_desktop.core.post import Post
+from scrm_desktop.ui.theme import Theme
+from scrm_desktop.ui.views.post_delegate import engagement
+
+
+def _plain_label(text: str = "", object_name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # untrusted text is shown as text, never as rich text
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+class DetailPane(QFrame):
+    def __init__(
+        self,
+        theme: Theme,
+        reasons_for: Callable[[int], Sequence[dict[str, Any]]],
+        thread_for: Callable[[Post], Sequence[Post]],
+        parent=None,  # type: ignore[no-untyped-def]
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("Detail")
+        self.theme = theme
+        self._reasons_for = reasons_for
+        self._thread_for = thread_for
+        self.post: Post | None = None
+
+        self.author = _plain_label(object_name="DetailAuthor")
+        self.meta = _plain_label(object_name="Muted")
+        self.title = _plain_label()
+        self.title.setStyleSheet("font-weight: 600;")
+        self.body = QPlainTextEdit()
+        self.body.setReadOnly(True)
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.setAccessibleName("Post text")
+        self.sentiment = _plain_label()
+        self.reasons = _plain_label(object_name="Muted")
+        self.stats = _plain_label(object_name="Muted")
+        self.thread = _plain_label(object_name="Muted")
+        self.open_link = QPushButton("Open in browser")
+        self.open_link.setToolTip("Opens the post's page in your web browser")
+        self.open_link.clicked.connect(self._open)
+        self.placeholder = _plain_label("Select a post to see it in full.", "Muted")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_link)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        for w in (self.author, self.meta, self.title):
+            layout.addWidget(w)
+        layout.addWidget(self.body, 1)
+        for w in (self.stats, self.sentiment, self.reasons, self.thread):
+            layout.addWidget(w)
+        layout.addLayout(buttons)
+        layout.addWidget(self.placeholder, 1)
+        self.show_post(None)
+
+    def show_post(self, post: Post | None) -> None:
+        self.post = post
+        content = (
+            self.author,
+            self.meta,
+            self.title,
+            self.body,
+            self.stats,
+            self.sentiment,
+            self.reasons,
+            self.thread,
+            self.open_link,
+        )
+        for w in content:
+            w.setVisible(post is not None)
+        self.placeholder.setVisible(post is None)
+        if post is None:
+            return
+        name = post.author_name or post.author_handle or "Unknown author"
+        self.author.setText(name)
+        followers = f" · {post.author_followers:,} followers" if post.author_followers else ""
+        handle = f"@{post.author_handle} · " if post.author_handle else ""
+        source = f" · via {post.source_name}" if post.source_name else ""
+        self.meta.setText(f"{handle}{post.channel}{followers} · {post.created_at:%Y-%m-%d %H:%M} UTC{source}")
+        self.title.setText(post.title)
+        self.title.setVisible(bool(post.title))
+        self.body.setPlainText(post.text)
+        self.stats.setText(engagement(post))
+        self.stats.setVisible(bool(engagement(post)))
+        color = self.theme.sentiment(post.sentiment_label).name()
+        self.sentiment.setStyleSheet(f"color: {color}; font-weight: 600;")
+        self.sentiment.setText(f"Sentiment: {post.sentiment_label} ({post.sentiment:+.2f})")
+        self.reasons.setText(self._explain(post))
+        self.open_link.setEnabled(bool(post.url))
+        self.thread.setText(self._thread_text(post))
+        self.thread.setVisible(bool(self.thread.text()))
+
+    def _explain(self, post: Post) -> str:
+        reasons = self._reasons_for(post.id)
+        if not reasons:
+            return "Why: no sentiment cues found."
+        cues = ", ".join(f"“{r.get('cue', '')}” {float(r.get('weight', 0)):+.2f}" for r in reasons[:6])
+        return f"Why: {cues}"
+
+    def _thread_text(self, post: Post) -> str:
+        others = self._thread_for(post)
+        if not others:
+            return ""
+        lines = [f"Conversation ({len(others)} more):"]
+        for p in others[:5]:
+            who = p.author_handle or p.author_name or "?"
+            lines.append(f"  {who}: {p.text[:140]}")
+        return "\n".join(lines)
+
+    def _open(self) -> None:
+        if self.post and self.post.url:
+            QDesktopServices.openUrl(QUrl(self.post.url))

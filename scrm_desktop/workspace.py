@@ -1,0 +1,164 @@
+"""A workspace: one database with its settings, plugins, ingest pipeline and scheduler, built in one place.
+The GUI and every headless command start from here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from scrm_desktop import secrets
+from scrm_desktop.core.backoff import parse_interval
+from scrm_desktop.core.sentiment import Analyzer, default_analyzer
+from scrm_desktop.http import make_client
+from scrm_desktop.listening.api import Plugin
+from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
+from scrm_desktop.listening.pipeline import Ingestor
+from scrm_desktop.listening.registry import PluginRegistry
+from scrm_desktop.listening.runner import SourceRunner
+from scrm_desktop.listening.scheduler import ListeningScheduler
+from scrm_desktop.paths import Paths
+from scrm_desktop.settings import Settings
+from scrm_desktop.store.database import Database
+from scrm_desktop.store.engine import sqlite_url
+from scrm_desktop.store.sources import Source
+
+log = logging.getLogger(__name__)
+
+DEMO_SOURCE = "Demo scenario"
+DEMO_INTERVAL_S = 15
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Workspace:
+    def __init__(
+        self,
+        paths: Paths,
+        *,
+        db_url: str | None = None,
+        name: str = "default",
+        registry: PluginRegistry | None = None,
+        analyzer: Analyzer | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.name = name
+        self.paths = paths.ensure()
+        self.settings = Settings.load(paths.settings_file)
+        self.db_url = db_url or self.settings.db_url or sqlite_url(paths.database_file)
+        self.clock = clock
+        self.db = Database(self.db_url)
+        self.events = EventHub()
+        self.registry = registry or PluginRegistry.discover()
+        self.analyzer = analyzer or default_analyzer()
+        self.ingestor = Ingestor(self.db.posts, self.analyzer, self.events, clock)
+        self.http = make_client()
+        self.runner = SourceRunner(
+            self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock
+        )
+        self._scheduler: ListeningScheduler | None = None
+
+    @classmethod
+    def open(
+        cls, basedir: str | None = None, db_url: str | None = None, demo: bool = False, **kw: Any
+    ) -> Workspace:
+        base = Paths.under(basedir) if basedir else Paths.for_user()
+        name = "demo" if demo else "default"
+        ws = cls(base.workspace(name), db_url=db_url, name=name, **kw)
+        if demo:
+            ws.ensure_demo_source()
+        return ws
+
+    # ---- secrets go through secrets.py only; a missing keyring reads as "not set" for a fetch ------------
+    @staticmethod
+    def _secret(source: str, field: str) -> str | None:
+        try:
+            return secrets.get_secret(source, field)
+        except secrets.SecretStoreUnavailable as exc:
+            log.warning("source %s: %s", source, exc)
+            return None
+
+    # ---- sources -----------------------------------------------------------------------------------------
+    def plugin(self, name: str) -> type[Plugin]:
+        return self.registry.get(name)
+
+    def add_source(
+        self,
+        plugin: str,
+        name: str,
+        config: dict[str, Any],
+        every: str | int | None = None,
+        enabled: bool = True,
+    ) -> Source:
+        """Validate the config through the plugin's fields and store the source."""
+        cls = self.plugin(plugin)
+        clean = cls.validate_config(config)
+        interval = parse_interval(every) if isinstance(every, str) else int(every or cls.default_interval)
+        stored = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
+        source = self.db.sources.add(
+            name, plugin, stored, interval, now=self.clock().replace(tzinfo=None), enabled=enabled
+        )
+        self._sources_changed(source.name)
+        return source
+
+    def update_source(self, name: str, **values: Any) -> Source:
+        source = self.db.sources.update(name, **values)
+        self._sources_changed(source.name)
+        return source
+
+    def remove_source(self, name: str) -> None:
+        """Remove a source and its stored credentials; its posts stay."""
+        source = self.db.sources.get(name)
+        self.db.sources.remove(name)
+        fields = self.registry.get(source.plugin).secret_fields if source.plugin in self.registry else ()
+        for field in fields:
+            try:
+                secrets.delete_secret(name, field)
+            except secrets.SecretStoreUnavailable:
+                log.warning(
+                    "source %s removed, but its %s could not be removed from the keyring", name, field
+                )
+        self._sources_changed(name)
+
+    def _sources_changed(self, name: str) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.sync()
+        self.events.emit(SOURCE_CHANGED, name)
+
+    def ensure_demo_source(self) -> None:
+        names = {s.name for s in self.db.sources.list()}
+        if DEMO_SOURCE not in names and "demo" in self.registry:
+            self.add_source("demo", DEMO_SOURCE, {}, DEMO_INTERVAL_S)
+
+    # ---- listening ---------------------------------------------------------------------------------------
+    @property
+    def scheduler(self) -> ListeningScheduler:
+        if self._scheduler is None:
+            self._scheduler = ListeningScheduler(self.db.sources, self.runner, self.events)
+        return self._scheduler
+
+    def start_listening(self) -> None:
+        if not self.scheduler.running:
+            self.scheduler.start()
+
+    def run_once(self, only: str | None = None) -> list:
+        """Run each enabled source (or one) once, in this thread, and record its health."""
+        outcomes = []
+        for source in self.db.sources.list():
+            if (only and source.name != only) or (not only and not source.enabled):
+                continue
+            outcome = self.runner.run(source.name)
+            self.scheduler._record(source.name, outcome)
+            outcomes.append(outcome)
+        return outcomes
+
+    def close(self, wait: bool = True) -> None:
+        """Stop listening and close the database. `wait=False` does not wait for fetches under way."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=wait)
+        self.http.close()
+        self.db.close()
+        self.settings.save(self.paths.settings_file)
