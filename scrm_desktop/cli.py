@@ -35,15 +35,9 @@ class CommandError(Exception):
 def build_parser() -> Parser:
     p = Parser(prog="scrm-desktop", description="Desktop Social CRM command center.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    p.add_argument(
-        "--db", metavar="URL", help="SQLAlchemy database URL (default: SQLite in the user data dir)"
-    )
-    p.add_argument(
-        "--basedir", metavar="DIR", help="keep data, settings and logs under DIR (development, tests)"
-    )
-    p.add_argument(
-        "--demo", action="store_true", help="use the separate demo workspace (demo source enabled)"
-    )
+    p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: SQLite in the user data dir)")
+    p.add_argument("--basedir", metavar="DIR", help="keep data, settings and logs under DIR (development, tests)")
+    p.add_argument("--demo", action="store_true", help="use the separate demo workspace (demo source enabled)")
     p.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
@@ -58,9 +52,7 @@ def build_parser() -> Parser:
 
     src = sub.add_parser("sources", help="manage listening sources", description="Manage listening sources.")
     ss = src.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
-    ss.add_parser(
-        "list", help="list sources with their health", description="List sources with their health."
-    )
+    ss.add_parser("list", help="list sources with their health", description="List sources with their health.")
     ss.add_parser(
         "plugins",
         help="list installed plugins and their options",
@@ -74,9 +66,7 @@ def build_parser() -> Parser:
     )
     add.add_argument("plugin", help="plugin name (see `sources plugins`)")
     add.add_argument("--name", required=True, help="a unique name for the source")
-    add.add_argument(
-        "--every", metavar="INTERVAL", help="how often to run: 30s, 10m, 2h (default: the plugin's)"
-    )
+    add.add_argument("--every", metavar="INTERVAL", help="how often to run: 30s, 10m, 2h (default: the plugin's)")
     add.add_argument("--disabled", action="store_true", help="add it disabled")
     for action in ("remove", "enable", "disable", "run"):
         a = ss.add_parser(action, help=f"{action} a source", description=f"{action.capitalize()} a source.")

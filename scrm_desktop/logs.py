@@ -20,9 +20,7 @@ def setup_logging(log_dir: Path, *, verbose: bool = False, stderr: bool = True) 
         if getattr(h, "_scrm", False):
             root.removeHandler(h)
             h.close()
-    file_handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
+    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     file_handler.setFormatter(logging.Formatter(FORMAT))
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     file_handler._scrm = True  # type: ignore[attr-defined]

@@ -36,9 +36,7 @@ class Paths:
         """The paths of a named workspace (the demo workspace lives beside the default one)."""
         if name == "default":
             return self
-        return Paths(
-            data=self.data / name, config=self.config / name, logs=self.logs, cache=self.cache / name
-        )
+        return Paths(data=self.data / name, config=self.config / name, logs=self.logs, cache=self.cache / name)
 
     def ensure(self) -> Paths:
         for p in (self.data, self.config, self.logs, self.cache):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import keyring
 import keyring.errors
 
@@ -40,10 +42,8 @@ def set_secret(source_name: str, field: str, value: str) -> None:
 
 def delete_secret(source_name: str, field: str) -> None:
     def _delete() -> None:
-        try:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(SERVICE, _key(source_name, field))
-        except keyring.errors.PasswordDeleteError:
-            pass
 
     _guard(_delete)
 

@@ -56,15 +56,11 @@ class Workspace:
         self.analyzer = analyzer or default_analyzer()
         self.ingestor = Ingestor(self.db.posts, self.analyzer, self.events, clock)
         self.http = make_client()
-        self.runner = SourceRunner(
-            self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock
-        )
+        self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)
         self._scheduler: ListeningScheduler | None = None
 
     @classmethod
-    def open(
-        cls, basedir: str | None = None, db_url: str | None = None, demo: bool = False, **kw: Any
-    ) -> Workspace:
+    def open(cls, basedir: str | None = None, db_url: str | None = None, demo: bool = False, **kw: Any) -> Workspace:
         base = Paths.under(basedir) if basedir else Paths.for_user()
         name = "demo" if demo else "default"
         ws = cls(base.workspace(name), db_url=db_url, name=name, **kw)
@@ -118,9 +114,7 @@ class Workspace:
             try:
                 secrets.delete_secret(name, field)
             except secrets.SecretStoreUnavailable:
-                log.warning(
-                    "source %s removed, but its %s could not be removed from the keyring", name, field
-                )
+                log.warning("source %s removed, but its %s could not be removed from the keyring", name, field)
         self._sources_changed(name)
 
     def _sources_changed(self, name: str) -> None:

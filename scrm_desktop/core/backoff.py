@@ -13,9 +13,7 @@ def jittered(interval_s: float, rng: random.Random, fraction: float = 0.1) -> fl
     return max(1.0, interval_s * rng.uniform(1 - fraction, 1 + fraction))
 
 
-def backoff_delay(
-    failures: int, interval_s: float, rng: random.Random, retry_after: float | None = None
-) -> float:
+def backoff_delay(failures: int, interval_s: float, rng: random.Random, retry_after: float | None = None) -> float:
     """Seconds to wait after the `failures`-th failure in a row. A server's Retry-After comes first."""
     if retry_after is not None and retry_after >= 0:
         return min(max(retry_after, 1.0), MAX_BACKOFF_S)

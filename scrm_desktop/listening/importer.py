@@ -108,9 +108,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         reader = csv.DictReader(fh, dialect=dialect)
         fields = [f.strip().lower() for f in (reader.fieldnames or [])]
         if "text" not in fields:
-            raise ImportFileError(
-                f"{path.name}: no `text` column (columns found: {', '.join(fields) or 'none'})"
-            )
+            raise ImportFileError(f"{path.name}: no `text` column (columns found: {', '.join(fields) or 'none'})")
         reader.fieldnames = fields
         while True:
             try:

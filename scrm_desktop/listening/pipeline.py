@@ -44,9 +44,7 @@ def safe_url(url: str) -> str:
 
 
 def fallback_id(p: PostIn) -> str:
-    digest = hashlib.sha256(
-        f"{p.author_handle}\x1f{p.created_at.isoformat()}\x1f{p.text}".encode()
-    ).hexdigest()
+    digest = hashlib.sha256(f"{p.author_handle}\x1f{p.created_at.isoformat()}\x1f{p.text}".encode()).hexdigest()
     return f"sha256:{digest[:32]}"
 
 
@@ -102,9 +100,7 @@ class Ingestor:
             lang=(p.lang or "").strip().lower()[:20],
             sentiment=round(scored.score, 4),
             sentiment_label=scored.label,
-            sentiment_reasons=[
-                {"cue": r.cue, "weight": r.weight, "kind": r.kind} for r in scored.reasons[:12]
-            ],
+            sentiment_reasons=[{"cue": r.cue, "weight": r.weight, "kind": r.kind} for r in scored.reasons[:12]],
             reply_to=(p.reply_to or "")[:500],
             thread_id=(p.thread_id or "")[:500],
             likes=p.likes,

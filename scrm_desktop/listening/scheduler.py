@@ -3,6 +3,7 @@ one run at a time per source, exponential backoff after failures and Retry-After
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -73,9 +74,7 @@ class ListeningScheduler:
             trigger = self._trigger(source)
             if job is None:
                 first = self._first_run(source, now)
-                self._scheduler.add_job(
-                    self._run_job, trigger, id=name, name=name, args=[name], next_run_time=first
-                )
+                self._scheduler.add_job(self._run_job, trigger, id=name, name=name, args=[name], next_run_time=first)
                 self._sources.set_next_run(source.id, first.replace(tzinfo=None))
             elif job.trigger.interval != trigger.interval:
                 job.reschedule(trigger)
@@ -96,9 +95,7 @@ class ListeningScheduler:
         if job is not None:
             job.modify(next_run_time=datetime.now(UTC))
         else:
-            self._scheduler.add_job(
-                self._run_job, "date", args=[name], id=f"{name}#once", replace_existing=True
-            )
+            self._scheduler.add_job(self._run_job, "date", args=[name], id=f"{name}#once", replace_existing=True)
 
     def running_since(self) -> dict[str, datetime]:
         """Sources whose run is under way, with when it started (a stuck plugin shows here)."""
@@ -144,9 +141,7 @@ class ListeningScheduler:
                 job.remove()
             self._events.emit(ERROR_RAISED, f"Source “{name}” was disabled", outcome.error or "")
         else:
-            delay = backoff_delay(
-                source.consecutive_failures + 1, source.interval_s, self._rng, outcome.retry_after
-            )
+            delay = backoff_delay(source.consecutive_failures + 1, source.interval_s, self._rng, outcome.retry_after)
             nxt = now + timedelta(seconds=delay)
             if job is not None:
                 job.modify(next_run_time=nxt)
@@ -163,7 +158,5 @@ class ListeningScheduler:
         return [j.id for j in self._scheduler.get_jobs()]
 
     def remove(self, name: str) -> None:
-        try:
+        with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(name)
-        except JobLookupError:
-            pass

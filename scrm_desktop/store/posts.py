@@ -129,9 +129,7 @@ class PostRepo:
         stmt = stmt.on_conflict_do_update(
             index_elements=[authors.c.channel, authors.c.handle],
             set_={
-                "display_name": func.coalesce(
-                    func.nullif(stmt.excluded.display_name, ""), authors.c.display_name
-                ),
+                "display_name": func.coalesce(func.nullif(stmt.excluded.display_name, ""), authors.c.display_name),
                 "followers": func.coalesce(stmt.excluded.followers, authors.c.followers),
                 "last_seen": func.max(stmt.excluded.last_seen, authors.c.last_seen)
                 if conn.dialect.name == "sqlite"
@@ -192,9 +190,7 @@ class PostRepo:
         stmt = (
             _insert(conn, posts)
             .on_conflict_do_nothing(index_elements=[posts.c.channel, posts.c.external_id])
-            .returning(
-                posts.c.id, posts.c.author_id, posts.c.created_at, posts.c.channel, posts.c.sentiment_label
-            )
+            .returning(posts.c.id, posts.c.author_id, posts.c.created_at, posts.c.channel, posts.c.sentiment_label)
         )
         return [tuple(r) for r in conn.execute(stmt, rows)]
 
@@ -219,10 +215,7 @@ class PostRepo:
         )
         conn.execute(
             stmt,
-            [
-                {"bucket": b, "channel": c, "sentiment_label": s, "count": n}
-                for (b, c, s), n in counts.items()
-            ],
+            [{"bucket": b, "channel": c, "sentiment_label": s, "count": n} for (b, c, s), n in counts.items()],
         )
 
     # ---- reads --------------------------------------------------------------------------------------------

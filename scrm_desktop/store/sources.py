@@ -133,9 +133,7 @@ class SourceRepo:
         if result.rowcount == 0:
             raise SourceError(f"no source named {name!r}")
 
-    def record_success(
-        self, source_id: int, *, now: datetime, items: int, next_run_at: datetime | None
-    ) -> None:
+    def record_success(self, source_id: int, *, now: datetime, items: int, next_run_at: datetime | None) -> None:
         with writer(self._engine).begin() as conn:
             conn.execute(
                 update(sources)

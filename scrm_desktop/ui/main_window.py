@@ -125,8 +125,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About scrm-desktop",
-            "scrm-desktop: a desktop Social CRM command center on data your team owns.\n\n"
-            f"Database: {self.ws.db_url}",
+            f"scrm-desktop: a desktop Social CRM command center on data your team owns.\n\nDatabase: {self.ws.db_url}",
         )
 
     # ---- live data ---------------------------------------------------------------------------------------

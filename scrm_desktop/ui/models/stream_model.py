@@ -59,11 +59,7 @@ class StreamModel(QAbstractListModel):
         if parent.isValid() or self._exhausted:
             return
         last = self._posts[-1] if self._posts else None
-        page = [
-            p
-            for p in self._load_page((last.created_at, last.id) if last else None, PAGE)
-            if p.id not in self._ids
-        ]
+        page = [p for p in self._load_page((last.created_at, last.id) if last else None, PAGE) if p.id not in self._ids]
         if len(page) == 0:
             self._exhausted = True
             return

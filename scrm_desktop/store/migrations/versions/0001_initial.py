@@ -91,9 +91,7 @@ def upgrade() -> None:
         sa.Column("extra", sa.JSON, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_posts"),
         sa.UniqueConstraint("channel", "external_id", name="uq_posts_channel_external_id"),
-        sa.ForeignKeyConstraint(
-            ["source_id"], ["sources.id"], name="fk_posts_source_id_sources", ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["source_id"], ["sources.id"], name="fk_posts_source_id_sources", ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["author_id"], ["authors.id"], name="fk_posts_author_id_authors"),
     )
     op.create_index("ix_posts_created_id", "posts", ["created_at", "id"])
