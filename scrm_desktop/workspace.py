@@ -117,6 +117,20 @@ class Workspace:
                 log.warning("source %s removed, but its %s could not be removed from the keyring", name, field)
         self._sources_changed(name)
 
+    def set_secret(self, source_name: str, field: str, value: str) -> None:
+        """Store a source's credential in the OS keyring (raises SecretStoreUnavailable with a clear message)."""
+        source = self.db.sources.get(source_name)
+        allowed = self.plugin(source.plugin).secret_fields
+        if field not in allowed:
+            raise ValueError(
+                f"{source.plugin} sources have no secret {field!r} (secrets: {', '.join(allowed) or 'none'})"
+            )
+        secrets.set_secret(source_name, field, value)
+
+    def has_secret(self, source_name: str, field: str) -> bool:
+        """Whether a credential is stored; False when the keyring cannot be reached."""
+        return self._secret(source_name, field) is not None
+
     def _sources_changed(self, name: str) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.sync()
