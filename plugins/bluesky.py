@@ -253,9 +253,7 @@ class Xrpc:
 
     def checked(self, resp: httpx.Response, nsid: str) -> httpx.Response:
         if resp.status_code == 429:
-            raise RateLimited(
-                f"{nsid}: Bluesky rate limit reached (HTTP 429)", retry_after=self._retry_after(resp)
-            )
+            raise RateLimited(f"{nsid}: Bluesky rate limit reached (HTTP 429)", retry_after=self._retry_after(resp))
         if resp.status_code in (401, 403):
             error, message = _xrpc_error(resp)
             raise AuthError(
@@ -289,12 +287,8 @@ class Xrpc:
         if not isinstance(body, Mapping) or not all(
             isinstance(body.get(k), str) for k in ("did", "accessJwt", "refreshJwt")
         ):
-            raise MalformedResponse(
-                f"{what}: Bluesky answered without a session (did, accessJwt, refreshJwt)"
-            )
-        session = Session(
-            body["did"], str(body.get("handle") or self.handle), body["accessJwt"], body["refreshJwt"]
-        )
+            raise MalformedResponse(f"{what}: Bluesky answered without a session (did, accessJwt, refreshJwt)")
+        session = Session(body["did"], str(body.get("handle") or self.handle), body["accessJwt"], body["refreshJwt"])
         with self._lock:
             self._sessions[(self.base, self.handle)] = session
         return session
@@ -303,9 +297,7 @@ class Xrpc:
         nsid = "com.atproto.server.createSession"
         password = self.ctx.secret("app_password")
         if not self.handle:
-            raise ConfigError(
-                "Bluesky needs the handle of the account that signs in (e.g. brand.bsky.social)"
-            )
+            raise ConfigError("Bluesky needs the handle of the account that signs in (e.g. brand.bsky.social)")
         if not password:
             raise AuthError(
                 f"no Bluesky app password is stored for {self.handle}; create one in Bluesky under "
@@ -374,9 +366,7 @@ def _prior(cursor: Any, query: str) -> Mapping[str, Any]:
     return cursor if isinstance(cursor, Mapping) and cursor.get("query") == query else {}
 
 
-def advance(
-    cursor: Mapping[str, Any], query: str, floor: datetime, views: list[Any], next_cursor: Any
-) -> FetchResult:
+def advance(cursor: Mapping[str, Any], query: str, floor: datetime, views: list[Any], next_cursor: Any) -> FetchResult:
     """Posts of one search page not seen before, and the cursor after it.
 
     A scan pages from the newest post down to the last watermark; only when it reaches it (or the results

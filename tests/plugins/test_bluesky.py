@@ -46,9 +46,7 @@ def recorded(shared_data: Path) -> dict[str, Any]:
     with (folder / "manifest.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert rows and all(r["status"] == "200" for r in rows)
-    return {
-        r["uri"].split("/xrpc/")[1].split("?")[0]: json.loads((folder / r["file"]).read_text()) for r in rows
-    }
+    return {r["uri"].split("/xrpc/")[1].split("?")[0]: json.loads((folder / r["file"]).read_text()) for r in rows}
 
 
 @pytest.fixture
@@ -151,9 +149,7 @@ def test_mentions_are_read_from_utf8_byte_ranges(recorded: dict[str, Any]) -> No
         },
         "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:rstatsai"}],
     }
-    post = post_from_view(
-        {**view, "record": {**view["record"], "facets": [*view["record"]["facets"], mention]}}
-    )
+    post = post_from_view({**view, "record": {**view["record"], "facets": [*view["record"]["facets"], mention]}})
     assert post.extra["mentions"] == [{"did": "did:plc:rstatsai", "handle": "rstatsai"}]
     # the link facets sit after an emoji: byte offsets, not character offsets
     assert post.extra["links"] == ["http://localview.net", "https://rstats.ai/gov.html"]
@@ -250,9 +246,7 @@ def test_a_new_post_above_the_watermark_is_the_only_one_returned(bsky, httpserve
         "indexedAt": "2025-05-19T17:30:00.000Z",
         "record": {**search_page["posts"][3]["record"], "createdAt": "2025-05-19T17:29:59.000Z"},
     }
-    httpserver.expect_request(SEARCH).respond_with_json(
-        {"posts": [newer, *search_page["posts"]], "cursor": "26"}
-    )
+    httpserver.expect_request(SEARCH).respond_with_json({"posts": [newer, *search_page["posts"]], "cursor": "26"})
     cursor = {
         "query": "redistricting",
         "since": "2025-05-19T17:10:09.561858Z",
@@ -268,9 +262,7 @@ def test_a_changed_query_starts_afresh(bsky, httpserver, search_page) -> None:
     plugin, ctx = bsky
     serve_session(httpserver)
     httpserver.expect_request(SEARCH).respond_with_json({"posts": search_page["posts"]})
-    result = plugin.fetch(
-        ctx(query="gerrymander"), {"query": "redistricting", "since": "2025-05-19T17:10:09Z"}
-    )
+    result = plugin.fetch(ctx(query="gerrymander"), {"query": "redistricting", "since": "2025-05-19T17:10:09Z"})
     assert len(result.posts) == 25 and result.cursor["query"] == "gerrymander"
 
 
@@ -305,9 +297,7 @@ def test_a_token_refused_after_refresh_and_new_sign_in_is_an_auth_error(bsky, ht
     httpserver.expect_request("/xrpc/com.atproto.server.refreshSession").respond_with_response(
         xrpc_error(400, "ExpiredToken", "Token has expired")
     )
-    httpserver.expect_request(SEARCH).respond_with_response(
-        xrpc_error(401, "AuthMissing", "Authentication Required")
-    )
+    httpserver.expect_request(SEARCH).respond_with_response(xrpc_error(401, "AuthMissing", "Authentication Required"))
     with pytest.raises(AuthError, match="set-secret test-source app_password"):
         plugin.fetch(ctx(), {})
     assert len(requests_to(httpserver, SEARCH)) == 2  # once, and once more after signing in again
@@ -325,9 +315,7 @@ def test_wrong_app_password_says_how_to_set_a_new_one(bsky, httpserver) -> None:
 
 
 def test_missing_app_password_is_an_auth_error_without_any_request(httpserver, plugin_ctx) -> None:
-    config = BlueskyPlugin.validate_config(
-        {"base_url": httpserver.url_for("/"), "handle": HANDLE, "query": "x"}
-    )
+    config = BlueskyPlugin.validate_config({"base_url": httpserver.url_for("/"), "handle": HANDLE, "query": "x"})
     with pytest.raises(AuthError, match="App passwords"):
         BlueskyPlugin().fetch(plugin_ctx(config, now=NOW), {})
     assert httpserver.log == []
@@ -381,9 +369,7 @@ def test_malformed_bodies_are_malformed_responses(bsky, httpserver, body) -> Non
 def test_a_query_the_server_cannot_parse_is_a_config_error(bsky, httpserver) -> None:
     plugin, ctx = bsky
     serve_session(httpserver)
-    httpserver.expect_request(SEARCH).respond_with_response(
-        xrpc_error(400, "BadQueryString", "unbalanced quotes")
-    )
+    httpserver.expect_request(SEARCH).respond_with_response(xrpc_error(400, "BadQueryString", "unbalanced quotes"))
     with pytest.raises(ConfigError, match="unbalanced quotes"):
         plugin.fetch(ctx(), {})
 
@@ -408,9 +394,7 @@ def test_a_dead_server_is_transient(plugin_ctx) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound but not listening: connections are refused
-        config = BlueskyPlugin.validate_config(
-            {"base_url": f"http://127.0.0.1:{port}", "handle": HANDLE, "query": "x"}
-        )
+        config = BlueskyPlugin.validate_config({"base_url": f"http://127.0.0.1:{port}", "handle": HANDLE, "query": "x"})
         with pytest.raises(TransientError, match="cannot reach Bluesky"):
             BlueskyPlugin().fetch(plugin_ctx(config, secrets={"app_password": "pw"}, now=NOW), {})
 
@@ -419,9 +403,9 @@ def test_a_dead_server_is_transient(plugin_ctx) -> None:
 
 
 def serve_parent(httpserver: HTTPServer, view: dict[str, Any]) -> None:
-    httpserver.expect_request(
-        "/xrpc/app.bsky.feed.getPosts", query_string={"uris": view["uri"]}
-    ).respond_with_json({"posts": [view]})
+    httpserver.expect_request("/xrpc/app.bsky.feed.getPosts", query_string={"uris": view["uri"]}).respond_with_json(
+        {"posts": [view]}
+    )
     httpserver.expect_request("/xrpc/com.atproto.repo.createRecord", method="POST").respond_with_json(
         {
             "uri": "at://did:plc:brandbrandbrandbrand0000/app.bsky.feed.post/3lpreply",
@@ -461,9 +445,7 @@ def test_reply_to_a_reply_points_root_at_the_thread_root(bsky, httpserver, searc
                         "byteStart": url_start,
                         "byteEnd": url_start + len("https://example.com/help/maps"),
                     },
-                    "features": [
-                        {"$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/help/maps"}
-                    ],
+                    "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/help/maps"}],
                 }
             ],
         },
@@ -486,9 +468,7 @@ def test_reply_to_a_deleted_post_says_so(bsky, httpserver) -> None:
     serve_session(httpserver)
     httpserver.expect_request("/xrpc/app.bsky.feed.getPosts").respond_with_json({"posts": []})
     with pytest.raises(PluginError, match="is gone"):
-        plugin.publish(
-            ctx(), Reply(text="hi", in_reply_to="at://did:plc:x/app.bsky.feed.post/1", idempotency_key="k")
-        )
+        plugin.publish(ctx(), Reply(text="hi", in_reply_to="at://did:plc:x/app.bsky.feed.post/1", idempotency_key="k"))
     assert requests_to(httpserver, "/xrpc/com.atproto.repo.createRecord") == []
 
 
@@ -498,9 +478,7 @@ def test_a_reply_the_server_rejects_reports_its_message(bsky, httpserver, search
     parent = search_page["posts"][0]
     httpserver.expect_request("/xrpc/app.bsky.feed.getPosts").respond_with_json({"posts": [parent]})
     httpserver.expect_request("/xrpc/com.atproto.repo.createRecord").respond_with_response(
-        xrpc_error(
-            400, "InvalidRequest", "Invalid app.bsky.feed.post record: text must not be longer than 300"
-        )
+        xrpc_error(400, "InvalidRequest", "Invalid app.bsky.feed.post record: text must not be longer than 300")
     )
     with pytest.raises(PluginError, match="longer than 300"):
         plugin.publish(ctx(), Reply(text="x" * 400, in_reply_to=parent["uri"], idempotency_key="k"))
