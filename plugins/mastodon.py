@@ -50,9 +50,7 @@ class MastodonPlugin(Plugin):
     title = "Mastodon"
     version = "1.0"
     config_fields = (
-        ConfigField(
-            "instance_url", "Instance URL", "url", required=True, help="e.g. https://mastodon.social"
-        ),
+        ConfigField("instance_url", "Instance URL", "url", required=True, help="e.g. https://mastodon.social"),
         ConfigField("hashtags", "Hashtags", "list", default=(), help="Tags to follow, without the #"),
         ConfigField(
             "keywords",
@@ -61,9 +59,7 @@ class MastodonPlugin(Plugin):
             default=(),
             help="Needs an access token and an instance with full-text search",
         ),
-        ConfigField(
-            "mentions", "Mentions of our account", "bool", default=False, help="Needs an access token"
-        ),
+        ConfigField("mentions", "Mentions of our account", "bool", default=False, help="Needs an access token"),
         ConfigField("page_size", "Posts per request", "int", default=MAX_PAGE, help="1 to 40"),
     )
     secret_fields = ("access_token",)
@@ -151,13 +147,9 @@ class _Api:
             raise AuthError(self._refused(status, what, _error_text(resp)))
         if status == 429:
             wait = parse_retry_after(resp.headers.get("retry-after")) or self._until_reset(resp)
-            raise RateLimited(
-                f"Mastodon {what}: {self.host} asks us to slow down (HTTP 429)", retry_after=wait
-            )
+            raise RateLimited(f"Mastodon {what}: {self.host} asks us to slow down (HTTP 429)", retry_after=wait)
         if 400 <= status < 500:
-            raise MalformedResponse(
-                f"Mastodon {what}: {self.host} answered HTTP {status}: {_error_text(resp)}"
-            )
+            raise MalformedResponse(f"Mastodon {what}: {self.host} answered HTTP {status}: {_error_text(resp)}")
         return check_response(resp, f"Mastodon {what} at {self.host}")
 
     def _refused(self, status: int, what: str, detail: str) -> str:
@@ -186,9 +178,7 @@ def _feeds(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _fetch_tag(api: _Api, tag: str, since: str | None, limit: int) -> _Page:
-    data, resp = api.get(
-        f"/api/v1/timelines/tag/{quote(tag, safe='')}", f"#{tag} timeline", _params(limit, since)
-    )
+    data, resp = api.get(f"/api/v1/timelines/tag/{quote(tag, safe='')}", f"#{tag} timeline", _params(limit, since))
     items = _dicts(data, f"#{tag} timeline")
     return _Page(items, _newest(items, resp), len(items) >= limit)
 
@@ -207,9 +197,7 @@ def _fetch_mentions(api: _Api, _value: str, since: str | None, limit: int) -> _P
     data, resp = api.get("/api/v1/notifications", "mentions", params)
     notes = _dicts(data, "mentions")
     # Older servers ignore types[]; only mentions that still carry their status are posts.
-    statuses = [
-        n["status"] for n in notes if n.get("type") == "mention" and isinstance(n.get("status"), dict)
-    ]
+    statuses = [n["status"] for n in notes if n.get("type") == "mention" and isinstance(n.get("status"), dict)]
     return _Page(statuses, _newest(notes, resp), len(notes) >= limit)
 
 

@@ -67,9 +67,7 @@ def load_manifest(directory: Path) -> list[Recorded]:
             if not body.is_file():
                 continue
             kept = row.get("kept_headers") or '{"content-type": "application/json; charset=utf-8"}'
-            rows.append(
-                Recorded(body, row["method"].upper(), row["uri"], int(row["status"]), json.loads(kept))
-            )
+            rows.append(Recorded(body, row["method"].upper(), row["uri"], int(row["status"]), json.loads(kept)))
     return rows
 
 
@@ -91,9 +89,7 @@ def response_for(
 ) -> Response:
     """The werkzeug response replaying `rec` (optionally with another body, status or extra headers)."""
     local = httpserver.url_for("/").rstrip("/")
-    kept = {
-        k: str(v).replace(rec.origin, local) for k, v in rec.headers.items() if k.lower() not in _NOT_REPLAYED
-    }
+    kept = {k: str(v).replace(rec.origin, local) for k, v in rec.headers.items() if k.lower() not in _NOT_REPLAYED}
     kept.update(headers or {})
     data = rec.body() if body is None else body
     return Response(data, status=status or rec.status, headers=kept)

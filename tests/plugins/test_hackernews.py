@@ -19,10 +19,7 @@ from scrm_desktop.listening.api import (
     TransientError,
 )
 
-try:  # tests/plugins is a package once its __init__.py exists; before that it is on sys.path itself
-    from .recorded import Recorded, find, load_manifest, serve, silent_server
-except ImportError:
-    from recorded import Recorded, find, load_manifest, serve, silent_server  # type: ignore[no-redef]
+from .recorded import Recorded, find, load_manifest, serve, silent_server
 
 ALL_TAGS = "(story,poll,comment)"
 COMMENT_AT = 1403235154  # the apple comment in 17__...search_by_date...comment_query_apple

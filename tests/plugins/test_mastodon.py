@@ -22,10 +22,7 @@ from scrm_desktop.listening.api import (
     TransientError,
 )
 
-try:  # tests/plugins is a package once its __init__.py exists; before that it is on sys.path itself
-    from .recorded import Recorded, find, load_manifest, serve, silent_server
-except ImportError:
-    from recorded import Recorded, find, load_manifest, serve, silent_server  # type: ignore[no-redef]
+from .recorded import Recorded, find, load_manifest, serve, silent_server
 
 TAG_STATUS_ID = "117020593741189701"
 TOKEN = "tok-123"
@@ -42,9 +39,7 @@ def fetch(plugin_ctx, httpserver: HTTPServer):
 
     def run(cursor: dict | None = None, token: str | None = None, **config: Any):
         raw = {"instance_url": httpserver.url_for("/"), **config}
-        ctx = plugin_ctx(
-            MastodonPlugin.validate_config(raw), secrets={"access_token": token} if token else None
-        )
+        ctx = plugin_ctx(MastodonPlugin.validate_config(raw), secrets={"access_token": token} if token else None)
         return MastodonPlugin().fetch(ctx, cursor or {})
 
     return run
@@ -126,9 +121,7 @@ def test_resume_asks_for_newer_than_the_cursor_and_finds_nothing_new(
     assert httpserver.log[0][0].args["min_id"] == TAG_STATUS_ID
 
 
-def test_mentions_page_upwards_through_link_headers(
-    fetch, httpserver: HTTPServer, recorded: list[Recorded]
-) -> None:
+def test_mentions_page_upwards_through_link_headers(fetch, httpserver: HTTPServer, recorded: list[Recorded]) -> None:
     pages = [
         ("19", find(recorded, "test_notifications__01")),  # notification 20, Link prev min_id=20
         ("20", find(recorded, "test_notifications_mentions_only__01")),  # notification 21
@@ -220,9 +213,7 @@ def test_boost_is_attributed_to_the_booster(recorded: list[Recorded]) -> None:
     assert post.extra["boosted_by"] == f"{booster['acct']}@example.social"
 
 
-def test_unusable_statuses_are_skipped_not_fatal(
-    fetch, httpserver: HTTPServer, recorded: list[Recorded]
-) -> None:
+def test_unusable_statuses_are_skipped_not_fatal(fetch, httpserver: HTTPServer, recorded: list[Recorded]) -> None:
     good = find(recorded, "test_hashtag_tl__02").json()[0]
     broken = [{"id": "5", "created_at": "yesterday"}, "not a status", {"no": "id"}, None, good]
     serve(httpserver, find(recorded, "test_hashtag_tl__02"), body=json.dumps(broken))
@@ -264,9 +255,7 @@ def test_refused_token_says_what_to_fix(fetch, httpserver: HTTPServer, recorded:
     assert "scrm-desktop sources set-secret test-source access_token" in message
 
 
-def test_other_client_errors_quote_the_server(
-    fetch, httpserver: HTTPServer, recorded: list[Recorded]
-) -> None:
+def test_other_client_errors_quote_the_server(fetch, httpserver: HTTPServer, recorded: list[Recorded]) -> None:
     missing = find(recorded, "test_status_missing__00")  # a real 404 {"error": "Not Found"}
     serve(httpserver, missing, path="/api/v1/timelines/tag/hoot")
     with pytest.raises(MalformedResponse, match="HTTP 404: Not Found"):

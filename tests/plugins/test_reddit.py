@@ -21,10 +21,7 @@ from scrm_desktop.listening.api import (
     TransientError,
 )
 
-try:  # tests/plugins is a package once its __init__.py exists; before that it is on sys.path itself
-    from .recorded import Recorded, find, load_manifest, serve, silent_server
-except ImportError:
-    from recorded import Recorded, find, load_manifest, serve, silent_server  # type: ignore[no-redef]
+from .recorded import Recorded, find, load_manifest, serve, silent_server
 
 TOKEN = "<ACCESS_TOKEN>"  # what the recorded token answer hands out
 SECRETS = {"client_id": "app-id", "client_secret": "app-secret"}
