@@ -24,6 +24,7 @@ import httpx
 
 from scrm_desktop.listening.api import (
     AuthError,
+    ConfigError,
     ConfigField,
     FetchContext,
     FetchResult,
@@ -69,6 +70,8 @@ class MastodonPlugin(Plugin):
     def fetch(self, ctx: FetchContext, cursor: Mapping[str, Any]) -> FetchResult:
         api = _Api(ctx)
         feeds = _feeds(ctx.config)
+        if not feeds:
+            raise ConfigError("Mastodon: set hashtags, search keywords or mentions to listen to")
         if any(key != "tag" for key, _ in feeds):
             api.require_token("search keywords and read mentions")
         limit = max(1, min(MAX_PAGE, int(ctx.config.get("page_size") or MAX_PAGE)))
@@ -322,7 +325,9 @@ def _error_text(resp: httpx.Response) -> str:
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else ""
 
 
 def _int(value: Any) -> int | None:

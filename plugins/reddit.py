@@ -76,6 +76,8 @@ class RedditPlugin(Plugin):
     def fetch(self, ctx: FetchContext, cursor: Mapping[str, Any]) -> FetchResult:
         api = _Api(ctx, self._tokens)
         feeds = _feeds(ctx.config)
+        if not feeds:
+            raise ConfigError("Reddit: set subreddits, search keywords or mentions to listen to")
         if any(key == "mentions" for key, _, _ in feeds):
             api.require_user("read mentions")
         limit = max(1, min(MAX_PAGE, int(ctx.config.get("page_size") or MAX_PAGE)))

@@ -16,6 +16,7 @@ from scrm_plugins.mastodon import MastodonPlugin, parse_status
 
 from scrm_desktop.listening.api import (
     AuthError,
+    ConfigError,
     MalformedResponse,
     RateLimited,
     Reply,
@@ -333,3 +334,9 @@ def test_publish_refused_by_the_server_quotes_its_reason(
     reply = Reply(text="hi", in_reply_to="0", idempotency_key="k")
     with pytest.raises(MalformedResponse, match="Not Found"):
         MastodonPlugin().publish(publish_ctx(plugin_ctx, httpserver), reply)
+
+
+def test_a_source_with_nothing_to_listen_to_is_a_config_error(fetch, httpserver: HTTPServer) -> None:
+    with pytest.raises(ConfigError, match="hashtags, search keywords or mentions"):
+        fetch(hashtags=" # ")
+    assert httpserver.log == []

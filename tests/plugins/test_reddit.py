@@ -14,6 +14,7 @@ from scrm_plugins.reddit import RedditPlugin, parse_listing
 
 from scrm_desktop.listening.api import (
     AuthError,
+    ConfigError,
     MalformedResponse,
     PluginError,
     RateLimited,
@@ -374,4 +375,10 @@ def test_publish_needs_a_user_and_a_reddit_id(plugin_ctx, httpserver: HTTPServer
         RedditPlugin().publish(publish_ctx(plugin_ctx, httpserver, SECRETS), Reply("hi", "t1_abc", "k"))
     with pytest.raises(PluginError, match="t3_/t1_"):
         RedditPlugin().publish(publish_ctx(plugin_ctx, httpserver, USER_SECRETS), Reply("hi", "12345", "k"))
+    assert httpserver.log == []
+
+
+def test_a_source_with_nothing_to_listen_to_is_a_config_error(fetch, httpserver: HTTPServer) -> None:
+    with pytest.raises(ConfigError, match="subreddits, search keywords or mentions"):
+        fetch()
     assert httpserver.log == []
