@@ -129,7 +129,7 @@ def row_to_post(row: dict[str, Any]) -> PostIn:
     created = parse_time(row.get("created_at")) or datetime.now(UTC)
     author = str(row.get("author") or row.get("author_id") or "").strip()
     channel = str(row.get("channel") or DEFAULT_CHANNEL).strip().lower() or DEFAULT_CHANNEL
-    external_id = str(row.get("external_id") or row.get("id") or "").strip()
+    external_id = str(row.get("external_id") or row.get("id") or row.get("tweet_id") or "").strip()
     if not external_id:
         basis = f"{author}\x1f{row.get('created_at') or ''}\x1f{text}"
         external_id = "sha256:" + hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:32]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Engine,
     and_,
     bindparam,
+    delete,
     false,
     func,
     or_,
@@ -194,17 +195,17 @@ class PostRepo:
         )
         return [tuple(r) for r in conn.execute(stmt, rows)]
 
-    def _bump_author_counts(self, conn: Connection, inserted: Iterable[tuple]) -> None:
+    def _bump_author_counts(self, conn: Connection, inserted: Iterable[tuple], sign: int = 1) -> None:
         counts = Counter(r[1] for r in inserted if r[1] is not None)
         if counts:
             conn.execute(
                 update(authors)
                 .where(authors.c.id == bindparam("aid"))
                 .values(post_count=authors.c.post_count + bindparam("n")),
-                [{"aid": aid, "n": n} for aid, n in counts.items()],
+                [{"aid": aid, "n": sign * n} for aid, n in counts.items()],
             )
 
-    def _bump_rollups(self, conn: Connection, inserted: Iterable[tuple]) -> None:
+    def _bump_rollups(self, conn: Connection, inserted: Iterable[tuple], sign: int = 1) -> None:
         counts = Counter((hour_bucket(r[2]), r[3], r[4]) for r in inserted)
         if not counts:
             return
@@ -215,8 +216,26 @@ class PostRepo:
         )
         conn.execute(
             stmt,
-            [{"bucket": b, "channel": c, "sentiment_label": s, "count": n} for (b, c, s), n in counts.items()],
+            [{"bucket": b, "channel": c, "sentiment_label": s, "count": sign * n} for (b, c, s), n in counts.items()],
         )
+
+    def delete_posts(self, post_ids: Iterable[int]) -> int:
+        """Delete posts, keeping rollups and author counts equal to what remains."""
+        ids = list(post_ids)
+        removed = 0
+        with writer(self._engine).begin() as conn:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                gone = conn.execute(
+                    select(
+                        posts.c.id, posts.c.author_id, posts.c.created_at, posts.c.channel, posts.c.sentiment_label
+                    ).where(posts.c.id.in_(chunk))
+                ).all()
+                conn.execute(delete(posts).where(posts.c.id.in_(chunk)))
+                self._bump_author_counts(conn, gone, sign=-1)
+                self._bump_rollups(conn, gone, sign=-1)
+                removed += len(gone)
+        return removed
 
     # ---- reads --------------------------------------------------------------------------------------------
     def _select(self) -> Any:

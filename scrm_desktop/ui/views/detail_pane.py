@@ -70,11 +70,10 @@ class DetailPane(QFrame):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
-        for w in (self.author, self.meta, self.title):
+        for w in (self.author, self.meta, self.sentiment, self.reasons, self.stats, self.title):
             layout.addWidget(w)
         layout.addWidget(self.body, 1)
-        for w in (self.stats, self.sentiment, self.reasons, self.thread):
-            layout.addWidget(w)
+        layout.addWidget(self.thread)
         layout.addLayout(buttons)
         layout.addWidget(self.placeholder, 1)
         self.show_post(None)
@@ -100,7 +99,7 @@ class DetailPane(QFrame):
         name = post.author_name or post.author_handle or "Unknown author"
         self.author.setText(name)
         followers = f" · {post.author_followers:,} followers" if post.author_followers else ""
-        handle = f"@{post.author_handle} · " if post.author_handle else ""
+        handle = f"@{post.author_handle.lstrip('@')} · " if post.author_handle else ""
         source = f" · via {post.source_name}" if post.source_name else ""
         self.meta.setText(f"{handle}{post.channel}{followers} · {post.created_at:%Y-%m-%d %H:%M} UTC{source}")
         self.title.setText(post.title)

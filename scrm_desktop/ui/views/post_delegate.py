@@ -36,7 +36,7 @@ def relative_time(when: datetime, now: datetime | None = None) -> str:
 
 def engagement(post: Post) -> str:
     parts = []
-    for value, glyph in ((post.replies, "💬"), (post.reposts, "⟲"), (post.likes, "♥")):
+    for value, glyph in ((post.replies, "↩"), (post.reposts, "⟲"), (post.likes, "♥")):
         if value:
             parts.append(f"{glyph} {value:,}")
     return "   ".join(parts)
@@ -52,7 +52,10 @@ class PostDelegate(QStyledItemDelegate):
         return QRect(r.left() + PAD + BADGE + 8, r.top() + PAD + 20, r.width() - 2 * PAD - BADGE - 12, 10_000)
 
     def _preview(self, post: Post) -> str:
-        body = post.text if not post.title else f"{post.title} — {post.text}"
+        if not post.title or post.text.startswith(post.title):
+            body = post.text
+        else:
+            body = f"{post.title} — {post.text}"
         return one_line(body, PREVIEW_CHARS)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
@@ -108,7 +111,7 @@ class PostDelegate(QStyledItemDelegate):
         painter.drawText(head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
         time_w = QFontMetrics(option.font).horizontalAdvance(when) + 10
         name = post.author_name or post.author_handle or "unknown"
-        handle = f"  @{post.author_handle}" if post.author_handle and post.author_name else ""
+        handle = f"  @{post.author_handle.lstrip('@')}" if post.author_handle and post.author_name else ""
         painter.setFont(bold)
         painter.setPen(QColor(t.text))
         name_text = fm.elidedText(name, Qt.TextElideMode.ElideRight, max(20, head.width() - time_w))

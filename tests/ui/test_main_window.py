@@ -1,0 +1,116 @@
+"""The main window on a temp workspace, driven as a person would: rows appear live, reading position holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from scrm_desktop.app import build_window
+from scrm_desktop.listening.api import PostIn
+from scrm_desktop.workspace import DEMO_SOURCE, Workspace
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    workspace = Workspace.open(str(tmp_path), demo=True)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def window(qtbot, ws):
+    win, bridge = build_window(ws)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    yield win
+    bridge.close()
+
+
+def posts(start: int, n: int, minutes_ago: float = 0) -> list[PostIn]:
+    return [
+        PostIn(
+            channel="mastodon",
+            external_id=f"live-{i}",
+            text=f"live post {i}",
+            created_at=NOW - timedelta(minutes=minutes_ago) + timedelta(seconds=i),
+            author_handle=f"person{i}",
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def test_demo_source_fills_the_column(qtbot, window, ws):
+    column = window.columns[0]
+    assert column.model.rowCount() == 0
+    assert [s.name for s in ws.db.sources.list()] == [DEMO_SOURCE]
+    ws.start_listening()  # a new source runs at once
+    qtbot.waitUntil(lambda: column.model.rowCount() > 20, timeout=30_000)
+    assert "source(s) listening" in window.health.text()
+    top = column.model.post_at(0)
+    assert top.created_at == max(column.model.post_at(r).created_at for r in range(column.model.rowCount()))
+
+
+def test_selecting_a_post_shows_it_as_plain_text(qtbot, window, ws):
+    ws.ingestor.ingest(
+        [
+            PostIn(
+                channel="reddit",
+                external_id="h",
+                text="<b>bold?</b> <i>no</i>",
+                created_at=NOW,
+                author_handle="mallory",
+                url="https://example.com/h",
+            )
+        ]
+    )
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setFocus()
+    qtbot.keyClick(column.view, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: window.detail.post is not None)
+    assert window.detail.body.toPlainText() == "<b>bold?</b> <i>no</i>"
+    assert window.detail.author.textFormat() == Qt.TextFormat.PlainText
+    assert window.detail.open_link.isEnabled()
+    assert ws.db.posts.unread_count() == 0
+
+
+def test_reading_position_holds_when_posts_arrive_on_top(qtbot, window, ws):
+    ws.ingestor.ingest(posts(0, 300, minutes_ago=60))
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() >= 100)
+    bar = column.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 1000)  # laid out
+    bar.setValue(bar.maximum() // 3)
+    qtbot.wait(50)
+    reading = column.first_visible_post()
+    assert reading is not None
+    ws.ingestor.ingest(posts(1000, 25))
+    qtbot.waitUntil(lambda: column.model.unread == 25)
+    qtbot.wait(50)
+    assert column.first_visible_post() == reading
+    assert column.badge.isVisible() and column.badge.text() == "25 new"
+    bar.setValue(0)
+    qtbot.waitUntil(lambda: not column.badge.isVisible())
+    assert column.model.post_at(0).external_id == "live-1024"
+
+
+def test_writes_from_another_process_show_up(qtbot, window, ws, tmp_path):
+    other = Workspace.open(str(tmp_path), demo=True)
+    try:
+        other.ingestor.ingest(posts(0, 3))
+    finally:
+        other.close()
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 3, timeout=10_000)
+
+
+def test_errors_are_shown_once_in_the_status_bar(qtbot, window):
+    window.bridge.error_raised.emit("Source “X” was disabled", "HTTP 401: check the token")
+    window.bridge.error_raised.emit("Source “X” was disabled", "HTTP 401: check the token")
+    qtbot.waitUntil(lambda: "check the token" in window.message.text())
+    assert len(window._shown_errors) == 1
