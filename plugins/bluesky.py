@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Mapping
@@ -43,6 +44,36 @@ class Session:
     handle: str
     access: str
     refresh: str
+
+
+class SessionStore:
+    """Signed-in sessions shared by every plugin instance in the process, by (server, handle, password).
+
+    The app makes a new plugin object for each run, and Bluesky allows an account only a few sign-ins a
+    day, so a session outlives the object; a new app password starts a new session."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str, str], Session] = {}
+
+    def get(self, key: tuple[str, str, str]) -> Session | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple[str, str, str], session: Session) -> None:
+        with self._lock:
+            self._items[key] = session
+
+    def drop(self, key: tuple[str, str, str]) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+SESSIONS = SessionStore()
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -220,11 +251,13 @@ def _set_secret_hint(ctx: FetchContext) -> str:
 class Xrpc:
     """Calls to one PDS for one account: creates the session, refreshes it once when the token expires."""
 
-    def __init__(self, ctx: FetchContext, sessions: dict[tuple[str, str], Session], lock: threading.Lock):
+    def __init__(self, ctx: FetchContext, sessions: SessionStore) -> None:
         self.ctx = ctx
         self.base = str(ctx.config.get("base_url") or "https://bsky.social").rstrip("/")
         self.handle = str(ctx.config.get("handle") or "").lstrip("@")
-        self._sessions, self._lock = sessions, lock
+        self._sessions = sessions
+        password = ctx.secret("app_password") or ""
+        self._key = (self.base, self.handle, hashlib.sha256(password.encode()).hexdigest()[:16])
 
     def send(self, method: str, nsid: str, token: str = "", **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -275,13 +308,10 @@ class Xrpc:
         return wait
 
     def session(self) -> Session:
-        with self._lock:
-            found = self._sessions.get((self.base, self.handle))
-        return found or self.create_session()
+        return self._sessions.get(self._key) or self.create_session()
 
     def forget(self) -> None:
-        with self._lock:
-            self._sessions.pop((self.base, self.handle), None)
+        self._sessions.drop(self._key)
 
     def _keep(self, body: Any, what: str) -> Session:
         if not isinstance(body, Mapping) or not all(
@@ -289,8 +319,7 @@ class Xrpc:
         ):
             raise MalformedResponse(f"{what}: Bluesky answered without a session (did, accessJwt, refreshJwt)")
         session = Session(body["did"], str(body.get("handle") or self.handle), body["accessJwt"], body["refreshJwt"])
-        with self._lock:
-            self._sessions[(self.base, self.handle)] = session
+        self._sessions.put(self._key, session)
         return session
 
     def create_session(self) -> Session:
@@ -444,12 +473,11 @@ class BlueskyPlugin(Plugin):
     default_interval = 300
     can_publish = True
 
-    def __init__(self) -> None:
-        self._sessions: dict[tuple[str, str], Session] = {}
-        self._lock = threading.Lock()
+    def __init__(self, sessions: SessionStore = SESSIONS) -> None:
+        self._sessions = sessions
 
     def _api(self, ctx: FetchContext) -> Xrpc:
-        return Xrpc(ctx, self._sessions, self._lock)
+        return Xrpc(ctx, self._sessions)
 
     def fetch(self, ctx: FetchContext, cursor: Mapping[str, Any]) -> FetchResult:
         query = str(ctx.config.get("query") or "").strip()

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
-from scrm_plugins.bluesky import BlueskyPlugin, link_facets, post_from_view
+from scrm_plugins.bluesky import SESSIONS, BlueskyPlugin, link_facets, post_from_view
 from werkzeug import Request, Response
 
 from scrm_desktop.listening.api import (
@@ -37,6 +37,14 @@ SESSION = {
     "accessJwt": "access-1",
     "refreshJwt": "refresh-1",
 }
+
+
+@pytest.fixture(autouse=True)
+def fresh_process() -> Iterator[None]:
+    """Each test starts like a freshly started app: nobody is signed in yet."""
+    SESSIONS.clear()
+    yield
+    SESSIONS.clear()
 
 
 @pytest.fixture
@@ -226,7 +234,7 @@ def test_paging_across_two_pages_then_resuming(bsky, httpserver, search_page) ->
     httpserver.expect_request(SEARCH).respond_with_handler(pages)
     one = plugin.fetch(ctx(), {})
     assert len(one.posts) == 13 and one.more and one.cursor["scan"]["cursor"] == "13"
-    # a restarted app (a new plugin instance, no session yet) resumes the scan from the stored cursor
+    SESSIONS.clear()  # a restarted app signs in again and resumes the scan from the stored cursor
     two = BlueskyPlugin().fetch(ctx(), json.loads(json.dumps(one.cursor)))
     assert len(two.posts) == 12 and not two.more
     assert {p.external_id for p in one.posts}.isdisjoint(p.external_id for p in two.posts)
@@ -289,6 +297,21 @@ def test_expired_access_token_is_refreshed_once(bsky, httpserver, search_page) -
     plugin.fetch(ctx(), {})
     assert len(requests_to(httpserver, "/xrpc/com.atproto.server.createSession")) == 1
     assert len(refresh) == len(requests_to(httpserver, "/xrpc/com.atproto.server.refreshSession"))
+
+
+def test_a_session_outlives_the_plugin_object_until_the_password_changes(httpserver, plugin_ctx) -> None:
+    serve_session(httpserver)
+    httpserver.expect_request(SEARCH).respond_with_json({"posts": []})
+
+    def run(password: str) -> None:  # the app makes a new plugin object for every run
+        config = BlueskyPlugin.validate_config({"base_url": httpserver.url_for("/"), "handle": HANDLE, "query": "x"})
+        BlueskyPlugin().fetch(plugin_ctx(config, secrets={"app_password": password}, now=NOW), {})
+
+    run("first-password")
+    run("first-password")
+    assert len(requests_to(httpserver, "/xrpc/com.atproto.server.createSession")) == 1
+    run("second-password")
+    assert len(requests_to(httpserver, "/xrpc/com.atproto.server.createSession")) == 2
 
 
 def test_a_token_refused_after_refresh_and_new_sign_in_is_an_auth_error(bsky, httpserver) -> None:
