@@ -351,8 +351,9 @@ class Xrpc:
         return self._keep(parse_json(self.checked(resp, nsid), nsid), nsid)
 
 
-class XrpcRefused(PluginError):
-    """A 4xx XRPC error that is neither auth nor rate limit; `error` is the XRPC error name."""
+class XrpcRefused(MalformedResponse):
+    """A 4xx XRPC error that is neither auth nor rate limit (as check_response maps other 4xx); `error` is the
+    XRPC error name."""
 
     def __init__(self, message: str, error: str = "") -> None:
         super().__init__(message)

@@ -48,13 +48,23 @@ def fresh_process() -> Iterator[None]:
 
 
 @pytest.fixture
-def recorded(shared_data: Path) -> dict[str, Any]:
-    """Recorded bodies by XRPC method, read through the manifest (file -> recorded URI and status)."""
+def manifest(shared_data: Path) -> dict[str, Response]:
+    """The recorded answers by XRPC method, as the manifest gives them: body, status and kept headers."""
     folder = shared_data / "api" / "bluesky"
     with (folder / "manifest.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows and all(r["status"] == "200" for r in rows)
-    return {r["uri"].split("/xrpc/")[1].split("?")[0]: json.loads((folder / r["file"]).read_text()) for r in rows}
+    assert len(rows) == 12
+    return {
+        r["uri"].split("/xrpc/")[1].split("?")[0]: Response(
+            (folder / r["file"]).read_bytes(), status=int(r["status"]), headers=json.loads(r["kept_headers"])
+        )
+        for r in rows
+    }
+
+
+@pytest.fixture
+def recorded(manifest: dict[str, Response]) -> dict[str, Any]:
+    return {method: json.loads(resp.get_data()) for method, resp in manifest.items()}
 
 
 @pytest.fixture
@@ -204,21 +214,20 @@ def test_hostile_views_never_crash(junk: Any) -> None:
 # ------------------------------------------------------------------------------------------ fetch
 
 
-def test_fetch_signs_in_and_searches_latest_with_a_bearer_token(bsky, httpserver, search_page) -> None:
+def test_fetch_signs_in_and_searches_latest_with_a_bearer_token(bsky, httpserver, manifest) -> None:
     plugin, ctx = bsky
     serve_session(httpserver)
-    page = {**search_page}
-    page.pop("cursor")
-    httpserver.expect_request(SEARCH).respond_with_json(page)
+    httpserver.expect_request(SEARCH).respond_with_response(manifest["app.bsky.feed.searchPosts"])
     result = plugin.fetch(ctx(lang="en"), {})
-    assert len(result.posts) == 25 and not result.more
+    assert len(result.posts) == 25 and result.more and result.cursor["scan"]["cursor"] == "25"
     login = requests_to(httpserver, "/xrpc/com.atproto.server.createSession")
     assert json.loads(login[0].data) == {"identifier": HANDLE, "password": "abcd-efgh-ijkl-mnop"}
     search = requests_to(httpserver, SEARCH)[0]
     assert search.headers["Authorization"] == "Bearer access-1"
     assert search.args["q"] == "redistricting" and search.args["sort"] == "latest"
     assert search.args["lang"] == "en" and search.args["since"] == "2025-05-17T18:00:00.000000Z"
-    assert result.cursor["since"] == "2025-05-19T17:10:09.561858Z"
+    # the watermark moves only when the scan is done; meanwhile the scan remembers the newest post
+    assert result.cursor["scan"]["newest"] == "2025-05-19T17:10:09.561858Z" and "since" not in result.cursor
 
 
 def test_paging_across_two_pages_then_resuming(bsky, httpserver, search_page) -> None:
