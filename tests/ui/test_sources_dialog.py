@@ -449,3 +449,21 @@ def test_closing_the_dialog_stops_listening_for_changes(qtbot, ws, bridge) -> No
     assert dialog.model.row_of("News") == -1
     dialog.show()
     assert dialog.model.row_of("News") >= 0
+
+
+def test_an_unreadable_database_is_reported_and_the_table_recovers(qtbot, ws, open_dialog, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ws.add_source("rss", "Blog", {"url": FEED})
+    dialog = open_dialog()
+    db_file, aside = ws.paths.database_file, tmp_path / "aside.db"
+    ws.db.close()  # let go of the file so it can be moved away, as a vanished network share would
+    db_file.rename(aside)
+    dialog.reload()
+    assert dialog.error.isVisible() and "Could not read the sources" in dialog.error.text()
+    assert dialog.model.row_of("Blog") == 0, "the last known rows stay on screen"
+
+    ws.db.close()
+    db_file.unlink()
+    aside.rename(db_file)
+    dialog.reload()
+    assert not dialog.error.isVisible()
+    assert cell(dialog, "Blog", SourcesModel.PLUGIN) == "rss"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from scrm_desktop.ui.bridge import Bridge
     from scrm_desktop.workspace import Workspace
 
+log = logging.getLogger(__name__)
 REFRESH_MS = 5000
 EMPTY_HINT = "No sources yet: click Add… to listen to a feed or a social network."
 CELL_CHARS = 160
@@ -232,6 +234,7 @@ class SourcesDialog(QDialog):
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self.reload)
         self._watching = False
+        self._read_failed = False
         self._watch(True)
         self.reload()
         self.show_failures(ws.registry.failures)
@@ -297,8 +300,18 @@ class SourcesDialog(QDialog):
 
     def reload(self) -> None:
         selected = self.selected_name()
+        try:
+            rows = self.ws.db.sources.list()
+        except Exception as exc:  # a shared database may be unreachable for a while; the timer retries
+            log.warning("could not read the sources: %s", exc)
+            self._report(error=f"Could not read the sources from the database: {exc}")
+            self._read_failed = True
+            return
+        if self._read_failed:  # it is back
+            self._read_failed = False
+            self._report()
         running = set(self.ws.scheduler.running_since())
-        self.model.set_sources(self.ws.db.sources.list(), running, datetime.now(UTC).replace(tzinfo=None))
+        self.model.set_sources(rows, running, datetime.now(UTC).replace(tzinfo=None))
         if selected and self.selected_name() != selected:
             self.select(selected)
         if not self.model.sources and not self.status.text():
