@@ -1,0 +1,166 @@
+"""The query language's fields: names, allowed values, and how each field tests a post held in memory.
+
+The parser knows fields only through this registry, so later features add a field with `register_field`
+(and its SQL with `scrm_desktop.store.query_sql.register_field_sql`) without touching the grammar.
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from scrm_desktop.core.post import Post
+
+CHANNELS = ("rss", "mastodon", "reddit", "hackernews", "bluesky", "youtube", "email")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+# (post, key, source name) -> whether the post has that value
+FieldTest = Callable[[Post, str, "str | None"], bool]
+
+
+def ascii_lower(text: str) -> str:
+    """Lower-case A-Z only: exactly what SQLite's lower() does, so memory and database agree."""
+    return text.translate(_ASCII_LOWER)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    summary: str  # one line for the docs, completion and error messages
+    test: FieldTest
+    values: tuple[str, ...] = ()  # the allowed values; empty means any text
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    key: Callable[[str], str] = ascii_lower  # the form a typed value is compared in
+    attr: str | None = None  # the Post attribute the field reads, when it may not exist yet
+    example: str = ""
+
+    def canonical(self, typed: str) -> str | None:
+        """The allowed value meant by `typed` (case-insensitive, aliases resolved), or None."""
+        if not self.values:
+            return typed
+        wanted = typed.lower()
+        wanted = self.aliases.get(wanted, wanted)
+        return wanted if wanted in self.values else None
+
+    def allowed(self) -> str:
+        shown = ", ".join(self.values)
+        if self.aliases:
+            shown += " (or " + ", ".join(self.aliases) + ")"
+        return shown
+
+
+FIELDS: dict[str, FieldSpec] = {}
+
+# Names people try from other tools; only suggested, never accepted.
+_SYNONYMS = {
+    "from": "author",
+    "user": "author",
+    "by": "author",
+    "handle": "author",
+    "network": "channel",
+    "platform": "channel",
+    "site": "channel",
+    "feed": "source",
+    "language": "lang",
+    "label": "tag",
+    "mood": "sentiment",
+    "state": "status",
+    "owner": "assignee",
+    "assigned": "assignee",
+}
+
+
+def register_field(spec: FieldSpec) -> None:
+    """Add a field (or replace one of the same name)."""
+    FIELDS[spec.name] = spec
+
+
+def suggest_field(name: str) -> str | None:
+    lowered = name.lower()
+    if lowered in _SYNONYMS and _SYNONYMS[lowered] in FIELDS:
+        return _SYNONYMS[lowered]
+    close = difflib.get_close_matches(lowered, list(FIELDS), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def suggest_value(spec: FieldSpec, typed: str) -> str | None:
+    close = difflib.get_close_matches(typed.lower(), list(spec.values), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _author(post: Post, key: str, _source: str | None) -> bool:
+    return ascii_lower(post.author_handle.lstrip("@")) == key or ascii_lower(post.author_name) == key
+
+
+def _lang(post: Post, key: str, _source: str | None) -> bool:
+    lang = ascii_lower(post.lang)
+    return lang == key or lang.startswith(key + "-")
+
+
+def _source(post: Post, key: str, source: str | None) -> bool:
+    return ascii_lower(source if source is not None else post.source_name) == key
+
+
+def _is(post: Post, key: str, _source: str | None) -> bool:
+    return post.is_read == (key == "read")
+
+
+def _attribute_test(attr: str) -> FieldTest:
+    """Equality with a text attribute, or membership in a collection attribute (tags, topics)."""
+
+    def test(post: Post, key: str, _source: str | None) -> bool:
+        value: Any = getattr(post, attr, None)
+        if value is None:
+            return False
+        if isinstance(value, (tuple, list, set, frozenset)):
+            return any(ascii_lower(str(v)) == key for v in value)
+        return ascii_lower(str(value)) == key
+
+    return test
+
+
+def _workflow(name: str, attr: str, summary: str, example: str) -> FieldSpec:
+    return FieldSpec(name, summary, _attribute_test(attr), attr=attr, example=example)
+
+
+for _spec in (
+    FieldSpec(
+        "channel",
+        "where it was posted",
+        lambda p, k, s: p.channel == k,
+        values=CHANNELS,
+        example="channel:reddit",
+    ),
+    FieldSpec(
+        "author",
+        "the author's handle (a leading @ is ignored) or exact display name",
+        _author,
+        key=lambda v: ascii_lower(v.lstrip("@")),
+        example="author:@janedoe",
+    ),
+    FieldSpec(
+        "sentiment",
+        "the post's sentiment",
+        lambda p, k, s: p.sentiment_label == k,
+        values=("positive", "negative", "neutral"),
+        aliases=MappingProxyType({"pos": "positive", "neg": "negative", "neu": "neutral"}),
+        example="sentiment:negative",
+    ),
+    FieldSpec("lang", "language code; lang:en also matches en-GB", _lang, example="lang:en"),
+    FieldSpec("source", "the name of the source that fetched it", _source, example='source:"Dell blog"'),
+    FieldSpec(
+        "has", "has:link for posts with a web link", lambda p, k, s: p.has_link, values=("link",), example="has:link"
+    ),
+    FieldSpec("is", "read state", _is, values=("unread", "read"), example="is:unread"),
+    _workflow("status", "status", "the case status", "status:open"),
+    _workflow("assignee", "assignee", "the agent the post is assigned to", "assignee:sam"),
+    _workflow("trait", "trait", "the social customer trait", "trait:venting"),
+    _workflow("intent", "intent", "the detected intent", "intent:purchase"),
+    _workflow("topic", "topics", "a detected topic", "topic:billing"),
+    _workflow("tag", "tags", "a tag set by an agent or a rule", "tag:urgent"),
+):
+    register_field(_spec)
