@@ -58,9 +58,20 @@ class _Index:
         return any(_occurs_at(self.tokens, i, term) for i in self.where.get(first, ()))
 
 
-@functools.lru_cache(maxsize=4096)
+_CACHE_TEXT_UP_TO = 5_000  # characters; keeps the cache small even if every post were 40,000 characters
+
+
 def _index(text: str) -> _Index:
-    # Cached by text: one post is tested against every column's query and every rule.
+    # Cached by text: one post is tested against every column's query and every rule in turn.
+    return _cached_index(text) if len(text) <= _CACHE_TEXT_UP_TO else _build_index(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached_index(text: str) -> _Index:
+    return _build_index(text)
+
+
+def _build_index(text: str) -> _Index:
     tokens = tuple(tokenize(text))
     where: dict[str, list[int]] = {}
     for i, token in enumerate(tokens):
@@ -113,14 +124,16 @@ class Query:
         self._check_available(post)
         return _eval(self.root, post, source_name)
 
+    @functools.cached_property
+    def _needs(self) -> tuple[tuple[str, Field], ...]:
+        """(Post attribute, field) for each field that reads an attribute posts may not have yet."""
+        fields = [node for node, _ in _walk(self.root) if isinstance(node, Field)]
+        return tuple((attr, f) for f in fields if (attr := FIELDS[f.name].attr) is not None)
+
     def _check_available(self, post: Post) -> None:
-        for node, _ in _walk(self.root):
-            if isinstance(node, Field):
-                attr = FIELDS[node.name].attr
-                if attr is not None and not hasattr(post, attr):
-                    raise QueryError(
-                        f"`{node.name}:` is not available yet in this workspace", node.position, node.length
-                    )
+        for attr, node in self._needs:
+            if not hasattr(post, attr):
+                raise QueryError(f"`{node.name}:` is not available yet in this workspace", node.position, node.length)
 
     def words(self) -> tuple[str, ...]:
         """The full-text terms that count for a match (not excluded ones), as typed; prefixes end in *."""

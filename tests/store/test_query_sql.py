@@ -68,8 +68,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, l
     eng.dispose()
 
 
-def store(engine: Engine, rows: Sequence[Row]) -> list[Post]:
-    """Replace the database's content with `rows`; return the same posts as the app holds them in memory."""
+def store(engine: Engine, rows: Sequence[Row], people: Sequence[tuple[str, str, str]] = AUTHORS) -> list[Post]:
+    """Replace the database's content with `rows` (`people` are the authors `Row.author` points into);
+    return the same posts as the app holds them in memory."""
     with engine.begin() as conn:
         for table in (posts, authors, sources):
             conn.execute(delete(table))
@@ -85,7 +86,7 @@ def store(engine: Engine, rows: Sequence[Row]) -> list[Post]:
                     "last_seen": WHEN,
                     "post_count": 0,
                 }
-                for i, (c, h, n) in enumerate(AUTHORS)
+                for i, (c, h, n) in enumerate(people)
             ],
         )
         conn.execute(
@@ -108,7 +109,7 @@ def store(engine: Engine, rows: Sequence[Row]) -> list[Post]:
             ],
         )
         conn.execute(insert(posts), [_db_row(i + 1, row) for i, row in enumerate(rows)])
-    return [_post(i + 1, row) for i, row in enumerate(rows)]
+    return [_post(i + 1, row, people) for i, row in enumerate(rows)]
 
 
 def _db_row(pid: int, row: Row) -> dict[str, object]:
@@ -137,8 +138,8 @@ def _db_row(pid: int, row: Row) -> dict[str, object]:
     }
 
 
-def _post(pid: int, row: Row) -> Post:
-    _, handle, name = AUTHORS[row.author] if row.author is not None else ("", "", "")
+def _post(pid: int, row: Row, people: Sequence[tuple[str, str, str]]) -> Post:
+    _, handle, name = people[row.author] if row.author is not None else ("", "", "")
     return Post(
         id=pid,
         channel=row.channel,
@@ -469,6 +470,33 @@ def test_random_queries_agree_with_memory(engine: Engine, rows: list[Row], queri
     held = store(engine, rows)
     for query in queries:
         assert sql_ids(engine, query) == memory_ids(held, query), query
+
+
+REAL_QUERIES = [
+    "refund*",
+    '"customer service"',
+    "wifi OR internet -phone",
+    "help -(delayed OR cancelled) has:link",
+    "@AppleSupport OR applesupport",
+    "dm* (order OR account)",
+    "-is:read lang:en (iphone OR ios*) -update*",
+    "thank* sentiment:neutral -channel:email",
+    '"ca va" OR café OR ü*',
+    "author:115712 OR author:sprintcare",
+]
+
+
+def test_sql_and_memory_agree_on_real_tweets(engine: Engine, shared_data: Path) -> None:
+    with (shared_data / "support" / "twcs_first5000" / "twcs_first5000.csv").open(encoding="utf-8") as fh:
+        tweets = list(csv.DictReader(fh))
+    handles = list(dict.fromkeys(t["author_id"] for t in tweets))
+    people = [("reddit", handle, "") for handle in handles]
+    where = {handle: i for i, handle in enumerate(handles)}
+    rows = [Row(t["text"], author=where[t["author_id"]], lang="en", is_read=t["inbound"] == "True") for t in tweets]
+    held = store(engine, rows, people)
+    found = {q: sql_ids(engine, q) for q in REAL_QUERIES}
+    assert {q: memory_ids(held, q) for q in REAL_QUERIES} == found
+    assert sum(bool(ids) for ids in found.values()) >= 8  # the queries do select something
 
 
 # ---- the tokenizer against SQLite's own ------------------------------------------------------------------------------
