@@ -9,8 +9,9 @@ import unicodedata
 
 # SQLite's unicode61 tables were generated from Unicode 6.1: characters assigned since then (many emoji,
 # newer scripts) count as token characters there, so Python's own categories cannot be used. These are the
-# code points (hex) SQLite treats as separators, read back from SQLite 3.40 itself; a test in
-# tests/store/test_query_sql.py compares every code point against the live tokenizer.
+# code points (hex) SQLite treats as separators, read back from SQLite 3.40 itself. All 1,112,063 code points
+# were checked against it once; tests/store/test_query_sql.py re-checks every BMP code point, the edges of
+# every astral range and a sample of the rest on each run.
 _SEPARATORS = """
 0-2f 3a-40 5b-60 7b-a9 ab-b1 b4 b6-b8 bb bf d7 f7 2c2-2c5 2d2-2df 2e5-2eb 2ed 2ef-36f 375 37e 384-385
 387 3f6 482-489 55a-55f 589-58a 58f 591-5c7 5f3-5f4 600-604 606-61b 61e-61f 64b-65f 66a-66d 670 6d4
