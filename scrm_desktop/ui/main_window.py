@@ -1,4 +1,5 @@
-"""The main window: a board of stream columns, the detail pane, and a status bar with the sources' health."""
+"""The main window: boards (tabs) of stream columns, the detail pane, a search box, menus and keyboard
+shortcuts for every action, notices, and a status bar with the sources' health."""
 
 from __future__ import annotations
 
@@ -6,27 +7,49 @@ import logging
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QApplication,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QWidget,
 )
 
+from scrm_desktop.core.post import Post
+from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, LayoutStore, StreamService, check_query
+from scrm_desktop.ui import theme as themes
 from scrm_desktop.ui.bridge import Bridge
-from scrm_desktop.ui.models.stream_model import StreamModel
+from scrm_desktop.ui.notifications import Notifier
 from scrm_desktop.ui.theme import Theme
+from scrm_desktop.ui.views.board import BoardView
 from scrm_desktop.ui.views.detail_pane import DetailPane
 from scrm_desktop.ui.views.post_delegate import relative_time
-from scrm_desktop.ui.views.stream_column import StreamColumn
+from scrm_desktop.ui.views.shortcuts_overlay import ShortcutsOverlay
+from scrm_desktop.ui.views.stream_column import StreamColumn, column_of
 from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger(__name__)
 LIVE_BATCH_MS = 300
+COUNTS_MS = 1500  # unread totals are recounted at most this often while posts stream in
+SAVE_MS = 400
+THEMES = (("auto", "&Auto (follow the system)"), ("light", "&Light"), ("dark", "&Dark"))
+# (menu text, shortcuts, method); the help overlay lists the same table
+NAVIGATION = (
+    ("&Next post", ("J",), "next_post"),
+    ("&Previous post", ("K",), "previous_post"),
+    ("Column &left", ("H", "Left"), "column_left"),
+    ("Column &right", ("L", "Right"), "column_right"),
+    ("&Open link", ("O",), "open_link"),
+    ("Toggle &read", ("Space", "M"), "toggle_read"),
+    ("&Search", ("/",), "focus_search"),
+)
 
 
 class MainWindow(QMainWindow):
@@ -35,91 +58,181 @@ class MainWindow(QMainWindow):
         self.ws = ws
         self.bridge = bridge
         self.theme = theme
-        title = "scrm-desktop" + (" — demo workspace" if ws.name == "demo" else "")
-        self.setWindowTitle(title)
+        self.setWindowTitle("scrm-desktop" + (" — demo workspace" if ws.name == "demo" else ""))
         self.resize(1400, 860)
+        self.service = StreamService(ws)
+        self.layout_store = LayoutStore(ws.paths.config)
+        self.layout_spec = self.layout_store.load()
+        self.columns: list[StreamColumn] = []  # every board's columns, board by board
+        self._current: StreamColumn | None = None
+        self._shown_errors: set[str] = set()
 
-        self.columns: list[StreamColumn] = []
+        self._timers()
+        self._build_central()
+        self._build_status()
+        self._build_search()
+        self._build_menus()
+        self.overlay = ShortcutsOverlay(self.shortcut_rows(), self)
+        self.notifier = Notifier(self.show_message, self)
+        bridge.posts_ingested.connect(lambda *_: self._live.start() if not self._live.isActive() else None)
+        bridge.source_changed.connect(lambda _name: self.refresh_health())
+        bridge.error_raised.connect(self.show_error)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+        for board in self.boards_views():
+            board.reload()
+        self.refresh_health()
+        self._restore_geometry()
+        if self.layout_store.problem:
+            self.show_message(self.layout_store.problem)
+
+    # ---- layout ------------------------------------------------------------------------------------------
+    def _build_central(self) -> None:
         self.boards = QTabWidget()
         self.boards.setDocumentMode(True)
-        self.boards.addTab(self._build_board(), "Mentions")
-        self.detail = DetailPane(theme, ws.db.posts.reasons, ws.db.posts.thread)
+        self.boards.setMovable(True)
+        self.boards.tabBar().tabMoved.connect(self._tab_moved)
+        self.boards.currentChanged.connect(self._board_switched)
+        self.boards.tabBar().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.boards.tabBar().customContextMenuRequested.connect(self._tab_menu)
+        add = QToolButton()
+        add.setText("+")
+        add.setToolTip("New board")
+        add.setAutoRaise(True)
+        add.clicked.connect(self.new_board)
+        self.boards.setCornerWidget(add, Qt.Corner.TopRightCorner)
+        for spec in self.layout_spec.boards:
+            self._add_board_view(spec)
+        self.boards.setCurrentIndex(self.layout_spec.current)
+        self.detail = DetailPane(self.theme, self.ws.db.posts.reasons, self.ws.db.posts.thread)
         self.detail.setMinimumWidth(340)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.boards)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([980, 420])
+        split.setSizes([1000, 400])
+        self.main_split = split
         self.setCentralWidget(split)
 
+    def _add_board_view(self, spec: BoardSpec, index: int | None = None) -> BoardView:
+        board = BoardView(spec, self.service, self.theme, lambda: self.ws.clock())
+        board.changed.connect(self._layout_changed)
+        board.post_selected.connect(self.detail_show)
+        board.read_toggled.connect(self.set_read)
+        board.message.connect(self.show_message)
+        index = self.boards.count() if index is None else index
+        self.boards.insertTab(index, board, spec.name)
+        self._sync_columns()
+        return board
+
+    def boards_views(self) -> list[BoardView]:
+        return [self.boards.widget(i) for i in range(self.boards.count())]  # type: ignore[misc]
+
+    def current_board(self) -> BoardView:
+        return self.boards.currentWidget()  # type: ignore[return-value]
+
+    def _sync_columns(self) -> None:
+        self.columns = [c for b in self.boards_views() for c in b.columns]
+
+    def _build_status(self) -> None:
         self.health = QLabel()
         self.health.setObjectName("Muted")
         self.message = QLabel()
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.message, 1)
         self.statusBar().addPermanentWidget(self.health)
-        self._build_menus()
 
+    def _build_search(self) -> None:
+        self.search = QLineEdit()
+        self.search.setObjectName("SearchBox")
+        self.search.setPlaceholderText("Search all posts…   ( / )")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search all posts")
+        self.search.setMaximumWidth(520)
+        self.search.returnPressed.connect(self.run_search)
+        self.search.textChanged.connect(lambda: self._search_problem(""))
+        bar = self.addToolBar("Search")
+        bar.setObjectName("SearchBar")
+        bar.setMovable(False)
+        bar.addWidget(self.search)
+        spacer = QWidget()
+        bar.addWidget(spacer)
+        new_col = bar.addAction("+ Column")
+        new_col.setToolTip("Add a column to this board")
+        new_col.triggered.connect(self.new_column)
+
+    def _timers(self) -> None:
         self._live = QTimer(self)
         self._live.setSingleShot(True)
         self._live.setInterval(LIVE_BATCH_MS)
         self._live.timeout.connect(self._apply_live)
-        bridge.posts_ingested.connect(lambda *_: self._live.start() if not self._live.isActive() else None)
-        bridge.source_changed.connect(lambda _name: self.refresh_health())
-        bridge.error_raised.connect(self.show_error)
+        self._counts = QTimer(self)
+        self._counts.setSingleShot(True)
+        self._counts.setInterval(COUNTS_MS)
+        self._counts.timeout.connect(lambda: self.current_board() and self.current_board().refresh_counts())
+        self._save = QTimer(self)
+        self._save.setSingleShot(True)
+        self._save.setInterval(SAVE_MS)
+        self._save.timeout.connect(self.save_layout)
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(15_000)
         self._health_timer.timeout.connect(self.refresh_health)
         self._health_timer.start()
-        self._shown_errors: set[str] = set()
-        for col in self.columns:
-            col.model.reload()
-        self.refresh_health()
-        self._restore_geometry()
 
-    # ---- layout ------------------------------------------------------------------------------------------
-    def _build_board(self) -> QWidget:
-        board = QWidget()
-        board.setObjectName("Board")
-        row = QHBoxLayout(board)
-        row.setContentsMargins(10, 10, 10, 10)
-        row.setSpacing(10)
-        posts = self.ws.db.posts
-        model = StreamModel(
-            lambda before, limit: posts.page(before=before, limit=limit),
-            lambda after_id: posts.since(after_id),
-            self,
-        )
-        column = StreamColumn("All mentions", model, self.theme)
-        column.post_selected.connect(self.detail_show)
-        self.columns.append(column)
-        row.addWidget(column)
-        return board
-
-    def detail_show(self, post) -> None:  # type: ignore[no-untyped-def]
-        self.detail.show_post(post)
-        if not post.is_read:
-            self.ws.db.posts.mark_read([post.id])
+    # ---- menus -------------------------------------------------------------------------------------------
+    def _action(self, menu: QMenu, text: str, slot, shortcuts=()) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        sources = self.menuBar().addMenu("&Sources")
-        run_all = QAction("&Run all sources now", self)
-        run_all.setShortcut(QKeySequence("Ctrl+R"))
-        run_all.triggered.connect(self.run_all_now)
-        sources.addAction(run_all)
-        help_menu = self.menuBar().addMenu("&Help")
-        logs = QAction("Open &log folder", self)
-        logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ws.paths.logs))))
-        help_menu.addAction(logs)
-        about = QAction("&About scrm-desktop", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Quit", self.close, (QKeySequence.StandardKey.Quit,))
+        self._build_view_menu(bar.addMenu("&View"))
+        go = bar.addMenu("&Go")
+        self.nav_actions = {m: self._action(go, t, getattr(self, m), keys) for t, keys, m in NAVIGATION}
+        column = bar.addMenu("&Column")
+        self._action(column, "&New column…", self.new_column, ("Ctrl+Shift+N",))
+        for key, text in (("edit", "&Edit column…"), ("rename", "&Rename…"), ("clear", "Mark all read and &clear")):
+            self._action(column, text, lambda _=False, k=key: self.column_action(k))
+        column.addSeparator()
+        self._action(column, "Move &left", lambda: self.column_action("move_left"), ("Ctrl+Shift+Left",))
+        self._action(column, "Move &right", lambda: self.column_action("move_right"), ("Ctrl+Shift+Right",))
+        column.addSeparator()
+        self._action(column, "Re&move column", lambda: self.column_action("remove"))
+        sources = bar.addMenu("&Sources")
+        self._action(sources, "&Manage sources…", self.open_sources)
+        self._action(sources, "&Run all sources now", self.run_all_now, ("Ctrl+R",))
+        help_menu = bar.addMenu("&Help")
+        self._action(
+            help_menu, "&Keyboard shortcuts", self.show_shortcuts, ("?", QKeySequence.StandardKey.HelpContents)
+        )
+        logs = QUrl.fromLocalFile(str(self.ws.paths.logs))
+        self._action(help_menu, "Open &log folder", lambda: QDesktopServices.openUrl(logs))
+        self._action(help_menu, "&About scrm-desktop", self._about)
+
+    def _build_view_menu(self, view: QMenu) -> None:
+        self._action(view, "&New board…", self.new_board, ("Ctrl+Shift+B",))
+        self._action(view, "&Rename board…", self.rename_board)
+        self._action(view, "Re&move board", self.remove_board)
+        view.addSeparator()
+        theme_menu = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name, text in THEMES:
+            action = self._action(theme_menu, text, lambda _=False, n=name: self.set_theme(n))
+            action.setCheckable(True)
+            action.setChecked(self.ws.settings.theme == name)
+            group.addAction(action)
+            self.theme_actions[name] = action
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        rows = [(" / ".join(keys), text.replace("&", "")) for text, keys, _m in NAVIGATION]
+        return [*rows, ("?", "This help"), ("Ctrl+R", "Run all sources now"), ("Ctrl+Shift+N", "New column")]
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -128,16 +241,222 @@ class MainWindow(QMainWindow):
             f"scrm-desktop: a desktop Social CRM command center on data your team owns.\n\nDatabase: {self.ws.db_url}",
         )
 
-    # ---- live data ---------------------------------------------------------------------------------------
+    # ---- the current column and keyboard navigation -----------------------------------------------------------
+    def current_column(self) -> StreamColumn | None:
+        board = self.current_board()
+        if board is None or not board.columns:
+            return None
+        if self._current in board.columns:
+            return self._current
+        return board.columns[0]
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        column = column_of(new)
+        if column is not None:
+            self._current = column
+
+    def focus_column(self, column: StreamColumn) -> None:
+        self._current = column
+        column.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not column.view.currentIndex().isValid():
+            column.move(0)
+
+    def next_post(self) -> None:
+        self._step(1)
+
+    def previous_post(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        column = self.current_column()
+        if column is not None:
+            column.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            column.move(delta)
+
+    def column_left(self) -> None:
+        self._switch_column(-1)
+
+    def column_right(self) -> None:
+        self._switch_column(1)
+
+    def _switch_column(self, delta: int) -> None:
+        column = self.current_column()
+        if column is None:
+            return
+        cols = self.current_board().columns
+        self.focus_column(cols[min(max(cols.index(column) + delta, 0), len(cols) - 1)])
+
+    def open_link(self) -> None:
+        column = self.current_column()
+        if column is not None and not column.open_link():
+            self.show_message("This post has no link to open.")
+
+    def toggle_read(self) -> None:
+        column = self.current_column()
+        if column is not None:
+            column.toggle_read()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def show_shortcuts(self) -> None:
+        self.overlay.open()
+
+    def column_action(self, key: str) -> None:
+        column = self.current_column()
+        if column is not None:
+            self.current_board().act(column, key)
+
+    # ---- boards and columns ------------------------------------------------------------------------------
+    def new_column(self) -> None:
+        column = self.current_board().new_column()
+        if column is not None:
+            self._sync_columns()
+            self.focus_column(column)
+
+    def new_board(self) -> None:
+        name, ok = QInputDialog.getText(self, "New board", "Board name")
+        if not ok or not name.strip():
+            return
+        spec = BoardSpec(name.strip()[:MAX_NAME], [ColumnSpec("All mentions")])
+        self.layout_spec.boards.append(spec)
+        board = self._add_board_view(spec)
+        board.reload()
+        self.boards.setCurrentWidget(board)
+        self._layout_changed()
+
+    def rename_board(self) -> None:
+        board = self.current_board()
+        name, ok = QInputDialog.getText(self, "Rename board", "Board name", text=board.spec.name)
+        if ok and name.strip():
+            board.spec.name = name.strip()[:MAX_NAME]
+            self.boards.setTabText(self.boards.indexOf(board), board.spec.name)
+            self._layout_changed()
+
+    def remove_board(self) -> None:
+        board = self.current_board()
+        if self.boards.count() == 1:
+            self.show_message("A workspace keeps at least one board.")
+            return
+        question = f"Remove the board “{board.spec.name}” and its columns? Posts stay."
+        if QMessageBox.question(self, "Remove board", question) != QMessageBox.StandardButton.Yes:
+            return
+        self.layout_spec.boards.remove(board.spec)
+        self.boards.removeTab(self.boards.indexOf(board))
+        board.deleteLater()
+        self._sync_columns()
+        self._layout_changed()
+
+    def _tab_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        index = self.boards.tabBar().tabAt(pos)
+        if index < 0:
+            return
+        self.boards.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("Rename board…", self.rename_board)
+        menu.addAction("New column…", self.new_column)
+        menu.addSeparator()
+        menu.addAction("Remove board", self.remove_board)
+        menu.exec(self.boards.tabBar().mapToGlobal(pos))
+
+    def _tab_moved(self, _from: int, _to: int) -> None:
+        self.layout_spec.boards = [b.spec for b in self.boards_views()]
+        self._sync_columns()
+        self._layout_changed()
+
+    def _board_switched(self, index: int) -> None:
+        if 0 <= index < len(self.layout_spec.boards):
+            self.layout_spec.current = index
+            self._save.start()
+            board = self.current_board()
+            if board is not None:
+                board.refresh_counts()
+
+    # ---- search ------------------------------------------------------------------------------------------
+    def run_search(self) -> StreamColumn | None:
+        text = self.search.text().strip()
+        if not text:
+            return None
+        err = check_query(text)
+        if err is not None:
+            self._search_problem(f"{err.message}\n{err.pretty(text)}")
+            self.search.setCursorPosition(min(err.position, len(text)))
+            self.show_message(f"Search: {err.message}")
+            return None
+        board = self.current_board()
+        existing = next((c for c in board.columns if board.spec_of(c).temporary), None)
+        if existing is not None:
+            board.remove(existing)
+        column = board.add_column(ColumnSpec(f"Search: {text}"[:MAX_NAME], text, temporary=True))
+        self._sync_columns()
+        self.focus_column(column)
+        self.show_message(f"Search results for “{text}” are in the last column; its ⋯ menu saves it.")
+        return column
+
+    def _search_problem(self, problem: str) -> None:
+        self.search.setProperty("invalid", bool(problem))
+        self.search.setToolTip(problem or 'Full-text search: words, "phrases", OR, -exclude, field:value')
+        self.search.style().unpolish(self.search)
+        self.search.style().polish(self.search)
+
+    # ---- posts -------------------------------------------------------------------------------------------
+    def detail_show(self, post: Post) -> None:
+        self.detail.show_post(post)
+        if not post.is_read:
+            self.set_read([post.id], True)
+
+    def set_read(self, post_ids: list[int], read: bool) -> None:
+        try:
+            self.ws.db.posts.mark_read(post_ids, read)
+        except Exception as exc:  # a locked database must not lose the click silently
+            self.show_message(f"Could not change the read state: {exc}")
+            return
+        for column in self.columns:
+            column.model.set_read(post_ids, read)
+        self._counts.start()
+
     def _apply_live(self) -> None:
-        for col in self.columns:
-            col.model.add_new()
+        for board in self.boards_views():
+            for column in board.columns:
+                if column.model.add_new() and board.spec_of(column).notify:
+                    spec = board.spec_of(column)
+                    self.notifier.posts_arrived(spec.id, spec.name, column.model.last_added)
+        # columns added from outside the boards (benchmarks, plugins of the future) update as well
+        for column in self.columns:
+            if not any(column in b.columns for b in self.boards_views()):
+                column.model.add_new()
+        if not self._counts.isActive():
+            self._counts.start()
+
+    # ---- theme -------------------------------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        self.ws.settings.theme = name
+        try:
+            self.ws.settings.save(self.ws.paths.settings_file)
+        except OSError as exc:
+            self.show_message(f"The theme could not be saved: {exc}")
+        self.theme = themes.pick(name)
+        themes.apply(QApplication.instance(), self.theme)
+        for board in self.boards_views():
+            board.set_theme(self.theme)
+        self.detail.theme = self.theme
+        self.detail.show_post(self.detail.post)
+        self.theme_actions[name].setChecked(True)
+
+    # ---- sources and health ----------------------------------------------------------------------------------
+    def open_sources(self) -> None:
+        from scrm_desktop.ui.dialogs.sources_dialog import SourcesDialog  # only built when asked for
+
+        dialog = SourcesDialog(self.ws, self.bridge, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def run_all_now(self) -> None:
         for s in self.ws.db.sources.list():
             if s.enabled:
                 self.ws.scheduler.run_now(s.name)
-        self.message.setText("Running all enabled sources…")
+        self.show_message("Running all enabled sources…")
 
     def refresh_health(self) -> None:
         srcs = self.ws.db.sources.list()
@@ -153,12 +472,13 @@ class MainWindow(QMainWindow):
             self.health.setToolTip("All sources healthy")
         last = max((s.last_success_at for s in srcs if s.last_success_at), default=None)
         if last:
-            parts.append(
-                f"last fetch {relative_time(last, datetime.now(UTC).replace(tzinfo=None))} ago".replace(
-                    "now ago", "just now"
-                )
-            )
+            ago = relative_time(last, datetime.now(UTC).replace(tzinfo=None))
+            parts.append("last fetch just now" if ago == "now" else f"last fetch {ago} ago")
         self.health.setText("   ·   ".join(parts))
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setToolTip(text)
 
     def show_error(self, title: str, message: str) -> None:
         """Errors are shown once each, in the status bar (details in the log)."""
@@ -170,16 +490,35 @@ class MainWindow(QMainWindow):
         self.message.setToolTip(message)
 
     # ---- persistence -------------------------------------------------------------------------------------
+    def _layout_changed(self) -> None:
+        self._sync_columns()
+        self._save.start()
+
+    def save_layout(self) -> None:
+        self._save.stop()
+        try:
+            self.layout_store.save(self.layout_spec)
+        except OSError as exc:
+            self.show_message(f"The boards could not be saved: {exc}")
+
     def _restore_geometry(self) -> None:
         settings = self._qsettings()
         geometry = settings.value(f"{self.ws.name}/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        split = settings.value(f"{self.ws.name}/detail_split")
+        if split is not None:
+            self.main_split.restoreState(split)
 
     def _qsettings(self) -> QSettings:
-        """Window layout only (typed settings live in settings.json)."""
+        """Window geometry only (boards live in boards.json, typed settings in settings.json)."""
         return QSettings(str(self.ws.paths.config / "layout.ini"), QSettings.Format.IniFormat)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        self._qsettings().setValue(f"{self.ws.name}/geometry", self.saveGeometry())
+        settings = self._qsettings()
+        settings.setValue(f"{self.ws.name}/geometry", self.saveGeometry())
+        settings.setValue(f"{self.ws.name}/detail_split", self.main_split.saveState())
+        self.save_layout()
+        self.notifier.close()
+        QApplication.instance().focusChanged.disconnect(self._focus_changed)
         super().closeEvent(event)

@@ -1,16 +1,23 @@
-"""Item model of one stream column: keyset pages on demand (canFetchMore/fetchMore), live posts in batches."""
+"""Item model of one stream column: keyset pages on demand (canFetchMore/fetchMore), live posts in batches,
+and a cap on the rows held so memory does not grow with the archive."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from scrm_desktop.core.post import Post
 
+log = logging.getLogger(__name__)
+
 PostRole = Qt.ItemDataRole.UserRole + 1
 PAGE = 100
+MAX_LOADED = 2000  # past this, and back at the top, the tail is dropped (paging brings it back)
+KEEP_AFTER_TRIM = 2 * PAGE
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -20,6 +27,7 @@ class StreamModel(QAbstractListModel):
     both are short keyset queries."""
 
     unread_changed = Signal(int)
+    load_failed = Signal(str)  # a message for the user: the store could not be read, or the query is unusable
 
     def __init__(
         self,
@@ -35,6 +43,7 @@ class StreamModel(QAbstractListModel):
         self._exhausted = False
         self._max_id = 0
         self.unread = 0
+        self.last_added: list[Post] = []  # the posts the last add_new brought, newest first (for notices)
 
     # ---- Qt model API ------------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -59,7 +68,11 @@ class StreamModel(QAbstractListModel):
         if parent.isValid() or self._exhausted:
             return
         last = self._posts[-1] if self._posts else None
-        page = [p for p in self._load_page((last.created_at, last.id) if last else None, PAGE) if p.id not in self._ids]
+        loaded = self._safely(self._load_page, (last.created_at, last.id) if last else None, PAGE)
+        if loaded is None:
+            self._exhausted = True  # retried on the next reload; the column shows why
+            return
+        page = [p for p in loaded if p.id not in self._ids]
         if len(page) == 0:
             self._exhausted = True
             return
@@ -78,6 +91,23 @@ class StreamModel(QAbstractListModel):
         if self._posts:
             self._max_id = max(self._max_id, max(p.id for p in self._posts))
 
+    def set_loaders(
+        self,
+        load_page: Callable[[tuple | None, int], Sequence[Post]],
+        load_since: Callable[[int], Sequence[Post]],
+    ) -> None:
+        """A new query (edited column, mute, clear): load from scratch."""
+        self._load_page, self._load_since = load_page, load_since
+        self.reload()
+
+    def _safely(self, load: Callable[..., Sequence[Post]], *args: Any) -> Sequence[Post] | None:
+        try:
+            return load(*args)
+        except Exception as exc:  # a query the database rejects, a locked or vanished file: shown, never fatal
+            log.warning("stream could not be loaded: %s", exc)
+            self.load_failed.emit(str(exc) or type(exc).__name__)
+            return None
+
     def _append(self, page: Sequence[Post]) -> None:
         self._posts.extend(page)
         self._ids.update(p.id for p in page)
@@ -86,7 +116,9 @@ class StreamModel(QAbstractListModel):
     def add_new(self) -> int:
         """Fetch posts stored since the last look and put them in time order. Posts newer than the top go on
         top in one insert; older ones (a backfill) go where they belong if that part is loaded."""
-        fresh = [p for p in self._load_since(self._max_id) if p.id not in self._ids]
+        loaded = self._safely(self._load_since, self._max_id)
+        fresh = [p for p in loaded or () if p.id not in self._ids]
+        self.last_added = []
         if not fresh:
             return 0
         self._max_id = max(self._max_id, max(p.id for p in fresh))
@@ -100,6 +132,7 @@ class StreamModel(QAbstractListModel):
             self.endInsertRows()
         for p in fresh[len(on_top) :]:
             self._insert_sorted(p)
+        self.last_added = fresh
         self.unread += len(fresh)
         self.unread_changed.emit(self.unread)
         return len(fresh)
@@ -123,6 +156,32 @@ class StreamModel(QAbstractListModel):
     def mark_all_seen(self) -> None:
         self.unread = 0
         self.unread_changed.emit(0)
+
+    def set_read(self, post_ids: Iterable[int], read: bool = True) -> None:
+        """Show the new read state of these posts where they are loaded (the store is updated by the caller)."""
+        wanted = set(post_ids) & self._ids
+        for row, p in enumerate(self._posts):
+            if p.id in wanted and p.is_read != read:
+                self._posts[row] = dataclasses.replace(p, is_read=read)
+                idx = self.index(row, 0)
+                self.dataChanged.emit(idx, idx, [PostRole])
+
+    def trim(self, keep: int = KEEP_AFTER_TRIM) -> int:
+        """Drop loaded rows past `keep` (call when the reader is back at the top); returns how many."""
+        if len(self._posts) <= keep:
+            return 0
+        dropped = len(self._posts) - keep
+        self.beginRemoveRows(QModelIndex(), keep, len(self._posts) - 1)
+        for p in self._posts[keep:]:
+            self._ids.discard(p.id)
+        del self._posts[keep:]
+        self.endRemoveRows()
+        self._exhausted = False
+        return dropped
+
+    @property
+    def over_cap(self) -> bool:
+        return len(self._posts) > MAX_LOADED
 
     def post_at(self, row: int) -> Post | None:
         return self._posts[row] if 0 <= row < len(self._posts) else None

@@ -1,10 +1,13 @@
-"""Paints a post as a card: channel badge, author, relative time, text (plain, never HTML), sentiment bar."""
+"""Paints a post as a card: sentiment edge, channel badge, author, relative time, text (plain, never HTML, at
+most a few lines), engagement counts, tags and a sentiment marker. Everything is vector: crisp at any DPI."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -17,6 +20,14 @@ PAD = 10
 BADGE = 22
 MAX_TEXT_LINES = 5
 PREVIEW_CHARS = 420
+MAX_TAGS = 4
+# Characters that reorder or hide text on screen; the ingest pipeline drops them, but imported or older rows
+# may still hold them, and a card must never let one post scramble what is drawn after it.
+_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
+_MAX_MARKS = 2  # combining marks kept per letter: more would stack out of the card ("zalgo")
+_LONG_WORD = 28  # a run without spaces longer than this gets break chances, so it wraps instead of running off
+WRAP = Qt.TextFlag.TextWordWrap
+SENTIMENT_MARKS = {"positive": "▲ positive", "negative": "▼ negative"}
 
 
 def relative_time(when: datetime, now: datetime | None = None) -> str:
@@ -42,57 +53,116 @@ def engagement(post: Post) -> str:
     return "   ".join(parts)
 
 
+def display_text(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """One line of text safe to paint: no bidi or zero-width controls, combining marks capped, cut at `limit`."""
+    cleaned = _INVISIBLE_RE.sub("", text[: limit * 4])
+    out: list[str] = []
+    marks = 0
+    for ch in cleaned:
+        if unicodedata.combining(ch):
+            marks += 1
+            if marks > _MAX_MARKS:
+                continue
+        else:
+            marks = 0
+        out.append(ch)
+    return _breakable(one_line("".join(out), limit))
+
+
+def _breakable(text: str) -> str:
+    """Zero-width spaces inside very long words so word wrap can break them (never inside a letter with its
+    marks or an emoji sequence). QTextLayout could wrap anywhere, but PySide6 6.12's QTextLayout.beginLayout
+    corrupts the reference count of None and crashes the app after a few thousand calls."""
+    if len(text) <= _LONG_WORD:
+        return text
+    out: list[str] = []
+    run = 0
+    for ch in text:
+        joins = unicodedata.combining(ch) or ch in "\u200d\ufe0f" or (out and out[-1] == "\u200d")
+        if run >= _LONG_WORD and not joins:
+            out.append("\u200b")
+            run = 0
+        run = 0 if ch.isspace() else run + 1
+        out.append(ch)
+    return "".join(out)
+
+
+def footer_text(post: Post) -> str:
+    tags = "  ".join(f"#{display_text(t, 24)}" for t in post.tags[:MAX_TAGS])
+    return "   ".join(part for part in (engagement(post), tags) if part)
+
+
 class PostDelegate(QStyledItemDelegate):
     def __init__(self, theme: themes.Theme, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.theme = theme
 
-    def _text_rect(self, option: QStyleOptionViewItem) -> QRect:
-        r = option.rect
-        return QRect(r.left() + PAD + BADGE + 8, r.top() + PAD + 20, r.width() - 2 * PAD - BADGE - 12, 10_000)
-
+    # ---- text layout ---------------------------------------------------------------------------------------
     def _preview(self, post: Post) -> str:
         if not post.title or post.text.startswith(post.title):
-            body = post.text
-        else:
-            body = f"{post.title} — {post.text}"
-        return one_line(body, PREVIEW_CHARS)
+            return display_text(post.text)
+        return display_text(f"{post.title} — {post.text}")
+
+    @staticmethod
+    def _text_height(text: str, font: QFont, width: int) -> int:
+        """Height of the wrapped text, at most MAX_TEXT_LINES lines."""
+        fm = QFontMetrics(font)
+        bound = fm.boundingRect(QRect(0, 0, width, 10_000), WRAP, text)
+        return min(bound.height(), fm.lineSpacing() * MAX_TEXT_LINES)
+
+    def _body_width(self, option: QStyleOptionViewItem) -> int:
+        return max(120, option.rect.width() - 2 * PAD - BADGE - 12)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         post: Post | None = index.data(PostRole)
         if post is None:
             return QSize(0, 0)
         fm = QFontMetrics(option.font)
-        width = max(120, option.rect.width() - 2 * PAD - BADGE - 12)
-        bound = fm.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, self._preview(post))
-        text_h = min(bound.height(), fm.lineSpacing() * MAX_TEXT_LINES)
-        extra = fm.lineSpacing() + 4 if engagement(post) else 0
-        return QSize(width, PAD + 20 + text_h + extra + PAD + 2)
+        width = self._body_width(option)
+        text_h = self._text_height(self._preview(post), option.font, width)
+        footer = fm.lineSpacing() + 6
+        return QSize(width, PAD + 22 + text_h + footer + PAD)
 
+    # ---- painting -----------------------------------------------------------------------------------------
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         post: Post | None = index.data(PostRole)
         if post is None:
             return
-        t = self.theme
         r = option.rect
         painter.save()
-        painter.setClipRect(r)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.fillRect(
-            r,
-            QColor(t.accent).lighter(185)
-            if selected and t.name == "light"
-            else QColor(t.accent).darker(250)
-            if selected
-            else QColor(t.base),
-        )
-        # sentiment bar on the left edge
-        painter.fillRect(QRect(r.left(), r.top() + 4, 4, r.height() - 8), t.sentiment(post.sentiment_label))
-        # channel badge
-        badge = QRect(r.left() + PAD, r.top() + PAD, BADGE, BADGE)
+        painter.setClipRect(r)  # nothing a post holds may draw outside its card
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self._paint_background(painter, option, post)
+        x = self._paint_badge(painter, option, post)
+        self._paint_header(painter, option, post, x)
+        body_bottom = self._paint_body(painter, option, post, x)
+        self._paint_footer(painter, option, post, x, body_bottom)
+        painter.setPen(QPen(QColor(self.theme.border)))
+        painter.drawLine(r.left() + PAD, r.bottom(), r.right() - PAD, r.bottom())
+        painter.restore()
+
+    def _paint_background(self, painter: QPainter, option: QStyleOptionViewItem, post: Post) -> None:
+        t, r = self.theme, option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            bg = QColor(t.accent).lighter(185) if t.name == "light" else QColor(t.accent).darker(250)
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            bg = QColor(t.alt)
+        else:
+            bg = QColor(t.base)
+        painter.fillRect(r, bg)
+        painter.fillRect(QRect(r.left(), r.top() + 4, 4, r.height() - 8), t.sentiment(post.sentiment_label))
+        if not post.is_read:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(t.accent))
+            painter.drawEllipse(QRectF(r.right() - PAD - 7, r.bottom() - PAD - 8, 7, 7))
+
+    def _paint_badge(self, painter: QPainter, option: QStyleOptionViewItem, post: Post) -> int:
+        r = option.rect
+        badge = QRect(r.left() + PAD, r.top() + PAD, BADGE, BADGE)
         painter.setBrush(themes.channel_color(post.channel))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawEllipse(badge)
@@ -101,49 +171,56 @@ class PostDelegate(QStyledItemDelegate):
         bold.setBold(True)
         painter.setFont(bold)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, themes.channel_glyph(post.channel))
-        # header: author, handle, time
-        fm = QFontMetrics(bold)
-        x = badge.right() + 8
-        head = QRect(x, r.top() + PAD - 1, r.right() - x - PAD, fm.height())
+        return badge.right() + 8
+
+    def _paint_header(self, painter: QPainter, option: QStyleOptionViewItem, post: Post, x: int) -> None:
+        t, r = self.theme, option.rect
+        bold = QFont(option.font)
+        bold.setBold(True)
+        fm, fmn = QFontMetrics(bold), QFontMetrics(option.font)
+        head = QRect(x, r.top() + PAD, r.right() - x - PAD, max(fm.height(), BADGE))
         when = relative_time(post.created_at)
-        painter.setPen(QColor(t.muted))
         painter.setFont(option.font)
+        painter.setPen(QColor(t.muted))
         painter.drawText(head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
-        time_w = QFontMetrics(option.font).horizontalAdvance(when) + 10
-        name = post.author_name or post.author_handle or "unknown"
-        handle = f"  @{post.author_handle.lstrip('@')}" if post.author_handle and post.author_name else ""
+        time_w = fmn.horizontalAdvance(when) + 10
+        name = display_text(post.author_name or post.author_handle or "unknown", 80)
+        handle = display_text(post.author_handle.lstrip("@"), 80) if post.author_name else ""
         painter.setFont(bold)
         painter.setPen(QColor(t.text))
         name_text = fm.elidedText(name, Qt.TextElideMode.ElideRight, max(20, head.width() - time_w))
         painter.drawText(head, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name_text)
         used = fm.horizontalAdvance(name_text)
+        rest = QRect(head.left() + used, head.top(), max(0, head.width() - used - time_w), head.height())
+        detail = (f"  @{handle}" if handle else "") + f"  · {post.channel}"
         painter.setFont(option.font)
         painter.setPen(QColor(t.muted))
-        rest = QRect(head.left() + used, head.top(), max(0, head.width() - used - time_w), head.height())
         painter.drawText(
             rest,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            QFontMetrics(option.font).elidedText(
-                handle + f"  · {post.channel}", Qt.TextElideMode.ElideRight, rest.width()
-            ),
+            fmn.elidedText(detail, Qt.TextElideMode.ElideRight, rest.width()),
         )
-        # body: plain text, wrapped, at most MAX_TEXT_LINES lines
-        fmn = QFontMetrics(option.font)
-        body = QRect(x, r.top() + PAD + 20, r.right() - x - PAD, fmn.lineSpacing() * MAX_TEXT_LINES)
-        bound = fmn.boundingRect(body, Qt.TextFlag.TextWordWrap, self._preview(post))
-        body.setHeight(min(body.height(), bound.height()))
-        painter.setPen(QColor(t.text))
-        painter.drawText(body, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, self._preview(post))
-        eng = engagement(post)
-        if eng:
-            painter.setPen(QColor(t.muted))
-            painter.drawText(
-                QRect(x, body.bottom() + 4, body.width(), fmn.lineSpacing()), Qt.AlignmentFlag.AlignLeft, eng
-            )
-        if not post.is_read:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(t.accent))
-            painter.drawEllipse(QRect(r.right() - PAD - 6, r.bottom() - PAD - 6, 6, 6))
-        painter.setPen(QPen(QColor(t.border)))
-        painter.drawLine(r.left() + PAD, r.bottom(), r.right() - PAD, r.bottom())
-        painter.restore()
+
+    def _paint_body(self, painter: QPainter, option: QStyleOptionViewItem, post: Post, x: int) -> int:
+        width = max(40, option.rect.right() - x - PAD)
+        text = self._preview(post)
+        height = self._text_height(text, option.font, width)
+        painter.setPen(QColor(self.theme.text) if not post.is_read else QColor(self.theme.text).darker(115))
+        painter.setFont(option.font)
+        body = QRect(x, option.rect.top() + PAD + 24, width, height)
+        painter.drawText(body, WRAP | Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, text)
+        return body.bottom()
+
+    def _paint_footer(self, painter: QPainter, option: QStyleOptionViewItem, post: Post, x: int, top: int) -> None:
+        fm = QFontMetrics(option.font)
+        line = QRect(x, top + 4, option.rect.right() - x - PAD - 14, fm.lineSpacing())
+        mark = SENTIMENT_MARKS.get(post.sentiment_label, "")
+        mark_w = fm.horizontalAdvance(mark) + 12 if mark else 0
+        if mark:
+            painter.setPen(self.theme.sentiment(post.sentiment_label))
+            painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, mark)
+        text = footer_text(post)
+        if text:
+            painter.setPen(QColor(self.theme.muted))
+            shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(0, line.width() - mark_w))
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)

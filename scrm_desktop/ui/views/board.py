@@ -1,0 +1,272 @@
+"""A board: stream columns side by side in a splitter, built from a BoardSpec and kept in step with it as the
+user edits, mutes, clears, moves (drag or menu), resizes and removes columns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QSplitter, QWidget
+
+from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, StreamService, author_mute
+from scrm_desktop.ui.models.stream_model import StreamModel
+from scrm_desktop.ui.theme import Theme
+from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues
+from scrm_desktop.ui.views.stream_column import COLUMN_MIME, StreamColumn
+
+log = logging.getLogger(__name__)
+
+
+class BoardView(QWidget):
+    changed = Signal()  # the spec changed: save the layout
+    post_selected = Signal(object)
+    read_toggled = Signal(list, bool)  # post ids, read
+    message = Signal(str)  # for the status bar
+    column_saved = Signal(str)  # a temporary (search) column became a saved one: its id
+
+    def __init__(
+        self,
+        spec: BoardSpec,
+        service: StreamService,
+        theme: Theme,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("Board")
+        self.spec = spec
+        self.service = service
+        self.theme = theme
+        self._now = now
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(10)
+        self.splitter.splitterMoved.connect(self._sizes_moved)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 10, 10, 10)
+        row.addWidget(self.splitter)
+        self.setAcceptDrops(True)
+        self.columns: list[StreamColumn] = []
+        for column_spec in spec.columns:
+            self._add_widget(column_spec, len(self.columns))
+        self._apply_widths()
+
+    # ---- building ----------------------------------------------------------------------------------------
+    def _loaders(self, spec: ColumnSpec) -> tuple[Callable, Callable]:
+        query, cleared = spec.full_query(), spec.cleared()
+        return (
+            lambda before, limit: self.service.page(query, before, limit, cleared),
+            lambda after_id: self.service.since(query, after_id, cleared),
+        )
+
+    def _add_widget(self, spec: ColumnSpec, index: int) -> StreamColumn:
+        model = StreamModel(*self._loaders(spec), parent=self)
+        column = StreamColumn(spec.name, model, self.theme, column_id=spec.id)
+        column.spec = spec  # type: ignore[attr-defined]
+        column.set_notify(spec.notify)
+        column.actions_by_key["save"].setVisible(spec.temporary)
+        column.post_selected.connect(self.post_selected)
+        column.read_toggled.connect(self.read_toggled)
+        column.action_requested.connect(lambda key, c=column: self.act(c, key))
+        column.mute_author_requested.connect(lambda handle, c=column: self.mute(c, author_mute(handle)))
+        self.splitter.insertWidget(index, column)
+        self.columns.insert(index, column)
+        self._update_move_actions()
+        return column
+
+    def spec_of(self, column: StreamColumn) -> ColumnSpec:
+        return column.spec  # type: ignore[attr-defined,no-any-return]
+
+    def reload(self) -> None:
+        for column in self.columns:
+            column.model.reload()
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        for column in self.columns:
+            spec = self.spec_of(column)
+            try:
+                column.set_unread_total(self.service.count_unread(spec.full_query(), spec.cleared()))
+            except Exception as exc:  # an unusable query shows its problem in the column itself
+                log.debug("unread count for %s failed: %s", spec.name, exc)
+                column.set_unread_total(None)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        for column in self.columns:
+            column.set_theme(theme)
+
+    # ---- column actions ----------------------------------------------------------------------------------
+    def act(self, column: StreamColumn, key: str) -> None:
+        handlers: dict[str, Callable[[StreamColumn], object]] = {
+            "edit": self.edit,
+            "rename": self.rename,
+            "save": self.save_temporary,
+            "clear": self.clear,
+            "refresh": lambda c: (c.model.reload(), self.refresh_counts()),
+            "move_left": lambda c: self.move(c, self.columns.index(c) - 1),
+            "move_right": lambda c: self.move(c, self.columns.index(c) + 1),
+            "remove": self.confirm_remove,
+        }
+        handlers[key](column)
+
+    def add_column(self, spec: ColumnSpec, index: int | None = None) -> StreamColumn:
+        index = len(self.columns) if index is None else index
+        self.spec.columns.insert(index, spec)
+        column = self._add_widget(spec, index)
+        column.model.reload()
+        self.refresh_counts()
+        self._changed()
+        return column
+
+    def new_column(self) -> StreamColumn | None:
+        dialog = ColumnDialog(ColumnValues("", "", False, []), "New column", self)
+        if dialog.exec() != ColumnDialog.DialogCode.Accepted:
+            return None
+        v = dialog.values()
+        return self.add_column(ColumnSpec(v.name, v.query, v.notify, v.mutes))
+
+    def edit(self, column: StreamColumn) -> bool:
+        spec = self.spec_of(column)
+        dialog = ColumnDialog(ColumnValues(spec.name, spec.query, spec.notify, list(spec.mutes)), "Edit column", self)
+        if dialog.exec() != ColumnDialog.DialogCode.Accepted:
+            return False
+        self.apply(column, dialog.values())
+        return True
+
+    def apply(self, column: StreamColumn, values: ColumnValues) -> None:
+        spec = self.spec_of(column)
+        requery = (values.query, values.mutes) != (spec.query, spec.mutes)
+        spec.name, spec.query, spec.notify, spec.mutes = values.name, values.query, values.notify, list(values.mutes)
+        column.set_title(spec.name)
+        column.set_notify(spec.notify)
+        if requery:
+            self._requery(column)
+        self._changed()
+
+    def rename(self, column: StreamColumn) -> None:
+        spec = self.spec_of(column)
+        name, ok = QInputDialog.getText(self, "Rename column", "Name", text=spec.name)
+        if ok and name.strip():
+            spec.name = name.strip()[:MAX_NAME]
+            column.set_title(spec.name)
+            self._changed()
+
+    def mute(self, column: StreamColumn, atom: str) -> None:
+        spec = self.spec_of(column)
+        if atom not in spec.mutes:
+            spec.mutes.append(atom)
+            self._requery(column)
+            self._changed()
+            self.message.emit(f"Muted {atom} in “{spec.name}” (edit the column to undo)")
+
+    def clear(self, column: StreamColumn) -> list[int]:
+        """Mark everything the column shows read, then hide it: the column starts over from now."""
+        spec = self.spec_of(column)
+        query = spec.full_query()
+        try:
+            ids = self.service.mark_all_read(query, spec.cleared())
+            newest = self.service.newest(query)
+        except Exception as exc:  # a locked database or an unusable query must not crash the GUI
+            self.message.emit(f"Could not clear “{spec.name}”: {exc}")
+            return []
+        now = self._now().astimezone(UTC).replace(tzinfo=None)
+        spec.cleared_at = max(now, newest or now).isoformat()
+        self._requery(column)
+        self._changed()
+        if ids:
+            self.read_toggled.emit(ids, True)
+        self.message.emit(f"Cleared “{spec.name}”: {len(ids):,} marked read")
+        return ids
+
+    def save_temporary(self, column: StreamColumn) -> None:
+        spec = self.spec_of(column)
+        spec.temporary = False
+        spec.name = spec.name.removeprefix("Search: ")[:MAX_NAME] or "Search"
+        column.set_title(spec.name)
+        column.actions_by_key["save"].setVisible(False)
+        self._changed()
+        self.column_saved.emit(spec.id)
+
+    def confirm_remove(self, column: StreamColumn) -> None:
+        spec = self.spec_of(column)
+        if not spec.temporary:
+            answer = QMessageBox.question(self, "Remove column", f"Remove the column “{spec.name}”? Posts stay.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.remove(column)
+
+    def remove(self, column: StreamColumn) -> None:
+        self.spec.columns.remove(self.spec_of(column))
+        self.columns.remove(column)
+        column.hide()
+        column.setParent(None)
+        column.deleteLater()
+        self._update_move_actions()
+        self._changed()
+
+    def move(self, column: StreamColumn, index: int) -> None:
+        if not 0 <= index < len(self.columns) or self.columns.index(column) == index:
+            return
+        spec = self.spec_of(column)
+        sizes = dict(zip(self.columns, self.splitter.sizes(), strict=False))
+        self.columns.remove(column)
+        self.columns.insert(index, column)
+        self.spec.columns.remove(spec)
+        self.spec.columns.insert(index, spec)
+        self.splitter.insertWidget(index, column)  # an existing child moves
+        self.splitter.setSizes([sizes.get(c, 0) for c in self.columns])
+        self._update_move_actions()
+        self._changed()
+
+    def _requery(self, column: StreamColumn) -> None:
+        column.model.set_loaders(*self._loaders(self.spec_of(column)))
+        self.refresh_counts()
+
+    def _update_move_actions(self) -> None:
+        for i, column in enumerate(self.columns):
+            column.actions_by_key["move_left"].setEnabled(i > 0)
+            column.actions_by_key["move_right"].setEnabled(i < len(self.columns) - 1)
+
+    def _changed(self) -> None:
+        self.changed.emit()
+
+    # ---- widths ------------------------------------------------------------------------------------------
+    def _apply_widths(self) -> None:
+        widths = [self.spec_of(c).width for c in self.columns]
+        if widths and all(widths):
+            self.splitter.setSizes(widths)
+
+    def _sizes_moved(self, *_args: object) -> None:
+        for column, size in zip(self.columns, self.splitter.sizes(), strict=False):
+            self.spec_of(column).width = size
+        self._changed()
+
+    # ---- drag a column by its header -----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(COLUMN_MIME):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasFormat(COLUMN_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        column_id = bytes(event.mimeData().data(COLUMN_MIME).data()).decode(errors="replace")
+        column = next((c for c in self.columns if c.column_id == column_id), None)
+        if column is None:
+            return
+        slot = self.drop_index(event.position().toPoint().x())
+        # The slot counts the dragged column itself: past its old place, everything shifts left by one.
+        self.move(column, slot - 1 if slot > self.columns.index(column) else slot)
+        event.acceptProposedAction()
+
+    def drop_index(self, x: int) -> int:
+        """The gap a drop at board x points at: before the first column whose middle is right of x."""
+        for i, column in enumerate(self.columns):
+            if x < column.mapTo(self, column.rect().center()).x():
+                return i
+        return len(self.columns)
