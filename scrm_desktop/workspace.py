@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 DEMO_SOURCE = "Demo scenario"
 DEMO_INTERVAL_S = 15
+DEMO_CONFIG = {"rate": 8}  # busier than the plugin's default so the live demo moves every few seconds
 
 
 def utcnow() -> datetime:
@@ -101,6 +102,11 @@ class Workspace:
         return source
 
     def update_source(self, name: str, **values: Any) -> Source:
+        """Change a source; a new config is checked and converted through the plugin's fields first."""
+        if "config" in values:
+            plugin = self.db.sources.get(name).plugin
+            clean = self.plugin(values.get("plugin", plugin)).validate_config(values["config"])
+            values["config"] = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
         source = self.db.sources.update(name, **values)
         self._sources_changed(source.name)
         return source
@@ -139,7 +145,7 @@ class Workspace:
     def ensure_demo_source(self) -> None:
         names = {s.name for s in self.db.sources.list()}
         if DEMO_SOURCE not in names and "demo" in self.registry:
-            self.add_source("demo", DEMO_SOURCE, {}, DEMO_INTERVAL_S)
+            self.add_source("demo", DEMO_SOURCE, dict(DEMO_CONFIG), DEMO_INTERVAL_S)
 
     # ---- listening ---------------------------------------------------------------------------------------
     @property

@@ -27,8 +27,8 @@ class DemoPlugin(Plugin):
         ConfigField(
             "rate",
             "Posts per minute at peak",
-            kind="str",
-            default="2.0",
+            kind="float",
+            default=2.0,
             help="Busiest-hour rate (mid-afternoon UTC); nights are about a tenth of it. Decimals allowed.",
         ),
         ConfigField(

@@ -78,7 +78,7 @@ class MalformedResponse(PluginError):
     """The service answered, but with a body we cannot read. The cursor is kept."""
 
 
-FieldKind = Literal["str", "text", "url", "int", "bool", "choice", "list"]
+FieldKind = Literal["str", "text", "url", "int", "float", "bool", "choice", "list"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ _COERCE = {
     "text": lambda f, v: str(v),
     "url": _as_url,
     "int": lambda f, v: int(v),
+    "float": lambda f, v: float(v),
     "bool": _as_bool,
     "choice": _as_choice,
     "list": _as_list,

@@ -268,7 +268,7 @@ def test_rate_sets_how_busy_it_is(demo: Fetch, day: FetchResult) -> None:
 @pytest.mark.parametrize(
     ("config", "words"),
     [
-        ({"rate": "lots"}, "expected a number"),
+        ({"rate": "lots"}, "Posts per minute at peak"),
         ({"rate": "0"}, "above 0"),
         ({"rate": "5000"}, "at most 300"),
         ({"backfill_hours": "-1"}, "between 0 and"),
