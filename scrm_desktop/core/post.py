@@ -31,6 +31,10 @@ class Post:
     replies: int | None = None
     is_read: bool = False
     tags: tuple[str, ...] = field(default=())
+    trait: str = ""  # venting | passive | past | collaborative | advocate | future | ""
+    intent: str = ""  # transactional | request | venting | information | engaged | community | purchase | ""
+    is_lead: bool = False
+    topics: tuple[str, ...] = field(default=())
 
     @property
     def has_link(self) -> bool:

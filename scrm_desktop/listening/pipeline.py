@@ -14,7 +14,7 @@ from scrm_desktop.core.sentiment import Analyzer
 from scrm_desktop.core.text import normalize_text
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_INGESTED, EventHub
-from scrm_desktop.store.posts import NewPost, PostRepo
+from scrm_desktop.store.posts import NewPost, PostRepo, StoreHook
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,10 @@ class Ingestor:
         events: EventHub,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        # Enrichers turn a normalised post into an enriched one (classifiers); pure, run outside the write lock.
+        self.enrichers: list[Callable[[NewPost], NewPost]] = []
+        # Store hooks write more in the same transaction as the posts (topic tags, rules, cases).
+        self.store_hooks: list[StoreHook] = []
         self._posts = posts
         self._analyzer = analyzer
         self._events = events
@@ -72,6 +76,8 @@ class Ingestor:
         out: list[NewPost] = []
         for item in items:
             post = self._normalise(item, now)
+            for enrich in self.enrichers:
+                post = enrich(post)
             key = (post.channel, post.external_id)
             if key in seen:
                 continue
@@ -132,6 +138,7 @@ class Ingestor:
                     now=to_naive_utc(self._clock()),
                     source_id=source_id,
                     cursor=cursor if is_last else None,
+                    hooks=self.store_hooks,
                 )
             inserted += report.inserted
             skipped += report.skipped

@@ -79,9 +79,10 @@ def upgrade(engine: Engine) -> None:
     try:
         with writer(engine).begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
     except Exception as exc:
-        raise DatabaseError(f"Could not open or upgrade the database at {engine.url!r}: {exc}") from exc
+        reason = getattr(exc, "orig", None) or exc  # the driver's own words, without SQLAlchemy's boilerplate
+        raise DatabaseError(f"Could not open or upgrade the database at {engine.url!r}: {reason}") from exc
 
 
 def current_revision(engine: Engine) -> str | None:

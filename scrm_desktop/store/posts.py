@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -53,6 +53,16 @@ class NewPost:
     reposts: int | None = None
     replies: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    trait: str = ""
+    intent: str = ""
+    is_lead: bool = False
+    classification: Mapping[str, Any] = field(default_factory=dict)
+
+
+class StoreHook(Protocol):
+    """Extra writes in the ingest transaction (topic tags, rule results, cases), given the posts just stored."""
+
+    def __call__(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class PostRepo:
         now: datetime,
         source_id: int | None = None,
         cursor: Mapping[str, Any] | None = None,
+        hooks: Sequence[StoreHook] = (),
     ) -> WriteReport:
         """Store a batch in one transaction: authors, posts (duplicates skipped), rollups and the source's cursor.
         The cursor moves only if the posts it stands for are committed with it."""
@@ -92,6 +103,11 @@ class PostRepo:
             inserted = self._insert_posts(conn, batch, author_ids, now, source_id)
             self._bump_author_counts(conn, inserted)
             self._bump_rollups(conn, inserted)
+            if hooks and inserted:
+                by_key = {(p.channel, p.external_id): p for p in batch}
+                stored = [(row[0], by_key[(row[3], row[5])]) for row in inserted]
+                for hook in hooks:
+                    hook(conn, stored)
             if source_id is not None:
                 values: dict[str, Any] = {"items_total": sources.c.items_total + len(inserted)}
                 if cursor is not None:
@@ -183,6 +199,10 @@ class PostRepo:
                 "replies": p.replies,
                 "is_read": False,
                 "extra": dict(p.extra),
+                "trait": p.trait,
+                "intent": p.intent,
+                "is_lead": p.is_lead,
+                "classification": dict(p.classification),
             }
             for p in batch
         ]
@@ -191,7 +211,14 @@ class PostRepo:
         stmt = (
             _insert(conn, posts)
             .on_conflict_do_nothing(index_elements=[posts.c.channel, posts.c.external_id])
-            .returning(posts.c.id, posts.c.author_id, posts.c.created_at, posts.c.channel, posts.c.sentiment_label)
+            .returning(
+                posts.c.id,
+                posts.c.author_id,
+                posts.c.created_at,
+                posts.c.channel,
+                posts.c.sentiment_label,
+                posts.c.external_id,
+            )
         )
         return [tuple(r) for r in conn.execute(stmt, rows)]
 
@@ -259,6 +286,9 @@ class PostRepo:
                 posts.c.reposts,
                 posts.c.replies,
                 posts.c.is_read,
+                posts.c.trait,
+                posts.c.intent,
+                posts.c.is_lead,
                 authors.c.handle.label("author_handle"),
                 authors.c.display_name.label("author_name"),
                 authors.c.followers.label("author_followers"),
@@ -276,6 +306,7 @@ class PostRepo:
         m["author_name"] = m["author_name"] or ""
         m["source_name"] = m["source_name"] or ""
         m["is_read"] = bool(m["is_read"])
+        m["is_lead"] = bool(m["is_lead"])
         return Post(**m)
 
     def page(

@@ -88,6 +88,11 @@ posts = Table(
     Column("replies", Integer),
     Column("is_read", Boolean, nullable=False, default=False),
     Column("extra", JSON, nullable=False, default=dict),
+    # classification at ingest (migration 0002); `classification` holds the cues behind trait/intent/lead
+    Column("trait", String(20), nullable=False, default=""),
+    Column("intent", String(20), nullable=False, default=""),
+    Column("is_lead", Boolean, nullable=False, default=False),
+    Column("classification", JSON, nullable=False, default=dict),
     UniqueConstraint("channel", "external_id"),
     Index("ix_posts_created_id", "created_at", "id"),
     Index("ix_posts_author", "author_id"),

@@ -1,0 +1,96 @@
+"""Opening a database: new ones are created, older ones upgraded in place, broken ones refused clearly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from alembic import command
+
+from scrm_desktop.cli import main
+from scrm_desktop.store.database import Database
+from scrm_desktop.store.engine import DatabaseError, _alembic_config, current_revision, open_engine, upgrade, writer
+
+
+def test_an_older_database_is_upgraded_and_keeps_its_posts(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = open_engine(url)
+    cfg = _alembic_config(engine)
+    with writer(engine).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO posts (channel, external_id, url, title, text, lang, created_at, ingested_at, sentiment, "
+            "sentiment_label, sentiment_reasons, reply_to, thread_id, is_read, extra) VALUES "
+            "('rss', 'a', '', '', 'an old refund story', '', '2026-01-01', '2026-01-01', 0, 'neutral', '[]', '', '',"
+            " 0, '{}')"
+        )
+    assert current_revision(engine) == "0001"
+    engine.dispose()
+
+    db = Database(url)
+    try:
+        [post] = db.posts.page()
+        assert post.text == "an old refund story" and post.trait == "" and post.is_lead is False
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'refund'").scalar() == 1
+            triggers = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        assert {"posts_fts_ai", "posts_fts_ad", "posts_fts_au"} <= triggers
+        assert current_revision(db.engine) != "0001"
+    finally:
+        db.close()
+
+
+def test_opening_twice_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    Database(url).close()
+    engine = open_engine(url)
+    rev = current_revision(engine)
+    upgrade(engine)
+    assert current_revision(engine) == rev
+    engine.dispose()
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_a_reason(tmp_path, capsys):
+    home = tmp_path / "home"
+    db_file = home / "data" / "scrm.db"
+    db_file.parent.mkdir(parents=True)
+    db_file.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DatabaseError, match="Could not open or upgrade the database"):
+        Database(f"sqlite:///{db_file}")
+    assert main(["--basedir", str(home), "sources", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "Could not open or upgrade the database" in err and len(err.strip().splitlines()) == 1
+    assert db_file.read_bytes().startswith(b"this is not a database")  # nothing overwritten
+
+
+def test_posts_survive_an_interrupted_writer(tmp_path):
+    """A process killed mid-transaction leaves the committed posts and nothing half-written."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    script = f"""
+import os
+from datetime import datetime
+from scrm_desktop.store.database import Database
+from scrm_desktop.store.posts import NewPost
+db = Database({url!r})
+now = datetime(2026, 11, 23)
+db.posts.write_batch([NewPost('rss', 'ok', 'committed', now)], now=now)
+conn = db.engine.raw_connection()
+cur = conn.cursor()
+cur.execute("BEGIN IMMEDIATE")
+cur.execute("INSERT INTO posts (channel, external_id, url, title, text, lang, created_at, ingested_at, sentiment, "
+            "sentiment_label, sentiment_reasons, reply_to, thread_id, is_read, extra) VALUES ('rss', 'half', '', '',"
+            " 'half', '', '2026-01-01', '2026-01-01', 0, 'neutral', '[]', '', '', 0, '{{}}')")
+os._exit(9)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 9, result.stderr
+    db = Database(url)
+    try:
+        assert [p.external_id for p in db.posts.page()] == ["ok"]
+        db.posts.write_batch([], now=datetime(2026, 11, 23))  # still writable
+    finally:
+        db.close()
