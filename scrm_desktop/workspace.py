@@ -59,6 +59,9 @@ class Workspace:
         self.http = make_client()
         self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)
         self._scheduler: ListeningScheduler | None = None
+        from scrm_desktop import features
+
+        features.install(self)
 
     @classmethod
     def open(cls, basedir: str | None = None, db_url: str | None = None, demo: bool = False, **kw: Any) -> Workspace:

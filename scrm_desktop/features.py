@@ -1,0 +1,10 @@
+"""Feature wiring: each feature adds its ingest enrichers, store hooks and services to a workspace here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def install(ws: Any) -> None:
+    """Called once when a Workspace opens, after its database and ingestor exist."""
+    # Features append their lines below (classifiers, topic tagging, rules, cases).
