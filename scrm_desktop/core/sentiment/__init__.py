@@ -44,7 +44,20 @@ def clamp(score: float) -> float:
 
 
 def default_analyzer() -> Analyzer:
-    """The analyzer used at ingest."""
-    from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer
+    """The analyzer used at ingest: SocialAnalyzer (see docs/sentiment.md for how it compares)."""
+    from scrm_desktop.core.sentiment.social import SocialAnalyzer
 
-    return TextBlobAnalyzer()
+    return SocialAnalyzer()
+
+
+def __getattr__(name: str) -> object:
+    # Lazy, so importing the value types above does not load the lexicon.
+    if name == "SocialAnalyzer":
+        from scrm_desktop.core.sentiment.social import SocialAnalyzer
+
+        return SocialAnalyzer
+    if name == "CorrectionMemory":
+        from scrm_desktop.core.sentiment.corrections import CorrectionMemory
+
+        return CorrectionMemory
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,76 @@
+"""Sentiment: how fast SocialAnalyzer scores posts and how well it agrees with people, next to VADER/TextBlob."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from scrm_desktop.core.sentiment.evaluation import (  # noqa: E402
+    accuracy,
+    decode,
+    gold_labels,
+    macro_f1,
+    parse_ground_truth,
+)
+from scrm_desktop.core.sentiment.social import SocialAnalyzer  # noqa: E402
+from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer  # noqa: E402
+from scrm_desktop.core.sentiment.vader_analyzer import VaderAnalyzer  # noqa: E402
+
+QUICK = os.environ.get("SCRM_BENCH_QUICK") == "1"
+DATA = REPO.parent / "shared" / "data" / "sentiment" / "vader_ground_truth"
+SETS = {
+    "tweets": "tweets_GroundTruth.txt",
+    "amazon": "amazonReviewSnippets_GroundTruth.txt",
+    "movie": "movieReviewSnippets_GroundTruth.txt",
+    "nyt": "nytEditorialSnippets_GroundTruth.txt",
+}
+
+
+def _load(file: str) -> list[tuple[str, float]]:
+    rows = parse_ground_truth(decode((DATA / file).read_bytes()))
+    return rows[:500] if QUICK else rows
+
+
+def _posts_per_s(analyzer: Any, texts: list[str], passes: int) -> float:
+    """Best of `passes` single-threaded passes (the least disturbed by other work on the machine)."""
+    best = float("inf")
+    for _ in range(passes):
+        started = time.perf_counter()
+        for text in texts:
+            analyzer.analyze(text)
+        best = min(best, time.perf_counter() - started)
+    return round(len(texts) / best, 1)
+
+
+def run() -> dict[str, Any]:
+    if not DATA.is_dir():
+        return {"skipped": f"{DATA} is absent (test data kept outside the repository)"}
+    analyzers = [SocialAnalyzer(), VaderAnalyzer(), TextBlobAnalyzer()]
+    out: dict[str, Any] = {}
+    for name, file in SETS.items():
+        rows = _load(file)
+        gold = gold_labels(r for _, r in rows)
+        f1s, accs = {}, {}
+        for analyzer in analyzers:
+            predicted = [analyzer.analyze(text).label for text, _ in rows]
+            f1s[analyzer.name] = round(macro_f1(gold, predicted), 4)
+            accs[analyzer.name] = round(accuracy(gold, predicted), 4)
+        out[f"sentiment_macro_f1_{name}"] = f1s
+        out[f"sentiment_accuracy_{name}"] = accs
+    tweets = [text for text, _ in _load(SETS["tweets"])]
+    passes = 1 if QUICK else 3
+    out["sentiment_posts_per_s"] = _posts_per_s(analyzers[0], tweets, passes)
+    out["sentiment_baseline_posts_per_s"] = {a.name: _posts_per_s(a, tweets, passes) for a in analyzers[1:]}
+    out["sentiment_posts_measured"] = len(tweets)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,206 @@
+"""Choose SocialAnalyzer's rule strengths from ../shared/data and write them to weights.py.
+
+Run from the repository root:  .venv/bin/python scripts/train_sentiment.py  [--data DIR] [--dry-run]
+
+What it does:
+1. Extracts cues from the VADER tweets ground truth with candidate rule strengths.
+2. Chooses rule strengths (negation, intensifiers, caps, "but", questions, names, links) by coordinate
+   search on macro-F1, nested inside an outer 5-fold cross-validation, so the tweets figure it reports was
+   measured on folds the search never saw.
+3. Runs the same search on all tweets for the shipped numbers, then scores the amazon, movie and NYT sets,
+   which it never trains on, next to VADER and TextBlob.
+numpy is used here only; the product reads the chosen numbers as plain Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from scrm_desktop.core.sentiment.evaluation import decode, gold_labels, macro_f1, parse_ground_truth  # noqa: E402
+from scrm_desktop.core.sentiment.model import OutputLayer, Weights  # noqa: E402
+from scrm_desktop.core.sentiment.rules import RuleParams  # noqa: E402
+from scrm_desktop.core.sentiment.social import SocialAnalyzer  # noqa: E402
+
+SETS = {
+    "tweets": "tweets_GroundTruth.txt",
+    "amazon": "amazonReviewSnippets_GroundTruth.txt",
+    "movie": "movieReviewSnippets_GroundTruth.txt",
+    "nyt": "nytEditorialSnippets_GroundTruth.txt",
+}
+GRID: dict[str, list[float]] = {
+    "question": [1.0, 0.75, 0.5, 0.25],
+    "question_only": [1.0, 0.6, 0.3, 0.1],
+    "name": [1.0, 0.6, 0.3],
+    "link": [1.0, 0.8, 0.6],
+    "negation": [-0.5, -0.74, -1.0],
+    "but_before": [0.3, 0.5, 0.7],
+    "but_after": [1.0, 1.25, 1.5],
+    "caps": [0.3, 0.733, 1.2],
+    "booster": [0.15, 0.293, 0.5],
+}
+# Output-layer knobs, searched only with --search-output (they fit tweets' class balance, see docs).
+OUTPUT_GRID: dict[str, list[float]] = {
+    "neg": [1.0, 0.8, 1.25, 1.5],
+    "alpha": [15.0, 10.0, 25.0],
+    "emphasis": [1.0, 0.5, 1.5],
+}
+OUT = REPO / "scrm_desktop" / "core" / "sentiment" / "weights.py"
+
+
+# --- data and features -------------------------------------------------------------------------------------
+
+
+def load_sets(folder: Path) -> dict[str, list[tuple[str, float]]]:
+    return {name: parse_ground_truth(decode((folder / file).read_bytes())) for name, file in SETS.items()}
+
+
+def classes(rows: list[tuple[str, float]]) -> np.ndarray:
+    order = {"negative": 0, "neutral": 1, "positive": 2}
+    return np.array([order[g] for g in gold_labels(r for _, r in rows)])
+
+
+_FEATURES: dict[tuple, np.ndarray] = {}
+
+
+def features(texts: list[str], params: RuleParams, key: str) -> np.ndarray:
+    """Per post: sum of positive cues, sum of negative cues, emphasis amount (after rules)."""
+    cache_key = (key, tuple(asdict(params).values()))
+    if cache_key not in _FEATURES:
+        analyzer = SocialAnalyzer(Weights(rules=params, output=OutputLayer()))
+        rows = []
+        for text in texts:
+            ex = analyzer.extract(text)
+            pos = sum(c.adjusted for c in ex.cues if c.valence > 0)
+            neg = sum(c.adjusted for c in ex.cues if c.valence < 0)
+            rows.append((pos, neg, ex.emphasis))
+        _FEATURES[cache_key] = np.array(rows, dtype=float)
+    return _FEATURES[cache_key]
+
+
+# --- selection ------------------------------------------------------------------------------------------------
+
+
+def labels_of(x: np.ndarray, output: OutputLayer) -> np.ndarray:
+    """Class index per post (0 negative, 1 neutral, 2 positive) under the given output layer."""
+    base = output.pos * x[:, 0] + output.neg * x[:, 1]
+    z = base + output.emphasis * x[:, 2] * np.where(base >= 0, 1.0, -1.0)
+    return np.where(z < -output.threshold, 0, np.where(z > output.threshold, 2, 1))
+
+
+def f1(y: np.ndarray, p: np.ndarray) -> float:
+    names = np.array(["negative", "neutral", "positive"])
+    return macro_f1(list(names[y]), list(names[p]))
+
+
+def score_of(texts: list[str], y: np.ndarray, idx: np.ndarray, weights: Weights) -> float:
+    x = features(texts, weights.rules, "tweets")[idx]
+    return f1(y[idx], labels_of(x, weights.output))
+
+
+def _with(weights: Weights, key: str, value: float) -> Weights:
+    if key in OUTPUT_GRID:
+        return Weights(weights.rules, replace(weights.output, **{key: value}))
+    return Weights(replace(weights.rules, **{key: value}), weights.output)
+
+
+def search(texts: list[str], y: np.ndarray, idx: np.ndarray, grid: dict, log: bool = False) -> Weights:
+    """Coordinate search over `grid` (two passes), scored by macro-F1 on the posts in `idx` only."""
+    current = Weights(RuleParams(), OutputLayer())
+    for _ in range(2):
+        for key, values in grid.items():
+            scored = [(score_of(texts, y, idx, _with(current, key, v)), -i, v) for i, v in enumerate(values)]
+            best = max(scored)
+            current = _with(current, key, best[2])
+            if log:
+                print(f"  {key:<10} -> {best[2]:<6} macro-F1 {best[0]:.4f}", flush=True)
+    return current
+
+
+def nested_cv(texts: list[str], y: np.ndarray, grid: dict, outer: int = 5) -> list[float]:
+    """Choose on four fifths, score on the fifth never seen, five times."""
+    fold = np.random.default_rng(42).permutation(len(y)) % outer
+    scores = []
+    for k in range(outer):
+        train, test = np.where(fold != k)[0], np.where(fold == k)[0]
+        weights = search(texts, y, train, grid)
+        scores.append(score_of(texts, y, test, weights))
+        print(f"  outer fold {k + 1}/{outer}: macro-F1 {scores[-1]:.4f}", flush=True)
+    return scores
+
+
+# --- reporting -------------------------------------------------------------------------------------------------
+
+
+def baselines(sets: dict[str, list[tuple[str, float]]], analyzer: SocialAnalyzer) -> dict[str, dict[str, float]]:
+    from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer
+    from scrm_desktop.core.sentiment.vader_analyzer import VaderAnalyzer
+
+    table: dict[str, dict[str, float]] = {}
+    for name, rows in sets.items():
+        gold = gold_labels(r for _, r in rows)
+        for who in (analyzer, VaderAnalyzer(), TextBlobAnalyzer()):
+            predicted = [who.analyze(t).label for t, _ in rows]
+            table.setdefault(name, {})[who.name] = round(macro_f1(gold, predicted), 3)
+    return table
+
+
+def write_weights(params: RuleParams, output: OutputLayer, figures: list[str]) -> None:
+    header = "\n".join(figures)
+    body = (
+        f'"""Learned numbers for SocialAnalyzer, written by scripts/train_sentiment.py (do not edit by hand).\n\n'
+        f"{header}\n"
+        f'"""\n\nRULES = {asdict(params)!r}\nOUTPUT = {asdict(output)!r}\n'
+    )
+    OUT.write_text(body, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", str(OUT)], check=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/sentiment/vader_ground_truth")
+    parser.add_argument("--dry-run", action="store_true", help="print the figures, do not write weights.py")
+    parser.add_argument("--search-output", action="store_true", help="also search the output layer's knobs")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        print(f"no ground-truth folder at {args.data}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    sets = load_sets(args.data)
+    texts, y = [t for t, _ in sets["tweets"]], classes(sets["tweets"])
+    grid = {**GRID, **OUTPUT_GRID} if args.search_output else dict(GRID)
+    print("nested cross-validation on tweets (the search runs inside each outer training split):")
+    outer = nested_cv(texts, y, grid)
+    print("search on all tweets:")
+    chosen = search(texts, y, np.arange(len(y)), grid, log=True)
+    params, output = chosen.rules, chosen.output
+    table = baselines(sets, SocialAnalyzer(Weights(params, output)))
+    figures = [
+        "Trained on: VADER tweets ground truth (4,200 tweets, 3 classes, neutral band |rating/4| <= 0.05).",
+        "Chosen by coordinate search on macro-F1 over rule strengths"
+        + (" and output-layer knobs." if args.search_output else " (output layer: VADER's normalisation)."),
+        f"Held-out tweets macro-F1 (nested 5-fold CV): {np.mean(outer):.3f} "
+        f"(folds {', '.join(f'{s:.3f}' for s in outer)}).",
+        "Macro-F1 of the shipped weights (tweets: in-sample; amazon, movie, nyt: never trained on):",
+        *(f"  {name:<7} social {v['social']:.3f}  vader {v['vader']:.3f}  textblob {v['textblob']:.3f}"
+          for name, v in table.items()),
+    ]  # fmt: skip
+    print("\n".join(figures))
+    print(f"done in {time.perf_counter() - started:.0f} s")
+    if not args.dry_run:
+        write_weights(params, output, figures)
+        print(f"wrote {OUT.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""Customer-service language on VADER's -4..+4 scale: our own phrase and word ratings for support posts."""
+
+from __future__ import annotations
+
+# Phrases are matched on consecutive words (no punctuation between). The value is (valence, consumed): the
+# number of leading words the phrase takes over; the rest keep their own meaning (in "still not working" the
+# phrase is "still not" but "not" still negates "working").
+CS_PHRASES: dict[str, tuple[float, int]] = {
+    # waiting, chasing, being ignored
+    "still waiting": (-2.2, 2), "been waiting": (-1.6, 2), "keep waiting": (-1.8, 2),
+    "kept waiting": (-1.8, 2), "waiting for hours": (-2.2, 3), "waited for hours": (-2.2, 3),
+    "on hold": (-1.6, 2), "hold music": (-1.2, 2), "hung up on me": (-2.4, 4), "hung up": (-1.6, 2),
+    "no response": (-1.8, 2), "no reply": (-1.8, 2), "no answer": (-1.5, 2), "no update": (-1.4, 2),
+    "no updates": (-1.4, 2), "no one answers": (-2.0, 3), "nobody answers": (-2.0, 2),
+    "still not": (-1.2, 1), "still no": (-1.4, 1), "still haven't": (-1.2, 1), "still hasn't": (-1.2, 1),
+    "still havent": (-1.2, 1), "still hasnt": (-1.2, 1), "still can't": (-1.2, 1),
+    "still cant": (-1.2, 1), "still doesn't": (-1.2, 1), "still doesnt": (-1.2, 1),
+    "still isn't": (-1.2, 1), "still isnt": (-1.2, 1), "still don't": (-1.2, 1), "still dont": (-1.2, 1),
+    "still down": (-2.0, 2), "where is my": (-1.2, 3), "where's my": (-1.2, 2), "wheres my": (-1.2, 2),
+    # no-shows and delays
+    "no show": (-2.2, 2), "no-show": (-2.2, 1), "didn't show up": (-2.2, 3), "didnt show up": (-2.2, 3),
+    "never showed up": (-2.4, 3), "never came": (-1.8, 2), "late again": (-2.0, 2),
+    "delayed again": (-2.2, 2), "down again": (-2.0, 2),
+    "is down": (-1.4, 2), "went down": (-1.2, 2),
+    # money and churn
+    "cancel my subscription": (-2.2, 3), "cancel my account": (-2.2, 3), "cancel my order": (-1.6, 3),
+    "cancelling my": (-1.8, 2), "canceling my": (-1.8, 2), "want a refund": (-2.0, 3),
+    "want my money back": (-2.4, 4), "demand a refund": (-2.4, 3), "charged twice": (-2.4, 2),
+    "double charged": (-2.4, 2), "hidden fees": (-1.8, 2), "hidden fee": (-1.8, 2),
+    "rip off": (-2.6, 2), "rip-off": (-2.6, 1), "waste of money": (-2.6, 3), "waste of time": (-2.4, 3),
+    "never again": (-2.6, 2), "never buying": (-2.2, 2), "never buy": (-2.0, 2),
+    "never ordering": (-2.2, 2), "never order": (-2.0, 2), "never flying": (-2.4, 2),
+    "never fly": (-2.2, 2), "never using": (-2.2, 2), "never use": (-1.8, 2),
+    "fed up": (-2.0, 2), "sick of": (-2.0, 2), "tired of": (-1.6, 2),
+    "can't stand": (-2.0, 2), "cant stand": (-2.0, 2), "screwed up": (-1.8, 2),
+    "keeps crashing": (-2.4, 2), "keeps freezing": (-2.2, 2), "stopped working": (-2.2, 2),
+    "can't log in": (-1.8, 3), "cant log in": (-1.8, 3), "can't login": (-1.8, 2), "cant login": (-1.8, 2),
+    # the agency of support staff, counted neutral (VADER rates "support", "care", "help" as praise)
+    "customer service": (0.0, 2), "customer support": (0.0, 2), "customer care": (0.0, 2),
+    "tech support": (0.0, 2), "technical support": (0.0, 2), "support team": (0.0, 2),
+    "contact support": (0.0, 2), "help desk": (0.0, 2), "care team": (0.0, 2),
+    # resolution and praise
+    "quick fix": (2.2, 2), "quick response": (2.2, 2), "quick reply": (2.0, 2),
+    "fast response": (2.2, 2), "fast reply": (2.0, 2), "fast shipping": (2.2, 2),
+    "fast delivery": (2.2, 2), "quick delivery": (2.2, 2), "arrived early": (2.0, 2),
+    "problem solved": (2.2, 2), "issue resolved": (2.0, 2), "problem resolved": (2.0, 2),
+    "works again": (1.8, 2), "working again": (1.8, 2), "back online": (1.4, 2),
+    "sorted it": (1.6, 2), "sorted out": (1.4, 2), "above and beyond": (3.0, 3),
+    "extra mile": (2.6, 2), "saved the day": (2.6, 3), "on time": (1.0, 2),
+    "well done": (2.4, 2), "spot on": (2.2, 2), "no complaints": (2.0, 2), "no issues": (1.6, 2),
+    "no problems": (1.6, 2), "highly recommend": (2.8, 2),
+}  # fmt: skip
+
+# Single words VADER leaves unrated that carry clear sentiment in support conversations.
+CS_WORDS: dict[str, float] = {
+    "outage": -2.2, "outages": -2.2, "crashed": -1.8, "crashing": -2.0, "crashes": -1.8,
+    "buggy": -2.0, "glitch": -1.4, "glitches": -1.4, "glitchy": -1.8, "laggy": -1.8,
+    "unusable": -2.6, "unresponsive": -2.0, "overcharged": -2.4, "ripoff": -2.6, "scammed": -2.8,
+    "refund": -0.8, "refunds": -0.8, "slow": -1.2, "slowest": -1.8, "unreliable": -2.0,
+    "disconnected": -1.2, "fixed": 1.0, "resolved": 1.2, "fast": 0.8, "fml": -2.4,
+}  # fmt: skip
+
+# Verbs that say nothing on their own but complain when negated ("never arrived", "not working").
+NEGATED_ONLY: dict[str, float] = {
+    "work": -2.0, "works": -2.0, "working": -2.0, "worked": -1.6, "load": -1.6, "loads": -1.6,
+    "loading": -1.6, "respond": -1.8, "responded": -1.8, "responding": -1.8, "reply": -1.6,
+    "replied": -1.6, "answer": -1.4, "answered": -1.4, "arrive": -1.8, "arrived": -1.8,
+    "received": -1.6, "receive": -1.4, "delivered": -1.8, "connect": -1.4, "connecting": -1.4,
+    "refunded": -1.8, "showed": -1.8, "show": -1.2, "open": -1.0, "opens": -1.0,
+}  # fmt: skip

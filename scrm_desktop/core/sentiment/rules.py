@@ -1,0 +1,323 @@
+"""The rules that turn tokens into sentiment cues: negation, intensifiers, caps, elongation, "but", questions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scrm_desktop.core.sentiment.lexicon import BOOSTERS, NEGATORS, Lexicon, Phrase
+from scrm_desktop.core.sentiment.tokens import Token, is_clause_break, split_camel
+
+_ELONGATED_RE = re.compile(r"(\w)\1{2,}")
+_CONTRASTS = frozenset({"but", "however"})
+# "like" is a verb of liking only after a subject or an adverb ("I like", "really like"); elsewhere it is
+# a preposition or filler ("looks like rain", "like, whatever").
+_LIKE_SUBJECTS = frozenset(
+    """i we you they u ya really totally just would i'd we'd you'd they'd do does did don't dont didn't
+    didnt doesn't doesnt also still all definitely kinda sorta so much def
+    """.split()  # noqa: SIM905
+)
+# Laughter and exclamations keep their own sign: "not the latter lol" is not a negated laugh.
+_INTERJECTIONS = frozenset(
+    """lol lmao lmfao rofl haha hahaha hehe yay wow ugh argh meh ha omg
+    """.split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleParams:
+    """Rule strengths. Defaults are VADER's published constants; training may refine them (see weights.py)."""
+
+    negation: float = -0.74  # a negated cue keeps 74% of its strength, flipped
+    booster: float = 0.293  # per intensifier ("very"), fading with distance
+    caps: float = 0.733  # an ALL-CAPS cue in mixed-case text
+    elongation: float = 0.293  # "goooood"
+    but_before: float = 0.5  # cues before "but" count half...
+    but_after: float = 1.5  # ...and after it half again as much
+    question: float = 1.0  # a word cue inside a question...
+    question_only: float = 1.0  # ...in a post that only asks ("Is the new update any good?")
+    name: float = 1.0  # a word inside a run of Title Case words (names, headlines: "Miracle Whip")
+    link: float = 1.0  # every cue of a post that carries a link (headlines, promotions)
+    exclaim: float = 0.292  # per "!" (up to four)
+
+
+@dataclass(slots=True)
+class Cue:
+    label: str  # what the user reads: "not bad", "😡", "#fail", "still waiting"
+    valence: float  # after word-level rules (negation, intensifiers, caps, elongation)
+    kind: str  # word, emoji, emoticon, hashtag, phrase, idiom, negation
+    index: int
+    but: float = 1.0  # clause-level factors, kept apart so each can be explained on its own
+    question: float = 1.0
+    context: float = 1.0  # inside a name/headline, or in a post that carries a link
+
+    @property
+    def adjusted(self) -> float:
+        return self.valence * self.but * self.question * self.context
+
+
+@dataclass(slots=True)
+class Extraction:
+    cues: list[Cue] = field(default_factory=list)
+    emphasis: float = 0.0  # unsigned: "!!!" strengthens whichever way the cues point
+    emphasis_label: str = ""
+
+
+class RuleEngine:
+    """Finds the cues in a token list. Stateless apart from its lexicon and parameters."""
+
+    def __init__(self, lexicon: Lexicon, params: RuleParams) -> None:
+        self.lex = lexicon
+        self.p = params
+
+    def extract(self, tokens: list[Token]) -> Extraction:
+        cap_diff = self._cap_differential(tokens)
+        out = Extraction()
+        skip_until = 0
+        boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
+        for i, tok in enumerate(tokens):
+            if i < skip_until:
+                continue
+            if tok.kind == "word":
+                skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
+            elif tok.kind == "hashtag":
+                self._hashtag(tok, i, out.cues)
+            elif tok.kind in ("emoticon", "emoji"):
+                valence = self._symbol_valence(tok)
+                if valence:
+                    out.cues.append(Cue(tok.raw, valence, tok.kind, i))
+        self._clause_rules(tokens, out)
+        self._punctuation(tokens, out)
+        return out
+
+    # --- words and phrases -------------------------------------------------------------------------------
+
+    def _word(self, toks: list[Token], i: int, cap_diff: bool, boosted: dict[int, float], cues: list[Cue]) -> int:
+        phrase = self._phrase_at(toks, i)
+        if phrase is not None:
+            return self._phrase(toks, i, phrase, cap_diff, boosted, cues)
+        low = toks[i].low
+        valence, emphasised = self._lookup(low)
+        if valence is None:
+            self._negated_only(toks, i, cap_diff, boosted, cues)
+            return i + 1
+        if low == "no" and self._next_is_cue(toks, i):
+            return i + 1  # "no problem": "no" negates its neighbour instead of being negative itself
+        if self._is_filler(toks, i, low):
+            return i + 1
+        if toks[i].raw.isupper() and len(low) > 1 and cap_diff:
+            valence += self.p.caps if valence > 0 else -self.p.caps
+        if emphasised:
+            valence += self.p.elongation if valence > 0 else -self.p.elongation
+        if low in _INTERJECTIONS:
+            cues.append(Cue(toks[i].raw, valence, "word", i))
+        else:
+            self._add_modified(toks, i, i + 1, valence, "word", cap_diff, boosted, cues)
+        return i + 1
+
+    @staticmethod
+    def _is_filler(toks: list[Token], i: int, low: str) -> bool:
+        prev = toks[i - 1] if i else None
+        if low == "like":
+            return prev is None or prev.kind != "word" or prev.low not in _LIKE_SUBJECTS
+        if low == "well":  # "Well, ..." and "as well" say nothing about quality
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            at_start = prev is None or is_clause_break(prev)
+            return (at_start and nxt is not None and nxt.raw == ",") or (prev is not None and prev.low == "as")
+        return False
+
+    def _lookup(self, low: str) -> tuple[float | None, bool]:
+        valence = self.lex.words.get(low)
+        if valence is not None or len(low) < 4:
+            return valence, False
+        if _ELONGATED_RE.search(low):
+            for squeezed in (_ELONGATED_RE.sub(r"\1\1", low), _ELONGATED_RE.sub(r"\1", low)):
+                valence = self.lex.words.get(squeezed)
+                if valence is not None:
+                    return valence, True
+        return None, False
+
+    def _phrase_at(self, toks: list[Token], i: int) -> Phrase | None:
+        candidates = self.lex.phrases.get(toks[i].low)
+        if not candidates:
+            return None
+        for phrase in candidates:
+            end = i + len(phrase.words)
+            if end <= len(toks) and all(
+                toks[i + k].kind == "word" and toks[i + k].low == w for k, w in enumerate(phrase.words)
+            ):
+                return phrase
+        return None
+
+    def _phrase(self, toks, i, phrase: Phrase, cap_diff, boosted, cues) -> int:
+        end = i + len(phrase.words)
+        if phrase.kind == "booster":
+            boosted[end] = phrase.valence
+            return end
+        if phrase.valence:
+            negates_itself = any(w in NEGATORS for w in phrase.words)
+            self._add_modified(toks, i, end, phrase.valence, phrase.kind, cap_diff, boosted, cues, negates_itself)
+        return i + phrase.consumed
+
+    def _negated_only(self, toks, i, cap_diff, boosted, cues) -> None:
+        valence = self.lex.negated_only.get(toks[i].low)
+        if valence is None:
+            return
+        negator = self._negator_before(toks, i)
+        if negator is not None:
+            label = " ".join(t.raw for t in toks[negator : i + 1] if t.kind == "word")
+            cues.append(Cue(label, valence, "negation", i))
+
+    def _add_modified(self, toks, start, end, valence, kind, cap_diff, boosted, cues, no_negation=False) -> None:
+        """Apply the three-word look-back (intensifiers, negation) and record the cue."""
+        first = start
+        negated = False
+        for dist, j in enumerate(self._window(toks, start), start=1):
+            low = toks[j].low
+            if low in BOOSTERS or _squeeze(low) in BOOSTERS:
+                scalar = BOOSTERS.get(low, BOOSTERS.get(_squeeze(low), 0.0)) * (1.0, 0.95, 0.9)[dist - 1]
+                scalar *= self.p.booster / 0.293
+                if toks[j].raw.isupper() and cap_diff:
+                    scalar += self.p.caps if scalar > 0 else -self.p.caps
+                valence += scalar if valence > 0 else -scalar
+                first = j
+            elif not no_negation and self._is_negator(toks, j, start):
+                if dist >= 2 and self._never_so(toks, j, start):
+                    valence *= 1.25
+                else:
+                    valence *= self.p.negation
+                    negated = not negated
+                first = j
+        if start in boosted:
+            damp = boosted[start] * self.p.booster / 0.293
+            valence += damp if valence > 0 else -damp
+            first = max(0, start - 2)
+        if self._least_before(toks, start):
+            valence *= self.p.negation
+            negated = not negated
+            first = start - 1
+        label = " ".join(t.raw for t in toks[first:end] if t.kind in ("word", "hashtag"))
+        cues.append(Cue(label, valence, "negation" if negated else kind, start))
+
+    def _window(self, toks: list[Token], start: int) -> list[int]:
+        """Up to three tokens before `start`, nearest first, without crossing a clause break or a "but"."""
+        out = []
+        j = start - 1
+        while j >= 0 and len(out) < 3:
+            tok = toks[j]
+            if is_clause_break(tok) or tok.low in _CONTRASTS:
+                break
+            if tok.kind == "word":
+                if tok.low in self.lex.words and tok.low not in NEGATORS:
+                    break  # a negation or intensifier attaches to the nearest sentiment word only
+                out.append(j)
+            j -= 1
+        return out
+
+    def _is_negator(self, toks: list[Token], j: int, start: int) -> bool:
+        low = toks[j].low
+        if low in NEGATORS:
+            if low == "without" and j + 1 < start and toks[j + 1].low == "doubt":
+                return False
+            return not (low == "no" and j + 1 < start)  # "no" reaches only the next word
+        return "n't" in low
+
+    def _negator_before(self, toks: list[Token], i: int) -> int | None:
+        for j in self._window(toks, i):
+            if self._is_negator(toks, j, i):
+                return j
+        return None
+
+    @staticmethod
+    def _never_so(toks: list[Token], j: int, start: int) -> bool:
+        return toks[j].low == "never" and toks[j + 1].low in ("so", "this")
+
+    @staticmethod
+    def _least_before(toks: list[Token], start: int) -> bool:
+        if start < 1 or toks[start - 1].low != "least":
+            return False
+        return start < 2 or toks[start - 2].low not in ("at", "very")
+
+    def _next_is_cue(self, toks: list[Token], i: int) -> bool:
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        return nxt is not None and nxt.kind == "word" and (nxt.low in self.lex.words or nxt.low in NEGATORS)
+
+    def _hashtag(self, tok: Token, i: int, cues: list[Cue]) -> None:
+        tag = tok.low[1:]
+        valence = self.lex.words.get(tag)
+        if valence is None:
+            valence = self._camel_valence(tok.raw[1:])
+        if valence:
+            cues.append(Cue(tok.raw, valence, "hashtag", i))
+
+    def _camel_valence(self, tag: str) -> float:
+        parts = [p.lower() for p in split_camel(tag)]
+        if len(parts) < 2:
+            return 0.0
+        total = sum(self.lex.words.get(p, 0.0) for p in parts)
+        if any(p in NEGATORS for p in parts[:-1]):
+            total = total * self.p.negation if total else self.lex.negated_only.get(parts[-1], 0.0)
+        return total
+
+    def _symbol_valence(self, tok: Token) -> float:
+        if tok.kind == "emoji":
+            return self.lex.emoji.get(tok.raw, 0.0)
+        return self.lex.emoticons.get(tok.raw, self.lex.emoticons.get(tok.low, 0.0))
+
+    # --- clause-level rules ----------------------------------------------------------------------------
+
+    def _clause_rules(self, toks: list[Token], out: Extraction) -> None:
+        contrast = next((i for i, t in enumerate(toks) if t.low in _CONTRASTS and t.kind == "word"), None)
+        questions = self._question_spans(toks)
+        words = [i for i, t in enumerate(toks) if t.kind == "word"]
+        only_asks = bool(questions) and all(any(a <= i <= b for a, b in questions) for i in words)
+        damping = self.p.question_only if only_asks else self.p.question
+        names = self._name_tokens(toks) if self.p.name != 1.0 else set()
+        link = self.p.link if any(t.kind == "url" for t in toks) else 1.0
+        for cue in out.cues:
+            if contrast is not None:
+                cue.but = self.p.but_before if cue.index < contrast else self.p.but_after
+            if questions and cue.kind != "phrase" and any(a <= cue.index <= b for a, b in questions):
+                cue.question = damping
+            cue.context = link * (self.p.name if cue.index in names else 1.0)
+
+    @staticmethod
+    def _name_tokens(toks: list[Token]) -> set[int]:
+        """Indices of words in runs of two or more Title Case words: names, titles, headlines."""
+        titled = [t.kind == "word" and t.raw[0].isupper() and t.raw[1:].islower() for t in toks]
+        return {
+            i
+            for i, is_title in enumerate(titled)
+            if is_title and ((i > 0 and titled[i - 1]) or (i + 1 < len(toks) and titled[i + 1]))
+        }
+
+    @staticmethod
+    def _question_spans(toks: list[Token]) -> list[tuple[int, int]]:
+        spans = []
+        start = 0
+        for i, tok in enumerate(toks):
+            if tok.kind == "punct" and tok.raw[-1] in ".!?…":
+                if "?" in tok.raw:
+                    spans.append((start, i))
+                start = i + 1
+        return spans
+
+    def _punctuation(self, toks: list[Token], out: Extraction) -> None:
+        bangs = sum(t.raw.count("!") for t in toks if t.kind == "punct")
+        asks = sum(t.raw.count("?") for t in toks if t.kind == "punct")
+        amount = min(bangs, 4) * self.p.exclaim
+        if asks > 1:
+            amount += 0.96 if asks > 3 else asks * 0.18
+        if amount and out.cues:
+            out.emphasis = amount
+            out.emphasis_label = "!" * min(bangs, 4) + ("?" * min(asks, 3) if asks > 1 else "")
+
+    @staticmethod
+    def _cap_differential(toks: list[Token]) -> bool:
+        words = [t for t in toks if t.kind == "word"]
+        caps = sum(1 for t in words if t.raw.isupper())
+        return 0 < caps < len(words)
+
+
+def _squeeze(low: str) -> str:
+    return _ELONGATED_RE.sub(r"\1", low) if len(low) > 3 else low

@@ -1,0 +1,81 @@
+"""Splits a post into the tokens sentiment rules look at: words, emoticons, emoji, hashtags and punctuation."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import NamedTuple
+
+# Longer than any social post; a 10,000-character email is still scored whole, a pasted novel is cut.
+MAX_CHARS = 20_000
+
+# C0/C1 controls and bidi/zero-width format characters become spaces so they can neither glue words
+# together nor hide a negation.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+# Emoji: the pictographic blocks, minus skin-tone modifiers (they only tint the emoji before them).
+_EMOJI = (
+    "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff\u3030\u303d"
+    "\U0001f000-\U0001f3fa\U0001f400-\U0001faff"
+)
+_CLAUSE_PUNCT = ".,;:!?…"
+
+
+class Token(NamedTuple):
+    kind: str  # word, emoticon, emoji, hashtag, punct, url, handle
+    raw: str  # as written (case kept for ALL-CAPS emphasis)
+    low: str  # casefolded, curly apostrophes straightened
+
+
+def _emoticon_alternation(emoticons: Iterable[str]) -> str:
+    ordered = sorted(set(emoticons), key=len, reverse=True)
+    return "|".join(re.escape(e) for e in ordered)
+
+
+def build_tokenizer(emoticons: Iterable[str]) -> re.Pattern[str]:
+    """The token pattern for a given emoticon inventory (emoticons must stand alone, as people type them)."""
+    alternation = _emoticon_alternation(emoticons)
+    return re.compile(
+        rf"""
+        (?P<url>(?:https?://|www\.)\S+)
+        |(?P<handle>(?<![\w@])@\w+(?:@[\w.-]+\w)?)
+        |(?P<hashtag>(?<![\w&])\#\w+)
+        |(?P<emoticon>(?<!\S)(?:{alternation})(?=[\s!?.,]|$)|(?<=[^\W\d_])[:;=][-']?[)(DPp](?!\w))
+        |(?P<word>[^\W\d_]+(?:['’\-][^\W\d_]+)*)
+        |(?P<emoji>[{_EMOJI}])
+        |(?P<punct>[!?]+|[.,;:…]+)
+        """,
+        re.VERBOSE,
+    )
+
+
+def clean(text: object) -> str:
+    """Text safe to scan: a str, bounded, entities decoded, NFC, controls turned into spaces."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = text[:MAX_CHARS]
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _CONTROL_RE.sub(" ", text)
+
+
+def tokenize(text: str, pattern: re.Pattern[str]) -> list[Token]:
+    """Tokens of already-cleaned text, in order."""
+    tokens = []
+    for match in pattern.finditer(text):
+        raw = match.group()
+        tokens.append(Token(match.lastgroup or "punct", raw, raw.lower().replace("’", "'")))
+    return tokens
+
+
+def is_clause_break(token: Token) -> bool:
+    return token.kind == "punct" and token.raw[0] in _CLAUSE_PUNCT
+
+
+def split_camel(tag: str) -> list[str]:
+    """'EpicFail' -> ['Epic', 'Fail']; 'epicfail' stays whole (we do not guess word boundaries)."""
+    return re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", tag)

@@ -1,0 +1,209 @@
+"""SocialAnalyzer as an agent meets it: labels, intensity, customer-service language, and the reasons shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm_desktop.core.sentiment import NEUTRAL_BAND, default_analyzer, label_for
+from scrm_desktop.core.sentiment.social import SocialAnalyzer
+
+
+@pytest.fixture(scope="module")
+def social() -> SocialAnalyzer:
+    return SocialAnalyzer()
+
+
+def label(analyzer: SocialAnalyzer, text: str) -> str:
+    return analyzer.analyze(text).label
+
+
+def test_default_analyzer_is_the_social_one() -> None:
+    assert default_analyzer().name == "social"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The update is not bad at all", "positive"),
+        ("The new layout is not good", "negative"),
+        ("This app never works", "negative"),
+        ("I don't like the new pricing", "negative"),
+        ("No problem, happy to help", "positive"),
+        ("My parcel never arrived", "negative"),
+    ],
+)
+def test_negation(social: SocialAnalyzer, text: str, expected: str) -> None:
+    assert label(social, text) == expected
+
+
+def test_negation_shows_as_one_flipped_cue(social: SocialAnalyzer) -> None:
+    reasons = social.analyze("not bad").reasons
+    assert [(r.cue, r.kind) for r in reasons] == [("not bad", "negation")]
+    assert reasons[0].weight > 0
+
+
+def test_negation_stops_at_the_clause(social: SocialAnalyzer) -> None:
+    # "not" belongs to the first clause; the praise after the comma stands.
+    assert label(social, "Not what I ordered, but the replacement is great") == "positive"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("😍", "positive"),
+        ("😡", "negative"),
+        ("👍🏽", "positive"),  # skin tone modifier
+        ("❤️", "positive"),  # with variation selector
+        ("thanks :)", "positive"),
+        ("missed my flight :(", "negative"),
+        ("great:)", "positive"),
+        ("🙄🙄", "negative"),
+    ],
+)
+def test_emoji_and_emoticons(social: SocialAnalyzer, text: str, expected: str) -> None:
+    assert label(social, text) == expected
+
+
+def test_emoji_reason_names_the_emoji(social: SocialAnalyzer) -> None:
+    result = social.analyze("delivery was late 😡")
+    assert any(r.cue == "😡" and r.kind == "emoji" and r.weight < 0 for r in result.reasons)
+
+
+def test_intensity_ordering(social: SocialAnalyzer) -> None:
+    good = social.analyze("good").score
+    very_good = social.analyze("very good").score
+    shouted = social.analyze("VERY GOOD!!!").score
+    assert 0 < good < very_good < shouted <= 1
+
+
+def test_caps_in_mixed_case_text_intensify(social: SocialAnalyzer) -> None:
+    assert social.analyze("the support was GREAT today").score > social.analyze("the support was great today").score
+
+
+def test_elongation_reads_as_the_word_and_emphasises(social: SocialAnalyzer) -> None:
+    plain = social.analyze("the food was good").score
+    long = social.analyze("the food was goooood").score
+    assert long > plain > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("still waiting for my refund", "negative"),
+        ("technician was a no show", "negative"),
+        ("thanks for the quick fix", "positive"),
+        ("on hold for 45 minutes now", "negative"),
+        ("I want to cancel my subscription", "negative"),
+        ("another outage this morning", "negative"),
+        ("never again", "negative"),
+        ("the app keeps crashing", "negative"),
+        ("charged twice for one order", "negative"),
+        ("support went above and beyond", "positive"),
+        ("Why is my refund still not here?", "negative"),
+    ],
+)
+def test_customer_service_language(social: SocialAnalyzer, text: str, expected: str) -> None:
+    assert label(social, text) == expected
+
+
+def test_customer_service_phrase_is_its_own_reason(social: SocialAnalyzer) -> None:
+    reasons = social.analyze("still waiting for my refund").reasons
+    phrase = next(r for r in reasons if r.cue == "still waiting")
+    assert phrase.kind == "phrase" and phrase.weight < 0
+
+
+def test_support_as_a_department_is_not_praise(social: SocialAnalyzer) -> None:
+    assert label(social, "I contacted customer support about my invoice") == "neutral"
+
+
+def test_but_clause_outweighs_what_came_before(social: SocialAnalyzer) -> None:
+    result = social.analyze("The food was great but the service was terrible")
+    assert result.label == "negative"
+    shift = next(r for r in result.reasons if r.kind == "but")
+    assert shift.weight < 0  # it pulls toward the later, negative clause
+    reverse = social.analyze("The service was terrible but the food was great")
+    assert reverse.label == "positive"
+
+
+def test_question_only_posts_without_cues_are_neutral(social: SocialAnalyzer) -> None:
+    assert label(social, "Does anyone know when the store opens?") == "neutral"
+    assert label(social, "@acme what time does support open tomorrow?") == "neutral"
+
+
+def test_questions_weigh_less_than_statements(social: SocialAnalyzer) -> None:
+    assert social.analyze("Is the new update any good?").score < social.analyze("The new update is good.").score
+
+
+def test_hashtags_count_as_their_words(social: SocialAnalyzer) -> None:
+    fail = social.analyze("new firmware #fail")
+    assert fail.label == "negative"
+    assert any(r.cue == "#fail" and r.kind == "hashtag" for r in fail.reasons)
+    assert label(social, "new firmware #love") == "positive"
+    assert label(social, "new firmware #EpicFail") == "negative"
+
+
+def test_urls_and_handles_are_not_words(social: SocialAnalyzer) -> None:
+    # "bad" in a link and "@happy" as a user name must not count as sentiment.
+    result = social.analyze("@happy see https://example.com/bad-news")
+    assert result.label == "neutral" and result.reasons == ()
+
+
+def test_like_as_a_preposition_is_not_praise(social: SocialAnalyzer) -> None:
+    assert label(social, "looks like rain tomorrow") == "neutral"
+    assert label(social, "I like the new dashboard") == "positive"
+
+
+def test_reasons_are_signed_ordered_and_add_up_to_the_score(social: SocialAnalyzer) -> None:
+    result = social.analyze("Love the new app 😍 but the login is broken and support is slow!!")
+    weights = [r.weight for r in result.reasons]
+    assert weights == sorted(weights, key=lambda w: -abs(w))
+    assert sum(weights) == pytest.approx(result.score, abs=1e-3)
+    by_cue = {r.cue: r.weight for r in result.reasons}
+    assert by_cue["Love"] > 0 and by_cue["😍"] > 0 and by_cue["broken"] < 0
+
+
+def test_no_cues_means_neutral_with_no_reasons(social: SocialAnalyzer) -> None:
+    result = social.analyze("The meeting is on Tuesday at 10.")
+    assert (result.score, result.label, result.reasons) == (0.0, "neutral", ())
+
+
+def test_cues_that_cancel_are_still_explained(social: SocialAnalyzer) -> None:
+    result = social.analyze("good and bad")
+    assert {r.cue for r in result.reasons} >= {"good", "bad"}
+
+
+def test_label_always_matches_the_score(social: SocialAnalyzer) -> None:
+    texts = ["good", "meh", "not sure", "ok", "fine I guess", "terrible!!!", "so so", "😐", "hmm?", "well, ok"]
+    for text in texts:
+        result = social.analyze(text)
+        assert result.label == label_for(result.score, NEUTRAL_BAND)
+        assert -1.0 <= result.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "x" * 10_000,
+        "good " * 2_000,
+        "\x00\x01\x02bad\x7f\x9f\u202e evil \u2066",
+        "😀😡👍🏽❤️🤦‍♂️🇺🇸",
+        "Cafe\u0301 was gre\u0301at \u0301\u0301\u0301",
+        "\ud800 lone surrogate good",
+        "&amp;&lt;script&gt;alert(1)&lt;/script&gt; &#0; &#x110000;",
+        ":) :( <3 </3 :-D xD ;) ^_^ -_- ¯\\_(ツ)_/¯",
+        "#" * 500 + "@" * 500,
+        "not not not not not",
+        "but but but",
+        "?!?!?!?!" * 200,
+    ],
+)
+def test_hostile_input_never_raises(social: SocialAnalyzer, text: str) -> None:
+    result = social.analyze(text)
+    assert -1.0 <= result.score <= 1.0
+    assert result.label == label_for(result.score)
+
+
+def test_non_string_input_is_tolerated(social: SocialAnalyzer) -> None:
+    assert social.analyze(None).label == "neutral"  # type: ignore[arg-type]
