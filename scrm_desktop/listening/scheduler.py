@@ -41,6 +41,8 @@ class ListeningScheduler:
         self._rng = rng or random.Random()
         self._running: dict[str, datetime] = {}
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._stopping = False
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -53,9 +55,19 @@ class ListeningScheduler:
         self.sync()
         self._scheduler.start()
 
-    def shutdown(self, wait: bool = True) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=wait)
+    def shutdown(self, wait: bool = True, timeout: float = 30.0) -> None:
+        """Stop scheduling; with `wait`, let runs under way finish (up to `timeout` seconds).
+
+        APScheduler's own shutdown(wait=True) holds its job-store lock while joining the workers, and our jobs
+        record their outcome through that lock: so we drain our runs first and never join inside it."""
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        with self._idle:
+            self._stopping = True
+            if wait:
+                self._idle.wait_for(lambda: not self._running, timeout=timeout)
+        self._scheduler.shutdown(wait=False)
 
     @property
     def running(self) -> bool:
@@ -115,12 +127,13 @@ class ListeningScheduler:
         finally:
             with self._lock:
                 self._running.pop(name, None)
+                self._idle.notify_all()
             self._events.emit(SOURCE_CHANGED, name)
 
     def _record(self, name: str, outcome: RunOutcome) -> None:
         source = self._sources.get(name)
         now = datetime.now(UTC)
-        job = self._scheduler.get_job(name)
+        job = None if self._stopping else self._scheduler.get_job(name)
         if outcome.ok:
             nxt = job.next_run_time if job is not None else None
             self._sources.record_success(
