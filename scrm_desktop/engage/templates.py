@@ -1,0 +1,202 @@
+"""Reply templates: the library file, context variables, [[placeholders]] to fill, per-channel length limits,
+the tone check, and template suggestions for a post."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scrm_desktop.core.sentiment import Analyzer
+from scrm_desktop.engage.decision_tree import CATEGORIES
+
+VARIABLES = ("author_name", "handle", "brand", "case_id", "agent_name", "incident_url")
+# None: no practical limit. Mastodon's default instance limit; Bluesky counts graphemes; Reddit comments.
+CHANNEL_LIMITS: dict[str, int | None] = {
+    "mastodon": 500,
+    "bluesky": 300,
+    "reddit": 10_000,
+    "youtube": 10_000,
+    "hackernews": None,
+    "rss": None,
+    "email": None,
+}
+MASTODON_URL_LENGTH = 23  # Mastodon counts every link as 23 characters
+TONE_WARNING_BELOW = -0.05
+MAX_TEMPLATE_FILE_BYTES = 1_000_000
+
+_VAR = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"\[\[([^\[\]\n]{1,80})\]\]")
+_URL = re.compile(r"https?://\S+")
+_WORD = re.compile(r"[a-z0-9']{3,}")
+
+
+class TemplateError(ValueError):
+    """The template library cannot be used; the message names the file, line and template."""
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    category: str
+    title: str
+    text: str
+    channels: tuple[str, ...] = ()  # empty: every channel
+
+    def fits(self, channel: str) -> bool:
+        return not self.channels or channel in self.channels
+
+
+def render(text: str, context: Mapping[str, Any]) -> str:
+    """Fill the {variables} we know; a missing value becomes a [[placeholder]] the agent has to fill."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in VARIABLES:
+            return match.group(0)
+        value = str(context.get(name) or "").strip()
+        return value if value else f"[[{name.replace('_', ' ')}]]"
+
+    return _VAR.sub(fill, text)
+
+
+def placeholders(text: str) -> list[tuple[int, int, str]]:
+    """Unfilled [[placeholders]] as (start, end, name); sending is blocked while any remain."""
+    return [(m.start(), m.end(), m.group(1).strip()) for m in _PLACEHOLDER.finditer(text)]
+
+
+def reply_length(text: str, channel: str) -> int:
+    """Length as the channel counts it (Mastodon: links count 23)."""
+    if channel == "mastodon":
+        return len(_URL.sub("x" * MASTODON_URL_LENGTH, text))
+    return len(text)
+
+
+@dataclass(frozen=True)
+class ReplyCheck:
+    length: int
+    limit: int | None
+    placeholders: tuple[str, ...]
+    tone: float
+    problems: tuple[str, ...]  # block sending
+    warnings: tuple[str, ...]  # shown, do not block
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_reply(text: str, channel: str, analyzer: Analyzer | None = None) -> ReplyCheck:
+    """Everything the reply editor shows: counter, unfilled placeholders, tone; `ok` when it may be queued."""
+    length = reply_length(text, channel)
+    limit = CHANNEL_LIMITS.get(channel)
+    names = tuple(name for _s, _e, name in placeholders(text))
+    problems: list[str] = []
+    if not text.strip():
+        problems.append("the reply is empty")
+    if names:
+        problems.append("fill in: " + ", ".join(dict.fromkeys(names)))
+    if limit is not None and length > limit:
+        problems.append(f"{length - limit} characters over the {channel} limit of {limit}")
+    tone = analyzer.analyze(text).score if analyzer and text.strip() else 0.0
+    warnings = (f"the tone reads negative ({tone:+.2f}); consider softer words",) if tone < TONE_WARNING_BELOW else ()
+    return ReplyCheck(length, limit, names, tone, tuple(problems), warnings)
+
+
+# ---- the library file ------------------------------------------------------------------------------------
+def parse_templates(text: str, name: str = "<templates>") -> list[Template]:
+    """Read a template library (YAML list under `templates`); errors name the file, line and template."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise TemplateError(f"{name}:{mark.line + 1 if mark else 1}: not valid YAML: {exc}") from None
+    items = _template_nodes(root, name)
+    out: list[Template] = []
+    for node in items:
+        out.append(_template(node, name, {t.id for t in out}))
+    return out
+
+
+def _template_nodes(root: yaml.Node | None, name: str) -> list[yaml.Node]:
+    if not isinstance(root, yaml.MappingNode):
+        raise TemplateError(f"{name}:1: expected 'templates:' followed by a list of templates")
+    for key, value in root.value:
+        if key.value == "templates" and isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+    raise TemplateError(f"{name}:1: expected 'templates:' followed by a list of templates")
+
+
+def _template(node: yaml.Node, name: str, seen: set[str]) -> Template:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        raise TemplateError(f"{name}:{line}: a template is a mapping with id, category, title and text")
+    raw = {k.value: v for k, v in node.value}
+    fields = {k: v.value for k, v in raw.items() if isinstance(v, yaml.ScalarNode)}
+    where = f"{name}:{line}: template {fields.get('id', '?')!r}"
+    for key in ("id", "category", "title", "text"):
+        if not str(fields.get(key) or "").strip():
+            raise TemplateError(f"{where}: missing {key}")
+    unknown = set(raw) - {"id", "category", "title", "text", "channels"}
+    if unknown:
+        raise TemplateError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if fields["category"] not in CATEGORIES:
+        raise TemplateError(f"{where}: unknown category {fields['category']!r} (one of: {', '.join(CATEGORIES)})")
+    if fields["id"] in seen:
+        raise TemplateError(f"{where}: the id is used twice")
+    bad = [v for v in _VAR.findall(fields["text"]) if v not in VARIABLES]
+    if bad:
+        raise TemplateError(f"{where}: unknown variable {{{bad[0]}}} (known: {', '.join(VARIABLES)})")
+    channels = raw.get("channels")
+    listed = tuple(str(c.value) for c in channels.value) if isinstance(channels, yaml.SequenceNode) else ()
+    return Template(fields["id"], fields["category"], fields["title"].strip(), fields["text"].strip(), listed)
+
+
+def load_templates(path: str | Path) -> list[Template]:
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_TEMPLATE_FILE_BYTES:
+            raise TemplateError(f"{path}: larger than {MAX_TEMPLATE_FILE_BYTES} bytes")
+        return parse_templates(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{path}: cannot read the file ({exc})") from None
+
+
+def default_templates() -> list[Template]:
+    from scrm_desktop.paths import resources_dir
+
+    return load_templates(resources_dir() / "templates.yaml")
+
+
+# ---- suggestions -----------------------------------------------------------------------------------------
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _similarity(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def suggest(
+    templates: Iterable[Template],
+    post_text: str,
+    channel: str,
+    category: str = "",
+    past: Iterable[tuple[str, str]] = (),
+) -> list[Template]:
+    """Templates for a post, best first: the decision path's category first, then those whose past uses
+    answered the most similar posts (`past` holds (post text, template id) pairs), then by word overlap."""
+    words = _words(post_text)
+    best_past: dict[str, float] = {}
+    for text, template_id in past:
+        best_past[template_id] = max(best_past.get(template_id, 0.0), _similarity(words, _words(text)))
+    usable = [t for t in templates if t.fits(channel)]
+
+    def rank(t: Template) -> tuple[bool, float, float]:
+        return (t.category != category, -best_past.get(t.id, 0.0), -_similarity(words, _words(t.text)))
+
+    return sorted(usable, key=rank)
