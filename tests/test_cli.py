@@ -143,3 +143,64 @@ def test_set_secret_goes_to_the_keyring_only(tmp_path, capsys, monkeypatch, memo
 def test_python_dash_m_works(tmp_path):
     result = subprocess.run([sys.executable, "-m", "scrm_desktop", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "scrm-desktop" in result.stdout
+
+
+def test_set_secret_without_a_usable_keyring_says_so(tmp_path, capsys, monkeypatch, memory_keyring):
+    import keyring.errors
+
+    assert (
+        cli(
+            tmp_path,
+            "sources",
+            "add",
+            "mastodon",
+            "--name",
+            "M",
+            "--instance-url",
+            "https://s.example",
+            "--hashtags",
+            "x",
+        )
+        == 0
+    )
+
+    def refuse(*_args):
+        raise keyring.errors.NoKeyringError("no backend")
+
+    monkeypatch.setattr(memory_keyring, "set_password", refuse)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("tok\n"))
+    assert cli(tmp_path, "sources", "set-secret", "M", "access_token") == 1
+    assert "No usable system keyring" in capsys.readouterr().err
+    assert memory_keyring.store == {}
+
+
+def test_headless_listener_runs_until_interrupted(tmp_path, httpserver):
+    import signal
+    import time
+
+    httpserver.expect_request("/feed.xml").respond_with_data(FEED, content_type="application/rss+xml")
+    base = ["--basedir", str(tmp_path / "home")]
+    assert main([*base, "sources", "add", "rss", "--name", "Blog", "--url", httpserver.url_for("/feed.xml")]) == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrm_desktop", *base, "listen"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "listening (sources: Blog)" in proc.stdout.readline()
+        deadline = time.monotonic() + 30
+        while main([*base, "sources", "list"]) == 0 and time.monotonic() < deadline:
+            from scrm_desktop.workspace import Workspace
+
+            ws = Workspace.open(str(tmp_path / "home"))
+            total = ws.db.sources.get("Blog").items_total
+            ws.close()
+            if total == 2:
+                break
+            time.sleep(0.2)
+        assert total == 2
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
