@@ -21,7 +21,8 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     "no show": (-2.2, 2), "no-show": (-2.2, 1), "didn't show up": (-2.2, 3), "didnt show up": (-2.2, 3),
     "never showed up": (-2.4, 3), "never came": (-1.8, 2), "late again": (-2.0, 2),
     "delayed again": (-2.2, 2), "down again": (-2.0, 2),
-    "is down": (-1.4, 2), "went down": (-1.2, 2),
+    "is down": (-1.4, 2), "went down": (-1.2, 2), "being down": (-1.4, 2), "are down": (-1.4, 2),
+    "was down": (-1.2, 2),
     # money and churn
     "cancel my subscription": (-2.2, 3), "cancel my account": (-2.2, 3), "cancel my order": (-1.6, 3),
     "cancelling my": (-1.8, 2), "canceling my": (-1.8, 2), "want a refund": (-2.0, 3),
@@ -38,7 +39,8 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     # the agency of support staff, counted neutral (VADER rates "support", "care", "help" as praise)
     "customer service": (0.0, 2), "customer support": (0.0, 2), "customer care": (0.0, 2),
     "tech support": (0.0, 2), "technical support": (0.0, 2), "support team": (0.0, 2),
-    "contact support": (0.0, 2), "help desk": (0.0, 2), "care team": (0.0, 2),
+    "contact support": (0.0, 2), "help desk": (0.0, 2), "care team": (0.0, 2), "credit card": (0.0, 2),
+    "credit cards": (0.0, 2), "gift card": (0.0, 2),
     # resolution and praise
     "quick fix": (2.2, 2), "quick response": (2.2, 2), "quick reply": (2.0, 2),
     "fast response": (2.2, 2), "fast reply": (2.0, 2), "fast shipping": (2.2, 2),
@@ -57,7 +59,10 @@ CS_WORDS: dict[str, float] = {
     "buggy": -2.0, "glitch": -1.4, "glitches": -1.4, "glitchy": -1.8, "laggy": -1.8,
     "unusable": -2.6, "unresponsive": -2.0, "overcharged": -2.4, "ripoff": -2.6, "scammed": -2.8,
     "refund": -0.8, "refunds": -0.8, "slow": -1.2, "slowest": -1.8, "unreliable": -2.0,
-    "disconnected": -1.2, "fixed": 1.0, "resolved": 1.2, "fast": 0.8, "fml": -2.4,
+    "disconnected": -1.2, "fixed": 1.0, "resolved": 1.2, "fast": 0.8, "fml": -2.4, "aww": 1.8,
+    "standstill": -1.2,
+    # requests, not praise: "please help, my account is locked"
+    "please": 0.3, "pls": 0.3, "plz": 0.3, "help": 0.8,
 }  # fmt: skip
 
 # Verbs that say nothing on their own but complain when negated ("never arrived", "not working").
@@ -66,5 +71,6 @@ NEGATED_ONLY: dict[str, float] = {
     "loading": -1.6, "respond": -1.8, "responded": -1.8, "responding": -1.8, "reply": -1.6,
     "replied": -1.6, "answer": -1.4, "answered": -1.4, "arrive": -1.8, "arrived": -1.8,
     "received": -1.6, "receive": -1.4, "delivered": -1.8, "connect": -1.4, "connecting": -1.4,
-    "refunded": -1.8, "showed": -1.8, "show": -1.2, "open": -1.0, "opens": -1.0,
+    "refunded": -1.8, "showed": -1.8, "show": -1.2, "open": -1.0, "opens": -1.0, "helped": -1.6,
+    "helps": -1.4,
 }  # fmt: skip

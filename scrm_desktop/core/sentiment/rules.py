@@ -18,6 +18,8 @@ _LIKE_SUBJECTS = frozenset(
     """.split()  # noqa: SIM905
 )
 # Laughter and exclamations keep their own sign: "not the latter lol" is not a negated laugh.
+# Adjectives that act as intensifiers in front of another sentiment word.
+_ADVERB_BEFORE_CUE = frozenset({"pretty", "real"})
 _INTERJECTIONS = frozenset(
     """lol lmao lmfao rofl haha hahaha hehe yay wow ugh argh meh ha omg
     """.split()  # noqa: SIM905
@@ -103,8 +105,8 @@ class RuleEngine:
             return i + 1
         if low == "no" and self._next_is_cue(toks, i):
             return i + 1  # "no problem": "no" negates its neighbour instead of being negative itself
-        if self._is_filler(toks, i, low):
-            return i + 1
+        if self._is_filler(toks, i, low) or (low in _ADVERB_BEFORE_CUE and self._next_is_cue(toks, i)):
+            return i + 1  # "pretty bad" is intensified "bad", not "pretty" plus "bad"
         if toks[i].raw.isupper() and len(low) > 1 and cap_diff:
             valence += self.p.caps if valence > 0 else -self.p.caps
         if emphasised:
@@ -174,6 +176,8 @@ class RuleEngine:
         negated = False
         for dist, j in enumerate(self._window(toks, start), start=1):
             low = toks[j].low
+            if low in _ADVERB_BEFORE_CUE and dist == 1:
+                low = "very"
             if low in BOOSTERS or _squeeze(low) in BOOSTERS:
                 scalar = BOOSTERS.get(low, BOOSTERS.get(_squeeze(low), 0.0)) * (1.0, 0.95, 0.9)[dist - 1]
                 scalar *= self.p.booster / 0.293
@@ -208,7 +212,8 @@ class RuleEngine:
             if is_clause_break(tok) or tok.low in _CONTRASTS:
                 break
             if tok.kind == "word":
-                if tok.low in self.lex.words and tok.low not in NEGATORS:
+                adverb = tok.low in _ADVERB_BEFORE_CUE and j == start - 1
+                if tok.low in self.lex.words and tok.low not in NEGATORS and not adverb:
                     break  # a negation or intensifier attaches to the nearest sentiment word only
                 out.append(j)
             j -= 1
