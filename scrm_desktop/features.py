@@ -8,3 +8,7 @@ from typing import Any
 def install(ws: Any) -> None:
     """Called once when a Workspace opens, after its database and ingestor exist."""
     # Features append their lines below (classifiers, topic tagging, rules, cases).
+    from scrm_desktop.core import classify
+
+    classify.register_query_fields()
+    ws.ingestor.enrichers.append(classify.enrich)  # trait, intent, lead (+ cues) on every post

@@ -1,0 +1,592 @@
+"""Customer trait, intent and sales-lead detection for one post: cue phrases, each kept as the reason.
+
+Rules, not a trained model: every decision names the words behind it (Classification.*_cues), so an agent can
+see why a post was called "venting" and correct it. Negation ("I would never leave") and sarcasm ("oh great,
+another outage") switch cues off; switched-off cues are kept in the explanation as "ignored: ...".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from scrm_desktop.core.query_fields import FIELDS, register_field
+
+TRAITS = ("venting", "passive", "past", "collaborative", "advocate", "future")
+INTENTS = ("transactional", "request", "venting", "information", "engaged", "community", "purchase")
+MAX_CHARS = 4000  # cues sit in the opening of a post; a 40,000-character email is judged on its start
+
+_NEGATORS = r"(?:never|not|no|zero|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|can'?t|cannot|isn'?t|ain'?t|hardly)"
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?![\w])", re.IGNORECASE)
+
+
+# ---- cue families ---------------------------------------------------------------------------------------
+PROBLEM = _rx(
+    r"(?:won'?t|wont|doesn'?t|does not|can'?t|cannot|isn'?t|is not|not) (?:\w+ )?(?:work\w*|charg\w*|boot\w*|"
+    r"turn on|start\w*|load\w*|connect\w*|wake|open\w*|sync\w*|play\w*|see|respond\w*|updat\w*)",
+    r"stopped (?:working|charging)",
+    r"keeps? (?:crashing|freezing|dropping|rebooting|restarting|disconnecting|shutting down)",
+    r"broke(?:n)?",
+    r"crash(?:es|ed|ing)?",
+    r"freez(?:es|ing)|froze(?:n)?",
+    r"dead",
+    r"died",
+    r"bricked",
+    r"glitch\w*",
+    r"bug(?:gy|s)?",
+    r"error\w*",
+    r"fault\w*",
+    r"defective",
+    r"overheat\w*",
+    r"flicker\w*",
+    r"outage",
+    r"(?:is|are|'s) down",
+    r"(?:an |the |this |same )?issues?",
+    r"problems?",
+    r"black screen",
+    r"no (?:sound|signal|service|wifi|internet)",
+    r"drains?",
+    r"not ok",
+    r"hasn'?t (?:arrived|come|shown up)",
+    r"never (?:arrived|came|showed up|called back)",
+    r"still (?:waiting|open|broken)",
+    r"no[- ]show\w*",
+    r"(?:didn'?t|never|not|doesn'?t) (?:show(?:ed)? up|come|came|comes|turn(?:ed)? up)",
+    r"nobody (?:came|showed|called|answer\w*)",
+    r"(?:\d+ ?h|\w+ hours?|\w+ days?) late",
+    r"late again",
+    r"waiting (?:on|for|by)",
+    r"what am i paying",
+    r"no call",
+    r"cracked",
+    r"shatter\w*",
+    r"loose",
+    r"(?:\w+ )?noise",
+    # complaints about the service itself, as people write them to a support account
+    r"(?:pathetic|poor|terrible|worst|awful|atrocious|bad|horrible|useless|unhelpful|lousy|shitty) (?:\w+ ){0,2}"
+    r"(?:service|support|experience|cs|customer care)",
+    r"sucks?",
+    r"unhelpful",
+    r"(?:still )?no (?:reply|replies|response|answer|solution|help|use)",
+    r"lag(?:gy|ging|s)?",
+    r"hangs",
+    r"unstable",
+    r"unresponsive",
+    r"messed up",
+    r"(?:is|so|are) (?:so )?(?:bad|garbage|awful|terrible|slow)",
+)
+HELP = _rx(
+    r"help\w*",
+    r"fix (?:it|this|my)",
+    r"any (?:fix|update|idea)s?",
+    r"what (?:do|should|can) i do",
+    r"anyone there",
+    r"can (?:someone|anyone|you)",
+    r"who do i (?:talk|speak) to",
+    r"dm me",
+    r"please",
+    r"pls|plz",
+    r"how do i (?:fix|get|reset|stop)",
+    r"is there a fix",
+    r"sos",
+    r"need (?:this|it|help|an answer|a fix)",
+    r"warranty claim",
+    r"support",
+)
+SUPPORT_HANDLE = re.compile(r"@\w*(?:help|support|care|cares|service)\b", re.IGNORECASE)
+FLAW = _rx(
+    r"except (?:the|for)",
+    r"(?:the )?only (?:downside|complaint|gripe|issue)",
+    r"downside",
+    r"hate the",
+    r"annoying",
+    r"meh",
+    r"disappoint\w*",
+    r"(?:living|live) with it",
+    r"not even mad",
+    r"could be better",
+    r"(?:too|so) (?:loud|dim|slow|heavy|hot|glossy|mushy)",
+    r"ships with",
+    r"flaw\w*",
+    r"glare",
+    r"coil whine",
+    r"bloatware",
+    r"wobbly",
+    r"mushy",
+    r"potato",
+    r"oh well",
+    r"lol",
+)
+LEAVING = _rx(
+    r"switch(?:ing|ed)? (?:to|over)",
+    r"moving to",
+    r"going (?:back )?to (?:corvex|nimbly|\w+ instead)",
+    r"done with",
+    r"(?:i'?m|im|we'?re) (?:out|leaving|done)",
+    r"leav(?:e|ing)",
+    r"cancel(?:l)?(?:ed|ing)? my",
+    r"returning (?:the|my|it)",
+    r"sold my",
+    r"goodbye",
+    r"bye",
+    r"last (?:time|\w+) i (?:buy|use|order)",
+    r"never again",
+    r"never (?:buying|buy|using|use|ordering) (?:\w+ ){0,3}again",
+    r"just ordered an?",
+    r"(?:not|never) renewing",
+    r"for the last time",
+    r"taking my (?:business|money)",
+    r"getting an? (?:corvex|nimbly)\w*",
+)
+# Leaving cues a negation word before them turns off ("I would never leave", "not switching").
+NEGATABLE_LEAVING = ("switch", "moving", "leav", "cancel", "done with", "going", "return", "sold")
+SUGGEST = _rx(
+    r"feature request",
+    r"suggestion",
+    r"idea for",
+    r"would (?:be (?:great|nice|awesome|cool)|love it) if",
+    r"it'?d be (?:great|nice) if",
+    r"(?:please|pls) (?:add|put|bring|make|include|consider|let)",
+    r"you should (?:add|make|offer|let|consider|really)",
+    r"consider adding",
+    r"why not (?:add|make|offer)",
+    r"(?:if|wish) (?:the|it|you|your) \w+ (?:had|offered|could)",
+    r"i wish (?:you|it|they|the)",
+    r"could (?:brightwave|you|they) \w+",
+    r"dear \w+ (?:designers|team|engineers)",
+    r"next (?:model|version|gen\w*|release|update|aero|flux|vista)",
+    r"i'?d (?:upgrade|buy|pay)",
+)
+PRAISE = _rx(
+    r"love (?:my|it|this|the|how|that|you)",
+    r"(?:the )?best (?:\w+ )?(?:laptop|phone|product|service|support|purchase|thing|app|one)s?",
+    r"(?:highly |strongly )?recommend (?:the|it|them|this|my)",
+    r"recommend (?:\w+ )?to (?:everyone|anyone|all)",
+    r"thank(?:s| you)(?! in advance)",
+    r"kudos",
+    r"shout ?out",
+    r"credit where",
+    r"impress(?:ed|ive)",
+    r"amazing",
+    r"awesome",
+    r"fantastic",
+    r"excellent",
+    r"brilliant",
+    r"great (?:job|service|support|product|laptop|experience)",
+    r"10/10",
+    r"zero problems",
+    r"never (?:let me down|had (?:a|any) (?:problem|issue)s?|crashed)",
+    r"(?:builds|built like) (?:a )?tanks?",
+    r"deserves a raise",
+    r"on time",
+    r"no questions asked",
+    r"(?:sorted|fixed|solved) (?:it|in|my|the)",
+    r"back to normal",
+    r"just get the",
+    r"gang",
+)
+SARCASM = _rx(
+    r"oh (?:great|good|wonderful|perfect|joy|nice)",
+    r"just (?:great|perfect|wonderful|fantastic|lovely)",
+    r"(?:yeah|sure),? right",
+    r"thanks for nothing",
+    r"thanks a lot",
+    r"love (?:how|that) (?:my|it|the|you|this) (?:\w+ ){0,3}(?:keeps|won'?t|doesn'?t|never|broke|crash\w*|"
+    r"die[sd]?|stopped)",
+    r"another (?:outage|update|crash|day|week|hour)",
+    r"what a (?:joke|surprise)",
+    r"/s",
+    r"🙃|🙄",
+)
+CHOOSING = _rx(
+    r"\bvs\.?|versus",
+    r"torn between",
+    r"(?:deciding|choosing) between",
+    r"can'?t decide",
+    r"help me (?:choose|decide|pick)",
+    r"thinking (?:of|about) (?:getting|buying|switching)",
+    r"(?:is|are) (?:the |it )?\S+(?: \S+){0,3} worth it",
+    r"compar(?:ing|ed to)",
+    r"anyone switched from",
+)
+
+# Buying questions: the capture is the product they want ("which laptop should I get" -> laptop).
+_THING = r"((?:[\w\-+]+ ){0,2}[\w\-+]+?)"
+_END = r"(?=[.,!?;:]| for| to| that| with| under| around| by| who| in| online|$)"
+_LEAD_PATTERNS = (
+    r"\bwhich (?:(?:new|good) )?" + _THING + r" (?:should|would|do you think|to) (?:i )?(?:get|buy|choose|pick)",
+    r"\blooking (?:for|at) (?:a |an |some )?(?:new |good |decent |cheap |replacement )*" + _THING + _END,
+    # asked for, not given: "can anyone recommend a ..." / "recommend me a ..." (never "I recommend the ...")
+    r"\b(?:can|could|would|anyone|someone|pls|please|you) (?:\w+ )?recommend (?:me )?(?:a |an |some )"
+    r"(?:good |decent |cheap |new )*" + _THING + _END,
+    r"\brecommend me (?:a |an |some )?(?:good |decent |cheap |new )*" + _THING + _END,
+    r"\bin the market for (?:a |an )?(?:new )?" + _THING + _END,
+    r"\bneed (?:a |an )?new (?:work )?" + _THING + _END,
+    r"\bwhat(?:'s| is) the best " + _THING + _END,
+    r"\bwhat (?:\w+ )?should i (?:get|buy)\b()",
+    r"\b(?:thinking of|planning on|want to|wanna) (?:getting|buying|buy|get) (?:a |an |the )?(?:new )?" + _THING + _END,
+    r"\bwhere (?:can|do) i buy (?:a |an |the )?" + _THING + _END,
+    r"\b(?:recommendations|suggestions) for (?:a |an )?(?:new |good )?" + _THING + _END,
+    r"\bany (?:recommendations|recs|suggestions)\b()",
+)
+LEAD = [re.compile(p, re.IGNORECASE) for p in _LEAD_PATTERNS]
+_NAME = r"([A-Z][\w\-]*(?: [A-Z0-9][\w\-]*){0,3})"
+ALTERNATIVES = re.compile(_NAME + r",? (?:or|vs\.?|versus|and) (?:the |a )?" + _NAME)
+EITHER = re.compile(_NAME + r" or (?:the |a )?" + _NAME)
+_NOT_NAMES = {
+    "i",
+    "i'm",
+    "is",
+    "are",
+    "should",
+    "which",
+    "what",
+    "thoughts",
+    "help",
+    "can't",
+    "anyone",
+    "or",
+    "comparing",
+    "torn",
+    "between",
+    "the",
+    "a",
+    "an",
+    "hey",
+    "ok",
+    "so",
+    "my",
+}
+_NOT_PRODUCTS = {"one", "thing", "it", "something", "anything", "job", "way", "help", "fix", "answer", "reply"}
+_LEAD_NEGATED = _rx(r"not (?:looking|in the market)", r"don'?t need a", r"no longer (?:looking|need)")
+
+# ---- intent cues ----------------------------------------------------------------------------------------
+TRANSACTION = _rx(
+    r"refund\w*",
+    r"return(?:s|ed|ing)?",
+    r"order(?:s|ed)?",
+    r"deliver\w*",
+    r"shipp?\w*",
+    r"tracking",
+    r"invoice\w*",
+    r"bill(?:ed|ing)?",
+    r"charg(?:ed|es) (?:me|twice|my)",
+    r"payment",
+    r"subscription",
+    r"warranty",
+    r"replacement",
+    r"ticket #?\d*",
+    r"account",
+    r"cancel\w*",
+    r"appointment|booking|book a",
+    r"package|parcel",
+)
+REQUEST = _rx(
+    r"please",
+    r"pls|plz",
+    r"dm me",
+    r"call me",
+    r"fix (?:your|this|it|my)",
+    r"help!?",
+    r"can (?:someone|anyone|you) (?:help|fix|look|check|tell)",
+    r"bring back",
+    r"sign the",
+    r"stop \w+ing",
+    r"get back to me",
+    r"respond|reply to me",
+    r"any update",
+    r"@\w*(?:help|support|care|cares|service)",
+)
+VENT = _rx(
+    r"worst",
+    r"hate",
+    r"so (?:frustrat\w+|angry|annoyed|done|tired)",
+    r"frustrat\w+",
+    r"ugh+",
+    r"fed up",
+    r"sick of",
+    r"ridiculous",
+    r"unacceptable",
+    r"useless",
+    r"terrible",
+    r"awful",
+    r"joke",
+    r"scam",
+    r"wtf",
+    r"not ok",
+    r"😤|😡|🤬|😩|😭",
+)
+INFO = _rx(
+    r"how (?:do|can|to|does|long|much)",
+    r"does (?:the|it|anyone|brightwave|\w+ care)",
+    r"(?:can|do) (?:you|i) (?:upgrade|use|get|install|change|connect)",
+    r"is there (?:a|an|any)",
+    r"what(?:'s| is| are) the",
+    r"when (?:is|will|does)",
+    r"where (?:is|can|do)",
+    r"anyone know",
+    r"does anyone",
+    r"is it (?:possible|true|normal)",
+    r"any (?:idea|info)",
+    r"difference between",
+)
+ENGAGE = _rx(
+    r"thank(?:s| you)",
+    r"love",
+    r"great",
+    r"congrat\w*",
+    r"well done",
+    r"kudos",
+    r"shout ?out",
+    r"can'?t wait",
+    r"excited",
+    r"unboxing",
+    r"first impressions",
+    r"happy birthday",
+    r"impress\w*",
+    r"10/10",
+)
+COMMUNITY = _rx(
+    r"anyone else",
+    r"who'?s with me",
+    r"fellow",
+    r"we all",
+    r"join (?:us|our|the)",
+    r"meetup|meet-up",
+    r"community",
+    r"psa",
+    r"pro tip|protip|tip:",
+    r"fyi",
+    r"owners here",
+    r"gang",
+    r"same \w+ as me",
+    r"in shambles|ratio",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What we concluded about a post, and the words that made us conclude it."""
+
+    trait: str = ""
+    intent: str = ""
+    is_lead: bool = False
+    trait_cues: tuple[str, ...] = ()
+    intent_cues: tuple[str, ...] = ()
+    lead_products: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {
+            "trait_cues": list(self.trait_cues),
+            "intent_cues": list(self.intent_cues),
+            "lead_products": list(self.lead_products),
+        }
+
+
+def _clean(text: str) -> str:
+    text = text[:MAX_CHARS].replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text)
+
+
+def _hits(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    return list(pattern.finditer(text))
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation word among the three words before a cue ("would never leave", "not switching")."""
+    before = text[max(0, start - 40) : start].lower().split()[-3:]
+    return any(re.fullmatch(_NEGATORS + r"[,.]?", w) for w in before)
+
+
+def _words(matches: Iterable[re.Match[str]]) -> list[str]:
+    return list(dict.fromkeys(m.group(0).lower() for m in matches))
+
+
+def _product_name(name: str) -> str:
+    words = name.split()
+    if len(words) == 1 and len(name) <= 3 and name.isupper():
+        return ""  # "US or EU plug": codes, not products
+    while words and words[0].lower() in _NOT_NAMES:
+        words.pop(0)
+    return " ".join(words).lower()
+
+
+def _alternatives(text: str) -> list[str]:
+    """Named products weighed against each other: "Aero 16 vs Corvex Air vs Nimbly Book 15" -> all three."""
+    names: list[str] = []
+    pos = 0
+    while m := ALTERNATIVES.search(text, pos):
+        names.extend(n for n in map(_product_name, m.groups()) if n)
+        pos = m.start(2)
+    return names
+
+
+def _choosing(text: str) -> list[str]:
+    """Cues that the author is weighing brands: "torn between", "vs", or a question "Brightwave or Corvex?"."""
+    words = _words(_hits(CHOOSING, text))
+    if "?" in text and (m := EITHER.search(text)) and all(map(_product_name, m.groups())):
+        words.append(m.group(0).lower() + "?")
+    return words
+
+
+def lead_products(text: str, choosing: bool = False) -> tuple[str, ...]:
+    """The product words of a buying question ("looking for a new laptop" -> ("laptop",)); () when none.
+    `choosing`: the post weighs brands against each other, so named alternatives ("Aero 14 or Corvex Air")
+    are the products."""
+    if _LEAD_NEGATED.search(text):
+        return ()
+    found: list[str] = []
+    if choosing:
+        found.extend(_alternatives(text))
+    for pattern in LEAD:
+        for m in pattern.finditer(text):
+            thing = (m.group(1) or "").strip(" -").lower()
+            if thing.split()[-1:] and thing.split()[-1] not in _NOT_PRODUCTS:
+                found.append(thing)
+            elif not found:
+                found.append("")  # a buying question whose product is not named ("what should I get?")
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    problem: list[str]
+    help: list[str]
+    flaw: list[str]
+    leaving: list[str]
+    ignored: list[str]
+    suggest: list[str]
+    praise: list[str]
+    sarcasm: list[str]
+    choosing: list[str]
+
+
+def _cues(text: str) -> _Cues:
+    ignored: list[str] = []
+    leaving: list[str] = []
+    for m in LEAVING.finditer(text):
+        word = m.group(0).lower()
+        if word.startswith(NEGATABLE_LEAVING) and _negated(text, m.start()):
+            ignored.append(f"ignored: {word} (negated)")
+        else:
+            leaving.append(word)
+    praise: list[str] = []
+    flaw = _words(_hits(FLAW, text))
+    for m in PRAISE.finditer(text):
+        if _negated(text, m.start()) and not m.group(0).lower().startswith("never"):
+            flaw.append(f"not {m.group(0).lower()}")  # "I don't love the keyboard" names a flaw
+        else:
+            praise.append(m.group(0).lower())
+    problem: list[str] = []
+    for m in PROBLEM.finditer(text):
+        if _negated(text, m.start()):  # "has never crashed once", "zero problems"
+            ignored.append(f"ignored: {m.group(0).lower()} (negated)")
+        else:
+            problem.append(m.group(0).lower())
+    return _Cues(
+        problem=list(dict.fromkeys(problem)),
+        help=_words(_hits(HELP, text)) + _words(_hits(SUPPORT_HANDLE, text)) + (["?"] if "?" in text else []),
+        flaw=flaw,
+        leaving=leaving,
+        ignored=ignored,
+        suggest=_words(_hits(SUGGEST, text)),
+        praise=list(dict.fromkeys(praise)),
+        sarcasm=_words(_hits(SARCASM, text)),
+        choosing=_choosing(text),
+    )
+
+
+def _trait(c: _Cues, products: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The trait and its cues; the order settles posts with several (leaving beats venting, etc.)."""
+    if c.leaving:
+        return "past", c.leaving
+    if products:  # a buying question outranks the flaw it asks about ("any owners with the coil whine issue?")
+        return "future", [f"buying: {p}" for p in products if p] + c.choosing or ["buying question"]
+    if c.problem and c.help and not c.suggest:
+        return "venting", c.problem + c.help
+    if c.suggest:
+        return "collaborative", c.suggest
+    if c.choosing:
+        return "future", c.choosing
+    if c.problem or c.flaw:
+        return "passive", c.problem + c.flaw
+    if c.praise and c.sarcasm:
+        return "", [f"ignored: {p} (sarcasm: {c.sarcasm[0]})" for p in c.praise]
+    if c.praise:
+        return "advocate", c.praise
+    return "", []
+
+
+_INTENT_ORDER = (
+    ("transactional", TRANSACTION),
+    ("request", REQUEST),
+    ("information", INFO),
+    ("venting", VENT),
+    ("community", COMMUNITY),
+    ("engaged", ENGAGE),
+)
+
+
+def _intent(text: str, products: tuple[str, ...], sarcastic: bool) -> tuple[str, list[str]]:
+    if products:
+        return "purchase", ["buying question"] + [p for p in products if p]
+    if sarcastic and (problem := _words(_hits(VENT, text)) or _words(_hits(SARCASM, text))):
+        return "venting", problem
+    for name, pattern in _INTENT_ORDER:
+        if name == "engaged" and sarcastic:
+            continue  # "oh great, thanks a lot" is not engagement
+        matches = _hits(pattern, text)
+        if name == "engaged":  # "I don't love it" is not engagement
+            matches = [m for m in matches if not _negated(text, m.start())]
+        if words := _words(matches):
+            return name, words
+    if "?" in text:
+        return "information", ["?"]
+    return "", []
+
+
+def classify(text: str, title: str = "") -> Classification:
+    """Trait, intent and lead for a post's text (and title), with the cues behind each."""
+    body = _clean(f"{title}. {text}" if title and title not in text else text)
+    if not body.strip():
+        return Classification()
+    cues = _cues(body)
+    products = lead_products(body, choosing=bool(cues.choosing) and not cues.leaving)
+    trait, trait_cues = _trait(cues, products)
+    intent, intent_cues = _intent(body, products, bool(cues.sarcasm))
+    return Classification(
+        trait=trait,
+        intent=intent,
+        is_lead=bool(products),
+        trait_cues=tuple(trait_cues + [i for i in cues.ignored if i not in trait_cues]),
+        intent_cues=tuple(intent_cues),
+        lead_products=tuple(p for p in products if p),
+    )
+
+
+P = TypeVar("P", bound=Any)
+
+
+def enrich(post: P) -> P:
+    """Ingest enricher: the post (any dataclass with text, title, trait, intent, is_lead, classification)
+    with its classification filled in. A rule or an agent may still change it later."""
+    found = classify(post.text, post.title)
+    return replace(
+        post,
+        trait=found.trait,
+        intent=found.intent,
+        is_lead=found.is_lead,
+        classification=found.as_json(),
+    )
+
+
+def register_query_fields() -> None:
+    """`trait:` and `intent:` accept only the values the classifier gives (a typo gets a suggestion)."""
+    for name, values in (("trait", TRAITS), ("intent", INTENTS)):
+        register_field(dataclasses.replace(FIELDS[name], values=values))
