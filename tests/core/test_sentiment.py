@@ -197,6 +197,8 @@ def test_label_always_matches_the_score(social: SocialAnalyzer) -> None:
         "not not not not not",
         "but but but",
         "?!?!?!?!" * 200,
+        "good? " * 4000,
+        "😀" * 20_000,
     ],
 )
 def test_hostile_input_never_raises(social: SocialAnalyzer, text: str) -> None:

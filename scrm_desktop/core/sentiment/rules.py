@@ -273,16 +273,15 @@ class RuleEngine:
 
     def _clause_rules(self, toks: list[Token], out: Extraction) -> None:
         contrast = next((i for i, t in enumerate(toks) if t.low in _CONTRASTS and t.kind == "word"), None)
-        questions = self._question_spans(toks)
-        words = [i for i, t in enumerate(toks) if t.kind == "word"]
-        only_asks = bool(questions) and all(any(a <= i <= b for a, b in questions) for i in words)
+        asked = self._asked(toks)
+        only_asks = any(asked) and all(asked[i] for i, t in enumerate(toks) if t.kind == "word")
         damping = self.p.question_only if only_asks else self.p.question
         names = self._name_tokens(toks) if self.p.name != 1.0 else set()
         link = self.p.link if any(t.kind == "url" for t in toks) else 1.0
         for cue in out.cues:
             if contrast is not None:
                 cue.but = self.p.but_before if cue.index < contrast else self.p.but_after
-            if questions and cue.kind != "phrase" and any(a <= cue.index <= b for a, b in questions):
+            if asked[cue.index] and cue.kind != "phrase":
                 cue.question = damping
             cue.context = link * (self.p.name if cue.index in names else 1.0)
 
@@ -297,15 +296,16 @@ class RuleEngine:
         }
 
     @staticmethod
-    def _question_spans(toks: list[Token]) -> list[tuple[int, int]]:
-        spans = []
+    def _asked(toks: list[Token]) -> list[bool]:
+        """Per token: does it belong to a sentence that ends with a question mark?"""
+        asked = [False] * len(toks)
         start = 0
         for i, tok in enumerate(toks):
             if tok.kind == "punct" and tok.raw[-1] in ".!?…":
                 if "?" in tok.raw:
-                    spans.append((start, i))
+                    asked[start : i + 1] = [True] * (i + 1 - start)
                 start = i + 1
-        return spans
+        return asked
 
     def _punctuation(self, toks: list[Token], out: Extraction) -> None:
         bangs = sum(t.raw.count("!") for t in toks if t.kind == "punct")
