@@ -12,3 +12,10 @@ def install(ws: Any) -> None:
 
     classify.register_query_fields()
     ws.ingestor.enrichers.append(classify.enrich)  # trait, intent, lead (+ cues) on every post
+
+    from scrm_desktop.store.topics import TopicRepo
+
+    ws.topics = TopicRepo(ws.db.engine, clock=ws.clock)
+    ws.ingestor.store_hooks.append(ws.topics.tag_posts)  # topic tags, per-topic rollups, spike alerts
+    if ws.name == "demo":
+        ws.topics.ensure_defaults()  # Brightwave, Corvex, Nimbly, Brightwave Care on first open

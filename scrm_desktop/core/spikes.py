@@ -73,16 +73,23 @@ def _history(t: datetime, known: Mapping[datetime, int], first: datetime, rule: 
     return [known[h] for h in (t - k * HOUR for k in range(1, 25)) if h >= first and h in known]
 
 
-def bands(series: Mapping[datetime, int], start: datetime, end: datetime, rule: SpikeRule = SpikeRule()) -> list[Band]:
+def bands(
+    series: Mapping[datetime, int],
+    start: datetime,
+    end: datetime,
+    rule: SpikeRule = SpikeRule(),
+    first: datetime | None = None,
+) -> list[Band]:
     """Every hour in [start, end) with its baseline and threshold. `series` maps hour buckets to counts from
-    the archive's first hour on (missing hours count 0); it should reach `rule.days` days before `start`.
+    the archive's `first` hour on (default: its first counted hour; missing hours count 0); it should reach
+    `rule.days` days before `start`.
     Hours that spiked are left out of later baselines, so a long crisis does not raise its own bar."""
     counts: dict[datetime, int] = {}
     for when, n in series.items():
         counts[hour_of(when)] = counts.get(hour_of(when), 0) + n
-    if not counts:
+    if first is None and not counts:
         return [Band(t, 0, None, None) for t in _hours(hour_of(start), end)]
-    first = min(counts)
+    first = hour_of(first) if first is not None else min(counts)
     known: dict[datetime, int] = {}  # hours usable as history (spikes removed)
     out: list[Band] = []
     for t in _hours(min(first, hour_of(start)), end):
@@ -122,10 +129,14 @@ def spikes(band_list: Iterable[Band]) -> list[Spike]:
 
 
 def detect(
-    series: Mapping[datetime, int], start: datetime, end: datetime, rule: SpikeRule = SpikeRule()
+    series: Mapping[datetime, int],
+    start: datetime,
+    end: datetime,
+    rule: SpikeRule = SpikeRule(),
+    first: datetime | None = None,
 ) -> list[Spike]:
-    """Spike windows in [start, end)."""
-    return spikes(bands(series, start, end, rule))
+    """Spike windows in [start, end); `first` as for `bands`."""
+    return spikes(bands(series, start, end, rule, first))
 
 
 # ---- what a spike is about --------------------------------------------------------------------------------------

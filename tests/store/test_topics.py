@@ -1,0 +1,202 @@
+"""Topics on a real temp SQLite database: tagging at ingest, exact per-topic rollups through deletes and
+re-tags, the topic:/since:/until: fields in SQL, spike alerts with de-duplication and acknowledgement."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from scrm_desktop.core.measure import window_query
+from scrm_desktop.core.query import parse
+from scrm_desktop.store.database import Database
+from scrm_desktop.store.posts import NewPost, hour_bucket
+from scrm_desktop.store.query_sql import to_sql
+from scrm_desktop.store.tables import posts
+from scrm_desktop.store.topics import TopicError, TopicRepo
+from scrm_desktop.store.topics_tables import post_topics, rollup_topic_hourly
+
+T0 = datetime(2026, 11, 1, 0, 0)
+NOW = T0 + timedelta(days=3)
+WORDS = ("brightwave laptop", "corvex deal", "nimbly fix", "brightwave technician late", "weather today")
+LABELS = ("positive", "negative", "neutral")
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'scrm.db'}")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def repo(db):
+    topics = TopicRepo(db.engine, clock=lambda: NOW.replace(tzinfo=UTC))
+    topics.add("Brightwave", "brand", "brightwave*")
+    topics.add("Corvex", "competitor", "corvex")
+    return topics
+
+
+def make(rng: random.Random, n: int, start: int) -> list[NewPost]:
+    return [
+        NewPost(
+            channel=rng.choice(("reddit", "mastodon", "rss")),
+            external_id=f"p{i}",
+            text=f"{rng.choice(WORDS)} {i}",
+            created_at=T0 + timedelta(minutes=rng.randrange(3 * 24 * 60)),
+            author_handle=f"u{i % 7}",
+            author_followers=10 * (i % 7),
+            sentiment_label=rng.choice(LABELS),
+            likes=i % 4,
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def write(db: Database, repo: TopicRepo, batch: list[NewPost]) -> None:
+    db.posts.write_batch(batch, now=NOW, hooks=[repo.tag_posts])
+
+
+def rollups(db: Database) -> Counter:
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(rollup_topic_hourly).where(rollup_topic_hourly.c.count != 0)).all()
+    return Counter({(t, b, c, s): n for t, b, c, s, n in rows})
+
+
+def direct(db: Database, repo: TopicRepo) -> Counter:
+    """What the rollups must equal: each topic's query run over the stored posts, counted per hour."""
+    out: Counter = Counter()
+    with db.engine.connect() as conn:
+        for topic in repo.list():
+            stmt = select(posts.c.created_at, posts.c.channel, posts.c.sentiment_label).where(
+                to_sql(parse(topic.query))
+            )
+            for created, channel, label in conn.execute(stmt):
+                out[(topic.id, hour_bucket(created), channel, label)] += 1
+    return out
+
+
+def test_rollups_equal_a_direct_count_after_random_ingests_and_deletes(db, repo):
+    rng = random.Random(5)
+    for k in range(6):
+        write(db, repo, make(rng, 150, k * 150))
+        if k % 2:
+            ids = [p.id for p in db.posts.page(limit=2000)]
+            db.posts.delete_posts(rng.sample(ids, 40))
+        write(db, repo, make(rng, 20, k * 150))  # duplicates: nothing new to count
+    assert sum(rollups(db).values()) > 200
+    assert rollups(db) == direct(db, repo)
+
+
+def test_retag_after_a_query_change_matches_sql_and_reports_progress(db, repo):
+    write(db, repo, make(random.Random(2), 400, 0))
+    corvex = repo.by_name("Corvex")
+    assert repo.update(corvex.id, query="corvex OR nimbly") is True
+    seen: list[tuple[int, int]] = []
+    tagged = repo.retag(corvex.id, progress=lambda done, last: seen.append((done, last)), chunk=100)
+    assert tagged == db.posts.count(to_sql(parse("corvex OR nimbly")))
+    assert seen[-1][0] == seen[-1][1] and len(seen) == 4
+    assert rollups(db) == direct(db, repo)
+    assert repo.update(corvex.id, color="#123456") is False
+
+
+def test_topic_and_time_fields_select_the_tagged_posts_in_the_window(db, repo):
+    write(db, repo, make(random.Random(3), 300, 0))
+    start, end = T0 + timedelta(hours=5), T0 + timedelta(hours=30)
+    query = parse(f'topic:"brightwave" sentiment:negative {window_query(start, end)}')
+    found = {p.id for p in db.posts.page(to_sql(query), limit=1000)}
+    expected = {
+        p.id
+        for p in db.posts.page(limit=1000)
+        if "brightwave" in p.text and p.sentiment_label == "negative" and start <= p.created_at < end
+    }
+    assert found == expected and found
+    rolled = sum(
+        n for b, ch, s, n in repo.counts(start, end, topic_id=repo.by_name("Brightwave").id) if s == "negative"
+    )
+    assert rolled == len(found)
+
+
+def test_removing_a_topic_removes_its_tags_and_rollups(db, repo):
+    write(db, repo, make(random.Random(4), 100, 0))
+    repo.remove(repo.by_name("Corvex").id)
+    with db.engine.connect() as conn:
+        left = conn.execute(select(func.count()).select_from(post_topics)).scalar_one()
+    assert left == db.posts.count(to_sql(parse("brightwave*")))
+    assert rollups(db) == direct(db, repo)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "query", "message"),
+    [
+        ("", "topic", "x", "name"),
+        ("Other", "brand", "other", "already a brand"),
+        ("Brightwave", "topic", "x", "already a topic named"),
+        ("X", "planet", "x", "kind"),
+        ("X", "topic", '"unclosed', "not valid"),
+        ("X", "topic", "", "not valid"),
+        ("X", "topic", "topic:corvex", "cannot use `topic:`"),
+        ("X", "topic", "status:open", "not valid"),
+    ],
+)
+def test_bad_topics_are_refused_with_a_clear_message(repo, name, kind, query, message):
+    with pytest.raises(TopicError, match=message):
+        repo.add(name, kind, query)
+
+
+def test_at_most_ten_competitors(repo):
+    for i in range(9):
+        repo.add(f"C{i}", "competitor", f"c{i}")
+    with pytest.raises(TopicError, match="Up to 10"):
+        repo.add("C10", "competitor", "c10")
+
+
+def burst(n: int, start: int, when: datetime, text: str, label: str = "negative") -> list[NewPost]:
+    return [
+        NewPost("reddit", f"b{i}", f"{text} {i}", when + timedelta(seconds=i), sentiment_label=label, likes=i)
+        for i in range(start, start + n)
+    ]
+
+
+def test_a_burst_raises_one_alert_per_topic_and_kind_and_it_can_be_acknowledged(db, repo):
+    calm = [
+        NewPost("rss", f"c{h}-{k}", f"brightwave laptop review {h}", T0 + timedelta(hours=h, minutes=k * 7))
+        for h in range(48)
+        for k in range(3)
+    ]
+    write(db, repo, calm)
+    assert repo.alerts() == []
+    peak = T0 + timedelta(hours=49)
+    write(db, repo, burst(30, 0, peak, "brightwave technician never came no show"))
+    write(db, repo, burst(30, 30, peak + timedelta(minutes=20), "brightwave technician late again"))
+    found = repo.alerts()
+    assert sorted((a.topic, a.kind) for a in found) == [("Brightwave", "negative"), ("Brightwave", "volume")]
+    alert = next(a for a in found if a.kind == "negative")
+    assert (alert.window_start, alert.window_end, alert.value) == (peak, peak + timedelta(hours=1), 60)
+    assert alert.baseline < 1 and alert.baseline < alert.threshold <= 60
+    assert "technician" in alert.top_terms and "brightwave" not in alert.top_terms
+    assert len(alert.example_post_ids) == 5
+    repo.acknowledge(alert.id, "  sam ")
+    repo.acknowledge(alert.id, "alex")  # the first acknowledgement stands
+    again = next(a for a in repo.alerts() if a.id == alert.id)
+    assert (again.acknowledged_by, again.acknowledged_at) == ("sam", NOW)
+    assert [a.kind for a in repo.alerts(unacknowledged_only=True)] == ["volume"]
+    with pytest.raises(TopicError):
+        repo.acknowledge(9999, "sam")
+
+
+def test_channel_totals_match_a_direct_count(db, repo):
+    write(db, repo, make(random.Random(6), 200, 0))
+    start, end = T0 + timedelta(days=1), T0 + timedelta(days=2)
+    totals = {t.channel: t for t in repo.channel_totals(start, end)}
+    inside = [p for p in db.posts.page(limit=1000) if start <= p.created_at < end]
+    for channel, t in totals.items():
+        mine = [p for p in inside if p.channel == channel]
+        assert t.posts == len(mine)
+        assert t.unique_authors == len({p.author_handle for p in mine})
+        assert t.likes == sum(p.likes or 0 for p in mine)
+        assert t.reach == sum({p.author_handle: p.author_followers or 0 for p in mine}.values())
+    assert sum(t.posts for t in totals.values()) == len(inside)
