@@ -1,0 +1,220 @@
+"""The case service: open cases from posts, claim them, walk the decision tree, draft and queue replies,
+and run incidents (macro issues) whose status updates go to every linked case through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from scrm_desktop.core.sentiment import Analyzer
+from scrm_desktop.engage.decision_tree import DecisionSession, DecisionTree, default_tree
+from scrm_desktop.engage.outbox import naive
+from scrm_desktop.engage.templates import Template, check_reply, default_templates, render, suggest
+from scrm_desktop.listening.registry import PluginRegistry
+from scrm_desktop.store.cases import CASE_STATUSES, Case, CaseRepo, Draft, Incident, NewReply, OutboxItem
+from scrm_desktop.store.posts import PostRepo
+from scrm_desktop.store.sources import SourceRepo
+
+SLA_BY_PRIORITY = {1: timedelta(hours=1), 2: timedelta(hours=4), 3: timedelta(hours=24), 4: timedelta(hours=72)}
+PRIORITY_BY_CRISIS_LEVEL = {5: 1, 4: 1, 3: 1, 2: 2, 1: 2}
+LEASE_S = 15 * 60  # a claim lapses after 15 minutes without activity
+PRESENCE_TTL_S = 120
+
+
+class ClaimRefused(RuntimeError):
+    """Someone else holds the case; the message names them."""
+
+
+class ReplyRefused(ValueError):
+    """The reply cannot be queued yet (placeholders, too long, not claimed); the message says why."""
+
+
+@dataclass
+class CaseService:
+    repo: CaseRepo
+    posts: PostRepo
+    sources: SourceRepo
+    registry: PluginRegistry
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    analyzer: Analyzer | None = None
+    brand: str = ""
+    tree: DecisionTree = field(default_factory=default_tree)
+    templates: list[Template] = field(default_factory=default_templates)
+
+    def now(self) -> datetime:
+        return naive(self.clock())
+
+    # ---- cases -------------------------------------------------------------------------------------------
+    def open_from_post(self, post_id: int, agent: str, priority: int = 3) -> Case:
+        post = self.posts.get(post_id)
+        if post is None:
+            raise LookupError(f"there is no post #{post_id}")
+        now = self.now()
+        subject = (post.title or post.text).strip().replace("\n", " ")[:200]
+        values = {
+            "channel": post.channel,
+            "author_handle": post.author_handle,
+            "author_name": post.author_name,
+            "subject": subject,
+            "priority": priority,
+            "sla_due": now + SLA_BY_PRIORITY.get(priority, SLA_BY_PRIORITY[3]),
+        }
+        return self.repo.open_case(post_id, values, agent, now)
+
+    def claim(self, case_id: int, agent: str) -> Case:
+        if not agent.strip():
+            raise ClaimRefused("set your agent name first (Settings) so teammates see who holds a case")
+        if not self.repo.claim(case_id, agent, self.now(), LEASE_S):
+            case = self.repo.get(case_id)
+            raise ClaimRefused(
+                f"case #{case_id} is held by {case.claimed_by} until {case.lease_expires:%H:%M} UTC "
+                "(the claim lapses after 15 minutes without activity)"
+            )
+        self.repo.mark_presence(case_id, agent, "viewing", self.now(), PRESENCE_TTL_S)
+        return self.repo.get(case_id)
+
+    def touch(self, case_id: int, agent: str, activity: str = "viewing") -> bool:
+        """The agent is active on the case: renew the lease and the presence marker."""
+        self.repo.mark_presence(case_id, agent, activity, self.now(), PRESENCE_TTL_S)
+        return self.repo.renew(case_id, agent, self.now(), LEASE_S)
+
+    def release(self, case_id: int, agent: str) -> None:
+        self.repo.release(case_id, agent, self.now())
+        self.repo.clear_presence(case_id, agent)
+
+    def others_here(self, case_id: int, agent: str) -> list[tuple[str, str]]:
+        return [(a, act) for a, act in self.repo.presence(case_id, self.now()) if a != agent]
+
+    def set_status(self, case_id: int, agent: str, status: str) -> Case:
+        if status not in CASE_STATUSES:
+            raise ValueError(f"unknown status {status!r} (one of: {', '.join(CASE_STATUSES)})")
+        values: dict[str, Any] = {"status": status}
+        if status == "resolved":
+            values["resolved_at"] = self.now()
+        if status == "closed":
+            values["closed_at"] = self.now()
+        return self.repo.update(case_id, agent, self.now(), "status", {"status": status}, **values)
+
+    def assign(self, case_id: int, agent: str, assignee: str) -> Case:
+        return self.repo.update(case_id, agent, self.now(), "assigned", {"assignee": assignee}, assignee=assignee)
+
+    # ---- the decision tree -------------------------------------------------------------------------------
+    def start_decision(self, agent: str) -> DecisionSession:
+        return DecisionSession(self.tree, agent=agent, clock=self.clock)
+
+    def record_decision(self, case_id: int, session: DecisionSession) -> Case:
+        """Store the walk (path, answers, agent, times, outcome) and apply what it decided."""
+        outcome = session.outcome
+        if outcome is None:
+            raise ValueError("the decision is not finished yet")
+        values: dict[str, Any] = {"decision": session.record(), "status": "open"}
+        if outcome.scope:
+            values["scope"] = outcome.scope
+        if outcome.crisis_level:
+            values["priority"] = PRIORITY_BY_CRISIS_LEVEL[outcome.crisis_level]
+            values["sla_due"] = self.repo.get(case_id).created_at + SLA_BY_PRIORITY[values["priority"]]
+        detail = {"action": outcome.action, "outcome": outcome.title, "notify": outcome.notify}
+        return self.repo.update(case_id, session.agent, self.now(), "decided", detail, **values)
+
+    # ---- replies -----------------------------------------------------------------------------------------
+    def context(self, case: Case, agent: str, incident: Incident | None = None) -> dict[str, Any]:
+        return {
+            "author_name": case.author_name or case.author_handle,
+            "handle": case.author_handle,
+            "brand": self.brand,
+            "case_id": case.id,
+            "agent_name": agent,
+            "incident_url": incident.status_url if incident else "",
+        }
+
+    def suggestions(self, case: Case) -> list[Template]:
+        category = (case.decision.get("outcome") or {}).get("category", "") if case.decision else ""
+        post_text = self.repo.post_text(case.post_id)
+        return suggest(self.templates, post_text, case.channel, category, self.repo.past_replies())
+
+    def fill(self, case: Case, template: Template, agent: str) -> str:
+        incident = self.repo.incident(case.incident_id) if case.incident_id else None
+        return render(template.text, self.context(case, agent, incident))
+
+    def save_draft(self, case_id: int, agent: str, text: str, template_id: str = "", base_version: int = 0) -> Draft:
+        """Keep the agent's reply; the base version is the case version the agent started from."""
+        base = base_version or self.repo.get(case_id).version
+        draft = Draft(case_id, agent, text, template_id, base, self.now())
+        self.repo.save_draft(draft)
+        self.repo.mark_presence(case_id, agent, "replying", self.now(), PRESENCE_TTL_S)
+        return draft
+
+    def queue_reply(self, case_id: int, agent: str, text: str, base_version: int, template_id: str = "") -> OutboxItem:
+        """Check and queue a reply (StaleCase when the case changed since `base_version`)."""
+        case = self.repo.get(case_id)
+        if case.holder(self.now()) != agent:
+            raise ReplyRefused(
+                f"claim case #{case_id} before replying (held by: {case.holder(self.now()) or 'nobody'})"
+            )
+        check = check_reply(text, case.channel, self.analyzer)
+        if not check.ok:
+            raise ReplyRefused("; ".join(check.problems))
+        reply = self._new_reply(case, text, template_id)
+        item = self.repo.queue_reply(case_id, reply, agent, self.now(), base_version=base_version)
+        self.repo.renew(case_id, agent, self.now(), LEASE_S)
+        return item
+
+    def _new_reply(self, case: Case, text: str, template_id: str = "") -> NewReply:
+        post = self.posts.get(case.post_id) if case.post_id else None
+        source_name = post.source_name if post else ""
+        can_publish = False
+        if source_name:
+            try:
+                plugin = self.registry.get(self.sources.get(source_name).plugin)
+                can_publish = plugin.can_publish
+            except LookupError:
+                can_publish = False
+        return NewReply(
+            channel=case.channel,
+            text=text,
+            source_name=source_name,
+            in_reply_to=post.external_id if post else "",
+            reply_url=post.url if post else "",
+            manual=not can_publish,
+            template_id=template_id,
+        )
+
+    # ---- incidents ---------------------------------------------------------------------------------------
+    def open_incident(
+        self, title: str, severity: int, agent: str, root_cause: str = "", status_url: str = ""
+    ) -> Incident:
+        if not 1 <= severity <= 5:
+            raise ValueError("severity is a crisis level from 1 to 5")
+        if not title.strip():
+            raise ValueError("an incident needs a title")
+        return self.repo.create_incident(
+            title.strip(), severity, agent, self.now(), root_cause=root_cause, status_url=status_url
+        )
+
+    def link(self, case_id: int, incident_id: int, agent: str) -> Case:
+        incident = self.repo.incident(incident_id)
+        detail = {"incident_id": incident_id, "title": incident.title}
+        return self.repo.update(
+            case_id, agent, self.now(), "linked_incident", detail, incident_id=incident_id, scope="macro"
+        )
+
+    def status_update(self, incident_id: int, text: str, agent: str, status: str = "") -> list[OutboxItem]:
+        """Queue a status update to every open case linked to the incident ({variables} filled per case)."""
+        incident = self.repo.incident(incident_id)
+        if status:
+            incident = self.repo.update_incident(
+                incident_id, self.now(), status=status, resolved_at=self.now() if status == "resolved" else None
+            )
+        items = []
+        for case in self.repo.linked_cases(incident_id):
+            if case.status in ("resolved", "closed"):
+                continue
+            body = render(text, self.context(case, agent, incident))
+            check = check_reply(body, case.channel)
+            if not check.ok:
+                raise ReplyRefused(f"case #{case.id}: " + "; ".join(check.problems))
+            reply = self._new_reply(case, body)
+            items.append(self.repo.queue_reply(case.id, reply, agent, self.now(), incident_id=incident_id))
+        return items

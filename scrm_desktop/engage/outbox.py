@@ -1,0 +1,138 @@
+"""The outbox: every reply waits here until it is sent. States and moves:
+
+queued -> sending -> sent                  (published through the source's plugin)
+queued -> sending -> queued (backoff)      (offline, rate limited, server trouble: tried again later)
+queued -> sending -> failed                (refused: credentials, a malformed request; a person retries)
+sending -> needs_check                     (the app stopped mid-send: a person checks the channel)
+manual -> sent                             (channels without publishing: copied and confirmed by a person)
+
+The idempotency key is stored with the item before the first attempt and passed to the plugin, so a retry
+never posts twice where the channel honours it; an item whose fate is unknown is never re-sent by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from scrm_desktop.core.backoff import backoff_delay
+from scrm_desktop.listening.api import Reply
+from scrm_desktop.listening.context import SourceContext
+from scrm_desktop.listening.registry import PluginRegistry
+from scrm_desktop.listening.runner import classify
+from scrm_desktop.store.cases import CaseRepo, OutboxItem
+from scrm_desktop.store.sources import SourceRepo
+
+log = logging.getLogger(__name__)
+RETRY_INTERVAL_S = 60.0
+RETRYABLE = ("rate_limited", "transient")
+
+
+def naive(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+@dataclass(frozen=True)
+class SendResult:
+    item_id: int
+    state: str  # the state the item ended in
+    message: str = ""
+
+
+class OutboxSender:
+    """Sends due outbox items through their source's plugin; never raises for a single item's trouble."""
+
+    def __init__(
+        self,
+        repo: CaseRepo,
+        sources: SourceRepo,
+        registry: PluginRegistry,
+        http: httpx.Client,
+        secret_lookup: Callable[[str, str], str | None],
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+    ) -> None:
+        self._repo, self._sources, self._registry = repo, sources, registry
+        self._http, self._secret_lookup, self._clock = http, secret_lookup, clock
+        self._rng = rng or random.Random()
+
+    def now(self) -> datetime:
+        return naive(self._clock())
+
+    def recover(self) -> int:
+        """Call once at start: items a crash left 'sending' become 'needs_check'."""
+        return self._repo.stranded(self.now())
+
+    def send_due(self) -> list[SendResult]:
+        return [self.send(item) for item in self._repo.due(self.now())]
+
+    def send(self, item: OutboxItem) -> SendResult:
+        try:
+            source = self._sources.get(item.source_name)
+            plugin_cls = self._registry.get(source.plugin)
+            config = plugin_cls.validate_config(source.config)
+        except Exception as exc:  # a removed source or plugin: a person has to decide
+            return self._fail(item, f"cannot send through source {item.source_name!r}: {exc}")
+        if not plugin_cls.can_publish:
+            self._repo.move(item.id, ("queued",), self.now(), state="manual", next_attempt_at=None)
+            return SendResult(item.id, "manual", f"{plugin_cls.title or plugin_cls.name} cannot publish replies")
+        if not self._repo.start_sending(item.id, self.now()):
+            return SendResult(item.id, self._repo.item(item.id).state, "another sender took it")
+        ctx = SourceContext(
+            http=self._http,
+            config=config,
+            source_name=source.name,
+            secrets=lambda field: self._secret_lookup(source.name, field),
+            clock=self._clock,
+        )
+        reply = Reply(item.text, item.in_reply_to, item.idempotency_key, item.reply_url, dict(item.extra))
+        try:
+            result = plugin_cls().publish(ctx, reply)
+        except Exception as exc:
+            return self._after_error(item, exc)
+        self._repo.move(
+            item.id,
+            ("sending",),
+            self.now(),
+            state="sent",
+            sent_at=self.now(),
+            external_id=result.external_id,
+            external_url=result.url,
+            last_error="",
+        )
+        return SendResult(item.id, "sent")
+
+    def _after_error(self, item: OutboxItem, exc: Exception) -> SendResult:
+        outcome = classify(item.source_name, exc)
+        if outcome.kind not in RETRYABLE:
+            if outcome.kind == "crashed":
+                log.exception("outbox item %s: the plugin failed", item.id)
+            return self._fail(item, outcome.error or str(exc), from_states=("sending",))
+        attempts = self._repo.item(item.id).attempts
+        wait = backoff_delay(attempts, RETRY_INTERVAL_S, self._rng, outcome.retry_after)
+        when = self.now() + timedelta(seconds=wait)
+        message = f"{outcome.error}; trying again at {when:%H:%M:%S} UTC"
+        self._repo.move(item.id, ("sending",), self.now(), state="queued", next_attempt_at=when, last_error=message)
+        return SendResult(item.id, "queued", message)
+
+    def _fail(self, item: OutboxItem, message: str, from_states: tuple[str, ...] = ("queued",)) -> SendResult:
+        self._repo.move(item.id, from_states, self.now(), state="failed", last_error=message, next_attempt_at=None)
+        return SendResult(item.id, "failed", message)
+
+    # ---- a person's decisions ----------------------------------------------------------------------------
+    def confirm_sent(self, item_id: int, url: str = "") -> bool:
+        """A manual item was posted by hand, or a needs_check item turned out to be online."""
+        return self._repo.move(
+            item_id, ("manual", "needs_check"), self.now(), state="sent", sent_at=self.now(), external_url=url
+        )
+
+    def retry(self, item_id: int) -> bool:
+        """Send a failed item again, or a needs_check item a person found was not posted."""
+        return self._repo.move(
+            item_id, ("failed", "needs_check"), self.now(), state="queued", next_attempt_at=self.now(), last_error=""
+        )

@@ -1,0 +1,488 @@
+"""Cases repository: cases and their history, atomic claims (leases), presence, drafts, incidents, outbox items.
+
+Every time is naive UTC, as elsewhere in the store. Claims and outbox state changes are conditional UPDATEs
+checked by rowcount, so two agents on two desktops (or two processes on one SQLite file) never both win.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+
+from scrm_desktop.store.cases_tables import case_events, cases, drafts, incidents, outbox, presence
+from scrm_desktop.store.engine import writer
+from scrm_desktop.store.tables import posts
+
+CASE_STATUSES = ("new", "open", "waiting", "resolved", "closed")  # waiting: on the customer
+OPEN_STATUSES = ("new", "open", "waiting")
+OUTBOX_STATES = ("queued", "sending", "sent", "failed", "manual", "needs_check")
+
+
+class CaseError(LookupError):
+    """A case, incident or outbox item that does not exist."""
+
+
+class StaleCase(RuntimeError):
+    """The case changed since the agent started (someone else answered meanwhile); the message says what."""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    post_id: int | None
+    channel: str
+    author_handle: str
+    author_name: str
+    subject: str
+    status: str
+    priority: int
+    scope: str
+    assignee: str
+    claimed_by: str | None
+    lease_expires: datetime | None
+    version: int
+    incident_id: int | None
+    decision: Mapping[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    sla_due: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+    def holder(self, now: datetime) -> str | None:
+        """Who holds the claim now (None once the lease has lapsed)."""
+        if self.claimed_by and self.lease_expires and self.lease_expires > now:
+            return self.claimed_by
+        return None
+
+    def sla_breached(self, now: datetime) -> bool:
+        answered = self.first_response_at or (self.resolved_at if self.status in ("resolved", "closed") else None)
+        return answered is None and now > self.sla_due
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    id: int
+    case_id: int
+    at: datetime
+    actor: str
+    kind: str
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    title: str
+    severity: int
+    status: str
+    root_cause: str
+    status_url: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    case_id: int
+    agent: str
+    text: str
+    template_id: str
+    base_version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    case_id: int | None
+    incident_id: int | None
+    channel: str
+    source_name: str
+    in_reply_to: str
+    reply_url: str
+    text: str
+    extra: Mapping[str, Any]
+    idempotency_key: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str
+    created_by: str
+    template_id: str
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+    external_id: str
+    external_url: str
+
+
+def _row(cls: type, row: Any) -> Any:
+    return cls(**{f.name: row._mapping[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class NewReply:
+    """What queueing a reply puts in the outbox."""
+
+    channel: str
+    text: str
+    source_name: str = ""
+    in_reply_to: str = ""
+    reply_url: str = ""
+    extra: Mapping[str, Any] | None = None
+    manual: bool = False  # the channel cannot publish: a person sends it by hand
+    template_id: str = ""
+
+
+class CaseRepo:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._writer = writer(engine)
+
+    # ---- cases -------------------------------------------------------------------------------------------
+    def open_case(self, post_id: int | None, values: Mapping[str, Any], actor: str, now: datetime) -> Case:
+        """Open a case (for a post: the existing one when the post already has a case)."""
+        with self._writer.begin() as conn:
+            if post_id is not None:
+                found = conn.execute(select(cases.c.id).where(cases.c.post_id == post_id)).scalar()
+                if found is not None:
+                    return self._get(conn, found)
+            case_id = conn.execute(
+                insert(cases).values(post_id=post_id, created_at=now, updated_at=now, version=1, **values)
+            ).inserted_primary_key[0]
+            self._event(conn, case_id, now, actor, "opened", {"post_id": post_id})
+            return self._get(conn, case_id)
+
+    def get(self, case_id: int) -> Case:
+        with self._engine.connect() as conn:
+            return self._get(conn, case_id)
+
+    def _get(self, conn: Connection, case_id: int) -> Case:
+        row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+        if row is None:
+            raise CaseError(f"there is no case #{case_id}")
+        return _row(Case, row)
+
+    def events(self, case_id: int) -> list[CaseEvent]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id))
+            return [_row(CaseEvent, r) for r in rows]
+
+    def post_text(self, post_id: int | None) -> str:
+        if post_id is None:
+            return ""
+        with self._engine.connect() as conn:
+            return conn.execute(select(posts.c.text).where(posts.c.id == post_id)).scalar() or ""
+
+    def queue(self, view: str, agent: str, now: datetime, sort: str = "priority", limit: int = 500) -> list[Case]:
+        """Open cases for a queue view: mine, unassigned, all, breached; sorted by priority or due time."""
+        where = [cases.c.status.in_(OPEN_STATUSES)]
+        held = and_(cases.c.claimed_by.is_not(None), cases.c.lease_expires > now)
+        if view == "mine":
+            where.append(or_(cases.c.assignee == agent, and_(held, cases.c.claimed_by == agent)))
+        elif view == "unassigned":
+            where += [cases.c.assignee == "", ~held]
+        elif view == "breached":
+            where += [cases.c.first_response_at.is_(None), cases.c.sla_due < now]
+        elif view != "all":
+            raise ValueError(f"unknown queue {view!r} (mine, unassigned, all, breached)")
+        order = (cases.c.priority, cases.c.sla_due) if sort == "priority" else (cases.c.sla_due, cases.c.priority)
+        query = select(cases).where(*where).order_by(*order, cases.c.id).limit(limit)
+        with self._engine.connect() as conn:
+            return [_row(Case, r) for r in conn.execute(query)]
+
+    def update(
+        self,
+        case_id: int,
+        actor: str,
+        now: datetime,
+        kind: str,
+        detail: Mapping[str, Any] | None = None,
+        expected_version: int | None = None,
+        **values: Any,
+    ) -> Case:
+        """Change a case, bump its version and record the event, all in one transaction. With
+        `expected_version`, the change only happens when nobody changed the case since (else StaleCase)."""
+        with self._writer.begin() as conn:
+            self._bump(conn, case_id, actor, now, expected_version, values)
+            self._event(conn, case_id, now, actor, kind, detail or {})
+            return self._get(conn, case_id)
+
+    def _bump(
+        self, conn: Connection, case_id: int, actor: str, now: datetime, expected: int | None, values: Mapping
+    ) -> None:
+        cond = [cases.c.id == case_id] + ([cases.c.version == expected] if expected is not None else [])
+        done = conn.execute(
+            update(cases).where(*cond).values(version=cases.c.version + 1, updated_at=now, **values)
+        ).rowcount
+        if done == 1:
+            return
+        case = self._get(conn, case_id)  # raises CaseError when missing
+        last = conn.execute(
+            select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id.desc()).limit(1)
+        ).first()
+        who = f"{last.actor or 'someone'} ({last.kind.replace('_', ' ')} at {last.at:%H:%M})" if last else "someone"
+        raise StaleCase(
+            f"Case #{case_id} changed since you started (version {expected} -> {case.version}): last change by "
+            f"{who}. Read the case again before sending; your draft is kept."
+        )
+
+    def add_event(self, case_id: int, actor: str, now: datetime, kind: str, detail: Mapping[str, Any]) -> None:
+        with self._writer.begin() as conn:
+            self._event(conn, case_id, now, actor, kind, detail)
+
+    @staticmethod
+    def _event(conn: Connection, case_id: int, now: datetime, actor: str, kind: str, detail: Mapping) -> None:
+        conn.execute(insert(case_events).values(case_id=case_id, at=now, actor=actor, kind=kind, detail=dict(detail)))
+
+    # ---- claims and presence -----------------------------------------------------------------------------
+    def claim(self, case_id: int, agent: str, now: datetime, lease_s: float) -> bool:
+        """Take (or renew) the claim when nobody else holds a live lease: one conditional UPDATE."""
+        free = or_(cases.c.claimed_by.is_(None), cases.c.claimed_by == agent, cases.c.lease_expires < now)
+        with self._writer.begin() as conn:
+            won = conn.execute(
+                update(cases)
+                .where(cases.c.id == case_id, free)
+                .values(claimed_by=agent, lease_expires=now + timedelta(seconds=lease_s))
+            ).rowcount
+            if won == 1:
+                self._event(conn, case_id, now, agent, "claimed", {"lease_s": lease_s})
+            elif conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is None:
+                raise CaseError(f"there is no case #{case_id}")
+        return won == 1
+
+    def renew(self, case_id: int, agent: str, now: datetime, lease_s: float) -> bool:
+        """Extend a live lease we hold (activity); False when it lapsed and someone else took it."""
+        with self._writer.begin() as conn:
+            return (
+                conn.execute(
+                    update(cases)
+                    .where(cases.c.id == case_id, cases.c.claimed_by == agent)
+                    .values(lease_expires=now + timedelta(seconds=lease_s))
+                ).rowcount
+                == 1
+            )
+
+    def release(self, case_id: int, agent: str, now: datetime) -> None:
+        with self._writer.begin() as conn:
+            gone = conn.execute(
+                update(cases)
+                .where(cases.c.id == case_id, cases.c.claimed_by == agent)
+                .values(claimed_by=None, lease_expires=None)
+            ).rowcount
+            if gone:
+                self._event(conn, case_id, now, agent, "released", {})
+
+    def mark_presence(self, case_id: int, agent: str, activity: str, now: datetime, ttl_s: float) -> None:
+        """Say `agent` is viewing/replying to the case until now + ttl (renewed while the agent is active)."""
+        with self._writer.begin() as conn:
+            conn.execute(
+                delete(presence).where(
+                    presence.c.case_id == case_id, presence.c.agent == agent, presence.c.activity == activity
+                )
+            )
+            conn.execute(
+                insert(presence).values(
+                    case_id=case_id, agent=agent, activity=activity, expires_at=now + timedelta(seconds=ttl_s)
+                )
+            )
+
+    def clear_presence(self, case_id: int, agent: str) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(delete(presence).where(presence.c.case_id == case_id, presence.c.agent == agent))
+
+    def presence(self, case_id: int, now: datetime) -> list[tuple[str, str]]:
+        """(agent, activity) markers still alive on a case."""
+        query = (
+            select(presence.c.agent, presence.c.activity)
+            .where(presence.c.case_id == case_id, presence.c.expires_at > now)
+            .order_by(presence.c.agent, presence.c.activity)
+        )
+        with self._engine.connect() as conn:
+            return [(r.agent, r.activity) for r in conn.execute(query)]
+
+    # ---- drafts ------------------------------------------------------------------------------------------
+    def save_draft(self, draft: Draft) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(delete(drafts).where(drafts.c.case_id == draft.case_id, drafts.c.agent == draft.agent))
+            conn.execute(insert(drafts).values(**{f.name: getattr(draft, f.name) for f in fields(Draft)}))
+
+    def draft(self, case_id: int, agent: str) -> Draft | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(drafts).where(drafts.c.case_id == case_id, drafts.c.agent == agent)).first()
+        return None if row is None else _row(Draft, row)
+
+    # ---- incidents ---------------------------------------------------------------------------------------
+    def create_incident(self, title: str, severity: int, actor: str, now: datetime, **values: Any) -> Incident:
+        with self._writer.begin() as conn:
+            new_id = conn.execute(
+                insert(incidents).values(
+                    title=title, severity=severity, created_by=actor, created_at=now, updated_at=now, **values
+                )
+            ).inserted_primary_key[0]
+        return self.incident(new_id)
+
+    def incident(self, incident_id: int) -> Incident:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+        if row is None:
+            raise CaseError(f"there is no incident #{incident_id}")
+        return _row(Incident, row)
+
+    def incidents(self, open_only: bool = True) -> list[Incident]:
+        query = select(incidents).order_by(incidents.c.severity.desc(), incidents.c.id)
+        if open_only:
+            query = query.where(incidents.c.status != "resolved")
+        with self._engine.connect() as conn:
+            return [_row(Incident, r) for r in conn.execute(query)]
+
+    def update_incident(self, incident_id: int, now: datetime, **values: Any) -> Incident:
+        with self._writer.begin() as conn:
+            conn.execute(update(incidents).where(incidents.c.id == incident_id).values(updated_at=now, **values))
+        return self.incident(incident_id)
+
+    def linked_cases(self, incident_id: int) -> list[Case]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(cases).where(cases.c.incident_id == incident_id).order_by(cases.c.id))
+            return [_row(Case, r) for r in rows]
+
+    # ---- outbox ------------------------------------------------------------------------------------------
+    def queue_reply(
+        self,
+        case_id: int | None,
+        reply: NewReply,
+        actor: str,
+        now: datetime,
+        base_version: int | None = None,
+        incident_id: int | None = None,
+    ) -> OutboxItem:
+        """Put a reply in the outbox with its idempotency key. For a case, in the same transaction: check the
+        case did not change since `base_version` (StaleCase), bump it, mark the first response, log it."""
+        with self._writer.begin() as conn:
+            item_id = self._insert_item(conn, case_id, incident_id, reply, actor, now)
+            if case_id is not None:
+                first = conn.execute(select(cases.c.first_response_at).where(cases.c.id == case_id)).scalar()
+                values = {"status": "waiting"} | ({} if first else {"first_response_at": now})
+                self._bump(conn, case_id, actor, now, base_version, values)
+                detail = {"outbox_id": item_id, "text": reply.text, "template_id": reply.template_id}
+                self._event(conn, case_id, now, actor, "reply_queued", detail)
+                conn.execute(delete(drafts).where(drafts.c.case_id == case_id, drafts.c.agent == actor))
+            return self._item(conn, item_id)
+
+    @staticmethod
+    def _insert_item(
+        conn: Connection, case_id: int | None, incident_id: int | None, reply: NewReply, actor: str, now: datetime
+    ) -> int:
+        return conn.execute(
+            insert(outbox).values(
+                case_id=case_id,
+                incident_id=incident_id,
+                channel=reply.channel,
+                source_name=reply.source_name,
+                in_reply_to=reply.in_reply_to,
+                reply_url=reply.reply_url,
+                text=reply.text,
+                extra=dict(reply.extra or {}),
+                idempotency_key=uuid.uuid4().hex,
+                state="manual" if reply.manual else "queued",
+                next_attempt_at=None if reply.manual else now,
+                created_by=actor,
+                template_id=reply.template_id,
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+
+    def item(self, item_id: int) -> OutboxItem:
+        with self._engine.connect() as conn:
+            return self._item(conn, item_id)
+
+    @staticmethod
+    def _item(conn: Connection, item_id: int) -> OutboxItem:
+        row = conn.execute(select(outbox).where(outbox.c.id == item_id)).first()
+        if row is None:
+            raise CaseError(f"there is no outbox item #{item_id}")
+        return _row(OutboxItem, row)
+
+    def items(self, states: tuple[str, ...] = OUTBOX_STATES, case_id: int | None = None) -> list[OutboxItem]:
+        query = select(outbox).where(outbox.c.state.in_(states)).order_by(outbox.c.id)
+        if case_id is not None:
+            query = query.where(outbox.c.case_id == case_id)
+        with self._engine.connect() as conn:
+            return [_row(OutboxItem, r) for r in conn.execute(query)]
+
+    def due(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        query = (
+            select(outbox)
+            .where(outbox.c.state == "queued", outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_row(OutboxItem, r) for r in conn.execute(query)]
+
+    def move(self, item_id: int, from_states: tuple[str, ...], now: datetime, **values: Any) -> bool:
+        """Change an item's state only if it is still in one of `from_states` (True when it moved)."""
+        with self._writer.begin() as conn:
+            moved = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == item_id, outbox.c.state.in_(from_states))
+                .values(updated_at=now, **values)
+            ).rowcount
+            if moved and values.get("state") == "sent":
+                self._record_sent(conn, item_id, now)
+        return moved == 1
+
+    def _record_sent(self, conn: Connection, item_id: int, now: datetime) -> None:
+        item = self._item(conn, item_id)
+        if item.case_id is not None:
+            detail = {"outbox_id": item.id, "external_id": item.external_id, "url": item.external_url}
+            self._event(conn, item.case_id, now, item.created_by, "reply_sent", detail)
+
+    def start_sending(self, item_id: int, now: datetime) -> bool:
+        """queued -> sending, counting the attempt; False when another sender took it first."""
+        with self._writer.begin() as conn:
+            return (
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == item_id, outbox.c.state == "queued")
+                    .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=now)
+                ).rowcount
+                == 1
+            )
+
+    def stranded(self, now: datetime) -> int:
+        """Items left 'sending' by a crash: nobody knows whether they went out, so a person checks."""
+        note = "the app stopped while sending; check on the channel whether it was posted, then confirm or retry"
+        with self._writer.begin() as conn:
+            return conn.execute(
+                update(outbox)
+                .where(outbox.c.state == "sending")
+                .values(state="needs_check", last_error=note, updated_at=now)
+            ).rowcount
+
+    def counts(self) -> dict[str, int]:
+        query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
+        with self._engine.connect() as conn:
+            return {state: n for state, n in conn.execute(query)}
+
+    def past_replies(self, limit: int = 500) -> list[tuple[str, str]]:
+        """(post text, template id) of recent templated replies, for suggestions."""
+        query = (
+            select(posts.c.text, outbox.c.template_id)
+            .select_from(outbox.join(cases, cases.c.id == outbox.c.case_id).join(posts, posts.c.id == cases.c.post_id))
+            .where(outbox.c.template_id != "")
+            .order_by(outbox.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(query)]
