@@ -19,3 +19,11 @@ def install(ws: Any) -> None:
     ws.ingestor.store_hooks.append(ws.topics.tag_posts)  # topic tags, per-topic rollups, spike alerts
     if ws.name == "demo":
         ws.topics.ensure_defaults()  # Brightwave, Corvex, Nimbly, Brightwave Care on first open
+
+    from scrm_desktop.store import rules
+
+    rules.register_query_sql()  # trait:/intent: in stream queries run on the indexed columns
+    naive_clock = rules.naive(ws.clock)
+    ws.rules = rules.RuleRepo(ws.db.engine, naive_clock)
+    ws.corrections = rules.CorrectionRepo(ws.db.engine, naive_clock)
+    ws.ingestor.store_hooks.append(ws.rules.apply)  # business rules, in order, after the classifiers

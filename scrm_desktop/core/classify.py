@@ -97,7 +97,6 @@ HELP = _rx(
     r"sos",
     r"need (?:this|it|help|an answer|a fix)",
     r"warranty claim",
-    r"support",
 )
 SUPPORT_HANDLE = re.compile(r"@\w*(?:help|support|care|cares|service)\b", re.IGNORECASE)
 FLAW = _rx(

@@ -1,0 +1,312 @@
+"""Rules repository: saving and ordering rules, trying one on recent posts, running all of them at ingest (a
+store hook), the hits they leave, agents' trait/intent corrections, and the VIP flag on authors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, select, true, update
+from sqlalchemy.exc import IntegrityError
+
+from scrm_desktop.core.classify import INTENTS, TRAITS
+from scrm_desktop.core.rules import Action, Rule, RuleError, validate
+from scrm_desktop.store.engine import writer
+from scrm_desktop.store.posts import NewPost
+from scrm_desktop.store.query_sql import register_field_sql, to_sql
+from scrm_desktop.store.rules_tables import author_flags, classification_corrections, rule_hits, rules
+from scrm_desktop.store.tables import authors, posts
+
+log = logging.getLogger(__name__)
+DRY_RUN_POSTS = 500
+
+
+def register_query_sql() -> None:
+    """`trait:` and `intent:` as plain equality on their indexed columns (values are stored lower-case)."""
+    register_field_sql("trait", lambda node, dialect: posts.c.trait == node.key)
+    register_field_sql("intent", lambda node, dialect: posts.c.intent == node.key)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def naive(clock: Callable[[], datetime]) -> Callable[[], datetime]:
+    """A workspace clock (aware) as the naive UTC times the database stores."""
+    return lambda: clock().astimezone(UTC).replace(tzinfo=None)
+
+
+def _row_to_rule(row: Any) -> Rule:
+    return Rule(
+        name=row.name,
+        query=row.query,
+        actions=tuple(Action(a["kind"], a.get("value", "")) for a in row.actions),
+        min_followers=row.min_followers,
+        vip_only=bool(row.vip_only),
+        min_prior_negative=row.min_prior_negative,
+        enabled=bool(row.enabled),
+        stop=bool(row.stop),
+        id=row.id,
+        position=row.position,
+    )
+
+
+def rule_condition(rule: Rule, dialect: str) -> ColumnElement[bool]:
+    """The rule as a WHERE condition on posts: its query plus its author conditions."""
+    clauses = [to_sql(validate(rule), dialect)]
+    if rule.min_followers is not None:
+        big = select(authors.c.id).where(authors.c.followers >= rule.min_followers)
+        clauses.append(and_(posts.c.author_id.is_not(None), posts.c.author_id.in_(big)))
+    if rule.vip_only:
+        vips = select(author_flags.c.author_id).where(author_flags.c.vip == true())
+        clauses.append(and_(posts.c.author_id.is_not(None), posts.c.author_id.in_(vips)))
+    if rule.min_prior_negative is not None:
+        earlier = posts.alias("earlier")
+        count = (
+            select(func.count())
+            .where(earlier.c.author_id == posts.c.author_id)
+            .where(earlier.c.id < posts.c.id)
+            .where(earlier.c.sentiment_label == "negative")
+            .scalar_subquery()
+        )
+        clauses.append(and_(posts.c.author_id.is_not(None), count >= rule.min_prior_negative))
+    return and_(*clauses)
+
+
+class RuleRepo:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utcnow) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._compiled: dict[tuple, ColumnElement[bool] | None] = {}
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    # ---- editing --------------------------------------------------------------------------------------------
+    def list(self) -> list[Rule]:
+        with self._engine.connect() as conn:
+            return [_row_to_rule(r) for r in conn.execute(select(rules).order_by(rules.c.position, rules.c.id))]
+
+    def get(self, rule_id: int) -> Rule:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(rules).where(rules.c.id == rule_id)).first()
+        if row is None:
+            raise KeyError(f"no rule with id {rule_id}")
+        return _row_to_rule(row)
+
+    def save(self, rule: Rule) -> Rule:
+        """Add (no id: at the end of the order) or change a rule; a broken rule raises RuleError."""
+        validate(rule)
+        now = self._clock()
+        values = {
+            "name": " ".join(rule.name.split()),
+            "query": rule.query,
+            "enabled": rule.enabled,
+            "min_followers": rule.min_followers,
+            "vip_only": rule.vip_only,
+            "min_prior_negative": rule.min_prior_negative,
+            "stop": rule.stop,
+            "actions": [{"kind": a.kind, "value": a.value} for a in rule.actions],
+            "updated_at": now,
+        }
+        try:
+            with writer(self._engine).begin() as conn:
+                if rule.id is None:
+                    last = conn.execute(select(func.coalesce(func.max(rules.c.position), 0))).scalar_one()
+                    new_id = conn.execute(
+                        insert(rules).values(**values, position=last + 1, created_at=now).returning(rules.c.id)
+                    ).scalar_one()
+                else:
+                    new_id = rule.id
+                    if not conn.execute(update(rules).where(rules.c.id == rule.id).values(**values)).rowcount:
+                        raise RuleError(f"The rule {rule.name!r} no longer exists", "name")
+        except IntegrityError:
+            raise RuleError(f"There is already a rule called {values['name']!r}", "name") from None
+        return self.get(new_id)
+
+    def delete(self, rule_id: int) -> None:
+        with writer(self._engine).begin() as conn:
+            conn.execute(delete(rules).where(rules.c.id == rule_id))
+
+    def set_enabled(self, rule_id: int, enabled: bool) -> None:
+        with writer(self._engine).begin() as conn:
+            conn.execute(update(rules).where(rules.c.id == rule_id).values(enabled=enabled))
+
+    def move(self, rule_id: int, steps: int) -> None:
+        """Move a rule up (negative) or down the order; positions are renumbered 1..n."""
+        with writer(self._engine).begin() as conn:
+            ids = list(conn.execute(select(rules.c.id).order_by(rules.c.position, rules.c.id)).scalars())
+            if rule_id not in ids:
+                raise KeyError(f"no rule with id {rule_id}")
+            i = ids.index(rule_id)
+            ids.insert(max(0, min(len(ids) - 1, i + steps)), ids.pop(i))
+            for pos, rid in enumerate(ids, start=1):
+                conn.execute(update(rules).where(rules.c.id == rid).values(position=pos))
+
+    # ---- trying and running ---------------------------------------------------------------------------------
+    def dry_run(self, rule: Rule, last: int = DRY_RUN_POSTS) -> tuple[int, int]:
+        """(posts the rule would match, posts tried) among the newest `last` stored posts. RuleError if broken."""
+        cond = rule_condition(rule, self.dialect)
+        recent = select(posts.c.id).order_by(posts.c.id.desc()).limit(last).scalar_subquery()
+        with self._engine.connect() as conn:
+            tried = conn.execute(
+                select(func.count()).select_from(select(posts.c.id).where(posts.c.id.in_(recent)).subquery())
+            ).scalar_one()
+            matched = conn.execute(
+                select(func.count()).select_from(posts).where(posts.c.id.in_(recent)).where(cond)
+            ).scalar_one()
+        return int(matched), int(tried)
+
+    def _condition(self, rule: Rule) -> ColumnElement[bool] | None:
+        key = (rule.id, rule.query, rule.min_followers, rule.vip_only, rule.min_prior_negative)
+        if key not in self._compiled:
+            try:
+                self._compiled[key] = rule_condition(rule, self.dialect)
+            except RuleError as exc:  # e.g. a field this workspace lost: skip the rule, never fail ingest
+                log.warning("rule %r is skipped: %s", rule.name, exc.message)
+                self._compiled[key] = None
+        return self._compiled[key]
+
+    def apply(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None:
+        """Store hook: run the enabled rules in order on the posts just inserted and record every action."""
+        active = [
+            _row_to_rule(r)
+            for r in conn.execute(select(rules).where(rules.c.enabled == true()).order_by(rules.c.position, rules.c.id))
+        ]
+        if not active or not stored:
+            return
+        ids = [post_id for post_id, _ in stored]
+        stopped: set[int] = set()
+        hits: list[dict[str, Any]] = []
+        leads: set[int] = set()
+        now = self._clock()
+        for rule in active:
+            cond = self._condition(rule)
+            if cond is None:
+                continue
+            matched = self._matching(conn, ids, cond) - stopped
+            for post_id in sorted(matched):
+                for action in rule.actions:
+                    hits.append(self._hit(post_id, rule, len(hits), action, now))
+                    if action.kind == "lead":
+                        leads.add(post_id)
+            if rule.stop:
+                stopped |= matched
+        if hits:
+            conn.execute(insert(rule_hits), hits)
+        if leads:
+            conn.execute(update(posts).where(posts.c.id.in_(sorted(leads))).values(is_lead=True))
+
+    @staticmethod
+    def _matching(conn: Connection, ids: list[int], cond: ColumnElement[bool]) -> set[int]:
+        found: set[int] = set()
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            found.update(conn.execute(select(posts.c.id).where(posts.c.id.in_(chunk)).where(cond)).scalars())
+        return found
+
+    @staticmethod
+    def _hit(post_id: int, rule: Rule, seq: int, action: Action, now: datetime) -> dict[str, Any]:
+        return {
+            "post_id": post_id,
+            "rule_id": rule.id,
+            "rule_name": rule.name,
+            "seq": seq,
+            "action": action.kind,
+            "value": action.value,
+            "created_at": now,
+        }
+
+    def hits(self, post_id: int) -> list[dict[str, Any]]:
+        """The actions rules took on a post, in firing order."""
+        stmt = select(rule_hits).where(rule_hits.c.post_id == post_id).order_by(rule_hits.c.id)
+        with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def pending(self, action: str, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """Hits of one action (case, alert, notify) after a hit id: how other features pick up their work."""
+        stmt = (
+            select(rule_hits)
+            .where(rule_hits.c.action == action, rule_hits.c.id > after_id)
+            .order_by(rule_hits.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    # ---- VIP authors ----------------------------------------------------------------------------------------
+    def set_vip(self, author_id: int, vip: bool = True) -> None:
+        with writer(self._engine).begin() as conn:
+            if conn.execute(update(author_flags).where(author_flags.c.author_id == author_id).values(vip=vip)).rowcount:
+                return
+            conn.execute(insert(author_flags).values(author_id=author_id, vip=vip, note=""))
+
+
+class CorrectionRepo:
+    """Agents correct a post's trait or intent; the post takes the new value (so streams and rules follow the
+    agent) and the automatic value stays beside it in classification_corrections."""
+
+    ALLOWED: Mapping[str, tuple[str, ...]] = {"trait": TRAITS, "intent": INTENTS}
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utcnow) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def correct(self, post_id: int, field: str, value: str, agent: str = "") -> None:
+        if field not in self.ALLOWED:
+            raise ValueError(f"Only trait or intent can be corrected, not {field!r}")
+        value = value.strip().lower()
+        if value and value not in self.ALLOWED[field]:
+            raise ValueError(f"{field} must be one of {', '.join(self.ALLOWED[field])} (or empty), not {value!r}")
+        with writer(self._engine).begin() as conn:
+            current = conn.execute(select(posts.c[field]).where(posts.c.id == post_id)).first()
+            if current is None:
+                raise KeyError(f"no post with id {post_id}")
+            auto = self._automatic(conn, post_id, field, current[0])
+            conn.execute(
+                insert(classification_corrections).values(
+                    post_id=post_id,
+                    field=field,
+                    auto_value=auto,
+                    value=value,
+                    agent=agent[:200],
+                    created_at=self._clock(),
+                )
+            )
+            conn.execute(update(posts).where(posts.c.id == post_id).values({field: value}))
+
+    @staticmethod
+    def _automatic(conn: Connection, post_id: int, field: str, current: str) -> str:
+        first = conn.execute(
+            select(classification_corrections.c.auto_value)
+            .where(classification_corrections.c.post_id == post_id, classification_corrections.c.field == field)
+            .order_by(classification_corrections.c.id)
+            .limit(1)
+        ).scalar()
+        return current if first is None else first
+
+    def view(self, post_id: int) -> dict[str, dict[str, str]]:
+        """Per field: {"auto": ..., "value": ..., "agent": ..., "at": ...} for corrected fields only."""
+        stmt = (
+            select(classification_corrections)
+            .where(classification_corrections.c.post_id == post_id)
+            .order_by(classification_corrections.c.id)
+        )
+        out: dict[str, dict[str, str]] = {}
+        with self._engine.connect() as conn:
+            for r in conn.execute(stmt):
+                out[r.field] = {
+                    "auto": r.auto_value,
+                    "value": r.value,
+                    "agent": r.agent,
+                    "at": r.created_at.isoformat(),
+                }
+        return out
+
+    def history(self, post_id: int) -> list[dict[str, Any]]:
+        stmt = select(classification_corrections).where(classification_corrections.c.post_id == post_id)
+        with self._engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt.order_by(classification_corrections.c.id))]
