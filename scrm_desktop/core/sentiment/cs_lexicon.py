@@ -65,6 +65,9 @@ CS_WORDS: dict[str, float] = {
     "please": 0.3, "pls": 0.3, "plz": 0.3, "help": 0.8,
 }  # fmt: skip
 
+# Nouns that name a department in support conversations, not a feeling: "awful support" is not half positive.
+CS_NEUTRAL: frozenset[str] = frozenset({"support", "care"})  # "customer care", "Brightwave Care"
+
 # Verbs that say nothing on their own but complain when negated ("never arrived", "not working").
 NEGATED_ONLY: dict[str, float] = {
     "work": -2.0, "works": -2.0, "working": -2.0, "worked": -1.6, "load": -1.6, "loads": -1.6,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from scrm_desktop.core.sentiment.cs_lexicon import CS_PHRASES, CS_WORDS, NEGATED_ONLY
+from scrm_desktop.core.sentiment.cs_lexicon import CS_NEUTRAL, CS_PHRASES, CS_WORDS, NEGATED_ONLY
 from scrm_desktop.core.sentiment.emoji_lexicon import EMOJI_VALENCE
 
 # VADER (Hutto & Gilbert 2014, MIT): negations, degree adverbs and idioms, as published with its lexicon.
@@ -108,6 +108,8 @@ def load() -> Lexicon:
         elif not entry.isalnum():  # numeric slang ("143", "86") reads as numbers in today's posts
             emoticons[entry] = valence
     words.update(CS_WORDS)
+    for word in CS_NEUTRAL:
+        words.pop(word, None)
     for word in BOOSTERS:
         words.pop(word, None)  # a booster modifies its neighbour; it is not a cue of its own
     return Lexicon(words, emoticons, dict(EMOJI_VALENCE), dict(NEGATED_ONLY), _phrase_index(_phrases(multiword)))
