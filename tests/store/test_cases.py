@@ -77,7 +77,10 @@ def test_a_claim_is_a_lease_that_lapses_after_inactivity(tmp_path: Path) -> None
 
 def test_queue_views_and_sorting(tmp_path: Path) -> None:
     world = make_world(tmp_path)
-    a, b, c = (world.service.open_from_post(pid, "lead", priority=p) for pid, p in zip(world.post_ids, (3, 1, 4)))
+    a, b, c = (
+        world.service.open_from_post(pid, "lead", priority=p)
+        for pid, p in zip(world.post_ids[:3], (3, 1, 4), strict=True)
+    )
     now = START + timedelta(hours=2)
     world.repo.claim(a.id, "ana", now - timedelta(minutes=1), LEASE)
     world.service.assign(c.id, "lead", "ana")
