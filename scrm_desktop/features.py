@@ -27,3 +27,13 @@ def install(ws: Any) -> None:
     ws.rules = rules.RuleRepo(ws.db.engine, naive_clock)
     ws.corrections = rules.CorrectionRepo(ws.db.engine, naive_clock)
     ws.ingestor.store_hooks.append(ws.rules.apply)  # business rules, in order, after the classifiers
+
+    from scrm_desktop.engage.cases import CaseService
+    from scrm_desktop.engage.outbox import OutboxSender
+    from scrm_desktop.store.cases import CaseRepo
+
+    brand = str(ws.settings.extra.get("brand") or ("Brightwave" if ws.name == "demo" else ""))
+    repo = CaseRepo(ws.db.engine)
+    ws.cases = CaseService(repo, ws.db.posts, ws.db.sources, ws.registry, ws.clock, ws.analyzer, brand)
+    ws.outbox = OutboxSender(repo, ws.db.sources, ws.registry, ws.http, ws._secret, ws.clock)
+    ws.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)

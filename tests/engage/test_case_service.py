@@ -1,0 +1,85 @@
+"""The case service through a real Workspace: claims, the decision recorded with the case, reply checks, drafts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from scrm_desktop.engage.cases import ClaimRefused, ReplyRefused
+from scrm_desktop.store.cases import StaleCase
+from tests.engage.helpers import make_world
+
+
+def test_the_workspace_has_the_case_service_and_outbox(tmp_path: Path) -> None:
+    from scrm_desktop.workspace import Workspace
+
+    ws = Workspace.open(basedir=str(tmp_path / "base"))
+    try:
+        assert ws.cases.repo.queue("all", "ana", ws.cases.now()) == []
+        assert ws.outbox.send_due() == []
+    finally:
+        ws.close()
+
+
+def test_a_second_agent_is_told_who_holds_the_case(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    case = world.service.open_from_post(world.post_ids[0], "lead")
+    world.service.claim(case.id, "ana")
+    with pytest.raises(ClaimRefused, match="held by ana until 09:15 UTC"):
+        world.service.claim(case.id, "ben")
+    assert world.service.others_here(case.id, "ben") == [("ana", "viewing")]
+    with pytest.raises(ClaimRefused, match="agent name"):
+        world.service.claim(case.id, "  ")
+    world.service.release(case.id, "ana")
+    assert world.service.claim(case.id, "ben").claimed_by == "ben"
+
+
+def test_the_walk_is_stored_with_the_case_and_sets_scope_and_priority(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    case = world.service.open_from_post(world.post_ids[0], "lead")
+    session = world.service.start_decision("ana")
+    for key in (2, 2, 1):  # negative, crisis signs, safety
+        world.clock.advance(seconds=20)
+        session.answer(key)
+    decided = world.service.record_decision(case.id, session)
+    assert decided.priority == 1 and decided.sla_due == case.created_at + timedelta(hours=1)
+    assert decided.decision["agent"] == "ana" and decided.decision["outcome"]["crisis_level"] == 5
+    assert [s["answer"] for s in decided.decision["path"]][-1] == "Safety risk or injury"
+    assert world.repo.events(case.id)[-1].detail["notify"] == "crisis lead"
+    with pytest.raises(ValueError, match="not finished"):
+        world.service.record_decision(case.id, world.service.start_decision("ana"))
+
+
+def test_suggested_templates_follow_the_decision_and_fill_the_context(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    case = world.service.open_from_post(world.post_ids[0], "lead")
+    session = world.service.start_decision("ana")
+    for key in (2, 1, 4, 1, 1):  # unhappy customer, micro, canned reply
+        session.answer(key)
+    case = world.service.record_decision(case.id, session)
+    [first, *_rest] = world.service.suggestions(case)
+    assert first.category == "apology" and case.scope == "micro"
+    text = world.service.fill(case, first, "Ana")
+    assert "Fan 0" in text and "Brightwave" in text and "Ana" in text
+
+
+def test_replies_are_checked_before_they_are_queued(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    case = world.service.open_from_post(world.post_ids[0], "lead")
+    with pytest.raises(ReplyRefused, match="claim case"):
+        world.service.queue_reply(case.id, "ana", "hello", base_version=case.version)
+    world.service.claim(case.id, "ana")
+    with pytest.raises(ReplyRefused, match="fill in: order number"):
+        world.service.queue_reply(case.id, "ana", "Send us [[order number]]", base_version=case.version)
+    with pytest.raises(ReplyRefused, match="over the mastodon limit of 500"):
+        world.service.queue_reply(case.id, "ana", "x" * 501, base_version=case.version)
+    draft = world.service.save_draft(case.id, "ana", "Sorry about that!")
+    assert world.repo.draft(case.id, "ana") == draft
+    world.service.assign(case.id, "lead", "ana")  # someone changed the case meanwhile
+    with pytest.raises(StaleCase, match="last change by lead"):
+        world.service.queue_reply(case.id, "ana", draft.text, base_version=draft.base_version)
+    assert world.repo.draft(case.id, "ana") is not None  # the draft is kept
+    item = world.service.queue_reply(case.id, "ana", draft.text, base_version=world.repo.get(case.id).version)
+    assert item.state == "queued" and world.repo.draft(case.id, "ana") is None
