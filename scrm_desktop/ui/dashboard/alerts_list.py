@@ -1,0 +1,79 @@
+"""The spike alerts list: newest first, with top terms, and an Acknowledge button that records who and when."""
+
+from __future__ import annotations
+
+import getpass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from scrm_desktop.core.measure import window_query
+from scrm_desktop.store.topics import Alert, TopicError, TopicRepo
+
+
+def describe(alert: Alert) -> str:
+    what = "negative posts" if alert.kind == "negative" else "posts"
+    ack = f"  ✓ {alert.acknowledged_by} {alert.acknowledged_at:%H:%M}" if alert.acknowledged_at else ""
+    terms = ", ".join(alert.top_terms[:5])
+    return (
+        f"{alert.window_start:%m-%d %H:%M}–{alert.window_end:%H:%M} UTC  {alert.topic}: {alert.value} {what}/h "
+        f"(expected {alert.baseline:.0f}, threshold {alert.threshold:.0f})  {terms}{ack}"
+    )
+
+
+class AlertsList(QWidget):
+    posts_requested = Signal(str, str)
+
+    def __init__(self, repo: TopicRepo, user: str | None = None) -> None:
+        super().__init__()
+        self._repo = repo
+        self._user = user or getpass.getuser()
+        self.list = QListWidget()
+        self.list.itemActivated.connect(self._open)
+        self.acknowledge_button = QPushButton("Acknowledge")
+        self.acknowledge_button.clicked.connect(self.acknowledge_selected)
+        self.status = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(QLabel("<b>Spike alerts</b>"))
+        row.addStretch(1)
+        row.addWidget(self.status)
+        row.addWidget(self.acknowledge_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.list)
+
+    def refresh(self) -> None:
+        current = self.list.currentItem()
+        keep = current.data(Qt.ItemDataRole.UserRole).id if current else None
+        self.list.clear()
+        for alert in self._repo.alerts(limit=100):
+            item = QListWidgetItem(describe(alert))
+            item.setData(Qt.ItemDataRole.UserRole, alert)
+            if alert.acknowledged_at is None:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            self.list.addItem(item)
+            if alert.id == keep:
+                self.list.setCurrentItem(item)
+
+    def acknowledge_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            self.status.setText("Select an alert first")
+            return
+        try:
+            self._repo.acknowledge(item.data(Qt.ItemDataRole.UserRole).id, self._user)
+        except TopicError as exc:
+            self.status.setText(str(exc))
+            return
+        self.status.setText("")
+        self.refresh()
+
+    def _open(self, item: QListWidgetItem) -> None:
+        alert: Alert = item.data(Qt.ItemDataRole.UserRole)
+        sentiment = " sentiment:negative" if alert.kind == "negative" else ""
+        name = alert.topic.replace('"', "")
+        query = f'topic:"{name}"{sentiment} {window_query(alert.window_start, alert.window_end)}'
+        self.posts_requested.emit(query, f"Alert: {alert.topic}")
