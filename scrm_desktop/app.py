@@ -34,6 +34,7 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     themes.apply(app, theme)
     bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id)
     window = MainWindow(ws, bridge, theme)
+    window.detail.on_correct = ws.correct_sentiment
     return window, bridge
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from scrm_desktop import secrets
 from scrm_desktop.core.backoff import parse_interval
-from scrm_desktop.core.sentiment import Analyzer, default_analyzer
+from scrm_desktop.core.sentiment import LABELS, Analyzer, default_analyzer
+from scrm_desktop.core.sentiment.corrections import CorrectionMemory
 from scrm_desktop.http import make_client
 from scrm_desktop.listening.api import Plugin
 from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
@@ -54,7 +55,8 @@ class Workspace:
         self.db = Database(self.db_url)
         self.events = EventHub()
         self.registry = registry or PluginRegistry.discover()
-        self.analyzer = analyzer or default_analyzer()
+        self.sentiment_memory = CorrectionMemory(self.db.posts.corrections())
+        self.analyzer = self.sentiment_memory.wrap(analyzer or default_analyzer())
         self.ingestor = Ingestor(self.db.posts, self.analyzer, self.events, clock)
         self.http = make_client()
         self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)
@@ -139,6 +141,18 @@ class Workspace:
     def has_secret(self, source_name: str, field: str) -> bool:
         """Whether a credential is stored; False when the keyring cannot be reached."""
         return self._secret(source_name, field) is not None
+
+    # ---- sentiment corrections -----------------------------------------------------------------------------
+    def correct_sentiment(self, post_id: int, label: str, agent: str | None = None) -> None:
+        """Store an agent's label for a post; future posts like it are scored with it in mind."""
+        if label not in LABELS:
+            raise ValueError(f"label must be one of {', '.join(LABELS)}")
+        score = {"positive": 0.5, "negative": -0.5}.get(label, 0.0)
+        who = agent if agent is not None else self.settings.agent_name
+        text = self.db.posts.correct_sentiment(
+            post_id, label, agent=who, now=self.clock().replace(tzinfo=None), score=score
+        )
+        self.sentiment_memory.add(text, label)
 
     def _sources_changed(self, name: str) -> None:
         if self._scheduler is not None and self._scheduler.running:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.store.engine import writer
-from scrm_desktop.store.tables import authors, posts, rollup_hourly, sources
+from scrm_desktop.store.tables import authors, posts, rollup_hourly, sentiment_corrections, sources
 
 
 @dataclass(frozen=True)
@@ -264,6 +264,58 @@ class PostRepo:
                 removed += len(gone)
         return removed
 
+    def correct_sentiment(self, post_id: int, label: str, *, agent: str, now: datetime, score: float) -> str:
+        """An agent's label replaces the automatic one (rollups follow); the correction is kept with its author.
+        Returns the text that was scored, for the analyzer to learn from."""
+        with writer(self._engine).begin() as conn:
+            row = conn.execute(
+                select(
+                    posts.c.text,
+                    posts.c.title,
+                    posts.c.sentiment_label,
+                    posts.c.sentiment_reasons,
+                    posts.c.created_at,
+                    posts.c.channel,
+                    posts.c.author_id,
+                ).where(posts.c.id == post_id)
+            ).first()
+            if row is None:
+                raise LookupError(f"no post with id {post_id}")
+            text = f"{row.title}\n{row.text}" if row.title and row.title not in row.text else row.text
+            conn.execute(
+                sentiment_corrections.insert().values(
+                    post_id=post_id,
+                    text=text,
+                    old_label=row.sentiment_label,
+                    new_label=label,
+                    agent=agent,
+                    created_at=now,
+                )
+            )
+            auto = [r for r in (row.sentiment_reasons or []) if r.get("kind") != "correction"]
+            note = {
+                "cue": f"corrected by {agent or 'an agent'} (was {row.sentiment_label})",
+                "weight": score,
+                "kind": "correction",
+            }
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(sentiment_label=label, sentiment=score, sentiment_reasons=[note, *auto])
+            )
+            key = (post_id, row.author_id, row.created_at, row.channel)
+            self._bump_rollups(conn, [(*key, row.sentiment_label)], sign=-1)
+            self._bump_rollups(conn, [(*key, label)])
+        return text
+
+    def corrections(self) -> list[tuple[str, str]]:
+        """(text, label) of every correction, oldest first (the analyzer learns from them)."""
+        stmt = select(sentiment_corrections.c.text, sentiment_corrections.c.new_label).order_by(
+            sentiment_corrections.c.id
+        )
+        with self._engine.connect() as conn:
+            return [(t, label) for t, label in conn.execute(stmt)]
+
     # ---- reads --------------------------------------------------------------------------------------------
     def _select(self) -> Any:
         return (
@@ -386,4 +438,4 @@ class PostRepo:
             .group_by(rollup_hourly.c.sentiment_label)
         )
         with self._engine.connect() as conn:
-            return {label: int(n) for label, n in conn.execute(stmt)}
+            return {label: int(n) for label, n in conn.execute(stmt) if n}

@@ -108,3 +108,17 @@ rollup_hourly = Table(
     Column("sentiment_label", String(10), primary_key=True),
     Column("count", Integer, nullable=False, default=0),
 )
+
+# Agents' sentiment corrections (migration 0006): kept, shown, and learned from for future posts.
+sentiment_corrections = Table(
+    "sentiment_corrections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("old_label", String(10), nullable=False),
+    Column("new_label", String(10), nullable=False),
+    Column("agent", String(200), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_sentiment_corrections_post", "post_id"),
+)

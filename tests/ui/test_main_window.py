@@ -114,3 +114,29 @@ def test_errors_are_shown_once_in_the_status_bar(qtbot, window):
     window.bridge.error_raised.emit("Source “X” was disabled", "HTTP 401: check the token")
     qtbot.waitUntil(lambda: "check the token" in window.message.text())
     assert len(window._shown_errors) == 1
+
+
+def test_an_agent_corrects_a_label_and_similar_posts_follow(qtbot, window, ws):
+    sarcastic = "Oh great, another update that deletes my files. Brilliant work, Brightwave."
+    ws.ingestor.ingest([PostIn(channel="reddit", external_id="s1", text=sarcastic, created_at=NOW, author_handle="a")])
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None)
+    assert window.detail.post.sentiment_label == "positive"  # read literally
+    qtbot.mouseClick(window.detail.correct_buttons["negative"], Qt.MouseButton.LeftButton)
+    stored = ws.db.posts.get(window.detail.post.id)
+    assert stored.sentiment_label == "negative"
+    assert "corrected by" in window.detail.reasons.text()
+    assert ws.db.posts.rollup_counts(NOW.replace(tzinfo=None) - timedelta(hours=2)) == {"negative": 1}
+    # the same complaint from someone else is scored as the agent taught
+    ws.ingestor.ingest(
+        [PostIn(channel="mastodon", external_id="s2", text=sarcastic, created_at=NOW, author_handle="b")]
+    )
+    [other] = [p for p in ws.db.posts.page() if p.external_id == "s2"]
+    assert other.sentiment_label == "negative"
+    reopened = Workspace.open(str(ws.paths.data.parent.parent), demo=True)
+    try:
+        assert reopened.analyzer.analyze(sarcastic).label == "negative"  # corrections survive a restart
+    finally:
+        reopened.close()

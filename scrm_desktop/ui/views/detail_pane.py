@@ -4,6 +4,7 @@ browser (nothing remote is loaded), and its conversation."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
@@ -62,6 +63,20 @@ class DetailPane(QFrame):
         self.open_link = QPushButton("Open in browser")
         self.open_link.setToolTip("Opens the post's page in your web browser")
         self.open_link.clicked.connect(self._open)
+        self.correct_buttons: dict[str, QPushButton] = {}
+        self.on_correct: Callable[[int, str], None] | None = None
+        correct_row = QHBoxLayout()
+        correct_row.addWidget(_plain_label("Correct the label:", "Muted"))
+        for label in ("positive", "neutral", "negative"):
+            button = QPushButton(label.capitalize())
+            button.setToolTip(f"Mark this post {label}; similar posts will be scored with it in mind")
+            button.clicked.connect(lambda _=False, lab=label: self._correct(lab))
+            self.correct_buttons[label] = button
+            correct_row.addWidget(button)
+        correct_row.addStretch(1)
+        self.correct_row = QFrame()
+        self.correct_row.setLayout(correct_row)
+        correct_row.setContentsMargins(0, 0, 0, 0)
         self.placeholder = _plain_label("Select a post to see it in full.", "Muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -70,7 +85,7 @@ class DetailPane(QFrame):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
-        for w in (self.author, self.meta, self.sentiment, self.reasons, self.stats, self.title):
+        for w in (self.author, self.meta, self.sentiment, self.reasons, self.correct_row, self.stats, self.title):
             layout.addWidget(w)
         layout.addWidget(self.body, 1)
         layout.addWidget(self.thread)
@@ -110,17 +125,31 @@ class DetailPane(QFrame):
         color = self.theme.sentiment(post.sentiment_label).name()
         self.sentiment.setStyleSheet(f"color: {color}; font-weight: 600;")
         self.sentiment.setText(f"Sentiment: {post.sentiment_label} ({post.sentiment:+.2f})")
+        for label, button in self.correct_buttons.items():
+            button.setEnabled(self.on_correct is not None and label != post.sentiment_label)
         self.reasons.setText(self._explain(post))
         self.open_link.setEnabled(bool(post.url))
         self.thread.setText(self._thread_text(post))
         self.thread.setVisible(bool(self.thread.text()))
 
+    def _correct(self, label: str) -> None:
+        if self.post is None or self.on_correct is None:
+            return
+        self.on_correct(self.post.id, label)
+        self.show_post(replace(self.post, sentiment_label=label))
+
     def _explain(self, post: Post) -> str:
         reasons = self._reasons_for(post.id)
         if not reasons:
             return "Why: no sentiment cues found."
-        cues = ", ".join(f"“{r.get('cue', '')}” {float(r.get('weight', 0)):+.2f}" for r in reasons[:6])
-        return f"Why: {cues}"
+        notes = [r for r in reasons if r.get("kind") == "correction"]
+        cues = ", ".join(
+            f"“{r.get('cue', '')}” {float(r.get('weight', 0)):+.2f}"
+            for r in reasons[:7]
+            if r.get("kind") != "correction"
+        )
+        head = f"Agent: {notes[0].get('cue', '')}\n" if notes else ""
+        return f"{head}Why: {cues or 'no sentiment cues found.'}"
 
     def _thread_text(self, post: Post) -> str:
         others = self._thread_for(post)
