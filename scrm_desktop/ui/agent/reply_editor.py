@@ -1,0 +1,115 @@
+"""The reply editor: template picker filtered by the decision's category, highlighted [[placeholders]]
+(Ctrl+J selects the next one), channel counter, tone warning, and Queue reply (Ctrl+Return) only when valid."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from scrm_desktop.engage.templates import Template, check_reply
+
+_PLACEHOLDER = re.compile(r"\[\[[^\[\]\n]{1,80}\]\]")
+
+
+class PlaceholderHighlighter(QSyntaxHighlighter):
+    def highlightBlock(self, text: str) -> None:
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor("#ffe08a"))
+        fmt.setForeground(QColor("#5a3b00"))
+        for match in _PLACEHOLDER.finditer(text):
+            self.setFormat(match.start(), match.end() - match.start(), fmt)
+
+
+class ReplyEditor(QWidget):
+    queue_requested = Signal(str, str)  # text, template id
+
+    def __init__(self, analyzer: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.analyzer = analyzer
+        self.channel = ""
+        self._fill: Any = None
+        self.picker = QComboBox()
+        self.text = QPlainTextEdit()
+        self.text.setTabChangesFocus(True)
+        self._highlighter = PlaceholderHighlighter(self.text.document())
+        self.counter = QLabel()
+        self.problems = QLabel(wordWrap=True)
+        self.tone = QLabel(wordWrap=True)
+        self.queue_button = QPushButton("Queue reply (Ctrl+Return)")
+        self.queue_button.setEnabled(False)
+        row = QHBoxLayout()
+        row.addWidget(self.counter)
+        row.addStretch(1)
+        row.addWidget(self.queue_button)
+        layout = QVBoxLayout(self)
+        for widget in (self.picker, self.text, self.problems, self.tone):
+            layout.addWidget(widget)
+        layout.addLayout(row)
+        self.picker.activated.connect(self._apply_template)
+        self.text.textChanged.connect(self._check)
+        self.queue_button.clicked.connect(self._queue)
+        self.text.installEventFilter(self)  # Ctrl+J / Ctrl+Return work wherever the typing happens
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.text and event.type() == QEvent.Type.KeyPress:
+            ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            if ctrl and event.key() == Qt.Key.Key_J:
+                self.next_placeholder()
+                return True
+            if ctrl and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._queue()
+                return True
+        return super().eventFilter(watched, event)
+
+    def load(self, channel: str, templates: list[Template], fill: Any, draft: str = "") -> None:
+        """Offer `templates` (best first); `fill(template) -> str` renders one for this case."""
+        self.channel, self._fill = channel, fill
+        self.picker.clear()
+        for template in templates:
+            self.picker.addItem(f"{template.title}  [{template.category.replace('_', ' ')}]", template)
+        if draft:
+            self.text.setPlainText(draft)
+        elif templates:
+            self._apply_template(0)
+        self._check()
+
+    def template_id(self) -> str:
+        template = self.picker.currentData()
+        return template.id if isinstance(template, Template) else ""
+
+    def _apply_template(self, index: int) -> None:
+        template = self.picker.itemData(index)
+        if isinstance(template, Template) and self._fill:
+            self.text.setPlainText(self._fill(template))
+            self.next_placeholder()
+
+    def next_placeholder(self) -> None:
+        """Select the next [[placeholder]] (from the cursor, wrapping) so typing replaces it."""
+        body = self.text.toPlainText()
+        start = self.text.textCursor().selectionEnd() if self.text.textCursor().hasSelection() else 0
+        match = _PLACEHOLDER.search(body, start) or _PLACEHOLDER.search(body)
+        if match is None:
+            return
+        cursor = self.text.textCursor()
+        cursor.setPosition(match.start())
+        cursor.setPosition(match.end(), QTextCursor.MoveMode.KeepAnchor)
+        self.text.setTextCursor(cursor)
+        self.text.setFocus()
+
+    def _check(self) -> None:
+        check = check_reply(self.text.toPlainText(), self.channel or "email", self.analyzer)
+        limit = f" / {check.limit}" if check.limit else ""
+        self.counter.setText(f"{check.length}{limit} characters")
+        self.counter.setStyleSheet("color: #c0392b;" if check.limit and check.length > check.limit else "")
+        self.problems.setText("; ".join(check.problems))
+        self.tone.setText("; ".join(check.warnings))
+        self.tone.setStyleSheet("color: #b9770e;")
+        self.queue_button.setEnabled(check.ok)
+
+    def _queue(self) -> None:
+        if self.queue_button.isEnabled():
+            self.queue_requested.emit(self.text.toPlainText(), self.template_id())

@@ -1,0 +1,80 @@
+"""Agent view driven from the keyboard only: claim a case, walk the tree, fill a template, queue the reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from scrm_desktop.store.posts import NewPost
+from scrm_desktop.ui.agent.view import AgentView, render_agent
+from scrm_desktop.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
+    ws = Workspace.open(basedir=str(tmp_path / "base"))
+    ws.settings.agent_name = "ana"
+    ws.settings.extra["brand"] = "Brightwave"
+    ws.cases.brand = "Brightwave"
+    source = ws.add_source("mastodon", "Masto", {"instance_url": "http://127.0.0.1:9/", "hashtags": ["x"]})
+    when = datetime(2025, 3, 1, 9, 0)
+    post = NewPost("mastodon", "11700", "My order arrived broken!", when, author_handle="@dana", author_name="Dana")
+    ws.db.posts.write_batch([post], now=when, source_id=source.id)
+    yield ws
+    ws.close()
+
+
+def test_an_agent_handles_a_case_with_the_keyboard_only(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    [post] = ws.db.posts.page()
+    case = ws.cases.open_from_post(post.id, "lead")
+    view = AgentView(ws)
+    qtbot.addWidget(view)
+    view.show()
+    view.refresh()
+    view.queue.setFocus()
+    qtbot.keyClick(view.queue, Qt.Key.Key_Return)  # claim and open
+    assert ws.cases.repo.get(case.id).claimed_by == "ana"
+    assert view.wizard.question.text() == "Is the post positive or balanced?"
+    for key in "21":  # negative, no crisis signs
+        qtbot.keyClick(view.wizard, key)
+    qtbot.keyClick(view.wizard, "3")  # misguided...
+    assert "Misguided" in view.wizard.path_label.text()
+    qtbot.keyClick(view.wizard, Qt.Key.Key_Backspace)  # ...no: back
+    for key in "411":  # unhappy customer, micro, canned reply
+        qtbot.keyClick(view.wizard, key)
+    assert view.editor.isEnabled() and view.editor.picker.count() >= 1
+    assert not view.editor.queue_button.isEnabled()  # a [[placeholder]] is still unfilled
+    assert "fill in:" in view.editor.problems.text()
+    text = view.editor.text
+    while "[[" in text.toPlainText():
+        qtbot.keyClick(text, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(text, "A-1041")
+    assert view.editor.queue_button.isEnabled()
+    assert "Dana" in text.toPlainText() and "Brightwave" in text.toPlainText()
+    qtbot.keyClick(text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    [item] = ws.cases.repo.items(case_id=case.id)
+    assert item.state == "queued" and "A-1041" in item.text and item.template_id.startswith("apology")
+    assert "Reply queued" in view.status.text()
+    stored = ws.cases.repo.get(case.id)
+    assert stored.decision["outcome"]["category"] == "apology" and stored.status == "waiting"
+
+
+def test_a_case_held_by_someone_else_says_who(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    [post] = ws.db.posts.page()
+    case = ws.cases.open_from_post(post.id, "lead")
+    ws.cases.claim(case.id, "ben")
+    view = AgentView(ws)
+    qtbot.addWidget(view)
+    view.refresh()
+    view.open_case(case.id)
+    assert "held by ben" in view.status.text()
+    assert view.wizard.session is None
+
+
+def test_render_agent_draws_a_case_in_the_wizard(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    image = render_agent(ws, (1200, 800))
+    assert image.width() == 1200 and not image.isNull()
+    assert len(ws.cases.repo.queue("all", "", ws.cases.now())) == 1
