@@ -64,16 +64,21 @@ def rule_condition(rule: Rule, dialect: str) -> ColumnElement[bool]:
         vips = select(author_flags.c.author_id).where(author_flags.c.vip == true())
         clauses.append(and_(posts.c.author_id.is_not(None), posts.c.author_id.in_(vips)))
     if rule.min_prior_negative is not None:
-        earlier = posts.alias("earlier")
-        count = (
-            select(func.count())
-            .where(earlier.c.author_id == posts.c.author_id)
-            .where(earlier.c.id < posts.c.id)
-            .where(earlier.c.sentiment_label == "negative")
-            .scalar_subquery()
-        )
-        clauses.append(and_(posts.c.author_id.is_not(None), count >= rule.min_prior_negative))
+        clauses.append(history_condition(rule.min_prior_negative))
     return and_(*clauses)
+
+
+def history_condition(min_negative: int) -> ColumnElement[bool]:
+    """The author wrote at least `min_negative` negative posts before this one."""
+    earlier = posts.alias("earlier")
+    count = (
+        select(func.count())
+        .where(earlier.c.author_id == posts.c.author_id)
+        .where(earlier.c.id < posts.c.id)
+        .where(earlier.c.sentiment_label == "negative")
+        .scalar_subquery()
+    )
+    return and_(posts.c.author_id.is_not(None), count >= min_negative)
 
 
 # Fields a stored post's own columns answer exactly: rules using only these are tested in memory at ingest.
@@ -263,9 +268,11 @@ class RuleRepo:
         except RuleError as exc:  # e.g. a field this workspace lost: skip the rule, never fail ingest
             log.warning("rule %r is skipped: %s", rule.name, exc.message)
             return None
-        if query.fields() <= MEMORY_FIELDS and rule.min_prior_negative is None:
-            found = {pid for pid, post in batch.posts.items() if query.matches(post)}
-            return {pid for pid in found if batch.author_ok(pid, rule)}
+        if query.fields() <= MEMORY_FIELDS:
+            found = {pid for pid, post in batch.posts.items() if query.matches(post) and batch.author_ok(pid, rule)}
+            if rule.min_prior_negative is None or not found:
+                return found
+            return self._matching(batch.conn, sorted(found), history_condition(rule.min_prior_negative))
         cond = self._condition(rule)
         return None if cond is None else self._matching(batch.conn, list(batch.posts), cond)
 
