@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from scrm_desktop import __version__
@@ -59,22 +60,46 @@ def _settle(ms: int = 200) -> None:
     loop.exec()
 
 
+def _render_streams(ws: Workspace, size: tuple[int, int]) -> QImage:
+    window, bridge = build_window(ws)
+    window.resize(*size)
+    window.show()
+    _settle()
+    if window.columns and window.columns[0].model.rowCount():
+        window.columns[0].view.setCurrentIndex(window.columns[0].model.index(0, 0))
+        _settle(100)
+    image = window.grab().toImage()
+    bridge.close()
+    window.close()
+    return image
+
+
+def _render_dashboard(ws: Workspace, size: tuple[int, int]) -> QImage:
+    from scrm_desktop.ui.dashboard.view import render_dashboard
+
+    themes.apply(ensure_app(), themes.pick(ws.settings.theme))
+    return render_dashboard(ws, size)
+
+
+def _render_agent(ws: Workspace, size: tuple[int, int]) -> QImage:
+    from scrm_desktop.ui.agent.view import render_agent
+
+    themes.apply(ensure_app(), themes.pick(ws.settings.theme))
+    return render_agent(ws, size)
+
+
+VIEWS = {"streams": _render_streams, "dashboard": _render_dashboard, "agent": _render_agent}
+
+
 def snapshot(ws: Workspace, view: str, out: Path, size: tuple[int, int], *, listen: bool = False) -> int:
     """Render a view offscreen to PNG. On an empty demo workspace the demo source runs once first."""
     try:
+        ensure_app()
         if listen or (ws.name == "demo" and ws.db.posts.latest_id() == 0):
             ws.run_once()
-        window, bridge = build_window(ws)
-        window.resize(*size)
-        window.show()
-        _settle()
-        if window.columns and window.columns[0].model.rowCount():
-            window.columns[0].view.setCurrentIndex(window.columns[0].model.index(0, 0))
-            _settle(100)
+        image = VIEWS[view](ws, size)
         out.parent.mkdir(parents=True, exist_ok=True)
-        ok = window.grab().save(str(out), "PNG")
-        bridge.close()
-        window.close()
+        ok = image.save(str(out), "PNG")
     finally:
         ws.close()
     if not ok:

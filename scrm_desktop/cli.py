@@ -93,7 +93,7 @@ def build_parser() -> Parser:
         help="render a view offscreen to PNG",
         description="Render a view of the app to a PNG file (works without a display).",
     )
-    snap.add_argument("--view", default="streams", choices=["streams"], help="which view")
+    snap.add_argument("--view", default="streams", choices=["streams", "dashboard", "agent"], help="which view")
     snap.add_argument("--out", required=True, type=Path, help="PNG file to write")
     snap.add_argument("--size", default="1600x900", type=_size, help="WIDTHxHEIGHT (default 1600x900)")
     snap.add_argument("--listen", action="store_true", help="run each enabled source once before rendering")

@@ -177,6 +177,9 @@ class ShareTrendChart(Chart):
             if lower is not None:
                 self.addItem(pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(COLORS[i % len(COLORS)] + "80")))
             lower, below = upper, top
+        if xs:  # a fill's bounds include the origin, which would stretch the time axis back to 1970
+            self.setXRange(xs[0], xs[-1], padding=0.02)
+            self.setYRange(0, 1, padding=0.02)
 
     def query_at(self, point: QPointF) -> tuple[str, str] | None:
         assert self.snapshot is not None
