@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -105,7 +106,7 @@ class AgentView(QWidget):
             return
         others = ", ".join(f"{a} ({act})" for a, act in self.service.others_here(case_id, self.agent))
         self.status.setText(f"Also here: {others}" if others else "")
-        post = self.service.repo.post_text(self.case.post_id)
+        post = self.service.repo.post_text(self.case.post_id) or self.case.subject
         self.header.setText(
             f"<b>Case #{self.case.id}</b> · {self.case.channel} · {self.case.author_name or self.case.author_handle}"
             f" · P{self.case.priority} · due {self.case.sla_due:%d %b %H:%M} UTC<br>{_escape(post[:600])}"
@@ -161,6 +162,7 @@ def render_agent(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImag
     first = view.queue.item(0)
     if first is not None:
         view.open_case(first.data(Qt.ItemDataRole.UserRole))
+    QApplication.processEvents()  # widgets added to a shown layout appear on the next event loop turn
     image = view.grab().toImage()
     view.close()
     view.deleteLater()
