@@ -88,6 +88,10 @@ def build_parser() -> Parser:
     )
     imp.add_argument("file", type=Path)
 
+    from scrm_desktop.engage.cli_tree import add_tree_parser
+
+    add_tree_parser(sub)
+
     snap = sub.add_parser(
         "snapshot",
         help="render a view offscreen to PNG",
@@ -141,6 +145,10 @@ def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True):  # ty
 
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command or "gui"
+    if command == "tree":  # checks files only: no workspace needed
+        from scrm_desktop.engage.cli_tree import run_tree
+
+        return run_tree(None, args)
     if command in ("gui", "snapshot"):
         from scrm_desktop import app
 

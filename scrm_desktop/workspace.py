@@ -171,8 +171,14 @@ class Workspace:
             self._scheduler = ListeningScheduler(self.db.sources, self.runner, self.events)
         return self._scheduler
 
+    OUTBOX_EVERY_S = 30
+
     def start_listening(self) -> None:
+        """Run the enabled sources on their schedules, and send due replies from the outbox."""
         if not self.scheduler.running:
+            outbox = getattr(self, "outbox", None)
+            if outbox is not None:
+                self.scheduler.add_periodic("outbox", outbox.send_due, self.OUTBOX_EVERY_S)
             self.scheduler.start()
 
     def run_once(self, only: str | None = None) -> list:

@@ -78,7 +78,7 @@ class ListeningScheduler:
         """Make the jobs match the enabled sources (call after sources change)."""
         wanted = {s.name: s for s in self._sources.list() if s.enabled}
         for job in self._scheduler.get_jobs():
-            if job.id not in wanted:
+            if job.id not in wanted and not job.id.startswith("#"):
                 job.remove()
         now = datetime.now(UTC)
         for name, source in wanted.items():
@@ -168,7 +168,23 @@ class ListeningScheduler:
             self.on_outcome(outcome)
 
     def job_ids(self) -> list[str]:
-        return [j.id for j in self._scheduler.get_jobs()]
+        """Source jobs only (housekeeping jobs start with '#')."""
+        return [j.id for j in self._scheduler.get_jobs() if not j.id.startswith("#")]
+
+    def add_periodic(self, name: str, func: Callable[[], object], seconds: int) -> None:
+        """Housekeeping on the worker pool (e.g. the outbox sender); errors are logged, never fatal."""
+
+        def guarded() -> None:
+            if self._stopping:
+                return
+            try:
+                func()
+            except Exception:
+                log.exception("periodic job %s failed", name)
+
+        self._scheduler.add_job(
+            guarded, IntervalTrigger(seconds=seconds, timezone=UTC), id=f"#{name}", name=name, replace_existing=True
+        )
 
     def remove(self, name: str) -> None:
         with contextlib.suppress(JobLookupError):
