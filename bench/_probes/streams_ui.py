@@ -7,6 +7,7 @@ thread's timer gaps while a writer thread ingests posts at a steady rate."""
 from __future__ import annotations
 
 import argparse
+import cProfile
 import itertools
 import json
 import os
@@ -303,11 +304,18 @@ def stalls(app: QApplication, window: MainWindow, args: argparse.Namespace) -> d
     heartbeat.setInterval(10)
     heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
     writer = Writer(window.ws, args.stall_s, args.per_batch, args.every_ms / 1000)
+    # --profile-out (not used by bench_streams: it slows the GUI thread): where the GUI thread's time went
+    profile = cProfile.Profile() if args.profile_out else None
     heartbeat.start()
     writer.start()
+    if profile:
+        profile.enable()
     settle(int(args.stall_s * 1000))
     writer.join(timeout=60)
     settle(1000)  # the last live batch lands
+    if profile:
+        profile.disable()
+        profile.dump_stats(args.profile_out)
     heartbeat.stop()
     if writer.error or writer.is_alive() or not writer.written:
         raise RuntimeError(writer.error or "the writer thread did not finish or stored nothing")
@@ -355,6 +363,7 @@ def main() -> int:
     ap.add_argument("--stall-s", type=float, default=30.0)
     ap.add_argument("--per-batch", type=int, default=50)
     ap.add_argument("--every-ms", type=float, default=100.0)
+    ap.add_argument("--profile-out", help="write a cProfile of the GUI thread during the stall test here")
     args = ap.parse_args()
     try:
         out, code = (mode_open(args) if args.mode == "open" else mode_board(args)), 0
