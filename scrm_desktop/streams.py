@@ -266,13 +266,14 @@ class StreamService:
         query: Query = parse(text, allow_empty=False)
         return self.page(query.text, limit=limit)
 
-    def mark_all_read(self, query_text: str, newer_than: datetime | None = None) -> int:
-        """Mark every unread post of a column read; returns how many."""
+    def mark_all_read(self, query_text: str, newer_than: datetime | None = None) -> list[int]:
+        """Mark every unread post of a column read, a chunk at a time; returns their ids."""
         unread = compose_query(query_text, []) + " is:unread" if query_text.strip() else "is:unread"
-        done = 0
+        done: list[int] = []
         while batch := self.page(unread, limit=MARK_READ_CHUNK, newer_than=newer_than):
-            self._posts.mark_read([p.id for p in batch])
-            done += len(batch)
+            ids = [p.id for p in batch]
+            self._posts.mark_read(ids)
+            done += ids
         return done
 
     def newest(self, query_text: str) -> datetime | None:

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QSplitter, QWidget
 
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, StreamService, author_mute
 from scrm_desktop.ui.models.stream_model import StreamModel
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues
-from scrm_desktop.ui.views.stream_column import COLUMN_MIME, StreamColumn
+from scrm_desktop.ui.views.stream_column import COLUMN_MIME, MIN_WIDTH, StreamColumn
 
 log = logging.getLogger(__name__)
+WIDTH_STEP = 80
 
 
 class BoardView(QWidget):
@@ -45,9 +46,16 @@ class BoardView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(10)
         self.splitter.splitterMoved.connect(self._sizes_moved)
+        # More columns than fit: the board scrolls sideways instead of squeezing cards unreadably narrow.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.splitter)
+        self.scroll.viewport().setObjectName("Board")
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 10, 10, 10)
-        row.addWidget(self.splitter)
+        row.addWidget(self.scroll)
         self.setAcceptDrops(True)
         self.columns: list[StreamColumn] = []
         for column_spec in spec.columns:
@@ -109,6 +117,8 @@ class BoardView(QWidget):
             "refresh": lambda c: (c.model.reload(), self.refresh_counts()),
             "move_left": lambda c: self.move(c, self.columns.index(c) - 1),
             "move_right": lambda c: self.move(c, self.columns.index(c) + 1),
+            "wider": lambda c: self.resize_column(c, WIDTH_STEP),
+            "narrower": lambda c: self.resize_column(c, -WIDTH_STEP),
             "remove": self.confirm_remove,
         }
         handlers[key](column)
@@ -238,9 +248,27 @@ class BoardView(QWidget):
     def _apply_widths(self) -> None:
         widths = [self.spec_of(c).width for c in self.columns]
         if widths and all(widths):
-            self.splitter.setSizes(widths)
+            self._set_sizes(widths)
+
+    def _set_sizes(self, sizes: list[int]) -> None:
+        """Columns at these widths; wider in total than the board, the board scrolls sideways."""
+        sizes = [max(MIN_WIDTH, s) for s in sizes]
+        handles = self.splitter.handleWidth() * max(0, len(sizes) - 1)
+        self.splitter.setMinimumWidth(sum(sizes) + handles)
+        self.splitter.setSizes(sizes)
+
+    def resize_column(self, column: StreamColumn, delta: int) -> None:
+        """Wider or narrower by `delta` px, the others keeping theirs (the splitter handle trades with a
+        neighbour; this works when every column is already at its narrowest too)."""
+        sizes = self.splitter.sizes()
+        i = self.columns.index(column)
+        sizes[i] = max(MIN_WIDTH, sizes[i] + delta)
+        self._set_sizes(sizes)
+        self._sizes_moved()
 
     def _sizes_moved(self, *_args: object) -> None:
+        if not any(self.splitter.sizes()):
+            return  # not laid out yet
         for column, size in zip(self.columns, self.splitter.sizes(), strict=False):
             self.spec_of(column).width = size
         self._changed()

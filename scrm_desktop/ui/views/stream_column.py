@@ -24,6 +24,7 @@ from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_delegate import PostDelegate
 
 COLUMN_MIME = "application/x-scrm-column"
+MIN_WIDTH = 250
 # What the ⋯ menu offers, in order (None: a separator); the board carries them out.
 HEADER_ACTIONS: tuple[tuple[str, str] | None, ...] = (
     ("edit", "Edit column…"),
@@ -35,6 +36,8 @@ HEADER_ACTIONS: tuple[tuple[str, str] | None, ...] = (
     None,
     ("move_left", "Move left"),
     ("move_right", "Move right"),
+    ("wider", "Wider"),
+    ("narrower", "Narrower"),
     None,
     ("remove", "Remove column"),
 )
@@ -93,7 +96,7 @@ class StreamColumn(QFrame):
         layout.addWidget(self.problem)
         layout.addWidget(self.empty)
         layout.addWidget(self.view, 1)
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(MIN_WIDTH)
 
         self._anchor: QPersistentModelIndex | None = None
         self._anchor_offset = 0
