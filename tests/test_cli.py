@@ -202,5 +202,5 @@ def test_headless_listener_runs_until_interrupted(tmp_path, httpserver):
         assert total == 2
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
