@@ -3,10 +3,12 @@ shortcuts for every action, notices, and a status bar with the sources' health."
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -29,6 +31,7 @@ from scrm_desktop.ui.bridge import Bridge
 from scrm_desktop.ui.notifications import Notifier
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.board import BoardView
+from scrm_desktop.ui.views.column_dialog import INVALID_STYLE
 from scrm_desktop.ui.views.detail_pane import DetailPane
 from scrm_desktop.ui.views.post_delegate import relative_time
 from scrm_desktop.ui.views.shortcuts_overlay import ShortcutsOverlay
@@ -36,6 +39,30 @@ from scrm_desktop.ui.views.stream_column import StreamColumn, column_of
 from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+
+def none_refcount_leaks() -> bool:
+    """Whether this PySide6 drops a reference to None on every call of a void Qt method (PySide6 6.12.0 does:
+    on CPython 3.11, where None is not immortal, the GUI then dies with "none_dealloc" after about a minute of
+    painting cards)."""
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(16):
+        probe.setObjectName("probe")
+    return sys.getrefcount(None) < before - 8
+
+
+def guard_none_refcount() -> bool:
+    """Give None the huge reference count CPython 3.12+ gives it by design (PEP 683), when the leak is there.
+    Should live in the composition root (app.py); see the streams report. Returns whether it was needed."""
+    if sys.version_info >= (3, 12) or not none_refcount_leaks():
+        return False
+    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40  # ob_refcnt is PyObject's first field
+    log.warning("PySide6 leaks references to None; None made immortal so the GUI does not crash")
+    return True
+
+
+guard_none_refcount()
 LIVE_BATCH_MS = 300
 COUNTS_MS = 1500  # unread totals are recounted at most this often while posts stream in
 SAVE_MS = 400
@@ -149,6 +176,8 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search all posts")
         self.search.setMaximumWidth(520)
+        self.search.setMinimumWidth(320)
+        self.search.setStyleSheet(INVALID_STYLE)
         self.search.returnPressed.connect(self.run_search)
         self.search.textChanged.connect(lambda: self._search_problem(""))
         bar = self.addToolBar("Search")
@@ -257,6 +286,7 @@ class MainWindow(QMainWindow):
 
     def focus_column(self, column: StreamColumn) -> None:
         self._current = column
+        self.current_board().scroll.ensureWidgetVisible(column, 0, 0)
         column.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
         if not column.view.currentIndex().isValid():
             column.move(0)

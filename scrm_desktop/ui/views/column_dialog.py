@@ -27,6 +27,11 @@ QUERY_HELP = (
     "Leave empty for every post."
 )
 MAX_MUTES = 200
+ERROR_COLOR = "#d64545"  # readable on the light and the dark theme
+INVALID_STYLE = (
+    f'QLineEdit[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 3px; }}'
+    f"QLabel#QueryError {{ color: {ERROR_COLOR}; }}"
+)
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,15 @@ class ColumnDialog(QDialog):
         help_label = QLabel(QUERY_HELP)
         help_label.setObjectName("Muted")
         help_label.setWordWrap(True)
-        self.error = QLabel()
+        self.error = QLabel()  # what is wrong, in words
         self.error.setObjectName("QueryError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setFont(mono)
-        self.error.setWordWrap(False)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setWordWrap(True)
+        self.pointer = QLabel()  # the query with carets under the error
+        self.pointer.setObjectName("QueryError")
+        self.pointer.setTextFormat(Qt.TextFormat.PlainText)
+        self.pointer.setFont(mono)
+        self.pointer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notify = QCheckBox("Notify me about new posts (a desktop notice, at most one a minute)")
         self.notify.setChecked(values.notify)
         self.mutes = QPlainTextEdit("\n".join(values.mutes))
@@ -73,6 +81,7 @@ class ColumnDialog(QDialog):
         mutes_help = QLabel("Posts matching a mute are hidden from this column (added to the query as -mute).")
         mutes_help.setObjectName("Muted")
         mutes_help.setWordWrap(True)
+        self.setStyleSheet(INVALID_STYLE)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -82,6 +91,7 @@ class ColumnDialog(QDialog):
         form.addRow("Query", self.query)
         form.addRow("", help_label)
         form.addRow("", self.error)
+        form.addRow("", self.pointer)
         form.addRow("", self.notify)
         form.addRow("Mutes", self.mutes)
         form.addRow("", mutes_help)
@@ -92,27 +102,29 @@ class ColumnDialog(QDialog):
             signal.connect(self.validate)
         self.validate()
 
-    def problem(self) -> str:
-        """What stops saving, in words (the query part shows where the error is), or ''."""
+    def problem(self) -> tuple[str, str]:
+        """What stops saving, in words, and the text with carets under the error ('' when nothing does)."""
         if not self.name.text().strip():
-            return "Give the column a name."
+            return "Give the column a name.", ""
         text = self.query.text()
         err = check_query(text)
         if err is not None:
-            return f"{err.message}\n{err.pretty(text)}"
+            return err.message, err.pretty(text)
         mutes = _mutes_from(self.mutes.toPlainText())
         if len(mutes) > MAX_MUTES:
-            return f"At most {MAX_MUTES} mutes per column."
+            return f"At most {MAX_MUTES} mutes per column.", ""
         for number, mute in enumerate(mutes, 1):
             bad: QueryError | None = check_mute(mute)
             if bad is not None:
-                return f"Mute on line {number}: {bad.message}\n{bad.pretty(mute)}"
-        return ""
+                return f"Mute on line {number}: {bad.message}", bad.pretty(mute)
+        return "", ""
 
     def validate(self) -> bool:
-        problem = self.problem()
+        problem, pointer = self.problem()
         self.error.setText(problem)
         self.error.setVisible(bool(problem))
+        self.pointer.setText(pointer)
+        self.pointer.setVisible(bool(pointer))
         self.query.setProperty("invalid", bool(check_query(self.query.text())))
         self.query.style().unpolish(self.query)
         self.query.style().polish(self.query)

@@ -19,6 +19,12 @@ class ShortcutsOverlay(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, False)
         card = QFrame(self)
         card.setObjectName("ShortcutsCard")
+        # palette() follows the light/dark theme the app applied
+        card.setStyleSheet(
+            "QFrame#ShortcutsCard { background: palette(base); border: 1px solid palette(mid); border-radius: 10px; }"
+            "QLabel#ShortcutKey { font-family: monospace; font-weight: 600; padding: 1px 8px;"
+            " background: palette(alternate-base); border: 1px solid palette(mid); border-radius: 4px; }"
+        )
         title = QLabel("Keyboard shortcuts")
         title.setObjectName("DetailAuthor")
         grid = QGridLayout()

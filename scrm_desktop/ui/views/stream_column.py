@@ -3,8 +3,8 @@ list of post cards that keeps the reading position when new posts land on top.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QDrag, QMouseEvent
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QDrag, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMenu,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,6 +42,36 @@ HEADER_ACTIONS: tuple[tuple[str, str] | None, ...] = (
     None,
     ("remove", "Remove column"),
 )
+
+
+class _TitleLabel(QLabel):
+    """The column name, elided with … when the column is narrow (the full name is in the tooltip)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self.full = ""
+        self.set_full(text)
+
+    def set_full(self, text: str) -> None:
+        self.full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:  # the name, not its elided form
+        return self.full
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self.full) + 4, super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, max(10, self.width())))
 
 
 class _Header(QFrame):
@@ -110,9 +141,8 @@ class StreamColumn(QFrame):
 
     def _build_header(self, title: str) -> None:
         self.header = _Header(self)
-        self.title = QLabel(title)
+        self.title = _TitleLabel(title)
         self.title.setObjectName("ColumnTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.badge = QLabel()
         self.badge.setObjectName("Badge")
         self.badge.setToolTip("New posts above: scroll to the top to read them")
@@ -144,9 +174,9 @@ class StreamColumn(QFrame):
         head = QHBoxLayout(self.header)
         head.setContentsMargins(12, 8, 6, 6)
         head.setSpacing(6)
-        for w in (self.title, self.bell, self.badge):
-            head.addWidget(w)
-        head.addStretch(1)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.bell)
+        head.addWidget(self.badge)
         head.addWidget(self.count)
         head.addWidget(self.more)
 
@@ -182,7 +212,7 @@ class StreamColumn(QFrame):
 
     # ---- header ------------------------------------------------------------------------------------------
     def set_title(self, title: str) -> None:
-        self.title.setText(title)
+        self.title.set_full(title)
         self.view.setAccessibleName(f"{title} stream")
         self.more.setAccessibleName(f"{title} column menu")
 
