@@ -30,7 +30,7 @@ from scrm_desktop.ui import theme as themes
 from scrm_desktop.ui.bridge import Bridge
 from scrm_desktop.ui.notifications import Notifier
 from scrm_desktop.ui.theme import Theme
-from scrm_desktop.ui.views.board import BoardView
+from scrm_desktop.ui.views.board import BoardView, UnreadCounter
 from scrm_desktop.ui.views.column_dialog import INVALID_STYLE
 from scrm_desktop.ui.views.detail_pane import DetailPane
 from scrm_desktop.ui.views.post_delegate import relative_time
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("scrm-desktop" + (" — demo workspace" if ws.name == "demo" else ""))
         self.resize(1400, 860)
         self.service = StreamService(ws)
+        self.counter = UnreadCounter(self.service, self)
         self.layout_store = LayoutStore(ws.paths.config)
         self.layout_spec = self.layout_store.load()
         self.columns: list[StreamColumn] = []  # every board's columns, board by board
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
 
     def _add_board_view(self, spec: BoardSpec, index: int | None = None) -> BoardView:
-        board = BoardView(spec, self.service, self.theme, lambda: self.ws.clock())
+        board = BoardView(spec, self.service, self.theme, lambda: self.ws.clock(), counter=self.counter)
         board.changed.connect(self._layout_changed)
         board.post_selected.connect(self.detail_show)
         board.read_toggled.connect(self.set_read)
@@ -550,5 +551,6 @@ class MainWindow(QMainWindow):
         settings.setValue(f"{self.ws.name}/detail_split", self.main_split.saveState())
         self.save_layout()
         self.notifier.close()
+        self.counter.close()
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         super().closeEvent(event)

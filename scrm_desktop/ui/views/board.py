@@ -3,11 +3,12 @@ user edits, mutes, clears, moves (drag or menu), resizes and removes columns."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QSplitter, QWidget
 
@@ -19,6 +20,56 @@ from scrm_desktop.ui.views.stream_column import COLUMN_MIME, MIN_WIDTH, StreamCo
 
 log = logging.getLogger(__name__)
 WIDTH_STEP = 80
+
+
+class UnreadCounter(QObject):
+    """Counts unread posts per column on one worker thread: on a large archive a count takes a noticeable
+    fraction of a second, and the GUI thread must not wait for it. Requests made while a count runs are
+    merged and run next; results come back to the GUI thread through `counted`."""
+
+    counted = Signal(object)  # {column id: count, or None when the count failed}
+    _finished = Signal(object)  # emitted on the worker thread, delivered on the GUI thread
+
+    def __init__(self, service: StreamService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._pending: dict[str, tuple[str, datetime | None]] = {}
+        self._busy = False
+        self._closed = False
+        self._finished.connect(self._on_finished)  # a QObject method: queued to this object's (GUI) thread
+
+    def request(self, jobs: dict[str, tuple[str, datetime | None]]) -> None:
+        self._pending.update(jobs)
+        if not self._busy and not self._closed:
+            self._start()
+
+    def _start(self) -> None:
+        jobs, self._pending = self._pending, {}
+        self._busy = True
+        self._pool.start(lambda: self._count(jobs))
+
+    def _count(self, jobs: dict[str, tuple[str, datetime | None]]) -> None:  # on the worker thread
+        results: dict[str, int | None] = {}
+        for column_id, (query, cleared) in jobs.items():
+            try:
+                results[column_id] = self._service.count_unread(query, cleared)
+            except Exception as exc:  # an unusable query shows its problem in the column itself
+                log.debug("unread count failed: %s", exc)
+                results[column_id] = None
+        with contextlib.suppress(RuntimeError):  # the window went away meanwhile
+            self._finished.emit(results)
+
+    def _on_finished(self, results: dict[str, int | None]) -> None:
+        self._busy = False
+        self.counted.emit(results)
+        if self._pending and not self._closed:
+            self._start()
+
+    def close(self) -> None:
+        self._closed = True
+        self._pool.waitForDone(10_000)
 
 
 class BoardView(QWidget):
@@ -35,11 +86,14 @@ class BoardView(QWidget):
         theme: Theme,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QWidget | None = None,
+        counter: UnreadCounter | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("Board")
         self.spec = spec
         self.service = service
+        self.counter = counter or UnreadCounter(service, self)
+        self.counter.counted.connect(self._show_counts)
         self.theme = theme
         self._now = now
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -94,13 +148,17 @@ class BoardView(QWidget):
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
+        """Recount the columns' unread posts (in the background; the headers update when it is done)."""
+        jobs = {}
         for column in self.columns:
             spec = self.spec_of(column)
-            try:
-                column.set_unread_total(self.service.count_unread(spec.full_query(), spec.cleared()))
-            except Exception as exc:  # an unusable query shows its problem in the column itself
-                log.debug("unread count for %s failed: %s", spec.name, exc)
-                column.set_unread_total(None)
+            jobs[spec.id] = (spec.full_query(), spec.cleared())
+        self.counter.request(jobs)
+
+    def _show_counts(self, results: dict[str, int | None]) -> None:
+        for column in self.columns:
+            if column.column_id in results:
+                column.set_unread_total(results[column.column_id])
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
