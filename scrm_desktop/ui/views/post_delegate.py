@@ -21,12 +21,17 @@ BADGE = 22
 MAX_TEXT_LINES = 5
 PREVIEW_CHARS = 420
 MAX_TAGS = 4
+HEIGHT_CACHE = 20_000
 # Characters that reorder or hide text on screen; the ingest pipeline drops them, but imported or older rows
 # may still hold them, and a card must never let one post scramble what is drawn after it.
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
-_MAX_MARKS = 2  # combining marks kept per letter: more would stack out of the card ("zalgo")
+_MAX_MARKS = 3  # combining marks kept per letter: more would stack out of the card ("zalgo")
+# Runs of combining marks from the blocks "zalgo" text stacks (scripts that need marks use one or two).
+_MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_MARK_RUN_RE = re.compile(f"[{_MARKS}]{{{_MAX_MARKS + 1},}}")
 _LONG_WORD = 28  # a run without spaces longer than this gets break chances, so it wraps instead of running off
 WRAP = Qt.TextFlag.TextWordWrap
+_LONG_RUN_RE = re.compile(rf"\S{{{_LONG_WORD + 1},}}")
 SENTIMENT_MARKS = {"positive": "▲ positive", "negative": "▼ negative"}
 
 
@@ -54,11 +59,18 @@ def engagement(post: Post) -> str:
 
 
 def display_text(text: str, limit: int = PREVIEW_CHARS) -> str:
-    """One line of text safe to paint: no bidi or zero-width controls, combining marks capped, cut at `limit`."""
+    """One line of text safe to paint: no bidi or zero-width controls, stacked marks capped, cut at `limit`."""
     cleaned = _INVISIBLE_RE.sub("", text[: limit * 4])
+    if _MARK_RUN_RE.search(cleaned):  # the slow careful pass only for text that needs it
+        cleaned = _cap_marks(cleaned)
+    flat = one_line(cleaned, limit)
+    return _breakable(flat) if _LONG_RUN_RE.search(flat) else flat
+
+
+def _cap_marks(text: str) -> str:
     out: list[str] = []
     marks = 0
-    for ch in cleaned:
+    for ch in text:
         if unicodedata.combining(ch):
             marks += 1
             if marks > _MAX_MARKS:
@@ -66,15 +78,13 @@ def display_text(text: str, limit: int = PREVIEW_CHARS) -> str:
         else:
             marks = 0
         out.append(ch)
-    return _breakable(one_line("".join(out), limit))
+    return "".join(out)
 
 
 def _breakable(text: str) -> str:
     """Zero-width spaces inside very long words so word wrap can break them (never inside a letter with its
-    marks or an emoji sequence). QTextLayout could wrap anywhere, but PySide6 6.12's QTextLayout.beginLayout
-    corrupts the reference count of None and crashes the app after a few thousand calls."""
-    if len(text) <= _LONG_WORD:
-        return text
+    marks or an emoji sequence). QTextLayout could wrap anywhere, but PySide6 6.12's bindings leak a reference
+    to None on each void call, and a layout per card makes many."""
     out: list[str] = []
     run = 0
     for ch in text:
@@ -96,6 +106,9 @@ class PostDelegate(QStyledItemDelegate):
     def __init__(self, theme: themes.Theme, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.theme = theme
+        # Card heights by (post id, width, font): a list with varying row heights asks for every row's size
+        # each time rows are inserted, and wrapping text is the expensive part.
+        self._heights: dict[tuple[int, int, float], int] = {}
 
     # ---- text layout ---------------------------------------------------------------------------------------
     def _preview(self, post: Post) -> str:
@@ -117,11 +130,15 @@ class PostDelegate(QStyledItemDelegate):
         post: Post | None = index.data(PostRole)
         if post is None:
             return QSize(0, 0)
-        fm = QFontMetrics(option.font)
         width = self._body_width(option)
-        text_h = self._text_height(self._preview(post), option.font, width)
-        footer = fm.lineSpacing() + 6
-        return QSize(width, PAD + 22 + text_h + footer + PAD)
+        key = (post.id, width, option.font.pointSizeF())
+        height = self._heights.get(key)
+        if height is None:
+            if len(self._heights) > HEIGHT_CACHE:
+                self._heights.clear()  # widths changed many times, or a long session: start again
+            text_h = self._text_height(self._preview(post), option.font, width)
+            height = self._heights[key] = PAD + 22 + text_h + QFontMetrics(option.font).lineSpacing() + 6 + PAD
+        return QSize(width, height)
 
     # ---- painting -----------------------------------------------------------------------------------------
     def paint(
