@@ -8,7 +8,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,31 +63,16 @@ def stored_rows(ws: Workspace) -> list[Any]:
 
 
 def as_new_posts(rows: list[Any]) -> list[NewPost]:
-    """The stored rows back as NewPost values: sentiment already computed, as the store-only path needs."""
-    return [
-        NewPost(
-            channel=r.channel,
-            external_id=r.external_id,
-            text=r.text,
-            created_at=r.created_at,
-            author_handle=r.handle or "",
-            author_name=r.display_name or "",
-            author_followers=r.followers,
-            url=r.url,
-            title=r.title,
-            lang=r.lang,
-            sentiment=r.sentiment,
-            sentiment_label=r.sentiment_label,
-            sentiment_reasons=r.sentiment_reasons,
-            reply_to=r.reply_to,
-            thread_id=r.thread_id,
-            likes=r.likes,
-            reposts=r.reposts,
-            replies=r.replies,
-            extra=r.extra,
-        )
-        for r in rows
-    ]
+    """The stored rows back as NewPost values: sentiment (and any other enrichment) already computed, as the
+    store-only path needs. Every NewPost field the posts table has is carried over."""
+    names = {f.name for f in fields(NewPost)}
+    out = []
+    for r in rows:
+        m = r._mapping
+        values = {k: m[k] for k in names if k in m}
+        values.update(author_handle=r.handle or "", author_name=r.display_name or "", author_followers=r.followers)
+        out.append(NewPost(**values))
+    return out
 
 
 def raw_sqlite_seconds(db_file: Path, source_db: Path) -> tuple[float, int]:
