@@ -95,6 +95,7 @@ posts = Table(
     Column("classification", JSON, nullable=False, default=dict),
     UniqueConstraint("channel", "external_id"),
     Index("ix_posts_created_id", "created_at", "id"),
+    Index("ix_posts_channel_created_id", "channel", "created_at", "id"),
     Index("ix_posts_author", "author_id"),
     Index("ix_posts_source", "source_id"),
 )
