@@ -29,7 +29,7 @@ _MAX_MARKS = 3  # combining marks kept per letter: more would stack out of the c
 # Runs of combining marks from the blocks "zalgo" text stacks (scripts that need marks use one or two).
 _MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _MARK_RUN_RE = re.compile(f"[{_MARKS}]{{{_MAX_MARKS + 1},}}")
-_LONG_WORD = 28  # a run without spaces longer than this gets break chances, so it wraps instead of running off
+_LONG_WORD = 16  # a run without spaces longer than this gets break chances, so it wraps instead of running off
 WRAP = Qt.TextFlag.TextWordWrap
 _LONG_RUN_RE = re.compile(rf"\S{{{_LONG_WORD + 1},}}")
 SENTIMENT_MARKS = {"positive": "▲ positive", "negative": "▼ negative"}

@@ -25,7 +25,7 @@ from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_delegate import PostDelegate
 
 COLUMN_MIME = "application/x-scrm-column"
-MIN_WIDTH = 250
+MIN_WIDTH = 230
 # What the ⋯ menu offers, in order (None: a separator); the board carries them out.
 HEADER_ACTIONS: tuple[tuple[str, str] | None, ...] = (
     ("edit", "Edit column…"),
