@@ -36,7 +36,65 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id)
     window = MainWindow(ws, bridge, theme)
     window.detail.on_correct = ws.correct_sentiment
+    install_work_menu(window, ws, bridge)
     return window, bridge
+
+
+def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None:
+    """The dashboard and the agent queue open in windows of their own (a second screen, a wall display);
+    a click on a chart opens the posts behind it as a column in the main window."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    menu = window.menuBar().addMenu("&Work")
+    window.feature_windows = {}  # type: ignore[attr-defined]
+
+    def show(key: str, build) -> None:  # type: ignore[no-untyped-def]
+        widget = window.feature_windows.get(key)  # type: ignore[attr-defined]
+        if widget is None:
+            widget = build()
+            window.feature_windows[key] = widget  # type: ignore[attr-defined]
+        widget.show()
+        widget.raise_()
+        widget.activateWindow()
+
+    def dashboard():  # type: ignore[no-untyped-def]
+        from scrm_desktop.ui.dashboard.view import DashboardView
+
+        view = DashboardView(ws, bridge)
+        view.setWindowTitle(f"Dashboard — {window.windowTitle()}")
+        view.resize(1500, 950)
+        view.posts_requested.connect(lambda query, _title: open_posts(query))
+        return view
+
+    def agent():  # type: ignore[no-untyped-def]
+        from scrm_desktop.ui.agent.view import AgentView
+
+        view = AgentView(ws, bridge, agent=ws.settings.agent_name)
+        view.setWindowTitle(f"Agent queue — {window.windowTitle()}")
+        view.resize(1400, 900)
+        return view
+
+    def rules() -> None:
+        from scrm_desktop.ui.rules.rules_dialog import RulesDialog
+
+        RulesDialog(ws, window).exec()
+
+    def open_posts(query: str) -> None:
+        window.search.setText(query)
+        window.run_search()
+        window.raise_()
+        window.activateWindow()
+
+    for text, shortcut, slot in (
+        ("&Dashboard", "Ctrl+Shift+D", lambda: show("dashboard", dashboard)),
+        ("&Agent queue", "Ctrl+Shift+A", lambda: show("agent", agent)),
+        ("Business &rules…", "", rules),
+    ):
+        action = QAction(text, window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
 
 
 def run_gui(ws: Workspace) -> int:
