@@ -37,3 +37,8 @@ def install(ws: Any) -> None:
     ws.cases = CaseService(repo, ws.db.posts, ws.db.sources, ws.registry, ws.clock, ws.analyzer, brand)
     ws.outbox = OutboxSender(repo, ws.db.sources, ws.registry, ws.http, ws._secret, ws.clock)
     ws.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)
+
+    from scrm_desktop.store.customers import CustomerRepo
+
+    ws.customers = CustomerRepo(ws.db.engine, rules.naive(ws.clock))
+    ws.ingestor.store_hooks.append(ws.customers.update_profile_extras)  # e-mail, bio, URL from plugins

@@ -17,6 +17,7 @@ rules = Table(
     Column("query", Text, nullable=False, default=""),
     Column("min_followers", Integer),
     Column("vip_only", Boolean, nullable=False, default=False),
+    Column("advocate_only", Boolean, nullable=False, default=False),  # migration 0009
     Column("min_prior_negative", Integer),
     Column("stop", Boolean, nullable=False, default=False),
     Column("actions", JSON, nullable=False, default=list),  # [{"kind": "tag", "value": "urgent"}, ...]
@@ -61,4 +62,5 @@ author_flags = Table(
     Column("author_id", Integer, ForeignKey("authors.id", ondelete="CASCADE"), primary_key=True),
     Column("vip", Boolean, nullable=False, default=False),
     Column("note", Text, nullable=False, default=""),
+    Column("advocate", Boolean, nullable=False, default=False),  # kept current by store/customers.py (0009)
 )

@@ -61,6 +61,10 @@ authors = Table(
     Column("first_seen", DateTime, nullable=False),
     Column("last_seen", DateTime, nullable=False),
     Column("post_count", Integer, nullable=False, default=0),
+    # profile extras a plugin may give (post extra author_email / author_bio / author_url), migration 0009
+    Column("email", String(300), nullable=False, default=""),
+    Column("bio", Text, nullable=False, default=""),
+    Column("profile_url", Text, nullable=False, default=""),
     UniqueConstraint("channel", "handle"),
 )
 
