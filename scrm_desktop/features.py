@@ -24,7 +24,9 @@ def install(ws: Any) -> None:
 
     rules.register_query_sql()  # trait:/intent: in stream queries run on the indexed columns
     naive_clock = rules.naive(ws.clock)
-    ws.rules = rules.RuleRepo(ws.db.engine, naive_clock)
+    from scrm_desktop.engage.cases import SLA_BY_PRIORITY
+
+    ws.rules = rules.RuleRepo(ws.db.engine, naive_clock, sla=SLA_BY_PRIORITY)  # cases rules open keep the SLA
     ws.corrections = rules.CorrectionRepo(ws.db.engine, naive_clock)
     ws.ingestor.store_hooks.append(ws.rules.apply)  # business rules, in order, after the classifiers
 
@@ -42,3 +44,8 @@ def install(ws: Any) -> None:
 
     ws.customers = CustomerRepo(ws.db.engine, rules.naive(ws.clock))
     ws.ingestor.store_hooks.append(ws.customers.update_profile_extras)  # e-mail, bio, URL from plugins
+    from scrm_desktop.store.influence import InfluenceRepo
+
+    ws.influence = InfluenceRepo(ws.db.engine, rules.naive(ws.clock))
+    hooks = ws.ingestor.store_hooks  # advocate flags before the rules, so "advocate author" sees this batch
+    hooks.insert(hooks.index(ws.rules.apply) if ws.rules.apply in hooks else len(hooks), ws.influence.update_advocates)

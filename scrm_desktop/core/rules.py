@@ -55,6 +55,7 @@ class Rule:
     actions: tuple[Action, ...]
     min_followers: int | None = None  # the author has at least this many followers
     vip_only: bool = False  # the author is flagged VIP
+    advocate_only: bool = False  # the author is flagged advocate (author_flags.advocate, kept current at ingest)
     min_prior_negative: int | None = None  # the author wrote at least this many negative posts before
     enabled: bool = True
     stop: bool = False  # later rules leave the posts this rule matched alone
@@ -68,6 +69,8 @@ class Rule:
             out.append(f"followers ≥ {self.min_followers}")
         if self.vip_only:
             out.append("VIP author")
+        if self.advocate_only:
+            out.append("advocate author")
         if self.min_prior_negative is not None:
             out.append(f"≥ {self.min_prior_negative} earlier negative posts")
         return out

@@ -179,6 +179,13 @@ class CustomerRepo:
             raise KeyError(f"no customer with id {customer_id}")
         return found[customer_id]
 
+    def by_email(self, email: str) -> Customer | None:
+        """The first record with this e-mail (case-insensitive), or None."""
+        stmt = select(customers.c.id).where(func.lower(customers.c.email) == email.strip().lower())
+        with self._engine.connect() as conn:
+            cid = conn.execute(stmt.order_by(customers.c.id).limit(1)).scalar()
+            return None if cid is None else self._load(conn, [cid]).get(cid)
+
     def list(self, search: str = "", limit: int = 500) -> list[Customer]:
         """Customers by name; `search` matches name, e-mail, tags or a linked handle (case-insensitive)."""
         stmt = select(customers.c.id).order_by(func.lower(customers.c.name), customers.c.id).limit(limit)

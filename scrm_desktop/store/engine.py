@@ -67,7 +67,9 @@ def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # The migrations run on the connection upgrade() hands over; the URL is only for someone running alembic by
+    # hand. configparser treats "%" as interpolation, and URL-quoted socket paths and passwords contain it.
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=True).replace("%", "%%"))
     return cfg
 
 

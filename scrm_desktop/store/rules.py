@@ -46,6 +46,7 @@ def _row_to_rule(row: Any) -> Rule:
         actions=tuple(Action(a["kind"], a.get("value", "")) for a in row.actions),
         min_followers=row.min_followers,
         vip_only=bool(row.vip_only),
+        advocate_only=bool(row.advocate_only),
         min_prior_negative=row.min_prior_negative,
         enabled=bool(row.enabled),
         stop=bool(row.stop),
@@ -63,6 +64,9 @@ def rule_condition(rule: Rule, dialect: str) -> ColumnElement[bool]:
     if rule.vip_only:
         vips = select(author_flags.c.author_id).where(author_flags.c.vip == true())
         clauses.append(and_(posts.c.author_id.is_not(None), posts.c.author_id.in_(vips)))
+    if rule.advocate_only:
+        advocates = select(author_flags.c.author_id).where(author_flags.c.advocate == true())
+        clauses.append(and_(posts.c.author_id.is_not(None), posts.c.author_id.in_(advocates)))
     if rule.min_prior_negative is not None:
         clauses.append(history_condition(rule.min_prior_negative))
     return and_(*clauses)
@@ -91,28 +95,28 @@ class _Batch:
     def __init__(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None:
         self.conn = conn
         self.posts = {pid: _as_post(pid, p) for pid, p in stored}
-        self._authors: dict[int, tuple[int | None, bool]] | None = None
+        self._authors: dict[int, tuple[int | None, bool, bool]] | None = None
 
     def author_ok(self, post_id: int, rule: Rule) -> bool:
-        if rule.min_followers is None and not rule.vip_only:
+        if rule.min_followers is None and not rule.vip_only and not rule.advocate_only:
             return True
-        followers, vip = self.authors().get(post_id, (None, False))
+        followers, vip, advocate = self.authors().get(post_id, (None, False, False))
         if rule.min_followers is not None and (followers is None or followers < rule.min_followers):
             return False
-        return vip or not rule.vip_only
+        return (vip or not rule.vip_only) and (advocate or not rule.advocate_only)
 
-    def authors(self) -> dict[int, tuple[int | None, bool]]:
+    def authors(self) -> dict[int, tuple[int | None, bool, bool]]:
         if self._authors is None:
             self._authors = {}
             ids = list(self.posts)
             for i in range(0, len(ids), 900):
                 stmt = (
-                    select(posts.c.id, authors.c.followers, author_flags.c.vip)
+                    select(posts.c.id, authors.c.followers, author_flags.c.vip, author_flags.c.advocate)
                     .join(authors, authors.c.id == posts.c.author_id)
                     .outerjoin(author_flags, author_flags.c.author_id == authors.c.id)
                     .where(posts.c.id.in_(ids[i : i + 900]))
                 )
-                self._authors.update({pid: (f, bool(v)) for pid, f, v in self.conn.execute(stmt)})
+                self._authors.update({pid: (f, bool(v), bool(a)) for pid, f, v, a in self.conn.execute(stmt)})
         return self._authors
 
 
@@ -168,6 +172,7 @@ class RuleRepo:
             "enabled": rule.enabled,
             "min_followers": rule.min_followers,
             "vip_only": rule.vip_only,
+            "advocate_only": rule.advocate_only,
             "min_prior_negative": rule.min_prior_negative,
             "stop": rule.stop,
             "actions": [{"kind": a.kind, "value": a.value} for a in rule.actions],
@@ -222,7 +227,7 @@ class RuleRepo:
         return int(matched), int(tried)
 
     def _condition(self, rule: Rule) -> ColumnElement[bool] | None:
-        key = (rule.id, rule.query, rule.min_followers, rule.vip_only, rule.min_prior_negative)
+        key = (rule.id, rule.query, rule.min_followers, rule.vip_only, rule.advocate_only, rule.min_prior_negative)
         if key not in self._compiled:
             try:
                 self._compiled[key] = rule_condition(rule, self.dialect)

@@ -102,6 +102,8 @@ posts = Table(
     Index("ix_posts_channel_created_id", "channel", "created_at", "id"),
     Index("ix_posts_author", "author_id"),
     Index("ix_posts_source", "source_id"),
+    Index("ix_posts_trait", "trait"),  # migration 0002
+    Index("ix_posts_intent", "intent"),
 )
 
 # Hourly counts kept current at ingest so charts never scan posts.

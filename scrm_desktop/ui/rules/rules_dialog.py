@@ -50,6 +50,7 @@ class RuleEditor(QDialog):
         self.followers = QSpinBox(maximum=2_000_000_000, value=(rule.min_followers or 0) if rule else 0)
         self.followers.setSpecialValueText("any")
         self.vip = QCheckBox("Only VIP authors", checked=bool(rule and rule.vip_only))
+        self.advocate = QCheckBox("Only advocates", checked=bool(rule and rule.advocate_only))
         self.history = QSpinBox(maximum=1000, value=(rule.min_prior_negative or 0) if rule else 0)
         self.history.setSpecialValueText("any")
         self.stop = QCheckBox("Stop: later rules leave matched posts alone", checked=bool(rule and rule.stop))
@@ -65,6 +66,7 @@ class RuleEditor(QDialog):
         form.addRow("Posts matching", self.query)
         form.addRow("Author followers at least", self.followers)
         form.addRow("", self.vip)
+        form.addRow("", self.advocate)
         form.addRow("Earlier negative posts at least", self.history)
         form.addRow("Actions", self.actions)
         form.addRow("", self.stop)
@@ -81,6 +83,7 @@ class RuleEditor(QDialog):
         for box in (self.followers, self.history):
             box.valueChanged.connect(self._changed)
         self.vip.toggled.connect(self._changed)
+        self.advocate.toggled.connect(self._changed)
         self._result: Rule | None = None
         self._changed()
 
@@ -91,6 +94,7 @@ class RuleEditor(QDialog):
             actions=parse_actions(self.actions.toPlainText()),
             min_followers=_none_if_zero(self.followers.value()),
             vip_only=self.vip.isChecked(),
+            advocate_only=self.advocate.isChecked(),
             min_prior_negative=_none_if_zero(self.history.value()),
             enabled=self._enabled,
             stop=self.stop.isChecked(),
