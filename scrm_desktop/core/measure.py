@@ -113,6 +113,9 @@ def share_series(
 
 
 # ---- the measurement framework per channel -------------------------------------------------------------------
+HIGH_REACH_FOLLOWERS = 10_000  # authority: an author with at least this many followers is "high reach"
+
+
 @dataclass(frozen=True)
 class ChannelTotals:
     """What the store counts per channel over a window (aggregate SQL over posts)."""
@@ -124,9 +127,21 @@ class ChannelTotals:
     likes: int
     reposts: int
     replies: int
-    with_links: int
+    with_links: int  # posts whose text links somewhere (inbound links; a post's own permalink does not count)
     sentiment: SentimentCounts
     previous_sentiment: SentimentCounts  # the window of the same length just before
+    from_high_reach: int = 0  # posts by authors with at least HIGH_REACH_FOLLOWERS followers
+
+
+@dataclass(frozen=True)
+class AuthorRank:
+    """An author's weight in a window: followers (reach) and likes + reposts + replies on their posts."""
+
+    handle: str
+    channel: str
+    followers: int
+    posts: int
+    engagement: int
 
 
 @dataclass(frozen=True)
@@ -138,17 +153,25 @@ class ChannelMeasures:
     likes_per_post: float
     reposts_per_post: float
     replies_per_post: float
-    link_share: float  # authority: share of posts that carry a link
+    link_share: float  # authority: share of posts that link somewhere in their text
+    high_reach_share: float  # authority: share of posts from high-reach authors
     net_sentiment: float | None
     net_sentiment_change: float | None  # vs the previous window; None when either is unknown
     top_authors: tuple[tuple[str, int], ...]  # influence: (handle, followers)
+    top_engaged: tuple[tuple[str, int], ...] = ()  # influence: (handle, likes + reposts + replies)
+    advocates: tuple[str, ...] = ()  # influence: the channel's most positive repeat voices, when known
 
 
 def _per(n: int, d: int) -> float:
     return n / d if d else 0.0
 
 
-def measure_channel(totals: ChannelTotals, top_authors: Iterable[tuple[str, int]] = ()) -> ChannelMeasures:
+def measure_channel(
+    totals: ChannelTotals,
+    top_authors: Iterable[tuple[str, int]] = (),
+    advocates: Iterable[str] = (),
+    top_engaged: Iterable[tuple[str, int]] = (),
+) -> ChannelMeasures:
     """Attention, engagement, authority, influence and sentiment for one channel."""
     now = net_sentiment(totals.sentiment)
     before = net_sentiment(totals.previous_sentiment)
@@ -161,7 +184,10 @@ def measure_channel(totals: ChannelTotals, top_authors: Iterable[tuple[str, int]
         reposts_per_post=_per(totals.reposts, totals.posts),
         replies_per_post=_per(totals.replies, totals.posts),
         link_share=_per(totals.with_links, totals.posts),
+        high_reach_share=_per(totals.from_high_reach, totals.posts),
         net_sentiment=now,
         net_sentiment_change=None if now is None or before is None else now - before,
         top_authors=tuple(top_authors),
+        top_engaged=tuple(top_engaged),
+        advocates=tuple(advocates),
     )

@@ -26,10 +26,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from scrm_desktop.core.measure import ChannelTotals, SentimentCounts, parse_time
+from scrm_desktop.core.measure import (
+    HIGH_REACH_FOLLOWERS,
+    AuthorRank,
+    ChannelTotals,
+    SentimentCounts,
+    parse_time,
+)
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Field, Query, QueryError, parse
 from scrm_desktop.core.spikes import HOUR, Spike, SpikeRule, detect, top_terms
+from scrm_desktop.store import rule_actions
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.posts import NewPost, hour_bucket
 from scrm_desktop.store.query_sql import register_field_sql, to_sql
@@ -86,6 +93,10 @@ class Alert:
     created_at: datetime
     acknowledged_by: str | None
     acknowledged_at: datetime | None
+    # Alerts raised by business rules (kind "rule") come in the same list with negative ids (so one acknowledge
+    # serves both): topic is the rule's name, top_terms its message, detail the post, query opens the post.
+    detail: str = ""
+    query: str = ""
 
 
 def _insert(conn: Connection, table: Any) -> Any:
@@ -348,9 +359,17 @@ class TopicRepo:
             )
         return [(t, b) for t, b, _, _ in new]
 
-    def retag(self, topic_id: int, progress: Callable[[int, int], None] | None = None, chunk: int = RETAG_CHUNK) -> int:
-        """Tag the whole archive afresh with the topic's current query, in id-keyset chunks (one short
-        transaction each, so ingest keeps going); `progress(done_up_to_id, last_id)`. Returns posts tagged."""
+    def retag(
+        self,
+        topic_id: int,
+        progress: Callable[[int, int], None] | None = None,
+        chunk: int = RETAG_CHUNK,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> int:
+        """Tag the whole archive afresh with the topic's current query, newest posts first, in id-keyset chunks
+        (one short transaction each, so ingest keeps going and recent charts are right first);
+        `progress(posts_done_by_id, last_id)`. `cancelled()` is asked before each chunk: when it says True the
+        re-tag stops, leaving older posts untagged (tags and rollups stay consistent). Returns posts tagged."""
         topic = self.get(topic_id)
         cond = to_sql(check_query(topic.query, self.dialect), self.dialect)
         with writer(self._engine).begin() as conn:
@@ -358,20 +377,20 @@ class TopicRepo:
             conn.execute(delete(rollup_topic_hourly).where(rollup_topic_hourly.c.topic_id == topic_id))
             conn.execute(delete(post_topics).where(post_topics.c.topic_id == topic_id))
             last = int(conn.execute(select(func.coalesce(func.max(posts.c.id), 0))).scalar_one())
-        done, tagged = 0, 0
-        while done < last:
-            upper = min(done + chunk, last)
+        upper, tagged = last, 0
+        while upper > 0 and not (cancelled and cancelled()):
+            lower = max(upper - chunk, 0)
             with writer(self._engine).begin() as conn:
                 found = conn.execute(
                     select(posts.c.id, posts.c.created_at, posts.c.channel, posts.c.sentiment_label).where(
-                        posts.c.id > done, posts.c.id <= upper, cond
+                        posts.c.id > lower, posts.c.id <= upper, cond
                     )
                 ).all()
                 rows = [self._tag_row(pid, topic_id, created, ch, label) for pid, created, ch, label in found]
                 tagged += len(self._write_tags(conn, rows))
-            done = upper
+            upper = lower
             if progress:
-                progress(done, last)
+                progress(last - upper, last)
         self.check_alerts(topic_id)
         return tagged
 
@@ -468,7 +487,9 @@ class TopicRepo:
             stmt = stmt.where(alerts.c.acknowledged_at.is_(None))
         stmt = stmt.order_by(alerts.c.window_start.desc(), alerts.c.id.desc()).limit(limit)
         with self._engine.connect() as conn:
-            return [self._to_alert(r._mapping) for r in conn.execute(stmt)]
+            found = [self._to_alert(r._mapping) for r in conn.execute(stmt)]
+        found += rule_actions.as_alerts(self._engine, Alert, unacknowledged_only=unacknowledged_only, limit=limit)
+        return sorted(found, key=lambda a: a.window_start, reverse=True)[:limit]
 
     @staticmethod
     def _to_alert(m: Any) -> Alert:
@@ -494,6 +515,10 @@ class TopicRepo:
         who = " ".join(who.split())[:200]
         if not who:
             raise TopicError("Say who acknowledges the alert")
+        if alert_id < 0:  # raised by a business rule
+            if not rule_actions.acknowledge_rule_alert(self._engine, -alert_id, who, _naive(self._clock())):
+                raise TopicError(f"There is no alert with id {alert_id}")
+            return
         with writer(self._engine).begin() as conn:
             done = conn.execute(
                 update(alerts)
@@ -554,44 +579,76 @@ class TopicRepo:
         with self._engine.connect() as conn:
             return [(b, t, s, int(n)) for b, t, s, n in conn.execute(stmt)]
 
-    def top_authors(
-        self, start: datetime, channels: Sequence[str] = (), limit: int = 10
-    ) -> list[tuple[str, str, int, int]]:
-        """(handle, channel, followers, posts) of authors seen since `start`, by reach (the authors table)."""
-        cond = and_(authors.c.last_seen >= start, authors.c.followers.is_not(None))
+    # ---- window reads over posts (aggregate SQL on the created_at index; topic filter through post_topics) ----
+    @staticmethod
+    def _in_window(
+        start: datetime, end: datetime, topic_id: int | None = None, channels: Sequence[str] = ()
+    ) -> ColumnElement[bool]:
+        cond = and_(posts.c.created_at >= start, posts.c.created_at < end)
         if channels:
-            cond = and_(cond, authors.c.channel.in_(channels))
+            cond = and_(cond, posts.c.channel.in_(channels))
+        if topic_id is not None:
+            pt = post_topics.c
+            # a tag's bucket is its post's hour: the (topic_id, bucket) index narrows the tagged posts first
+            tagged = select(pt.post_id).where(pt.topic_id == topic_id, pt.bucket >= hour_bucket(start), pt.bucket < end)
+            cond = and_(cond, posts.c.id.in_(tagged))
+        return cond
+
+    def top_authors(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        topic_id: int | None = None,
+        channels: Sequence[str] = (),
+        by: str = "reach",
+        limit: int = 10,
+    ) -> list[AuthorRank]:
+        """Authors of the posts in [start, end) (a topic's, a channel's), by followers or by engagement
+        (likes + reposts + replies on those posts)."""
+        p, a = posts.c, authors.c
+        per_post = func.coalesce(p.likes, 0) + func.coalesce(p.reposts, 0) + func.coalesce(p.replies, 0)
+        engagement = func.coalesce(func.sum(per_post), 0)
+        followers = func.coalesce(a.followers, 0)
+        order = (engagement.desc(), followers.desc()) if by == "engagement" else (followers.desc(), engagement.desc())
         stmt = (
-            select(authors.c.handle, authors.c.channel, authors.c.followers, authors.c.post_count)
-            .where(cond)
-            .order_by(authors.c.followers.desc(), authors.c.id)
+            select(a.handle, a.channel, followers, func.count(), engagement)
+            .select_from(posts.join(authors, authors.c.id == p.author_id))
+            .where(self._in_window(start, end, topic_id, channels))
+            .group_by(a.id, a.handle, a.channel, a.followers)
+            .order_by(*order, a.id)
             .limit(limit)
         )
         with self._engine.connect() as conn:
-            return [(h, c, int(f), int(n)) for h, c, f, n in conn.execute(stmt)]
+            return [AuthorRank(h, c, int(f), int(n), int(e)) for h, c, f, n, e in conn.execute(stmt)]
 
-    # ---- measurement framework (aggregate SQL over posts in the window, on the created_at index) ----------
-    def channel_totals(self, start: datetime, end: datetime) -> list[ChannelTotals]:
-        """Per channel: posts, unique authors, reach, engagement, links, sentiment now and the window before."""
+    # ---- measurement framework -------------------------------------------------------------------------------
+    def channel_totals(
+        self, start: datetime, end: datetime, *, topic_id: int | None = None, channels: Sequence[str] = ()
+    ) -> list[ChannelTotals]:
+        """Per channel: posts, unique authors, reach, engagement, inbound links, posts from high-reach authors,
+        sentiment now and in the window of the same length just before."""
         before = start - (end - start)
         with self._engine.connect() as conn:
-            now = self._aggregate(conn, start, end)
-            previous = {ch: s for ch, (*_, s) in self._aggregate(conn, before, start).items()}
-            reach = self._reach(conn, start, end)
+            now = self._aggregate(conn, self._in_window(start, end, topic_id, channels))
+            previous = self._aggregate(conn, self._in_window(before, start, topic_id, channels))
+            reach = self._reach(conn, self._in_window(start, end, topic_id, channels))
         return [
-            ChannelTotals(ch, n, ua, reach.get(ch, 0), lk, rp, rl, ln, s, previous.get(ch, SentimentCounts()))
-            for ch, (n, ua, lk, rp, rl, ln, s) in sorted(now.items())
+            ChannelTotals(
+                ch, n, ua, reach.get(ch, 0), lk, rp, rl, ln, s, previous.get(ch, (SentimentCounts(),))[-1], high
+            )
+            for ch, (n, ua, lk, rp, rl, ln, high, s) in sorted(now.items())
         ]
 
     @staticmethod
-    def _aggregate(conn: Connection, start: datetime, end: datetime) -> dict[str, tuple]:
+    def _aggregate(conn: Connection, where: ColumnElement[bool]) -> dict[str, tuple]:
         p = posts.c
-        has_link = or_(
-            p.url != "", p.text.contains("http://", autoescape=True), p.text.contains("https://", autoescape=True)
-        )
+        # inbound links: a link written in the post's text (p.url is the post's own permalink, not a link)
+        has_link = or_(p.text.contains("http://", autoescape=True), p.text.contains("https://", autoescape=True))
+        high_reach = authors.c.followers >= HIGH_REACH_FOLLOWERS
 
-        def label(name: str) -> Any:
-            return func.sum(case((p.sentiment_label == name, 1), else_=0))
+        def count_if(cond: ColumnElement[bool]) -> Any:
+            return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
         stmt = (
             select(
@@ -601,22 +658,24 @@ class TopicRepo:
                 func.coalesce(func.sum(p.likes), 0),
                 func.coalesce(func.sum(p.reposts), 0),
                 func.coalesce(func.sum(p.replies), 0),
-                func.sum(case((has_link, 1), else_=0)),
-                label("positive"),
-                label("negative"),
-                label("neutral"),
+                count_if(has_link),
+                count_if(high_reach),
+                count_if(p.sentiment_label == "positive"),
+                count_if(p.sentiment_label == "negative"),
+                count_if(p.sentiment_label == "neutral"),
             )
-            .where(p.created_at >= start, p.created_at < end)
+            .select_from(posts.outerjoin(authors, authors.c.id == p.author_id))
+            .where(where)
             .group_by(p.channel)
         )
         return {
-            row[0]: (*(int(v) for v in row[1:7]), SentimentCounts(int(row[7]), int(row[8]), int(row[9])))
+            row[0]: (*(int(v) for v in row[1:8]), SentimentCounts(int(row[8]), int(row[9]), int(row[10])))
             for row in conn.execute(stmt)
         }
 
     @staticmethod
-    def _reach(conn: Connection, start: datetime, end: datetime) -> dict[str, int]:
-        seen = select(posts.c.author_id).distinct().where(posts.c.created_at >= start, posts.c.created_at < end)
+    def _reach(conn: Connection, where: ColumnElement[bool]) -> dict[str, int]:
+        seen = select(posts.c.author_id).distinct().where(where)
         stmt = (
             select(authors.c.channel, func.coalesce(func.sum(authors.c.followers), 0))
             .where(authors.c.id.in_(seen))

@@ -43,14 +43,30 @@ def test_share_series_per_bucket() -> None:
 
 def test_channel_measures() -> None:
     totals = ChannelTotals(
-        "reddit", 4, 3, 1500, 8, 2, 6, 1, SentimentCounts(2, 1, 1), previous_sentiment=SentimentCounts(0, 2, 2)
+        "reddit",
+        4,
+        3,
+        1500,
+        8,
+        2,
+        6,
+        1,
+        SentimentCounts(2, 1, 1),
+        previous_sentiment=SentimentCounts(0, 2, 2),
+        from_high_reach=2,
     )
-    m = measure_channel(totals, [("@big", 1000)])
+    m = measure_channel(totals, [("@big", 1000)], top_engaged=[("@loud", 40)])
     assert (m.mentions, m.unique_authors, m.potential_reach) == (4, 3, 1500)
     assert (m.likes_per_post, m.reposts_per_post, m.replies_per_post, m.link_share) == (2.0, 0.5, 1.5, 0.25)
+    assert m.high_reach_share == 0.5 and m.top_authors == (("@big", 1000),) and m.top_engaged == (("@loud", 40),)
     assert m.net_sentiment == pytest.approx(0.25) and m.net_sentiment_change == pytest.approx(0.75)
     empty = measure_channel(ChannelTotals("rss", 0, 0, 0, 0, 0, 0, 0, SentimentCounts(), SentimentCounts()))
-    assert empty.likes_per_post == 0.0 and empty.net_sentiment is None and empty.net_sentiment_change is None
+    assert (
+        empty.likes_per_post == 0.0
+        and empty.high_reach_share == 0.0
+        and empty.net_sentiment is None
+        and empty.net_sentiment_change is None
+    )
 
 
 def test_window_fields_select_exactly_the_window() -> None:
