@@ -88,6 +88,16 @@ def build_parser() -> Parser:
     )
     imp.add_argument("file", type=Path)
 
+    db = sub.add_parser("db", help="the team database", description="Settings of the team (PostgreSQL) database.")
+    ds = db.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    ds.add_parser(
+        "set-password",
+        help="store the --db URL's password in the OS keyring (prompts without echo)",
+        description="Store the password of the database given with --db in the OS keyring, so the URL in "
+        "settings.json or a service file carries none. Example: scrm-desktop --db "
+        "postgresql+psycopg://team@dbhost/scrm db set-password",
+    )
+
     from scrm_desktop.engage.cli_tree import add_tree_parser
 
     add_tree_parser(sub)
@@ -149,6 +159,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from scrm_desktop.engage.cli_tree import run_tree
 
         return run_tree(None, args)
+    if command == "db":  # before opening: the database may need this password to open at all
+        return _db_set_password(args)
     if command in ("gui", "snapshot"):
         from scrm_desktop import app
 
@@ -165,6 +177,30 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sources(ws, args)
     finally:
         ws.close()
+
+
+# ---- db ----------------------------------------------------------------------------------------------------
+def _db_set_password(args: argparse.Namespace) -> int:
+    from scrm_desktop import secrets
+    from scrm_desktop.store.engine import password_key
+
+    if not args.db:
+        raise CommandError("give the database with --db URL (for example postgresql+psycopg://team@dbhost/scrm)", 2)
+    try:
+        key = password_key(args.db)
+    except Exception as exc:  # sqlalchemy's ArgumentError for a URL it cannot read
+        raise CommandError(f"not a database URL: {exc}", 2) from None
+    if key is None:
+        raise CommandError("an SQLite database has no password", 2)
+    value = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass(f"password for {key}: ")
+    if not value:
+        raise CommandError("no password given; nothing stored", 2)
+    try:
+        secrets.set_db_password(key, value)
+    except secrets.SecretStoreUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    print(f"stored in the OS keyring for {key}")
+    return 0
 
 
 # ---- listen -------------------------------------------------------------------------------------------------

@@ -50,3 +50,12 @@ def delete_secret(source_name: str, field: str) -> None:
 
 def has_secret(source_name: str, field: str) -> bool:
     return get_secret(source_name, field) is not None
+
+
+def get_db_password(key: str) -> str | None:
+    """The password stored for a database ("user@host:port/database", see store.engine.password_key), or None."""
+    return _guard(lambda: keyring.get_password(SERVICE, f"database:{key}"))
+
+
+def set_db_password(key: str, value: str) -> None:
+    _guard(lambda: keyring.set_password(SERVICE, f"database:{key}", value))

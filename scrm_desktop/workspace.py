@@ -22,7 +22,7 @@ from scrm_desktop.listening.scheduler import ListeningScheduler
 from scrm_desktop.paths import Paths
 from scrm_desktop.settings import Settings
 from scrm_desktop.store.database import Database
-from scrm_desktop.store.engine import sqlite_url
+from scrm_desktop.store.engine import sqlite_url, with_password
 from scrm_desktop.store.sources import Source
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,14 @@ DEMO_CONFIG = {"rate": 8}  # busier than the plugin's default so the live demo m
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _db_password(key: str) -> str | None:
+    """A team database's password from the OS keyring (None without one: the URL or ~/.pgpass may have it)."""
+    try:
+        return secrets.get_db_password(key)
+    except secrets.SecretStoreUnavailable:
+        return None
 
 
 class Workspace:
@@ -52,7 +60,7 @@ class Workspace:
         self.settings = Settings.load(paths.settings_file)
         self.db_url = db_url or self.settings.db_url or sqlite_url(paths.database_file)
         self.clock = clock
-        self.db = Database(self.db_url)
+        self.db = Database(with_password(self.db_url, _db_password))
         self.events = EventHub()
         self.registry = registry or PluginRegistry.discover()
         self.sentiment_memory = CorrectionMemory(self.db.posts.corrections())

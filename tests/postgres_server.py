@@ -65,6 +65,8 @@ class PgCluster:
             shutil.chown(self.dir, user="postgres")
         data = self.dir / "data"
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "scrm", "-E", "UTF8")
+        # the test superuser gets in on trust; every other role must give its password (tests of the keyring path)
+        (data / "pg_hba.conf").write_text("local all scrm trust\nlocal all all scram-sha-256\n")
         opts = f"-p {PORT} -k {self.dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.dir / "log"), "-w", "start")
 
@@ -80,10 +82,14 @@ class PgCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://scrm@/{database}?host={self.dir}&port={PORT}"
 
-    def new_database(self) -> str:
+    def execute(self, sql: str) -> None:
+        """Run one statement as the superuser (autocommit)."""
         import psycopg
 
-        name = "t_" + uuid.uuid4().hex[:12]
         with psycopg.connect(host=str(self.dir), port=PORT, user="scrm", dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(sql)
+
+    def new_database(self, owner: str = "scrm") -> str:
+        name = "t_" + uuid.uuid4().hex[:12]
+        self.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
         return self.url(name)

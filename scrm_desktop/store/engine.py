@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -39,6 +40,29 @@ def _setup_sqlite(engine: Engine) -> None:
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def password_key(url: str) -> str | None:
+    """Where a server database's password is kept in the OS keyring: "user@host:port/database" (None for SQLite).
+
+    The URL a team shares (settings.json, the systemd unit, a shell history) then carries no password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    host = parsed.host or parsed.query.get("host") or "localhost"
+    if isinstance(host, tuple):  # ?host=a&host=b
+        host = ",".join(host)
+    return f"{parsed.username or ''}@{host}:{parsed.port or ''}/{parsed.database or ''}"
+
+
+def with_password(url: str, lookup: Callable[[str], str | None]) -> str:
+    """The URL with the keyring's password filled in, when it has none of its own and the keyring holds one."""
+    key = password_key(url)
+    parsed = make_url(url)
+    if key is None or parsed.password is not None:
+        return url
+    password = lookup(key)
+    return url if password is None else parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def open_engine(url: str, *, echo: bool = False) -> Engine:

@@ -197,3 +197,40 @@ def test_the_schema_on_sqlite_is_exactly_the_declared_one(tmp_path: Path) -> Non
     upgrade(engine)
     assert schema_diff(engine) == []
     engine.dispose()
+
+
+def test_a_team_database_password_lives_in_the_keyring_only(
+    pg: PgCluster, basedir: Path, memory_keyring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import io
+
+    from scrm_desktop.cli import main
+    from scrm_desktop.store.engine import DatabaseError
+
+    password = "Kor3-pass%word"
+    pg.execute("CREATE ROLE team LOGIN PASSWORD 'Kor3-pass%word'")
+    url = pg.new_database(owner="team").replace("scrm@", "team@")
+    with pytest.raises(DatabaseError, match="password"):
+        Workspace.open(str(basedir), db_url=url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    assert main(["--basedir", str(basedir), "--db", url, "db", "set-password"]) == 0
+    assert "stored in the OS keyring" in capsys.readouterr().out
+    assert list(memory_keyring.store.values()) == [password]
+    assert main(["--basedir", str(basedir), "--db", url, "listen", "--once"]) == 0
+    ws = Workspace.open(str(basedir), db_url=url, demo=True)
+    try:
+        assert ws.run_once()[0].ok
+    finally:
+        ws.close()
+    for path in basedir.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+
+
+def test_db_set_password_needs_a_server_url(basedir: Path, capsys: pytest.CaptureFixture) -> None:
+    from scrm_desktop.cli import main
+
+    assert main(["--basedir", str(basedir), "db", "set-password"]) == 2
+    assert "--db" in capsys.readouterr().err
+    assert main(["--basedir", str(basedir), "--db", f"sqlite:///{basedir}/x.db", "db", "set-password"]) == 2
+    assert "SQLite" in capsys.readouterr().err
