@@ -209,3 +209,75 @@ def test_hostile_input_never_raises(social: SocialAnalyzer, text: str) -> None:
 
 def test_non_string_input_is_tolerated(social: SocialAnalyzer) -> None:
     assert social.analyze(None).label == "neutral"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great. Another delay.",
+        "Oh great, my flight is delayed again",
+        "Awesome, my package is lost",
+        "Love waiting on hold for an hour",
+        "Thanks a lot for cancelling my order",
+        "Wow, thanks for nothing",
+        "I love Mondays #not",
+        "Best airline ever /s",
+    ],
+)
+def test_sarcastic_praise_reads_as_a_complaint(social: SocialAnalyzer, text: str) -> None:
+    result = social.analyze(text)
+    assert result.label == "negative"
+    assert sum(r.weight for r in result.reasons) == pytest.approx(result.score, abs=1e-3)
+    if "nothing" not in text:
+        assert any(r.kind == "sarcasm" and r.weight < 0 for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great service, fast delivery",
+        "Love spending time with family",
+        "Great, thanks! Problem solved",
+        "Thank you so much for the quick fix",
+        "Wow, this phone is amazing",
+    ],
+)
+def test_sincere_praise_is_not_taken_for_sarcasm(social: SocialAnalyzer, text: str) -> None:
+    result = social.analyze(text)
+    assert result.label == "positive"
+    assert all(r.kind != "sarcasm" for r in result.reasons)
+
+
+def test_contrast_is_not_sarcasm(social: SocialAnalyzer) -> None:
+    result = social.analyze("Nice! but the battery is bad")
+    assert result.label == "negative"
+    assert {r.kind for r in result.reasons} >= {"but"} and "sarcasm" not in {r.kind for r in result.reasons}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Couldn't be happier with the new phone", "positive"),
+        ("The service couldn't be worse", "negative"),
+        ("The app could be better", "negative"),
+        ("Could have been worse, I guess", "positive"),
+        ("There is nothing better than a quick fix", "positive"),
+        ("I can't wait for the update", "positive"),
+        ("Honestly can't complain", "positive"),
+        ("feel ripped off", "negative"),
+        ("they ripped me off", "negative"),
+    ],
+)
+def test_comparatives_and_fixed_phrases(social: SocialAnalyzer, text: str, expected: str) -> None:
+    assert label(social, text) == expected
+
+
+def test_dropped_g_reads_as_the_word(social: SocialAnalyzer) -> None:
+    result = social.analyze("Lovin it")
+    assert result.label == "positive" and result.reasons[0].cue == "Lovin"
+
+
+def test_run_together_hashtags_with_a_verdict(social: SocialAnalyzer) -> None:
+    assert label(social, "new firmware #careerfail") == "negative"
+    assert label(social, "stuck at the gate #travelwoes") == "negative"
+    assert label(social, "our new office in #darwin") == "neutral"  # "win" is not read inside a name

@@ -51,6 +51,20 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     "extra mile": (2.6, 2), "saved the day": (2.6, 3), "on time": (1.0, 2),
     "well done": (2.4, 2), "spot on": (2.2, 2), "no complaints": (2.0, 2), "no issues": (1.6, 2),
     "no problems": (1.6, 2), "highly recommend": (2.8, 2),
+    # ripped off, in any tense
+    "ripped off": (-2.6, 2), "ripped me off": (-2.8, 3), "ripping off": (-2.6, 2), "rips off": (-2.6, 2),
+    "ripping me off": (-2.8, 3), "rip me off": (-2.8, 3),
+    # comparatives and fixed negations whose words mislead: "couldn't be happier" is praise, "could be
+    # better" a complaint, "nothing beats" praise, "can't wait" eagerness
+    "couldn't be happier": (3.0, 3), "couldnt be happier": (3.0, 3), "could not be happier": (3.0, 4),
+    "couldn't be better": (2.8, 3), "couldnt be better": (2.8, 3), "could not be better": (2.8, 4),
+    "couldn't be worse": (-2.8, 3), "couldnt be worse": (-2.8, 3), "could not be worse": (-2.8, 4),
+    "could be better": (-1.4, 3), "could have been better": (-1.6, 4), "could've been better": (-1.6, 3),
+    "should be better": (-1.4, 3), "seen better days": (-1.6, 3), "could be worse": (0.8, 3),
+    "could have been worse": (0.8, 4), "could've been worse": (0.8, 3), "nothing better": (2.2, 2),
+    "nothing beats": (2.2, 2), "can't wait": (2.0, 2), "cant wait": (2.0, 2), "cannot wait": (2.0, 2),
+    "can not wait": (2.0, 3), "can't complain": (1.2, 2), "cant complain": (1.2, 2),
+    "thanks for nothing": (-2.6, 3), "thank you for nothing": (-2.6, 4),
 }  # fmt: skip
 
 # Single words VADER leaves unrated that carry clear sentiment in support conversations.

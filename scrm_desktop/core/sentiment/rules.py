@@ -26,6 +26,35 @@ _INTERJECTIONS = frozenset(
 )
 
 
+# Sarcasm: praise words that people use ironically, the words that may stand beside them in an opening
+# ("Oh just great,"), and the explicit markers.
+_SARCASTIC_PRAISE = frozenset(
+    """great perfect wonderful fantastic awesome brilliant lovely nice super terrific splendid excellent fabulous
+    marvelous marvellous cool sweet yay thanks wow
+    """.split()  # noqa: SIM905
+)
+_SARCASM_FILLERS = frozenset("oh just so wow well how yeah ah gee really real thanks thank you a lot".split())  # noqa: SIM905
+_SARCASM_TAGS = frozenset({"#not", "#sarcasm", "#sarcastic"})
+_LOVE = frozenset({"love", "loving", "enjoy", "adore"})
+_THANKS_FILLERS = frozenset({"you", "a", "lot", "so", "much", "very"})
+
+# Run-together hashtags ("#epicfail", "#travelwoes") put their verdict last; only endings that cannot be part of
+# a neutral word are read ("win" is #darwin, "rage" is #storage, "happy" is #unhappy).
+_TAG_SUFFIXES: dict[str, float] = {
+    "fail": -2.0,
+    "fails": -2.0,
+    "ftw": 2.0,
+    "love": 2.6,
+    "hate": -2.6,
+    "sucks": -2.0,
+    "blues": -1.2,
+    "woes": -1.8,
+    "awesome": 3.0,
+    "fml": -2.4,
+    "rocks": 1.8,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RuleParams:
     """Rule strengths. Defaults are VADER's published constants; training may refine them (see weights.py)."""
@@ -40,6 +69,7 @@ class RuleParams:
     question_only: float = 1.0  # ...in a post that only asks ("Is the new update any good?")
     name: float = 1.0  # a word inside a run of Title Case words (names, headlines: "Miracle Whip")
     link: float = 1.0  # every cue of a post that carries a link (headlines, promotions)
+    sarcasm: float = -0.74  # praise read as sarcasm ("Great. Another delay.", "#not", "/s") turns, like a negation
     exclaim: float = 0.292  # per "!" (up to four)
 
 
@@ -52,10 +82,11 @@ class Cue:
     but: float = 1.0  # clause-level factors, kept apart so each can be explained on its own
     question: float = 1.0
     context: float = 1.0  # inside a name/headline, or in a post that carries a link
+    sarcasm: float = 1.0  # praise that the rest of the post shows to be sarcastic
 
     @property
     def adjusted(self) -> float:
-        return self.valence * self.but * self.question * self.context
+        return self.valence * self.but * self.question * self.context * self.sarcasm
 
 
 @dataclass(slots=True)
@@ -89,6 +120,7 @@ class RuleEngine:
                 if valence:
                     out.cues.append(Cue(tok.raw, valence, tok.kind, i))
         self._clause_rules(tokens, out)
+        self._sarcasm(tokens, out.cues)
         self._punctuation(tokens, out)
         return out
 
@@ -132,6 +164,10 @@ class RuleEngine:
         valence = self.lex.words.get(low)
         if valence is not None or len(low) < 4:
             return valence, False
+        if low.endswith("in") and len(low) > 4:  # "lovin", "rockin": the dropped g
+            valence = self.lex.words.get(low + "g")
+            if valence is not None:
+                return valence, False
         if _ELONGATED_RE.search(low):
             for squeezed in (_ELONGATED_RE.sub(r"\1\1", low), _ELONGATED_RE.sub(r"\1", low)):
                 valence = self.lex.words.get(squeezed)
@@ -251,7 +287,7 @@ class RuleEngine:
         tag = tok.low[1:]
         valence = self.lex.words.get(tag)
         if valence is None:
-            valence = self._camel_valence(tok.raw[1:])
+            valence = self._camel_valence(tok.raw[1:]) or _tag_suffix_valence(tag)
         if valence:
             cues.append(Cue(tok.raw, valence, "hashtag", i))
 
@@ -307,6 +343,56 @@ class RuleEngine:
                 start = i + 1
         return asked
 
+    # --- sarcasm ---------------------------------------------------------------------------------------------
+
+    def _sarcasm(self, toks: list[Token], cues: list[Cue]) -> None:
+        """Praise that only sets up a complaint is read as sarcasm: marked ("#not", "#sarcasm", "/s"), standing
+        alone before a complaint ("Great. Another delay."), "love" + a gerund in a complaint ("Love waiting on
+        hold"), or thanks for a harm ("Thanks for cancelling my order")."""
+        praise = [c for c in cues if c.valence > 0]
+        if not praise or self.p.sarcasm == 1.0:
+            return
+        if any(t.kind == "marker" or (t.kind == "hashtag" and t.low in _SARCASM_TAGS) for t in toks):
+            for cue in praise:
+                cue.sarcasm = self.p.sarcasm
+            return
+        if not any(c.valence < 0 for c in cues):
+            return
+        for cue in praise:
+            if self._sarcastic(toks, cue, cues):
+                cue.sarcasm = self.p.sarcasm
+
+    def _sarcastic(self, toks: list[Token], cue: Cue, cues: list[Cue]) -> bool:
+        low = toks[cue.index].low
+        if low in _SARCASTIC_PRAISE and self._alone_before_complaint(toks, cue, cues):
+            return True
+        later = [c for c in cues if c.index > cue.index]
+        same_clause = [c for c in later if not any(is_clause_break(t) for t in toks[cue.index : c.index])]
+        after = [t for t in toks[cue.index + 1 : cue.index + 3] if t.kind == "word"]
+        if low in _LOVE and after and after[0].low.endswith("ing") and any(c.valence < 0 for c in same_clause):
+            return True
+        if low in ("thanks", "thank"):
+            j = cue.index + 1
+            while j < len(toks) and toks[j].low in _THANKS_FILLERS:
+                j += 1
+            harm = next((c for c in same_clause if c.valence < 0), None)
+            return j < len(toks) and toks[j].low == "for" and harm is not None and harm.index == j + 1
+        return False
+
+    @staticmethod
+    def _alone_before_complaint(toks: list[Token], cue: Cue, cues: list[Cue]) -> bool:
+        """The praise fills its own opening clause ("Oh great,", "Just perfect.") and only complaints follow."""
+        end = next((i for i in range(cue.index, len(toks)) if is_clause_break(toks[i])), None)
+        if end is None:
+            return False
+        opening = [t for t in toks[:end] if t.kind == "word"]
+        if any(t.low not in _SARCASM_FILLERS and t.low not in _SARCASTIC_PRAISE for t in opening):
+            return False
+        if any(t.low in _CONTRASTS for t in toks[end:]):
+            return False  # "Nice! but the battery is bad" is a contrast, the "but" rule's business
+        rest = [c for c in cues if c.index > end]
+        return bool(rest) and all(c.valence < 0 for c in rest)
+
     def _punctuation(self, toks: list[Token], out: Extraction) -> None:
         bangs = sum(t.raw.count("!") for t in toks if t.kind == "punct")
         asks = sum(t.raw.count("?") for t in toks if t.kind == "punct")
@@ -322,6 +408,14 @@ class RuleEngine:
         words = [t for t in toks if t.kind == "word"]
         caps = sum(1 for t in words if t.raw.isupper())
         return 0 < caps < len(words)
+
+
+def _tag_suffix_valence(tag: str) -> float:
+    """'#careerfail', '#mondayblues': a run-together tag that ends with a clear verdict."""
+    for suffix, valence in _TAG_SUFFIXES.items():
+        if len(tag) > len(suffix) + 2 and tag.endswith(suffix):
+            return valence
+    return 0.0
 
 
 def _squeeze(low: str) -> str:

@@ -48,13 +48,13 @@ class SocialAnalyzer:
         """(cue, signed weight in evidence units, kind); they add up to the evidence z."""
         out = self.weights.output
         parts: list[tuple[str, float, str]] = []
-        shifts = {"but": 0.0, "question": 0.0, "context": 0.0}
+        shifts = {"but": 0.0, "question": 0.0, "context": 0.0, "sarcasm": 0.0}
         for cue in ex.cues:
             w = out.pos if cue.valence > 0 else out.neg
             parts.append((cue.label, w * cue.valence, cue.kind))
             _add_shifts(shifts, cue, w)
         labels = {"but": "but: the later clause counts more", "question": "asked as a question",
-                  "context": "in a name, headline or link post"}  # fmt: skip
+                  "context": "in a name, headline or link post", "sarcasm": "praise read as sarcasm"}  # fmt: skip
         parts += [(labels[k], v, k) for k, v in shifts.items() if v]
         if ex.emphasis:
             direction = 1.0 if sum(p[1] for p in parts) >= 0 else -1.0
@@ -68,7 +68,9 @@ def _add_shifts(shifts: dict[str, float], cue: Cue, w: float) -> None:
     after_question = after_but * cue.question
     shifts["but"] += after_but - value
     shifts["question"] += after_question - after_but
-    shifts["context"] += after_question * cue.context - after_question
+    after_context = after_question * cue.context
+    shifts["context"] += after_context - after_question
+    shifts["sarcasm"] += after_context * cue.sarcasm - after_context
 
 
 def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason, ...]:

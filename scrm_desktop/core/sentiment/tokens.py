@@ -24,7 +24,7 @@ _CLAUSE_PUNCT = ".,;:!?…"
 
 
 class Token(NamedTuple):
-    kind: str  # word, emoticon, emoji, hashtag, punct, url, handle
+    kind: str  # word, emoticon, emoji, hashtag, punct, url, handle, marker ("/s": sarcasm)
     raw: str  # as written (case kept for ALL-CAPS emphasis)
     low: str  # casefolded, curly apostrophes straightened
 
@@ -43,6 +43,7 @@ def build_tokenizer(emoticons: Iterable[str]) -> re.Pattern[str]:
         |(?P<handle>(?<![\w@])@\w+(?:@[\w.-]+\w)?)
         |(?P<hashtag>(?<![\w&])\#\w+)
         |(?P<emoticon>(?<!\S)(?:{alternation})(?=[\s!?.,]|$)|(?<=[^\W\d_])[:;=][-']?[)(DPp](?!\w))
+        |(?P<marker>(?<!\S)/s(?!\S))
         |(?P<word>[^\W\d_]+(?:['’\-][^\W\d_]+)*)
         |(?P<emoji>[{_EMOJI}])
         |(?P<punct>[!?]+|[.,;:…]+)
