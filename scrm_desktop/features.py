@@ -39,6 +39,10 @@ def install(ws: Any) -> None:
     ws.cases = CaseService(repo, ws.db.posts, ws.db.sources, ws.registry, ws.clock, ws.analyzer, brand)
     ws.outbox = OutboxSender(repo, ws.db.sources, ws.registry, ws.http, ws._secret, ws.clock)
     ws.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)
+    from scrm_desktop.engage.template_library import TemplateLibrary
+
+    ws.templates = TemplateLibrary(ws.paths.config)  # the workspace's own templates.yaml (Work > Templates…)
+    ws.cases.templates = ws.templates.load_or_defaults()
 
     from scrm_desktop.store.customers import CustomerRepo
 

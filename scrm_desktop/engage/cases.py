@@ -200,6 +200,16 @@ class CaseService:
             case_id, agent, self.now(), "linked_incident", detail, incident_id=incident_id, scope="macro"
         )
 
+    def edit_incident(self, incident_id: int, **values: Any) -> Incident:
+        """Change an incident's title, severity, status, root cause or status link (checked as when opened)."""
+        if "severity" in values and not 1 <= int(values["severity"]) <= 5:
+            raise ValueError("severity is a crisis level from 1 to 5")
+        if "title" in values and not str(values["title"]).strip():
+            raise ValueError("an incident needs a title")
+        if "status" in values:
+            values["resolved_at"] = self.now() if values["status"] == "resolved" else None
+        return self.repo.update_incident(incident_id, self.now(), **values)
+
     def status_update(self, incident_id: int, text: str, agent: str, status: str = "") -> list[OutboxItem]:
         """Queue a status update to every open case linked to the incident ({variables} filled per case)."""
         incident = self.repo.incident(incident_id)

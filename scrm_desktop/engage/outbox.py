@@ -136,3 +136,10 @@ class OutboxSender:
         return self._repo.move(
             item_id, ("failed", "needs_check"), self.now(), state="queued", next_attempt_at=self.now(), last_error=""
         )
+
+    def edit(self, item_id: int, text: str) -> bool:
+        """Change the words of a reply that is not on its way (failed or manual); False when it moved meanwhile.
+        The caller checks the text (check_reply) first."""
+        if not text.strip():
+            raise ValueError("the reply is empty")
+        return self._repo.move(item_id, ("failed", "manual"), self.now(), text=text)

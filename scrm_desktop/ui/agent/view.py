@@ -1,27 +1,34 @@
-"""AgentView: the queue (mine / unassigned / all / breached) beside the case panel with the decision wizard and
-the reply editor. Enter on a queued case claims it; the wizard and editor are driven from the keyboard."""
+"""AgentView: the queue (mine / unassigned / all / breached) beside tabs: the case (decision wizard, reply editor
+and the ARM panel), the outbox, incidents and templates; the incident banner on top. Enter on a queued case claims
+it; the wizard and editor are driven from the keyboard; Ctrl+1..4 switch tabs, F6 goes back to the queue."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from scrm_desktop.engage.cases import ClaimRefused, ReplyRefused
 from scrm_desktop.store.cases import Case, StaleCase
+from scrm_desktop.ui.agent.arm_panel import ArmPanel
+from scrm_desktop.ui.agent.incident_banner import IncidentBanner
+from scrm_desktop.ui.agent.incidents_panel import IncidentsPanel
+from scrm_desktop.ui.agent.loader import Loader
+from scrm_desktop.ui.agent.outbox_panel import OutboxPanel
 from scrm_desktop.ui.agent.reply_editor import ReplyEditor
+from scrm_desktop.ui.agent.template_editor import TemplateEditor
 from scrm_desktop.ui.agent.wizard import TreeWizard
 
 QUEUES = (("mine", "Mine"), ("unassigned", "Unassigned"), ("all", "All open"), ("breached", "SLA breached"))
@@ -40,12 +47,18 @@ class QueueList(QListWidget):
         super().keyPressEvent(event)
 
 
+TABS = ("Case", "Outbox", "Incidents", "Templates")
+
+
 class AgentView(QWidget):
-    def __init__(self, ws: Any, bridge: Any = None, agent: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ws: Any, bridge: Any = None, agent: str = "", parent: QWidget | None = None, synchronous: bool = False
+    ) -> None:
         super().__init__(parent)
         self.ws, self.service = ws, ws.cases
         self.agent = agent or ws.settings.agent_name or "agent"
         self.case: Case | None = None
+        self.loader = Loader(self, synchronous=synchronous)
         self.queue_choice = QComboBox()
         for key, label in QUEUES:
             self.queue_choice.addItem(label, key)
@@ -54,45 +67,120 @@ class AgentView(QWidget):
         self.header = QLabel(wordWrap=True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = QLabel(wordWrap=True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.wizard = TreeWizard()
         self.editor = ReplyEditor(ws.analyzer)
         self.editor.setEnabled(False)
+        self.arm = ArmPanel(ws, self.loader)
+        self.outbox = OutboxPanel(ws, self.loader)
+        self.incidents = IncidentsPanel(ws, self.loader, self.agent)
+        self.templates = TemplateEditor(ws, self.agent)
+        self.banner = IncidentBanner(ws, self)
+        self.banner.loader.synchronous = synchronous
+        self.tabs = QTabWidget()
         self._build()
-        self.queue_choice.currentIndexChanged.connect(self.refresh)
-        self.wizard.decision_finished.connect(self._decided)
-        self.editor.queue_requested.connect(self._queue_reply)
-        if bridge is not None:
-            bridge.posts_ingested.connect(lambda *_a: self.refresh())
+        self._wire(bridge)
+        self.outbox.refresh()
+        self.incidents.refresh()
 
     def _build(self) -> None:
         left = QWidget()
         lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.queue_choice)
         lay.addWidget(self.queue)
-        right = QWidget()
-        col = QVBoxLayout(right)
+        middle = QSplitter(Qt.Orientation.Vertical)
+        middle.addWidget(self.wizard)
+        middle.addWidget(self.editor)
+        middle.setStretchFactor(0, 1)
+        middle.setStretchFactor(1, 1)
+        panes = QSplitter()
+        panes.addWidget(middle)
+        panes.addWidget(self.arm)
+        panes.setStretchFactor(0, 3)
+        panes.setStretchFactor(1, 2)
+        case_tab = QWidget()
+        col = QVBoxLayout(case_tab)
         col.addWidget(self.header)
         col.addWidget(self.status)
-        panes = QHBoxLayout()
-        panes.addWidget(self.wizard, 1)
-        panes.addWidget(self.editor, 1)
-        col.addLayout(panes, 1)
+        col.addWidget(panes, 1)
+        for widget, title in zip((case_tab, self.outbox, self.incidents, self.templates), TABS, strict=True):
+            self.tabs.addTab(widget, title)
         split = QSplitter()
         split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 3)
-        QVBoxLayout(self).addWidget(split)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 4)
+        split.setSizes([340, 1200])
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.banner)
+        outer.addWidget(split, 1)
+
+    def _wire(self, bridge: Any) -> None:
+        self.queue_choice.currentIndexChanged.connect(self.refresh)
+        self.wizard.decision_finished.connect(self._decided)
+        self.editor.queue_requested.connect(self._queue_reply)
+        self.outbox.counts_changed.connect(self._outbox_counts)
+        self.incidents.changed.connect(self._incidents_changed)
+        self.banner.open_requested.connect(self.open_incident)
+        if bridge is not None:
+            bridge.posts_ingested.connect(lambda *_a: self.refresh())
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for i in range(len(TABS)):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda n=i: self.show_tab(n), context=context)
+        QShortcut(QKeySequence("F6"), self, self._to_queue, context=context)
+
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+        page = self.tabs.currentWidget()
+        target = {1: self.outbox.list, 2: self.incidents.list, 3: self.templates.list}.get(index)
+        (target or (self.wizard if self.wizard.session else self.queue)).setFocus()
+        if page is self.outbox:
+            self.outbox.refresh()
+
+    def _to_queue(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.queue.setFocus()
+
+    def open_incident(self, incident_id: int) -> None:
+        self.tabs.setCurrentWidget(self.incidents)
+        self.incidents.open_incident(incident_id)
+        self.incidents.list.setFocus()
+
+    def _outbox_counts(self, counts: dict[str, int]) -> None:
+        needs = sum(counts.get(s, 0) for s in ("manual", "needs_check", "failed"))
+        self.tabs.setTabText(1, f"Outbox ({needs})" if needs else "Outbox")
+
+    def _incidents_changed(self) -> None:
+        self.banner.refresh()
+        if self.case is not None:
+            self.case = self.service.repo.get(self.case.id)
+            self.arm.show_case(self.case.id)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.loader.wait()
+        self.banner.loader.wait()
+        super().closeEvent(event)
 
     def refresh(self) -> None:
         now = self.service.now()
         cases = self.service.repo.queue(self.queue_choice.currentData(), self.agent, now)
         self.queue.clear()
         for case in cases:
-            late = "  LATE" if case.sla_breached(now) else ""
+            late = case.sla_breached(now)
             holder = case.holder(now)
-            who = f"  [{holder}]" if holder else ""
-            item = QListWidgetItem(f"P{case.priority}  #{case.id} {case.channel}  {case.subject[:60]}{who}{late}")
+            who = f" · {holder}" if holder else ""
+            when = "SLA breached" if late else f"due {case.sla_due:%d %b %H:%M}"
+            subject = " ".join(case.subject.split())
+            subject = subject if len(subject) <= 70 else subject[:69] + "…"
+            item = QListWidgetItem(f"P{case.priority} · #{case.id} · {case.channel} · {when}{who}\n{subject}")
             item.setData(Qt.ItemDataRole.UserRole, case.id)
+            item.setToolTip(case.subject)
+            if late:
+                item.setForeground(QColor("#c0392b"))
+            if case.priority == 1:
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
             self.queue.addItem(item)
         if cases and self.queue.currentRow() < 0:
             self.queue.setCurrentRow(0)
@@ -107,17 +195,23 @@ class AgentView(QWidget):
         others = ", ".join(f"{a} ({act})" for a, act in self.service.others_here(case_id, self.agent))
         self.status.setText(f"Also here: {others}" if others else "")
         post = self.service.repo.post_text(self.case.post_id) or self.case.subject
+        who = _escape(self.case.author_name or self.case.author_handle)
         self.header.setText(
-            f"<b>Case #{self.case.id}</b> · {self.case.channel} · {self.case.author_name or self.case.author_handle}"
+            f"<b>Case #{self.case.id}</b> · {self.case.channel} · {who}"
             f" · P{self.case.priority} · due {self.case.sla_due:%d %b %H:%M} UTC<br>{_escape(post[:600])}"
         )
         self.editor.setEnabled(False)
+        self.tabs.setCurrentIndex(0)
         self.wizard.start(self.service.start_decision(self.agent))
+        self.arm.show_case(self.case.id)
+        self.incidents.set_current_case(self.case.id)
+        self.templates.set_case(self.case)
         self.refresh()
 
     def _decided(self, session: Any) -> None:
         assert self.case is not None
         self.case = self.service.record_decision(self.case.id, session)
+        self.arm.show_case(self.case.id)
         outcome = session.outcome
         if outcome.action in ("respond", "amplify", "route_sales", "open_incident") and outcome.category:
             case = self.case
@@ -140,6 +234,8 @@ class AgentView(QWidget):
         self.status.setText(f"Reply queued for case #{self.case.id}: {where}.")
         self.case = self.service.repo.get(self.case.id)
         self.editor.setEnabled(False)
+        self.arm.show_case(self.case.id)
+        self.outbox.refresh()
         self.refresh()
         self.queue.setFocus()
 
@@ -149,12 +245,11 @@ def _escape(text: str) -> str:
 
 
 def render_agent(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImage:
-    """The agent view off screen with the first open case in the wizard (for `snapshot --view agent`)."""
+    """The agent view off screen with the first open case in the wizard and the ARM panel beside it (for
+    `snapshot --view agent`). An empty queue gets cases for the newest negative posts first."""
     if not ws.cases.repo.queue("all", "", ws.cases.now(), limit=1):
-        newest = ws.db.posts.page(limit=1)
-        if newest:
-            ws.cases.open_from_post(newest[0].id, "snapshot")
-    view = AgentView(ws, agent=ws.settings.agent_name or "snapshot")
+        _open_sample_cases(ws)
+    view = AgentView(ws, agent=ws.settings.agent_name or "snapshot", synchronous=True)
     view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     view.resize(size if isinstance(size, QSize) else QSize(*size))
     view.show()
@@ -167,3 +262,10 @@ def render_agent(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImag
     view.close()
     view.deleteLater()
     return image
+
+
+def _open_sample_cases(ws: Any, count: int = 8) -> None:
+    newest = ws.db.posts.page(limit=200)
+    picked = [p for p in newest if p.sentiment_label == "negative"][:count] or newest[:1]
+    for i, post in enumerate(picked):
+        ws.cases.open_from_post(post.id, "snapshot", priority=1 if i < 2 else 3)

@@ -1,0 +1,96 @@
+"""The incident banner shown on top of every board (main window, dashboard, agent window) while an incident of
+crisis level 3 or more is open: its level and title; a click (or Enter on Open) asks to open the incident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from scrm_desktop.store.cases import Incident
+from scrm_desktop.ui.agent.loader import Loader
+
+BANNER_LEVEL = 3
+POLL_MS = 15_000  # incidents opened on another desktop show up within this time
+
+
+class IncidentBanner(QFrame):
+    open_requested = Signal(int)  # incident id
+
+    def __init__(self, ws: Any, parent: QWidget | None = None, poll_ms: int = POLL_MS) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.incident: Incident | None = None
+        self.setObjectName("IncidentBanner")
+        self.setStyleSheet(
+            "#IncidentBanner { background: #8e1b1b; border-radius: 4px; }"
+            " #IncidentBanner QLabel { color: white; }"
+            " #IncidentBanner QPushButton { color: white; background: #b03030; border: 1px solid #f0b0b0;"
+            " padding: 2px 12px; border-radius: 3px; }"
+        )
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.level = QLabel()
+        self.level.setStyleSheet("font-weight: 700;")
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # titles are typed by people: never rich text
+        self.more = QLabel()
+        self.open_button = QPushButton("Open incident")
+        self.open_button.clicked.connect(self._open)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(self.level)
+        row.addWidget(self.title, 1)
+        row.addWidget(self.more)
+        row.addWidget(self.open_button)
+        self.loader = Loader(self)
+        self.hide()
+        self._timer = QTimer(self)
+        self._timer.setInterval(poll_ms)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.loader.load("banner", self._serious, self._show)
+
+    def _serious(self) -> list[Incident]:
+        return [i for i in self.ws.cases.repo.incidents(open_only=True) if i.severity >= BANNER_LEVEL]
+
+    def _show(self, serious: list[Incident]) -> None:
+        self.incident = serious[0] if serious else None  # the list comes most severe first
+        if self.incident is None:
+            self.hide()
+            return
+        self.level.setText(f"⚠ Incident · crisis level {self.incident.severity}")
+        self.title.setText(self.incident.title)
+        self.more.setText(f"+{len(serious) - 1} more" if len(serious) > 1 else "")
+        self.show()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._open()
+        super().mouseReleaseEvent(event)
+
+    def _open(self) -> None:
+        if self.incident is not None:
+            self.open_requested.emit(self.incident.id)
+
+    def close_loader(self) -> None:
+        self._timer.stop()
+        self.loader.close()
+
+
+def with_banner(ws: Any, content: QWidget) -> tuple[IncidentBanner | None, QWidget]:
+    """`content` under an incident banner (for a window's central widget); no banner without the cases feature."""
+    if not hasattr(ws, "cases"):
+        return None, content
+    holder = QWidget()
+    col = QVBoxLayout(holder)
+    col.setContentsMargins(0, 0, 0, 0)
+    col.setSpacing(0)
+    banner = IncidentBanner(ws, holder)
+    col.addWidget(banner)
+    col.addWidget(content, 1)
+    return banner, holder

@@ -1,0 +1,297 @@
+"""The incidents panel: open incidents (crisis level, title, status, linked cases, root cause), create and edit
+them, link the case being handled, send a status update to every linked case through the outbox, resolve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scrm_desktop.engage.cases import ReplyRefused
+from scrm_desktop.store.cases import Incident
+from scrm_desktop.ui.agent.loader import Loader
+
+STATUSES = ("open", "monitoring", "resolved")
+LEVEL_COLOURS = {5: "#8e1b1b", 4: "#c0392b", 3: "#d35400", 2: "#b9770e", 1: "#5f6b7a"}
+REFRESH_MS = 10_000
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    incident: Incident
+    linked: int
+    open_linked: int
+
+
+def load_rows(ws: Any, open_only: bool) -> list[IncidentRow]:
+    rows = []
+    for incident in ws.cases.repo.incidents(open_only=open_only):
+        cases = ws.cases.repo.linked_cases(incident.id)
+        still_open = sum(1 for c in cases if c.status not in ("resolved", "closed"))
+        rows.append(IncidentRow(incident, len(cases), still_open))
+    return rows
+
+
+class IncidentsPanel(QWidget):
+    changed = Signal()  # an incident was created, edited, resolved, or a case linked
+
+    def __init__(self, ws: Any, loader: Loader | None = None, agent: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws, self.service = ws, ws.cases
+        self.agent = agent or ws.settings.agent_name or "agent"
+        self.loader = loader or Loader(self)
+        self.rows: list[IncidentRow] = []
+        self.current_case_id: int | None = None
+        self._editing: int | None = None  # the incident in the form (None: a new one)
+        self.show_resolved = QCheckBox("Show &resolved")
+        self.list = QTreeWidget()
+        self.list.setHeaderLabels(["level", "title", "status", "cases", "updated"])
+        self.list.setRootIsDecorated(False)
+        self.list.setColumnWidth(0, 50)
+        self.list.setColumnWidth(1, 300)
+        self.title = QLineEdit(placeholderText="What is wrong, in a few words")
+        self.severity = QSpinBox(minimum=1, maximum=5, value=3)
+        self.severity.setToolTip("Crisis level: 5 safety, 4 legal, 3 press or an executive, 2 growing volume, 1 minor")
+        self.status = QComboBox()
+        self.status.addItems(list(STATUSES))
+        self.status_url = QLineEdit(placeholderText="https://status.example.com/incident (fills {incident_url})")
+        self.root_cause = QPlainTextEdit(placeholderText="Root cause notes: what we know so far")
+        self.root_cause.setTabChangesFocus(True)
+        self.new_button = QPushButton("&New incident")
+        self.save_button = QPushButton("&Save")
+        self.link_button = QPushButton("&Link current case")
+        self.resolve_button = QPushButton("Resol&ve")
+        self.update_text = QPlainTextEdit()
+        self.update_text.setTabChangesFocus(True)
+        self.update_text.setPlaceholderText("Status update sent to every open linked case ({author_name} etc. filled)")
+        self.update_button = QPushButton("Send status &update to linked cases")
+        self.message = QLabel(wordWrap=True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self._build()
+        self._wire()
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.new_incident()
+
+    def _build(self) -> None:
+        left = QWidget()
+        lcol = QVBoxLayout(left)
+        lcol.setContentsMargins(0, 0, 0, 0)
+        lcol.addWidget(self.show_resolved)
+        lcol.addWidget(self.list, 1)
+        form = QFormLayout()
+        form.addRow("&Title", self.title)
+        form.addRow("Crisis le&vel", self.severity)
+        form.addRow("Stat&us", self.status)
+        form.addRow("Status lin&k", self.status_url)
+        form.addRow("Root cause", self.root_cause)
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.save_button, self.link_button, self.resolve_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        right = QWidget()
+        rcol = QVBoxLayout(right)
+        rcol.setContentsMargins(0, 0, 0, 0)
+        rcol.addLayout(form)
+        rcol.addLayout(buttons)
+        rcol.addWidget(QLabel("<b>Status update</b>"))
+        rcol.addWidget(self.update_text, 1)
+        rcol.addWidget(self.update_button)
+        rcol.addWidget(self.message)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        QVBoxLayout(self).addWidget(split)
+
+    def _wire(self) -> None:
+        self.show_resolved.toggled.connect(self.refresh)
+        self.list.currentItemChanged.connect(lambda cur, _prev: self._fill_form(self._row_of(cur)))
+        self.new_button.clicked.connect(self.new_incident)
+        self.save_button.clicked.connect(self.save)
+        self.link_button.clicked.connect(self.link_current_case)
+        self.resolve_button.clicked.connect(self.resolve)
+        self.update_button.clicked.connect(self.send_update)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, slot in (("Ctrl+N", self.new_incident), ("Ctrl+S", self.save), ("Ctrl+L", self.link_current_case)):
+            QShortcut(QKeySequence(keys), self, slot, context=context)
+
+    # ---- loading -----------------------------------------------------------------------------------------
+    def refresh(self, select: int | None = None) -> None:
+        open_only = not self.show_resolved.isChecked()
+        keep = select if isinstance(select, int) and not isinstance(select, bool) else self._editing
+        self.loader.load("incidents", lambda: load_rows(self.ws, open_only), lambda rows: self._loaded(rows, keep))
+
+    def _loaded(self, rows: list[IncidentRow], keep: int | None) -> None:
+        self.rows = rows
+        self.list.blockSignals(True)
+        self.list.clear()
+        for row in rows:
+            i = row.incident
+            cases = f"{row.open_linked} open / {row.linked}" if row.linked != row.open_linked else str(row.linked)
+            item = QTreeWidgetItem([str(i.severity), i.title, i.status, cases, f"{i.updated_at:%d %b %H:%M}"])
+            item.setForeground(0, QColor(LEVEL_COLOURS.get(i.severity, "#5f6b7a")))
+            item.setToolTip(1, i.root_cause or i.title)
+            item.setData(0, Qt.ItemDataRole.UserRole, i.id)
+            self.list.addTopLevelItem(item)
+            if i.id == keep:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        if keep is not None:
+            self._fill_form(self.current_row())
+
+    def _row_of(self, item: QTreeWidgetItem | None) -> IncidentRow | None:
+        if item is None:
+            return None
+        incident_id = item.data(0, Qt.ItemDataRole.UserRole)
+        return next((r for r in self.rows if r.incident.id == incident_id), None)
+
+    def current_row(self) -> IncidentRow | None:
+        return self._row_of(self.list.currentItem())
+
+    def open_incident(self, incident_id: int) -> None:
+        """Show one incident (the banner's click): it is selected once the list has loaded."""
+        self._editing = incident_id
+        self.refresh(select=incident_id)
+
+    # ---- the form ----------------------------------------------------------------------------------------
+    def new_incident(self) -> None:
+        self.list.setCurrentItem(None)
+        self._editing = None
+        self.title.clear()
+        self.severity.setValue(3)
+        self.status.setCurrentIndex(0)
+        self.status_url.clear()
+        self.root_cause.clear()
+        self._buttons()
+        self.title.setFocus()
+
+    def _fill_form(self, row: IncidentRow | None) -> None:
+        if row is None:
+            return
+        i = row.incident
+        self._editing = i.id
+        self.title.setText(i.title)
+        self.severity.setValue(i.severity)
+        self.status.setCurrentIndex(max(0, STATUSES.index(i.status) if i.status in STATUSES else 0))
+        self.status_url.setText(i.status_url)
+        self.root_cause.setPlainText(i.root_cause)
+        if not self.update_text.toPlainText().strip():
+            self.update_text.setPlainText(self._update_template())
+        self._buttons()
+
+    def _update_template(self) -> str:
+        found = next((t for t in self.service.templates if t.category == "status_update"), None)
+        return found.text if found else ""
+
+    def _buttons(self) -> None:
+        editing = self._editing is not None
+        self.save_button.setText("&Save" if editing else "&Open incident")
+        self.link_button.setEnabled(editing and self.current_case_id is not None)
+        self.resolve_button.setEnabled(editing and self.status.currentText() != "resolved")
+        self.update_button.setEnabled(editing)
+
+    def set_current_case(self, case_id: int | None) -> None:
+        self.current_case_id = case_id
+        self._buttons()
+
+    def _values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.text().strip(),
+            "severity": self.severity.value(),
+            "root_cause": self.root_cause.toPlainText().strip(),
+            "status_url": self.status_url.text().strip(),
+        }
+
+    def save(self) -> None:
+        values = self._values()
+        if not values["title"]:
+            self.message.setText("An incident needs a title.")
+            self.title.setFocus()
+            return
+        url = values["status_url"]
+        if url and not url.startswith(("https://", "http://")):
+            self.message.setText("The status link should start with https://")
+            return
+        editing = self._editing
+        if editing is None:
+
+            def work() -> Incident:
+                return self.service.open_incident(values.pop("title"), values.pop("severity"), self.agent, **values)
+        else:
+            status = self.status.currentText()
+
+            def work() -> Incident:
+                return self.service.edit_incident(editing, status=status, **values)
+
+        self._act(work, lambda i: f"Incident #{i.id} saved: level {i.severity}, {i.status}.")
+
+    def link_current_case(self) -> None:
+        incident_id, case_id = self._editing, self.current_case_id
+        if incident_id is None or case_id is None:
+            self.message.setText("Open a case and pick an incident first.")
+            return
+        self._act(
+            lambda: (self.service.link(case_id, incident_id, self.agent), self.service.repo.incident(incident_id))[1],
+            lambda i: f"Case #{case_id} linked to incident #{i.id} ({i.title}); it is now a macro case.",
+        )
+
+    def resolve(self) -> None:
+        incident_id = self._editing
+        if incident_id is not None:
+            self.status.setCurrentIndex(STATUSES.index("resolved"))
+            self._act(
+                lambda: self.service.edit_incident(incident_id, status="resolved"),
+                lambda i: f"Incident #{i.id} resolved.",
+            )
+
+    def send_update(self) -> None:
+        incident_id, text = self._editing, self.update_text.toPlainText()
+        if incident_id is None:
+            return
+        if not text.strip():
+            self.message.setText("Write the status update first.")
+            return
+        self._act(
+            lambda: self.service.status_update(incident_id, text, self.agent),
+            lambda items: (
+                f"Status update queued for {len(items)} linked case{'s' if len(items) != 1 else ''}."
+                if items
+                else "No open case is linked to this incident yet."
+            ),
+        )
+
+    def _act(self, work: Any, say: Any) -> None:
+        def done(result: Any) -> None:
+            self.message.setText(say(result))
+            if isinstance(result, Incident):
+                self._editing = result.id
+            self.changed.emit()
+            self.refresh(select=self._editing)
+
+        def failed(exc: Exception) -> None:
+            expected = isinstance(exc, (ValueError, ReplyRefused, LookupError))
+            self.message.setText(str(exc) if expected else f"Could not do it: {exc}")
+
+        self.loader.load(f"act-{id(work)}", work, done, failed)
