@@ -35,6 +35,8 @@ class Post:
     intent: str = ""  # transactional | request | venting | information | engaged | community | purchase | ""
     is_lead: bool = False
     topics: tuple[str, ...] = field(default=())
+    author_vip: bool = False  # the author is flagged VIP (author_flags.vip)
+    author_advocate: bool = False  # the author is an advocate (author_flags.advocate)
 
     @property
     def has_link(self) -> bool:

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.store.engine import writer
+from scrm_desktop.store.rules_tables import author_flags
 from scrm_desktop.store.tables import authors, posts, rollup_hourly, sentiment_corrections, sources
 
 
@@ -123,11 +124,13 @@ class PostRepo:
 
     def _upsert_authors(self, conn: Connection, batch: Sequence[NewPost], now: datetime) -> dict[tuple, int]:
         latest: dict[tuple[str, str], NewPost] = {}
+        earliest: dict[tuple[str, str], datetime] = {}  # first_seen is the batch's earliest post, not its latest
         for p in batch:
             if p.author_handle:
                 key = (p.channel, p.author_handle)
                 if key not in latest or p.created_at >= latest[key].created_at:
                     latest[key] = p
+                earliest[key] = min(earliest.get(key, p.created_at), p.created_at)
         if not latest:
             return {}
         rows = [
@@ -136,7 +139,7 @@ class PostRepo:
                 "handle": h,
                 "display_name": p.author_name or "",
                 "followers": p.author_followers,
-                "first_seen": p.created_at,
+                "first_seen": earliest[(c, h)],
                 "last_seen": p.created_at,
                 "post_count": 0,
             }
@@ -345,10 +348,13 @@ class PostRepo:
                 authors.c.display_name.label("author_name"),
                 authors.c.followers.label("author_followers"),
                 sources.c.name.label("source_name"),
+                author_flags.c.vip.label("author_vip"),
+                author_flags.c.advocate.label("author_advocate"),
             )
             .select_from(posts)
             .outerjoin(authors, authors.c.id == posts.c.author_id)
             .outerjoin(sources, sources.c.id == posts.c.source_id)
+            .outerjoin(author_flags, author_flags.c.author_id == posts.c.author_id)
         )
 
     @staticmethod
@@ -359,6 +365,8 @@ class PostRepo:
         m["source_name"] = m["source_name"] or ""
         m["is_read"] = bool(m["is_read"])
         m["is_lead"] = bool(m["is_lead"])
+        m["author_vip"] = bool(m["author_vip"])
+        m["author_advocate"] = bool(m["author_advocate"])
         return Post(**m)
 
     def page(

@@ -97,6 +97,11 @@ def _breakable(text: str) -> str:
     return "".join(out)
 
 
+def author_badges(post: Post) -> list[str]:
+    """Small labels drawn beside the author: VIP and advocate flags (every stream shows them)."""
+    return [label for label, on in (("VIP", post.author_vip), ("Advocate", post.author_advocate)) if on]
+
+
 def footer_text(post: Post) -> str:
     tags = "  ".join(f"#{display_text(t, 24)}" for t in post.tags[:MAX_TAGS])
     return "   ".join(part for part in (engagement(post), tags) if part)
@@ -201,6 +206,7 @@ class PostDelegate(QStyledItemDelegate):
         painter.setPen(QColor(t.muted))
         painter.drawText(head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
         time_w = fmn.horizontalAdvance(when) + 10
+        time_w += self._paint_author_badges(painter, option, post, head.adjusted(0, 0, -time_w, 0))
         name = display_text(post.author_name or post.author_handle or "unknown", 80)
         handle = display_text(post.author_handle.lstrip("@"), 80) if post.author_name else ""
         painter.setFont(bold)
@@ -217,6 +223,28 @@ class PostDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             fmn.elidedText(detail, Qt.TextElideMode.ElideRight, rest.width()),
         )
+
+    def _paint_author_badges(self, painter: QPainter, option: QStyleOptionViewItem, post: Post, area: QRect) -> int:
+        """Pills right-aligned in `area` (VIP gold, advocate green); returns the width they took."""
+        labels = author_badges(post)
+        if not labels:
+            return 0
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.0, option.font.pointSizeF() * 0.8))
+        small.setBold(True)
+        fm = QFontMetrics(small)
+        painter.setFont(small)
+        right, h = area.right(), fm.height() + 2
+        for label in reversed(labels):
+            w = fm.horizontalAdvance(label) + 10
+            pill = QRect(right - w, area.center().y() - h // 2, w, h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#b8860b" if label == "VIP" else "#2e8b57"))
+            painter.drawRoundedRect(pill, h / 2, h / 2)
+            painter.setPen(QColor("white"))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
+            right -= w + 4
+        return area.right() - right
 
     def _paint_body(self, painter: QPainter, option: QStyleOptionViewItem, post: Post, x: int) -> int:
         width = max(40, option.rect.right() - x - PAD)
