@@ -14,6 +14,9 @@ from scrm_desktop.store.topics import Alert, TopicError, TopicRepo
 def describe(alert: Alert) -> str:
     what = "negative posts" if alert.kind == "negative" else "posts"
     ack = f"  ✓ {alert.acknowledged_by} {alert.acknowledged_at:%H:%M}" if alert.acknowledged_at else ""
+    if alert.kind == "rule":  # raised by a business rule on one post (plain text: the item is not rich text)
+        message = f"{alert.top_terms[0]} — " if alert.top_terms else ""
+        return f"{alert.window_start:%m-%d %H:%M} UTC  Rule “{alert.topic}”: {message}{alert.detail}{ack}"
     terms = ", ".join(alert.top_terms[:5])
     return (
         f"{alert.window_start:%m-%d %H:%M}–{alert.window_end:%H:%M} UTC  {alert.topic}: {alert.value} {what}/h "
@@ -29,6 +32,7 @@ class AlertsList(QWidget):
         self._repo = repo
         self._user = user or getpass.getuser()
         self.list = QListWidget()
+        self.list.setWordWrap(True)
         self.list.itemActivated.connect(self._open)
         self.acknowledge_button = QPushButton("Acknowledge")
         self.acknowledge_button.clicked.connect(self.acknowledge_selected)
@@ -43,11 +47,12 @@ class AlertsList(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.list)
 
-    def refresh(self) -> None:
+    def refresh(self, alerts: list[Alert] | None = None) -> None:
+        """Show `alerts` (read on the dashboard's worker), or read them now (a small query, after a click)."""
         current = self.list.currentItem()
         keep = current.data(Qt.ItemDataRole.UserRole).id if current else None
         self.list.clear()
-        for alert in self._repo.alerts(limit=100):
+        for alert in self._repo.alerts(limit=100) if alerts is None else alerts:
             item = QListWidgetItem(describe(alert))
             item.setData(Qt.ItemDataRole.UserRole, alert)
             if alert.acknowledged_at is None:
@@ -73,6 +78,9 @@ class AlertsList(QWidget):
 
     def _open(self, item: QListWidgetItem) -> None:
         alert: Alert = item.data(Qt.ItemDataRole.UserRole)
+        if alert.kind == "rule":
+            self.posts_requested.emit(alert.query, f"Alert: {alert.topic}")
+            return
         sentiment = " sentiment:negative" if alert.kind == "negative" else ""
         name = alert.topic.replace('"', "")
         query = f'topic:"{name}"{sentiment} {window_query(alert.window_start, alert.window_end)}'

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QPoint, QPointF, Signal
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from scrm_desktop.core.measure import window_query
 from scrm_desktop.ui.dashboard.data import Snapshot
@@ -36,7 +37,7 @@ class Chart(pg.PlotWidget):
 
     posts_requested = Signal(str, str)
 
-    def __init__(self, title: str, time_axis: bool = True) -> None:
+    def __init__(self, title: str, time_axis: bool = True, legend_columns: int = 1) -> None:
         axis = {"bottom": pg.DateAxisItem(utcOffset=0)} if time_axis else {}
         super().__init__(axisItems=axis)
         self.title = title
@@ -44,11 +45,18 @@ class Chart(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
-        self.plotItem.addLegend(offset=(5, 5))
+        # a legend on a translucent plate stays readable where it overlaps a line
+        self.legend_columns = legend_columns
+        self.plotItem.addLegend(offset=(5, 5), brush=pg.mkBrush(0, 0, 0, 170))
         self.snapshot: Snapshot | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def _clicked(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.button() == Qt.MouseButton.RightButton:
+            self.export_menu().popup(event.screenPos().toPoint())
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
         if self.snapshot is None or not self.plotItem.vb.sceneBoundingRect().contains(event.scenePos()):
             return
         point = self.plotItem.vb.mapSceneToView(event.scenePos())
@@ -78,12 +86,27 @@ class Chart(pg.PlotWidget):
         self.snapshot = snap
         self.plotItem.clear()
         self.draw(snap)
+        if self.plotItem.legend is not None:  # laid out once all its entries are in (rows x columns)
+            self.plotItem.legend.setColumnCount(self.legend_columns)
 
     def draw(self, snap: Snapshot) -> None:
         raise NotImplementedError
 
     def rows(self) -> tuple[list[str], list[list[object]]]:
         raise NotImplementedError
+
+    def export_menu(self) -> QMenu:
+        """Right-click: this chart alone as PNG or CSV."""
+        menu = QMenu(self)
+        menu.addAction("Export PNG…", lambda: self._export_to("png"))
+        menu.addAction("Export CSV…", lambda: self._export_to("csv"))
+        return menu
+
+    def _export_to(self, kind: str) -> None:
+        name = "".join(ch if ch.isalnum() else "_" for ch in self.title.lower()).strip("_")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", f"{name}.{kind}", f"*.{kind}")
+        if path:
+            (self.export_png if kind == "png" else self.export_csv)(path)
 
     def export_png(self, path: str | Path) -> None:
         pyqtgraph.exporters.ImageExporter(self.plotItem).export(str(path))
@@ -112,7 +135,7 @@ def _series_rows(snap: Snapshot, series: dict[str, dict[datetime, int]]) -> tupl
 
 class VolumeChart(Chart):
     def __init__(self) -> None:
-        super().__init__("Volume by channel")
+        super().__init__("Volume by channel", legend_columns=4)
 
     def draw(self, snap: Snapshot) -> None:
         hours = _hours(snap)
@@ -137,7 +160,7 @@ class VolumeChart(Chart):
 
 class SentimentChart(Chart):
     def __init__(self) -> None:
-        super().__init__("Sentiment")
+        super().__init__("Sentiment", legend_columns=2)
 
     def draw(self, snap: Snapshot) -> None:
         net = "n/a" if snap.net is None else f"{snap.net:+.2f}"
@@ -190,8 +213,11 @@ class ShareTrendChart(Chart):
         level = 0.0
         for brand, shares in snap.sov_series.items():
             level += shares[i]
-            if point.y() <= level:
-                return self.hour_query(point.x(), f"topic:{quoted(brand)}")
+            if point.y() <= level:  # share of voice compares every tracked brand: only the channel filters it
+                channel = f"channel:{snap.filters.channel}" if snap.filters.channel else ""
+                start = bucket_of(point.x())
+                parts = (f"topic:{quoted(brand)}", channel, window_query(start, start + timedelta(hours=1)))
+                return " ".join(p for p in parts if p), f"{self.title}: {brand} {start:%Y-%m-%d %H:00} UTC"
         return None
 
     def rows(self) -> tuple[list[str], list[list[object]]]:

@@ -1,13 +1,16 @@
-"""The dashboard's numbers for one time range and filter, read from the rollup tables (no Qt here)."""
+"""The dashboard's numbers for one time range and filter, read from the rollup tables (no Qt here): built on a
+worker thread, shown on the GUI thread."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from scrm_desktop.core.measure import (
     RANGES,
+    AuthorRank,
     ChannelMeasures,
     SentimentCounts,
     measure_channel,
@@ -17,14 +20,19 @@ from scrm_desktop.core.measure import (
 )
 from scrm_desktop.core.spikes import Band, bands
 from scrm_desktop.store.posts import hour_bucket
-from scrm_desktop.store.topics import Topic, TopicRepo
+from scrm_desktop.store.topics import Alert, Topic, TopicRepo
+
+CUSTOM = "custom"
+INFLUENCE_PER_CHANNEL = 2  # authors named per channel in the table's influence columns
 
 
 @dataclass(frozen=True)
 class Filters:
-    range_key: str = "24h"  # a key of core.measure.RANGES
+    range_key: str = "24h"  # a key of core.measure.RANGES, or "custom" (then start and end)
     topic: str = ""  # "" = all posts; else a topic name (brand filter)
     channel: str = ""  # "" = every channel
+    start: datetime | None = None  # custom range, naive UTC, inclusive
+    end: datetime | None = None  # custom range, naive UTC, exclusive
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -36,6 +44,7 @@ class Snapshot:
     start: datetime
     end: datetime
     filters: Filters
+    topics: list[Topic] = field(default_factory=list)
     volume: dict[str, dict[datetime, int]] = field(default_factory=dict)  # channel -> bucket -> posts
     sentiment: dict[str, dict[datetime, int]] = field(default_factory=dict)  # label -> bucket -> posts
     net: float | None = None
@@ -43,36 +52,47 @@ class Snapshot:
     sov_series: dict[str, list[float]] = field(default_factory=dict)  # brand -> share per bucket
     sov_now: dict[str, float] = field(default_factory=dict)
     sov_positive: dict[str, float] = field(default_factory=dict)
+    sov_mentions: dict[str, int] = field(default_factory=dict)
     spike_topic: str = ""
     spike_bands: list[Band] = field(default_factory=list)
-    top_authors: list[tuple[str, str, int, int]] = field(default_factory=list)
+    top_authors: list[AuthorRank] = field(default_factory=list)  # by reach
+    top_engaged: list[AuthorRank] = field(default_factory=list)  # by likes + reposts + replies
     measures: list[ChannelMeasures] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
 
 
-def window(now: datetime, range_key: str) -> tuple[datetime, datetime]:
+def window(now: datetime, filters: Filters) -> tuple[datetime, datetime]:
+    """[start, end) of the chosen range: whole hours up to the current one, or the custom dates."""
+    if filters.range_key == CUSTOM:
+        if filters.start is None or filters.end is None or filters.end <= filters.start:
+            raise ValueError("A custom range needs a start before its end")
+        return hour_bucket(filters.start), hour_bucket(filters.end - timedelta(microseconds=1)) + timedelta(hours=1)
     end = hour_bucket(now) + timedelta(hours=1)
-    return end - RANGES[range_key], end
+    return end - RANGES[filters.range_key], end
 
 
 def build(repo: TopicRepo, now: datetime, filters: Filters, *, measures: bool = True) -> Snapshot:
-    """Everything the charts show; `measures=False` skips the per-channel table (it aggregates posts)."""
-    start, end = window(now, filters.range_key)
-    snap = Snapshot(start, end, filters)
-    topics = repo.list()
-    chosen = next((t for t in topics if t.name == filters.topic), None)
+    """Everything the charts show; `measures=False` skips the per-channel table and the authors (they aggregate
+    posts in the window, the charts read rollups only)."""
+    start, end = window(now, filters)
+    snap = Snapshot(start, end, filters, topics=repo.list())
+    chosen = next((t for t in snap.topics if t.name == filters.topic), None)
     _volume_and_sentiment(repo, snap, chosen)
-    _share_of_voice(repo, snap, topics)
-    _spike(repo, snap, chosen or next((t for t in topics if t.kind == "brand"), topics[0] if topics else None))
-    snap.top_authors = repo.top_authors(start, filters.channels)
+    _share_of_voice(repo, snap, snap.topics)
+    snap.alerts = repo.alerts(limit=100)
+    _spike(repo, snap, chosen or _spike_topic(snap))
     if measures:
-        top = defaultdict(list)
-        for handle, channel, followers, _ in repo.top_authors(start, limit=50):
-            if len(top[channel]) < 3:
-                top[channel].append((handle, followers))
-        snap.measures = [measure_channel(t, top[t.channel]) for t in repo.channel_totals(start, end)]
-        if filters.channel:
-            snap.measures = [m for m in snap.measures if m.channel == filters.channel]
+        _measures(repo, snap, chosen)
     return snap
+
+
+def _spike_topic(snap: Snapshot) -> Topic | None:
+    """With no brand chosen: the topic of the newest unacknowledged alert in the range, else the brand."""
+    alerted = [a.topic_id for a in snap.alerts if a.acknowledged_at is None and a.window_end > snap.start]
+    by_id = {t.id: t for t in snap.topics}
+    if alerted and alerted[0] in by_id:
+        return by_id[alerted[0]]
+    return next((t for t in snap.topics if t.kind == "brand"), snap.topics[0] if snap.topics else None)
 
 
 def _volume_and_sentiment(repo: TopicRepo, snap: Snapshot, topic: Topic | None) -> None:
@@ -98,6 +118,7 @@ def _share_of_voice(repo: TopicRepo, snap: Snapshot, topics: list[Topic]) -> Non
     for _, t, label, n in rows:
         totals[brands[t]] += n
         positive[brands[t]] += n if label == "positive" else 0
+    snap.sov_mentions = totals
     snap.sov_now = share_of_voice(totals)
     snap.sov_positive = share_of_voice(positive)
 
@@ -109,3 +130,26 @@ def _spike(repo: TopicRepo, snap: Snapshot, topic: Topic | None) -> None:
     series = repo.topic_series(topic.id, history, snap.end, channels=snap.filters.channels)
     snap.spike_topic = topic.name
     snap.spike_bands = bands(series, snap.start, snap.end, repo.rule, min(series) if series else None)
+
+
+def _per_channel(ranked: Iterable[AuthorRank], value: str) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for a in ranked:
+        if len(out[a.channel]) < INFLUENCE_PER_CHANNEL:
+            out[a.channel].append((a.handle, getattr(a, value)))
+    return out
+
+
+def _measures(repo: TopicRepo, snap: Snapshot, topic: Topic | None) -> None:
+    """The measurement table and the top authors, for the same window, brand and channel as the charts."""
+    topic_id, channels = (topic.id if topic else None), snap.filters.channels
+    ranked = {
+        by: repo.top_authors(snap.start, snap.end, topic_id=topic_id, channels=channels, by=by, limit=50)
+        for by in ("reach", "engagement")
+    }
+    reach, engaged = _per_channel(ranked["reach"], "followers"), _per_channel(ranked["engagement"], "engagement")
+    snap.measures = [
+        measure_channel(t, reach[t.channel], top_engaged=engaged[t.channel])
+        for t in repo.channel_totals(snap.start, snap.end, topic_id=topic_id, channels=channels)
+    ]
+    snap.top_authors, snap.top_engaged = ranked["reach"][:10], ranked["engagement"][:10]

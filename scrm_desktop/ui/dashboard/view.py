@@ -1,18 +1,20 @@
 """DashboardView: range/brand/channel filters, the charts, top authors, the per-channel measurement table,
-spike alerts, export; refreshed on a timer while posts arrive. `render_dashboard` for snapshots."""
+spike alerts, export; loaded on a worker thread and refreshed on a timer while posts arrive. `render_dashboard`
+for snapshots."""
 
 from __future__ import annotations
 
+import csv
 import logging
-import time
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QImage, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -20,11 +22,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from scrm_desktop.core.measure import RANGES
+from scrm_desktop.core.measure import HIGH_REACH_FOLLOWERS, RANGES, AuthorRank
 from scrm_desktop.core.query_fields import CHANNELS
 from scrm_desktop.ui.dashboard.alerts_list import AlertsList
 from scrm_desktop.ui.dashboard.charts import (
@@ -36,48 +39,68 @@ from scrm_desktop.ui.dashboard.charts import (
     VolumeChart,
     quoted,
 )
-from scrm_desktop.ui.dashboard.data import Filters, Snapshot, build
+from scrm_desktop.ui.dashboard.data import CUSTOM, Filters, Snapshot, build
+from scrm_desktop.ui.dashboard.loader import SnapshotLoader
 
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 5000  # redraw at most this often while posts arrive
-MEASURE_COLUMNS = (
+MEASURE_COLUMNS = (  # two-line headers keep the 13 columns narrow; the CSV joins the lines
     "channel",
     "mentions",
     "authors",
     "reach",
-    "likes/post",
-    "reposts/post",
-    "replies/post",
-    "links",
-    "net sentiment",
+    "likes\n/post",
+    "reposts\n/post",
+    "replies\n/post",
+    "inbound\nlinks",
+    "high-reach\nshare",
+    "net\nsentiment",
     "change",
-    "top authors",
+    "top by\nreach",
+    "top by\nengagement",
 )
+AUTHOR_COLUMNS = ("author", "channel", "followers", "posts", "engagement")
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
     return "n/a" if value is None else (f"{value:+.2f}" if signed else f"{value:.2f}")
 
 
+def _table(columns: tuple[str, ...]) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(list(columns))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(value))  # items show plain text: author names stay inert
+    table.resizeColumnsToContents()
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 class DashboardView(QWidget):
     posts_requested = Signal(str, str)  # a query selecting exactly the posts behind a clicked point, a title
+    refreshed = Signal()  # a new snapshot is on screen
 
     def __init__(self, ws: Any, bridge: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ws = ws
         self.snapshot: Snapshot | None = None
         self.last_refresh_ms = 0.0
-        self.range_box = QComboBox()
-        self.range_box.addItems(list(RANGES))
-        self.topic_box = QComboBox()
-        self.channel_box = QComboBox()
-        self.channel_box.addItem("All channels", "")
-        for channel in CHANNELS:
-            self.channel_box.addItem(channel, channel)
-        self._fill_topics()
-        for box in (self.range_box, self.topic_box, self.channel_box):
-            box.currentIndexChanged.connect(self.refresh)
+        self._build_filters()
         self.charts: dict[str, Chart] = {
             "volume": VolumeChart(),
             "sentiment": SentimentChart(),
@@ -87,105 +110,210 @@ class DashboardView(QWidget):
         }
         for chart in self.charts.values():
             chart.posts_requested.connect(self.posts_requested)
-        self.authors = QTableWidget(0, 4)
-        self.authors.setHorizontalHeaderLabels(["author", "channel", "followers", "posts"])
-        self.authors.cellDoubleClicked.connect(self._author_clicked)
-        self.measures = QTableWidget(0, len(MEASURE_COLUMNS))
-        self.measures.setHorizontalHeaderLabels(list(MEASURE_COLUMNS))
+        self.authors = _table(AUTHOR_COLUMNS)
+        self.engaged = _table(AUTHOR_COLUMNS)
+        for table in (self.authors, self.engaged):
+            table.cellDoubleClicked.connect(lambda row, _col, t=table: self._author_clicked(t, row))
+        self.measures = _table(MEASURE_COLUMNS)
         self.alerts = AlertsList(ws.topics)
         self.alerts.posts_requested.connect(self.posts_requested)
         self._layout()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
+        self.loader = SnapshotLoader(self)
+        self.loader.loaded.connect(self._show)
+        self.loader.failed.connect(lambda message: self.status.setText(f"Could not refresh: {message}"))
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self._shown_once = False
         if bridge is not None:
             bridge.posts_ingested.connect(self._posts_arrived)
 
+    # ---- building ----------------------------------------------------------------------------------------
+    def _build_filters(self) -> None:
+        self.range_box = QComboBox()
+        self.range_box.addItems([*RANGES, CUSTOM])
+        today = QDate.currentDate()
+        self.from_date = QDateEdit(today.addDays(-7))
+        self.to_date = QDateEdit(today)
+        for picker in (self.from_date, self.to_date):
+            picker.setCalendarPopup(True)
+            picker.setDisplayFormat("yyyy-MM-dd")
+            picker.setVisible(False)
+            picker.dateChanged.connect(self.refresh)
+        self.topic_box = QComboBox()
+        self.topic_box.addItem("All posts", "")
+        self.channel_box = QComboBox()
+        self.channel_box.addItem("All channels", "")
+        for channel in CHANNELS:
+            self.channel_box.addItem(channel, channel)
+        self.range_box.currentIndexChanged.connect(self._range_changed)
+        for box in (self.topic_box, self.channel_box):
+            box.currentIndexChanged.connect(self.refresh)
+        self.status = QLabel()
+        self.status.setObjectName("Muted")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+
     def _layout(self) -> None:
+        topics = QPushButton("Topics…")
+        topics.setToolTip("Your brand, competitors and topics, and the queries that define them")
+        topics.clicked.connect(self.open_topics)
         export = QPushButton("Export…")
+        export.setToolTip("Every chart as PNG and its numbers as CSV, into a folder")
         export.clicked.connect(self._export_dialog)
         bar = QHBoxLayout()
-        for label, box in (("Range", self.range_box), ("Brand", self.topic_box), ("Channel", self.channel_box)):
+        bar.addWidget(QLabel("Range"))
+        bar.addWidget(self.range_box)
+        bar.addWidget(self.from_date)
+        bar.addWidget(self.to_date)
+        for label, box in (("Brand", self.topic_box), ("Channel", self.channel_box)):
             bar.addWidget(QLabel(label))
             bar.addWidget(box)
         bar.addStretch(1)
+        bar.addWidget(self.status)
+        bar.addWidget(topics)
         bar.addWidget(export)
         grid = QGridLayout()
-        for i, key in enumerate(("volume", "sentiment", "share_trend", "share_now", "spikes")):
-            grid.addWidget(self.charts[key], i // 2, i % 2)
-        grid.addWidget(self.authors, 2, 1)
+        grid.addWidget(self.charts["spikes"], 0, 0, 1, 2)  # the first thing to see: is something blowing up?
+        grid.addWidget(self.charts["share_now"], 0, 2)
+        grid.addWidget(self.charts["volume"], 1, 0)
+        grid.addWidget(self.charts["sentiment"], 1, 1)
+        grid.addWidget(self.charts["share_trend"], 1, 2)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+        grid.setRowStretch(0, 5)
+        grid.setRowStretch(1, 4)
+        self.author_tabs = QTabWidget()
+        self.author_tabs.addTab(self.authors, "Top authors by reach")
+        self.author_tabs.addTab(self.engaged, "by engagement")
+        self.measure_tabs = QTabWidget()
+        self.measure_tabs.addTab(self.measures, "Measures per channel")
+        self.measure_tabs.setToolTip(
+            f"Inbound links: posts linking somewhere in their text. High-reach share: posts by authors with "
+            f"{HIGH_REACH_FOLLOWERS:,}+ followers. Change: net sentiment against the period of the same length before."
+        )
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.measure_tabs, 6)
+        bottom.addWidget(self.author_tabs, 3)
+        bottom.addWidget(self.alerts, 3)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(grid, 3)
-        layout.addWidget(self.measures, 1)
-        layout.addWidget(self.alerts, 1)
+        layout.addLayout(bottom, 1)
 
-    def _fill_topics(self) -> None:
-        current = self.topic_box.currentData()
+    def _range_changed(self) -> None:
+        custom = self.range_box.currentText() == CUSTOM
+        self.from_date.setVisible(custom)
+        self.to_date.setVisible(custom)
+        self.refresh()
+
+    def filters(self) -> Filters:
+        topic, channel = self.topic_box.currentData() or "", self.channel_box.currentData() or ""
+        key = self.range_box.currentText()
+        if key != CUSTOM:
+            return Filters(key, topic, channel)
+        start = datetime(*self.from_date.date().getDate())
+        end = datetime(*self.to_date.date().getDate()) + timedelta(days=1)  # the end date is included
+        return Filters(key, topic, channel, start, end)
+
+    # ---- loading -----------------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.refresh()
+
+    def _posts_arrived(self, *_args: Any) -> None:
+        if not self.refresh_timer.isActive():  # one refresh per interval however many batches arrive
+            self.refresh_timer.start()
+
+    def refresh(self) -> None:
+        """Load a new snapshot on the worker thread; the charts keep the old one until it is ready."""
+        filters = self.filters()
+        if filters.range_key == CUSTOM and filters.end <= filters.start:  # type: ignore[operator]
+            self.status.setText("The custom range ends before it starts")
+            return
+        now = self._ws.clock().astimezone(UTC).replace(tzinfo=None)
+        self.status.setText("Updating…")
+        repo = self._ws.topics
+        self.loader.request(lambda: build(repo, now, filters))
+
+    def _show(self, snap: Snapshot, ms: float) -> None:
+        """Everything from one snapshot, in one go on the GUI thread."""
+        self.snapshot = snap
+        self.last_refresh_ms = ms
+        if not self._fill_topics(snap):
+            return  # the chosen topic was removed: a refresh for "All posts" is on its way
+        for chart in self.charts.values():
+            chart.show_snapshot(snap)
+        _fill(self.authors, [self._author_row(a) for a in snap.top_authors])
+        _fill(self.engaged, [self._author_row(a) for a in snap.top_engaged])
+        self._show_measures(snap)
+        self.alerts.refresh(snap.alerts)
+        self.status.setText(f"{snap.start:%Y-%m-%d %H:00} – {snap.end:%Y-%m-%d %H:00} UTC")
+        log.debug("dashboard built in %.0f ms", ms)
+        self.refreshed.emit()
+
+    def _fill_topics(self, snap: Snapshot) -> bool:
+        """The brand list as the snapshot saw it; False when the chosen topic is gone (then refresh again)."""
+        current = self.topic_box.currentData() or ""
         self.topic_box.blockSignals(True)
         self.topic_box.clear()
         self.topic_box.addItem("All posts", "")
-        for topic in self._ws.topics.list():
+        for topic in snap.topics:
             self.topic_box.addItem(f"{topic.name} ({topic.kind})", topic.name)
-        self.topic_box.setCurrentIndex(max(0, self.topic_box.findData(current or "")))
+        found = self.topic_box.findData(current)
+        self.topic_box.setCurrentIndex(max(0, found))
         self.topic_box.blockSignals(False)
+        if found < 0:
+            self.refresh()
+        return found >= 0
 
-    def filters(self) -> Filters:
-        return Filters(
-            self.range_box.currentText(), self.topic_box.currentData() or "", self.channel_box.currentData() or ""
-        )
-
-    def _posts_arrived(self, *_args: Any) -> None:
-        if not self._timer.isActive():  # one redraw per interval however many batches arrive
-            self._timer.start()
-
-    def refresh(self) -> None:
-        """Read the rollups and redraw everything (also the alerts)."""
-        started = time.perf_counter()
-        now = self._ws.clock().astimezone(UTC).replace(tzinfo=None)
-        self.snapshot = build(self._ws.topics, now, self.filters())
-        for chart in self.charts.values():
-            chart.show_snapshot(self.snapshot)
-        self._show_authors(self.snapshot)
-        self._show_measures(self.snapshot)
-        self.alerts.refresh()
-        self.last_refresh_ms = (time.perf_counter() - started) * 1000
-        log.debug("dashboard refreshed in %.0f ms", self.last_refresh_ms)
-
-    def _show_authors(self, snap: Snapshot) -> None:
-        self.authors.setRowCount(len(snap.top_authors))
-        for r, row in enumerate(snap.top_authors):
-            for c, value in enumerate(row):
-                self.authors.setItem(r, c, QTableWidgetItem(f"{value:,}" if isinstance(value, int) else value))
+    @staticmethod
+    def _author_row(a: AuthorRank) -> tuple[str, ...]:
+        return (a.handle, a.channel, f"{a.followers:,}", f"{a.posts:,}", f"{a.engagement:,}")
 
     def _show_measures(self, snap: Snapshot) -> None:
-        self.measures.setRowCount(len(snap.measures))
-        for r, m in enumerate(snap.measures):
-            values = (
-                m.channel,
-                f"{m.mentions:,}",
-                f"{m.unique_authors:,}",
-                f"{m.potential_reach:,}",
-                _fmt(m.likes_per_post),
-                _fmt(m.reposts_per_post),
-                _fmt(m.replies_per_post),
-                f"{m.link_share:.0%}",
-                _fmt(m.net_sentiment, True),
-                _fmt(m.net_sentiment_change, True),
-                ", ".join(h for h, _ in m.top_authors),
-            )
-            for c, value in enumerate(values):
-                self.measures.setItem(r, c, QTableWidgetItem(value))
+        _fill(self.measures, [self._measure_row(m) for m in snap.measures])
 
-    def _author_clicked(self, row: int, _column: int) -> None:
-        handle = self.authors.item(row, 0).text()
-        channel = self.authors.item(row, 1).text()
+    @staticmethod
+    def _measure_row(m: Any) -> tuple[str, ...]:
+        return (
+            m.channel,
+            f"{m.mentions:,}",
+            f"{m.unique_authors:,}",
+            f"{m.potential_reach:,}",
+            _fmt(m.likes_per_post),
+            _fmt(m.reposts_per_post),
+            _fmt(m.replies_per_post),
+            f"{m.link_share:.0%}",
+            f"{m.high_reach_share:.0%}",
+            _fmt(m.net_sentiment, True),
+            _fmt(m.net_sentiment_change, True),
+            ", ".join(h for h, _ in m.top_authors),
+            ", ".join(h for h, _ in m.top_engaged),
+        )
+
+    def _author_clicked(self, table: QTableWidget, row: int) -> None:
+        handle = table.item(row, 0).text()
+        channel = table.item(row, 1).text()
         self.posts_requested.emit(f"author:{quoted(handle.lstrip('@'))} channel:{channel}", f"Posts by {handle}")
+
+    def open_topics(self) -> None:
+        from scrm_desktop.ui.dashboard.topics_dialog import TopicsDialog
+
+        dialog = TopicsDialog(self._ws, self)
+        dialog.topics_changed.connect(self.refresh)
+        dialog.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.refresh_timer.stop()
+        self.loader.close()
+        super().closeEvent(event)
 
     # ---- export -------------------------------------------------------------------------------------------
     def export(self, folder: str | Path) -> list[Path]:
-        """Every chart as PNG and its numbers as CSV into `folder`; returns the files written."""
+        """Every chart as PNG and its numbers as CSV, and the tables as CSV, into `folder`; the files written."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -193,6 +321,11 @@ class DashboardView(QWidget):
             chart.export_png(out / f"{key}.png")
             chart.export_csv(out / f"{key}.csv")
             written += [out / f"{key}.png", out / f"{key}.csv"]
+        for name, table in (("top_authors", self.authors), ("top_engaged", self.engaged), ("measures", self.measures)):
+            header = [table.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(table.columnCount())]
+            rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+            _write_csv(out / f"{name}.csv", header, rows)  # type: ignore[arg-type]
+            written.append(out / f"{name}.csv")
         return written
 
     def _export_dialog(self) -> None:
@@ -201,16 +334,22 @@ class DashboardView(QWidget):
             try:
                 self.export(folder)
             except OSError as exc:
-                self.alerts.status.setText(f"Could not export: {exc}")
+                self.status.setText(f"Could not export: {exc}")
+            else:
+                self.status.setText(f"Exported to {folder}")
 
 
 def render_dashboard(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImage:
-    """The dashboard drawn off screen (for `snapshot --view dashboard`); needs a QApplication."""
+    """The dashboard drawn off screen (for `snapshot --view dashboard`); needs a QApplication. Builds the
+    snapshot in this thread: nothing else is waiting."""
     view = DashboardView(ws)
     view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    view._shown_once = True  # no worker refresh: the snapshot below is drawn directly
     view.resize(size if isinstance(size, QSize) else QSize(*size))
     view.show()
-    view.refresh()
+    now = ws.clock().astimezone(UTC).replace(tzinfo=None)
+    view._show(build(ws.topics, now, view.filters()), 0.0)
+    view.layout().activate()  # new label texts and table sizes take their place before the grab
     image = view.grab().toImage()
     view.close()
     view.deleteLater()
