@@ -37,6 +37,8 @@ class Post:
     topics: tuple[str, ...] = field(default=())
     author_vip: bool = False  # the author is flagged VIP (author_flags.vip)
     author_advocate: bool = False  # the author is an advocate (author_flags.advocate)
+    status: str = ""  # the post's case status (new, open, waiting, resolved, closed); "" when it has no case
+    assignee: str = ""  # the case's assignee (a person or queue:name); "" when unassigned or no case
 
     @property
     def has_link(self) -> bool:

@@ -123,6 +123,18 @@ def _attribute_test(attr: str) -> FieldTest:
     return test
 
 
+CASE_STATUSES = ("new", "open", "waiting", "resolved", "closed")
+NONE = "none"  # status:none (no case), assignee:none (no case or nobody assigned)
+
+
+def _status(post: Post, key: str, _source: str | None) -> bool:
+    return (post.status or NONE) == key
+
+
+def _assignee(post: Post, key: str, _source: str | None) -> bool:
+    return (ascii_lower(post.assignee) or NONE) == key
+
+
 def _workflow(name: str, attr: str, summary: str, example: str) -> FieldSpec:
     return FieldSpec(name, summary, _attribute_test(attr), attr=attr, example=example)
 
@@ -156,8 +168,22 @@ for _spec in (
         "has", "has:link for posts with a web link", lambda p, k, s: p.has_link, values=("link",), example="has:link"
     ),
     FieldSpec("is", "read state", _is, values=("unread", "read"), example="is:unread"),
-    _workflow("status", "status", "the case status", "status:open"),
-    _workflow("assignee", "assignee", "the agent the post is assigned to", "assignee:sam"),
+    FieldSpec(
+        "status",
+        "the status of the post's case; status:none for posts without a case",
+        _status,
+        values=(*CASE_STATUSES, NONE),
+        aliases=MappingProxyType({"waiting-on-customer": "waiting"}),
+        attr="status",
+        example="status:open",
+    ),
+    FieldSpec(
+        "assignee",
+        'who the post\'s case is assigned to (a person, or "queue:sales"); assignee:none for nobody',
+        _assignee,
+        attr="assignee",
+        example="assignee:sam",
+    ),
     _workflow("trait", "trait", "the social customer trait", "trait:venting"),
     _workflow("intent", "intent", "the detected intent", "intent:purchase"),
     _workflow("topic", "topics", "a detected topic", "topic:billing"),

@@ -13,6 +13,8 @@ from typing import Any
 from scrm_desktop.core.query import Query, QueryError, parse
 
 PRIORITIES = ("low", "normal", "high", "urgent")
+# a rule's priority as a case priority (cases.priority: 1 urgent .. 4 low; 3 is the default)
+CASE_PRIORITY = {"urgent": 1, "high": 2, "normal": 3, "low": 4}
 # action -> (what the value is, whether a value is required)
 ACTIONS: dict[str, tuple[str, bool]] = {
     "tag": ("a tag, e.g. urgent", True),

@@ -143,6 +143,27 @@ class NewReply:
     template_id: str = ""
 
 
+def open_case_in(
+    conn: Connection,
+    post_id: int | None,
+    values: Mapping[str, Any],
+    actor: str,
+    now: datetime,
+    detail: Mapping[str, Any] | None = None,
+) -> int:
+    """Open a case inside the caller's transaction (a rule opens one in the ingest transaction); a post's
+    existing case is returned as it is. `detail` adds to the "opened" history entry (e.g. the rule)."""
+    if post_id is not None:
+        found = conn.execute(select(cases.c.id).where(cases.c.post_id == post_id)).scalar()
+        if found is not None:
+            return int(found)
+    case_id = conn.execute(
+        insert(cases).values(post_id=post_id, created_at=now, updated_at=now, version=1, **values)
+    ).inserted_primary_key[0]
+    CaseRepo._event(conn, case_id, now, actor, "opened", {"post_id": post_id, **(detail or {})})
+    return int(case_id)
+
+
 class CaseRepo:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -152,14 +173,7 @@ class CaseRepo:
     def open_case(self, post_id: int | None, values: Mapping[str, Any], actor: str, now: datetime) -> Case:
         """Open a case (for a post: the existing one when the post already has a case)."""
         with self._writer.begin() as conn:
-            if post_id is not None:
-                found = conn.execute(select(cases.c.id).where(cases.c.post_id == post_id)).scalar()
-                if found is not None:
-                    return self._get(conn, found)
-            case_id = conn.execute(
-                insert(cases).values(post_id=post_id, created_at=now, updated_at=now, version=1, **values)
-            ).inserted_primary_key[0]
-            self._event(conn, case_id, now, actor, "opened", {"post_id": post_id})
+            case_id = open_case_in(conn, post_id, values, actor, now)
             return self._get(conn, case_id)
 
     def get(self, case_id: int) -> Case:

@@ -14,6 +14,8 @@ from sqlalchemy import ColumnElement, and_, false, func, literal, literal_column
 from sqlalchemy.sql import column, table
 
 from scrm_desktop.core.query import And, Field, Node, Not, Or, Query, QueryError, Term
+from scrm_desktop.store.cases_tables import cases
+from scrm_desktop.store.rules_tables import rule_hits
 from scrm_desktop.store.tables import authors, posts, sources
 
 DIALECTS = ("sqlite", "postgresql")
@@ -59,7 +61,34 @@ def _has(node: Field, dialect: str) -> ColumnElement[bool]:
     )
 
 
+def _case_posts(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Posts with a case meeting `where` (a post has at most one case)."""
+    return posts.c.id.in_(select(cases.c.post_id).where(cases.c.post_id.is_not(None), *where))
+
+
+def _status(node: Field, dialect: str) -> ColumnElement[bool]:
+    # core.query_fields._status: "none" is a post without a case
+    return not_(_case_posts()) if node.key == "none" else _case_posts(cases.c.status == node.key)
+
+
+def _assignee(node: Field, dialect: str) -> ColumnElement[bool]:
+    # core.query_fields._assignee: "none" is no case, or a case nobody is assigned to
+    if node.key == "none":
+        return not_(_case_posts(cases.c.assignee != ""))
+    return _case_posts(_lower(cases.c.assignee, dialect) == node.key)
+
+
+def _tag(node: Field, dialect: str) -> ColumnElement[bool]:
+    tagged = select(rule_hits.c.post_id).where(
+        rule_hits.c.action == "tag", _lower(rule_hits.c.value, dialect) == node.key
+    )
+    return posts.c.id.in_(tagged)
+
+
 FIELD_SQL: dict[str, FieldSql] = {
+    "status": _status,
+    "assignee": _assignee,
+    "tag": _tag,
     "channel": lambda node, dialect: posts.c.channel == node.key,
     "author": _author,
     "sentiment": lambda node, dialect: posts.c.sentiment_label == node.key,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, select, true, update
@@ -13,12 +14,15 @@ from sqlalchemy.exc import IntegrityError
 
 from scrm_desktop.core.classify import INTENTS, TRAITS
 from scrm_desktop.core.post import Post
+from scrm_desktop.core.query import Query
 from scrm_desktop.core.rules import Action, Rule, RuleError, validate
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.posts import NewPost
 from scrm_desktop.store.query_sql import register_field_sql, to_sql
+from scrm_desktop.store.rule_actions import DEFAULT_SLA, write_effects
 from scrm_desktop.store.rules_tables import author_flags, classification_corrections, rule_hits, rules
-from scrm_desktop.store.tables import authors, posts
+from scrm_desktop.store.tables import authors, posts, sources
+from scrm_desktop.store.topics_tables import post_topics, topics
 
 log = logging.getLogger(__name__)
 DRY_RUN_POSTS = 500
@@ -85,12 +89,33 @@ def history_condition(min_negative: int) -> ColumnElement[bool]:
     return and_(posts.c.author_id.is_not(None), count >= min_negative)
 
 
-# Fields a stored post's own columns answer exactly: rules using only these are tested in memory at ingest.
-MEMORY_FIELDS = frozenset({"channel", "sentiment", "lang", "has", "is", "trait", "intent"})
+# Fields a batch post answers in memory: its own columns, its source and topics (fetched once per batch when a
+# rule asks), and what earlier rules did to it (tags, case status, assignee). Rules using only these are tested
+# in memory at ingest, post by post; a field added later without a memory test falls back to SQL.
+MEMORY_FIELDS = frozenset(
+    {
+        "channel",
+        "author",
+        "sentiment",
+        "lang",
+        "source",
+        "has",
+        "is",
+        "trait",
+        "intent",
+        "topic",
+        "tag",
+        "status",
+        "assignee",
+        "since",
+        "until",
+    }
+)
 
 
 class _Batch:
-    """The posts just inserted, as core Posts, and (fetched once, when a rule asks) their authors' standing."""
+    """The posts just inserted, as core Posts carrying what earlier rules did to them, and (fetched once, when
+    a rule asks) their authors' standing, source names and topics."""
 
     def __init__(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None:
         self.conn = conn
@@ -108,16 +133,49 @@ class _Batch:
     def authors(self) -> dict[int, tuple[int | None, bool, bool]]:
         if self._authors is None:
             self._authors = {}
-            ids = list(self.posts)
-            for i in range(0, len(ids), 900):
+            for chunk in self.chunks():
                 stmt = (
                     select(posts.c.id, authors.c.followers, author_flags.c.vip, author_flags.c.advocate)
                     .join(authors, authors.c.id == posts.c.author_id)
                     .outerjoin(author_flags, author_flags.c.author_id == authors.c.id)
-                    .where(posts.c.id.in_(ids[i : i + 900]))
+                    .where(posts.c.id.in_(chunk))
                 )
                 self._authors.update({pid: (f, bool(v), bool(a)) for pid, f, v, a in self.conn.execute(stmt)})
         return self._authors
+
+    def chunks(self, size: int = 900) -> list[list[int]]:
+        ids = sorted(self.posts)
+        return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+    def load(self, fields: frozenset[str]) -> None:
+        """Source names and topics, once, when some rule's query uses them (topics are tagged by the store hook
+        that runs before the rules)."""
+        found: dict[int, dict[str, Any]] = {}
+        for chunk in self.chunks():
+            if "source" in fields:
+                stmt = select(posts.c.id, sources.c.name).join(sources, sources.c.id == posts.c.source_id)
+                for pid, name in self.conn.execute(stmt.where(posts.c.id.in_(chunk))):
+                    found.setdefault(pid, {})["source_name"] = name
+            if "topic" in fields:
+                stmt = select(post_topics.c.post_id, topics.c.name).join(topics, topics.c.id == post_topics.c.topic_id)
+                for pid, name in self.conn.execute(stmt.where(post_topics.c.post_id.in_(chunk))):
+                    extra = found.setdefault(pid, {})
+                    extra["topics"] = (*extra.get("topics", ()), name)
+        for pid, values in found.items():
+            self.posts[pid] = replace(self.posts[pid], **values)
+
+    def act(self, post_id: int, action: Action) -> None:
+        """What an action changes on the post, for the rules after it (tag:, status:, assignee:)."""
+        post = self.posts[post_id]
+        if action.kind == "tag" and action.value not in post.tags:
+            post = replace(post, tags=(*post.tags, action.value))
+        elif action.kind == "lead":
+            post = replace(post, is_lead=True)
+        elif action.kind == "case":
+            post = replace(post, status=post.status or "new")
+        elif action.kind == "assign":
+            post = replace(post, status=post.status or "new", assignee=action.value)
+        self.posts[post_id] = post
 
 
 def _as_post(post_id: int, p: NewPost) -> Post:
@@ -129,6 +187,7 @@ def _as_post(post_id: int, p: NewPost) -> Post:
         created_at=p.created_at,
         author_handle=p.author_handle,
         author_name=p.author_name,
+        author_followers=p.author_followers,
         url=p.url,
         title=p.title,
         lang=p.lang,
@@ -141,9 +200,12 @@ def _as_post(post_id: int, p: NewPost) -> Post:
 
 
 class RuleRepo:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] = _utcnow, sla: Mapping[int, timedelta] = DEFAULT_SLA
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self.sla = sla  # case SLA by priority for cases rules open
         self._compiled: dict[tuple, ColumnElement[bool] | None] = {}
 
     @property
@@ -237,49 +299,62 @@ class RuleRepo:
         return self._compiled[key]
 
     def apply(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None:
-        """Store hook: run the enabled rules in order on the posts just inserted and record every action."""
-        active = [
-            _row_to_rule(r)
-            for r in conn.execute(select(rules).where(rules.c.enabled == true()).order_by(rules.c.position, rules.c.id))
-        ]
+        """Store hook: run the enabled rules in order on each post just inserted, record every action, and carry
+        the actions out in the same transaction (store.rule_actions): exactly once, whatever happens."""
+        active = self._active(conn)
         if not active or not stored:
             return
         batch = _Batch(conn, stored)
-        stopped: set[int] = set()
+        batch.load(frozenset().union(*(query.fields() for _, query in active)))
+        in_sql = {rule.name: self._sql_matches(batch, rule) for rule, query in active if self._needs_sql(query)}
+        history: dict[int, set[int]] = {}
         hits: list[dict[str, Any]] = []
-        leads: set[int] = set()
         now = self._clock()
-        for rule in active:
-            matched = self._matches(batch, rule)
-            if matched is None:
-                continue
-            for post_id in sorted(matched - stopped):
+        for post_id in sorted(batch.posts):
+            for rule, query in active:
+                if rule.name in in_sql:
+                    fired = post_id in in_sql[rule.name]
+                else:
+                    fired = batch.author_ok(post_id, rule) and query.matches(batch.posts[post_id])
+                if not fired or not self._history_ok(batch, rule, post_id, history):
+                    continue
                 for action in rule.actions:
                     hits.append(self._hit(post_id, rule, len(hits), action, now))
-                    leads.update([post_id] if action.kind == "lead" else [])
-            if rule.stop:
-                stopped |= matched
+                    batch.act(post_id, action)
+                if rule.stop:
+                    break
         if hits:
             conn.execute(insert(rule_hits), hits)
-        if leads:
-            conn.execute(update(posts).where(posts.c.id.in_(sorted(leads))).values(is_lead=True))
+            write_effects(conn, batch.posts, hits, now, self.sla)
 
-    def _matches(self, batch: _Batch, rule: Rule) -> set[int] | None:
-        """The batch's posts the rule matches. Queries over the post's own columns are tested in memory
-        (core.query agrees with SQL post for post; a MATCH per rule per batch would scan the whole index);
-        the rest (author, source, history) in SQL, limited to the batch."""
-        try:
-            query = validate(rule)
-        except RuleError as exc:  # e.g. a field this workspace lost: skip the rule, never fail ingest
-            log.warning("rule %r is skipped: %s", rule.name, exc.message)
-            return None
-        if query.fields() <= MEMORY_FIELDS:
-            found = {pid for pid, post in batch.posts.items() if query.matches(post) and batch.author_ok(pid, rule)}
-            if rule.min_prior_negative is None or not found:
-                return found
-            return self._matching(batch.conn, sorted(found), history_condition(rule.min_prior_negative))
+    def _active(self, conn: Connection) -> list[tuple[Rule, Query]]:
+        """The enabled rules in order with their parsed queries; a rule that no longer parses is skipped."""
+        stmt = select(rules).where(rules.c.enabled == true()).order_by(rules.c.position, rules.c.id)
+        out = []
+        for rule in map(_row_to_rule, conn.execute(stmt)):
+            try:
+                out.append((rule, validate(rule)))
+            except RuleError as exc:  # e.g. a field this workspace lost: skip the rule, never fail ingest
+                log.warning("rule %r is skipped: %s", rule.name, exc.message)
+        return out
+
+    @staticmethod
+    def _needs_sql(query: Query) -> bool:
+        return not query.fields() <= MEMORY_FIELDS
+
+    def _sql_matches(self, batch: _Batch, rule: Rule) -> set[int]:
+        """A rule using a field with no memory test: the database answers (without this batch's rule effects)."""
         cond = self._condition(rule)
-        return None if cond is None else self._matching(batch.conn, list(batch.posts), cond)
+        return set() if cond is None else self._matching(batch.conn, sorted(batch.posts), cond)
+
+    def _history_ok(self, batch: _Batch, rule: Rule, post_id: int, cache: dict[int, set[int]]) -> bool:
+        """The author's earlier negative posts, counted once per rule and batch (rules' actions never change it)."""
+        if rule.min_prior_negative is None:
+            return True
+        if rule.min_prior_negative not in cache:
+            cond = history_condition(rule.min_prior_negative)
+            cache[rule.min_prior_negative] = self._matching(batch.conn, sorted(batch.posts), cond)
+        return post_id in cache[rule.min_prior_negative]
 
     @staticmethod
     def _matching(conn: Connection, ids: list[int], cond: ColumnElement[bool]) -> set[int]:
@@ -317,6 +392,53 @@ class RuleRepo:
         )
         with self._engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def latest_hit_id(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(rule_hits.c.id), 0))).scalar_one())
+
+    def notices(self, after_id: int, limit: int = 200) -> list[tuple[int, str, str, Post]]:
+        """`notify` hits after a hit id, oldest first: (hit id, rule name, who to notify, the post)."""
+        stmt = (
+            select(
+                rule_hits.c.id.label("hit_id"),
+                rule_hits.c.rule_name,
+                rule_hits.c.value,
+                posts.c.id,
+                posts.c.channel,
+                posts.c.external_id,
+                posts.c.text,
+                posts.c.title,
+                posts.c.created_at,
+                authors.c.handle,
+                authors.c.display_name,
+            )
+            .join(posts, posts.c.id == rule_hits.c.post_id)
+            .outerjoin(authors, authors.c.id == posts.c.author_id)
+            .where(rule_hits.c.action == "notify", rule_hits.c.id > after_id)
+            .order_by(rule_hits.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            (
+                r.hit_id,
+                r.rule_name,
+                r.value,
+                Post(
+                    r.id,
+                    r.channel,
+                    r.external_id,
+                    r.text,
+                    r.created_at,
+                    author_handle=r.handle or "",
+                    author_name=r.display_name or "",
+                    title=r.title,
+                ),
+            )
+            for r in rows
+        ]
 
     # ---- VIP authors ----------------------------------------------------------------------------------------
     def set_vip(self, author_id: int, vip: bool = True) -> None:

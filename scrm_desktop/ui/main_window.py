@@ -28,7 +28,7 @@ from scrm_desktop.core.post import Post
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, LayoutStore, StreamService, check_query
 from scrm_desktop.ui import theme as themes
 from scrm_desktop.ui.bridge import Bridge
-from scrm_desktop.ui.notifications import Notifier
+from scrm_desktop.ui.notifications import Notifier, RuleNotices
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.board import BoardView, UnreadCounter
 from scrm_desktop.ui.views.column_dialog import INVALID_STYLE
@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.overlay = ShortcutsOverlay(self.shortcut_rows(), self)
         self.notifier = Notifier(self.show_message, self)
+        self.rule_notices = RuleNotices(ws.rules.notices, self.notifier, ws.rules.latest_hit_id(), self)
+        bridge.posts_ingested.connect(lambda *_: self.rule_notices.check())  # rules with a `notify` action
         bridge.posts_ingested.connect(lambda *_: self._live.start() if not self._live.isActive() else None)
         bridge.source_changed.connect(lambda _name: self.refresh_health())
         bridge.error_raised.connect(self.show_error)
@@ -551,6 +553,7 @@ class MainWindow(QMainWindow):
         settings.setValue(f"{self.ws.name}/detail_split", self.main_split.saveState())
         self.save_layout()
         self.notifier.close()
+        self.rule_notices.close()
         self.counter.close()
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         super().closeEvent(event)

@@ -3,11 +3,12 @@ shown by the system tray when there is one, else in the status bar."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -120,6 +121,11 @@ class Notifier(QObject):
         if text:
             self._show(text)
 
+    def rule_fired(self, rule_name: str, who: str, posts: list[Post]) -> None:
+        """Posts a business rule with a `notify` action fired on: rate-limited per rule like a column."""
+        name = f"rule “{rule_name}”" + (f" (for {who})" if who else "")
+        self.posts_arrived(f"rule:{rule_name}\x1f{who}", name, posts)
+
     def flush(self) -> None:
         for text in self.limiter.due():
             self._show(text)
@@ -136,3 +142,68 @@ class Notifier(QObject):
         self._timer.stop()
         if self.tray is not None:
             self.tray.hide()
+
+
+# (hit id, rule name, who to notify, post): what RuleRepo.notices returns
+RuleHit = tuple[int, str, str, Post]
+
+
+class RuleNotices(QObject):
+    """Desktop notices for rules with a `notify` action. After each ingest the new `notify` hits are read on a
+    worker thread (from a cursor that starts at the newest hit when the window opens: old ones are not replayed)
+    and told through the Notifier, rate-limited per rule. `fetch(after_id)` is RuleRepo.notices."""
+
+    _read = Signal(object, object)  # hits, error (worker thread -> GUI thread)
+
+    def __init__(
+        self, fetch: Callable[[int], list[RuleHit]], notifier: Notifier, after_id: int, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._fetch = fetch
+        self._notifier = notifier
+        self.after_id = after_id
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._busy = self._again = self._closed = False
+        self._read.connect(self._arrived)
+
+    def check(self) -> None:
+        """Look for new notices (on posts_ingested); a check asked for while one runs follows it."""
+        if self._closed:
+            return
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        after = self.after_id
+        self._pool.start(lambda: self._run(after))
+
+    def _run(self, after: int) -> None:  # worker thread
+        try:
+            hits, error = self._fetch(after), None
+        except Exception as exc:  # a locked database: try again on the next ingest
+            hits, error = [], exc
+        with contextlib.suppress(RuntimeError):  # the window went away meanwhile
+            self._read.emit(hits, error)
+
+    def _arrived(self, hits: list[RuleHit], error: BaseException | None) -> None:
+        self._busy = False
+        if self._closed:
+            return
+        if error is None and hits:
+            self.after_id = max(self.after_id, hits[-1][0])
+            by_rule: dict[tuple[str, str], list[Post]] = {}
+            for _hit_id, rule_name, who, post in hits:
+                by_rule.setdefault((rule_name, who), []).append(post)
+            for (rule_name, who), posts in by_rule.items():
+                self._notifier.rule_fired(rule_name, who, posts)
+        if self._again or len(hits) >= 200:
+            self._again = False
+            self.check()
+
+    def idle(self) -> bool:
+        return not self._busy
+
+    def close(self) -> None:
+        self._closed = True
+        self._pool.waitForDone(10_000)

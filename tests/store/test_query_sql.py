@@ -16,7 +16,8 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.dialects import postgresql
 
 from scrm_desktop.core.post import Post
-from scrm_desktop.core.query import MAX_DEPTH, QueryError, parse
+from scrm_desktop.core.query import MAX_DEPTH, FieldSpec, QueryError, parse
+from scrm_desktop.core.query_fields import FIELDS as REGISTRY
 from scrm_desktop.core.tokens import tokenize
 from scrm_desktop.store.engine import open_engine, upgrade
 from scrm_desktop.store.query_sql import to_sql
@@ -246,11 +247,13 @@ def test_postgresql_gets_a_bound_tsquery() -> None:
     assert "('refund':* & ('late' <-> 'delivery') & !'broken')" in compiled.params.values()
 
 
-def test_unavailable_field_is_a_query_error_at_compile_time() -> None:
-    query = parse("refund -status:open")
-    with pytest.raises(QueryError, match=r"`status:` is not available yet in this workspace") as caught:
+def test_unavailable_field_is_a_query_error_at_compile_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a field registered in the language with neither SQL nor a posts column yet
+    monkeypatch.setitem(REGISTRY, "stage", FieldSpec("stage", "a future field", lambda p, k, s: True, attr="stage"))
+    query = parse("refund -stage:open")
+    with pytest.raises(QueryError, match=r"`stage:` is not available yet in this workspace") as caught:
         to_sql(query)
-    assert (caught.value.position, caught.value.length) == (8, 11)
+    assert (caught.value.position, caught.value.length) == (8, 10)
 
 
 HOSTILE = [

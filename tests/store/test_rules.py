@@ -3,10 +3,11 @@ classification stored with each post and correctable; trait:/intent: as stream q
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scrm_desktop.core.query import parse
 from scrm_desktop.core.rules import Action, Rule, RuleError, effects, parse_actions
@@ -205,3 +206,192 @@ def test_an_agent_correction_is_kept_beside_the_automatic_value(ws):
         ws.corrections.correct(pid, "trait", "grumpy")
     with pytest.raises(ValueError, match="Only trait or intent"):
         ws.corrections.correct(pid, "sentiment", "positive")
+
+
+# ---- actions that act -------------------------------------------------------------------------------------------
+def case_of(ws, post_id: int):
+    from scrm_desktop.store.cases_tables import cases
+
+    with ws.db.engine.connect() as conn:
+        case_id = conn.execute(select(cases.c.id).where(cases.c.post_id == post_id)).scalar()
+    return None if case_id is None else ws.cases.repo.get(case_id)
+
+
+def case_count(ws) -> int:
+    from scrm_desktop.store.cases_tables import cases
+
+    with ws.db.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(cases)).scalar_one()
+
+
+def test_every_action_takes_effect(ws):
+    ws.rules.save(rule("Big voices", "", "tag: influencer\npriority: high", min_followers=1000))
+    ws.rules.save(rule("Leads", "intent:purchase", "lead\nassign: queue:sales\nnotify: sam"))
+    ws.rules.save(rule("Broken", "broken OR boot", "case: check warranty\nalert: hardware?"))
+    ws.ingestor.ingest(make_posts())
+    ids = stored(ws)
+    # open a case (default priority), with "opened by rule" in its history
+    broken = case_of(ws, ids["p0"])
+    assert (broken.status, broken.priority, broken.assignee) == ("new", 3, "")
+    [opened] = ws.cases.repo.events(broken.id)
+    assert opened.actor == "rule: Broken" and opened.kind == "opened"
+    assert opened.detail["rule"] == "Broken" and opened.detail["note"] == "check warranty"
+    assert broken.sla_due == broken.created_at + timedelta(hours=24)
+    # assign to a queue (opens the case) with the priority an earlier rule set; lead marked
+    lead = case_of(ws, ids["p1"])
+    assert (lead.assignee, lead.priority, lead.status) == ("queue:sales", 2, "new")
+    assert lead.sla_due == lead.created_at + timedelta(hours=4)
+    assert ws.db.posts.get(ids["p1"]).is_lead is True
+    # priority alone does not open a case (dan: big voice, no case action)
+    assert case_of(ws, ids["p3"]) is None
+    assert case_count(ws) == 4  # p0, p4, p6 (broken/boot) and p1 (assigned)
+    # tag: a stream query over rule tags
+    tagged = {p.id for p in ws.db.posts.page(to_sql(parse("tag:Influencer")))}
+    assert tagged == {ids["p1"], ids["p3"]}
+    # alert: in the dashboard's list beside spike alerts, with the rule, message and post; acknowledgeable
+    rule_alerts = [a for a in ws.topics.alerts() if a.kind == "rule"]
+    assert len(rule_alerts) == 3 and {a.example_post_ids[0] for a in rule_alerts} == {ids["p0"], ids["p4"], ids["p6"]}
+    first = next(a for a in rule_alerts if a.example_post_ids == (ids["p0"],))
+    assert first.topic == "Broken" and first.top_terms == ("hardware?",) and "won't boot" in first.detail
+    assert {p.id for p in ws.db.posts.page(to_sql(parse(first.query)))} == {ids["p0"]}
+    ws.topics.acknowledge(first.id, "lee")
+    ws.topics.acknowledge(first.id, "kim")  # the first acknowledgement stands
+    again = next(a for a in ws.topics.alerts() if a.id == first.id)
+    assert again.acknowledged_by == "lee" and again.acknowledged_at is not None
+    assert first.id not in {a.id for a in ws.topics.alerts(unacknowledged_only=True)}
+    # notify: what the desktop notices read
+    [(hit_id, name, who, post)] = ws.rules.notices(0)
+    assert (name, who, post.id, post.author_handle) == ("Leads", "sam", ids["p1"], "bob")
+    assert ws.rules.notices(hit_id) == [] and ws.rules.latest_hit_id() >= hit_id
+
+
+def test_later_rules_see_what_earlier_rules_did_and_stop_holds(ws):
+    ws.rules.save(rule("Refunds", "refund", "tag: money\nassign: sam"))
+    ws.rules.save(rule("Escalate money", "tag:money status:new assignee:sam", "priority: urgent\nalert", stop=True))
+    ws.rules.save(rule("Everything broken", "broken", "case\nassign: lee"))
+    ws.rules.save(rule("Unassigned", "assignee:none status:none", "tag: untouched"))
+    ws.ingestor.ingest(make_posts())
+    ids = stored(ws)
+    refund = case_of(ws, ids["p6"])  # "third day, laptop still broken. refund please"
+    assert (refund.assignee, refund.priority) == ("sam", 1)  # the stop kept "Everything broken" off it
+    assert [h["rule_name"] for h in ws.rules.hits(ids["p6"])] == ["Refunds"] * 2 + ["Escalate money"] * 2
+    assert case_of(ws, ids["p4"]).assignee == "lee"  # broken, no refund
+    untouched = {pid for pid in ids.values() if "untouched" in effects(ws.rules.hits(pid)).tags}
+    assert untouched == {ids[k] for k in ("p0", "p1", "p2", "p3", "p5", "p7")}
+
+
+def test_a_batch_ingested_again_or_rolled_back_never_acts_twice(ws):
+    ws.rules.save(rule("Broken", "broken", "case\nalert\nassign: lee"))
+    ws.ingestor.ingest(make_posts())
+    ws.ingestor.ingest(make_posts())  # the same posts again: nothing new is stored, no rule fires again
+    assert case_count(ws) == 2 and len([a for a in ws.topics.alerts() if a.kind == "rule"]) == 2
+
+    def crash(conn, stored_posts):
+        raise RuntimeError("power cut")
+
+    more = make_posts([("gus", 1, "broken on arrival")], start=50)
+    ws.ingestor.store_hooks.append(crash)  # fails after the rules, inside the same transaction
+    with pytest.raises(RuntimeError, match="power cut"):
+        ws.ingestor.ingest(more)
+    ws.ingestor.store_hooks.remove(crash)
+    assert case_count(ws) == 2 and "p50" not in stored(ws)  # rolled back with the posts
+    ws.ingestor.ingest(more)
+    ws.ingestor.ingest(more)
+    assert case_count(ws) == 3 and len([a for a in ws.topics.alerts() if a.kind == "rule"]) == 3
+    assert len(ws.cases.repo.events(case_of(ws, stored(ws)["p50"]).id)) == 1
+
+
+def test_priority_words_map_to_case_priorities_and_slas(ws):
+    for i, word in enumerate(("low", "normal", "high", "urgent")):
+        ws.rules.save(rule(f"r{i}", f"author:{word}", f"priority: {word}\ncase"))
+    ws.ingestor.ingest(make_posts([(w, 1, "help") for w in ("low", "normal", "high", "urgent")]))
+    got = {p.author_handle: case_of(ws, p.id) for p in ws.db.posts.page()}
+    assert {h: c.priority for h, c in got.items()} == {"low": 4, "normal": 3, "high": 2, "urgent": 1}
+    assert got["urgent"].sla_due - got["urgent"].created_at == timedelta(hours=1)
+    assert got["low"].sla_due - got["low"].created_at == timedelta(hours=72)
+
+
+def test_rule_tables_match_the_migration(ws):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from scrm_desktop.store.tables import metadata
+
+    with ws.db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diff if any(n in repr(d) for n in ("rule_alerts", "ix_rule_hits"))] == []
+
+
+# ---- status: and assignee: --------------------------------------------------------------------------------------
+WORKFLOW_QUERIES = [
+    "status:new",
+    "status:open",
+    "status:waiting",
+    "status:resolved",
+    "status:closed",
+    "status:none",
+    "-status:none",
+    "assignee:sam",
+    "assignee:SAM",
+    'assignee:"queue:sales"',
+    "assignee:none",
+    "-assignee:none",
+    "status:open OR assignee:none",
+    "laptop -status:closed",
+    "tag:vip",
+    "tag:vip -assignee:sam",
+]
+
+
+def test_status_and_assignee_agree_in_sql_and_in_memory(ws):
+    ws.rules.save(rule("VIP", "laptop", "tag: vip"))
+    ws.ingestor.ingest(make_posts())
+    ids = stored(ws)
+    service, agent = ws.cases, "lead"
+    plan = {
+        "p0": ("open", "sam"),
+        "p1": ("new", "queue:sales"),
+        "p2": ("waiting", ""),
+        "p3": ("resolved", "Sam"),
+        "p4": ("closed", "lee"),
+    }
+    for ext, (status, assignee) in plan.items():
+        case = service.open_from_post(ids[ext], agent)
+        if assignee:
+            service.assign(case.id, agent, assignee)
+        if status != "new":
+            service.set_status(case.id, agent, status)
+    # the posts as memory sees them: status and assignee from their cases, tags from the rule hits
+    by_id = {p.id: p for p in ws.db.posts.page(limit=100)}
+    memory = []
+    for pid, post in by_id.items():
+        case = case_of(ws, pid)
+        memory.append(
+            replace(
+                post,
+                status=case.status if case else "",
+                assignee=case.assignee if case else "",
+                tags=tuple(effects(ws.rules.hits(pid)).tags),
+            )
+        )
+    for text in WORKFLOW_QUERIES:
+        query = parse(text)
+        in_sql = {p.id for p in ws.db.posts.page(to_sql(query), limit=100)}
+        in_memory = {p.id for p in memory if query.matches(p)}
+        assert in_sql == in_memory, text
+    assert {p.id for p in ws.db.posts.page(to_sql(parse("status:none")))} == {ids[k] for k in ("p5", "p6", "p7")}
+    assert {p.id for p in ws.db.posts.page(to_sql(parse("assignee:sam")))} == {ids["p0"], ids["p3"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("status:opne", "Did you mean status:open"),
+        ("status:", "needs a value"),
+        ("assignee:", "needs a value"),
+    ],
+)
+def test_bad_workflow_values_are_refused_with_the_reason(ws, text, reason):
+    with pytest.raises(RuleError, match=reason) as caught:
+        ws.rules.save(rule("x", text, "tag: t"))
+    assert caught.value.part == "query"
