@@ -219,7 +219,6 @@ def test_non_string_input_is_tolerated(social: SocialAnalyzer) -> None:
         "Awesome, my package is lost",
         "Love waiting on hold for an hour",
         "Thanks a lot for cancelling my order",
-        "Wow, thanks for nothing",
         "I love Mondays #not",
         "Best airline ever /s",
     ],
@@ -228,8 +227,7 @@ def test_sarcastic_praise_reads_as_a_complaint(social: SocialAnalyzer, text: str
     result = social.analyze(text)
     assert result.label == "negative"
     assert sum(r.weight for r in result.reasons) == pytest.approx(result.score, abs=1e-3)
-    if "nothing" not in text:
-        assert any(r.kind == "sarcasm" and r.weight < 0 for r in result.reasons)
+    assert any(r.kind == "sarcasm" and r.weight < 0 for r in result.reasons)
 
 
 @pytest.mark.parametrize(
@@ -264,6 +262,7 @@ def test_contrast_is_not_sarcasm(social: SocialAnalyzer) -> None:
         ("There is nothing better than a quick fix", "positive"),
         ("I can't wait for the update", "positive"),
         ("Honestly can't complain", "positive"),
+        ("Thanks for nothing", "negative"),
         ("feel ripped off", "negative"),
         ("they ripped me off", "negative"),
     ],

@@ -30,7 +30,7 @@ _INTERJECTIONS = frozenset(
 # ("Oh just great,"), and the explicit markers.
 _SARCASTIC_PRAISE = frozenset(
     """great perfect wonderful fantastic awesome brilliant lovely nice super terrific splendid excellent fabulous
-    marvelous marvellous cool sweet yay thanks wow
+    marvelous marvellous cool sweet yay thanks
     """.split()  # noqa: SIM905
 )
 _SARCASM_FILLERS = frozenset("oh just so wow well how yeah ah gee really real thanks thank you a lot".split())  # noqa: SIM905
