@@ -79,6 +79,20 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
 
         RulesDialog(ws, window).exec()
 
+    def customers():  # type: ignore[no-untyped-def]
+        from scrm_desktop.ui.customers.window import CustomersWindow
+
+        view = CustomersWindow(ws, ws.settings.agent_name)
+        view.setWindowTitle(f"Customers — {window.windowTitle()}")
+        return view
+
+    def link_customer(post) -> None:  # type: ignore[no-untyped-def]
+        from scrm_desktop.ui.customers.link_dialog import LinkDialog
+
+        profile = ws.customers.profile(post.author_id) if post.author_id is not None else None
+        if profile is not None:
+            LinkDialog(ws.customers, profile, ws.settings.agent_name, window).exec()
+
     def open_posts(query: str) -> None:
         window.search.setText(query)
         window.run_search()
@@ -88,6 +102,7 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
     for text, shortcut, slot in (
         ("&Dashboard", "Ctrl+Shift+D", lambda: show("dashboard", dashboard)),
         ("&Agent queue", "Ctrl+Shift+A", lambda: show("agent", agent)),
+        ("&Customers", "Ctrl+Shift+U", lambda: show("customers", customers)),
         ("Business &rules…", "", rules),
     ):
         action = QAction(text, window)
@@ -95,6 +110,8 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
+    window.detail.customer_for = ws.customers.customer_for_author  # the detail pane shows the linked record
+    window.detail.on_link_customer = link_customer
 
 
 def run_gui(ws: Workspace) -> int:

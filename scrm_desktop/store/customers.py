@@ -394,14 +394,20 @@ class CustomerRepo:
         return LinkResult(cid, linked, created)
 
     def undo(self, result: LinkResult, actor: str = "") -> None:
-        """Undo a confirmation: unlink what it linked and remove the record it created (if nothing else joined)."""
+        """Undo a confirmation: unlink what it linked and remove the record it created (unless other profiles
+        joined it or someone edited it since)."""
         with writer(self._engine).begin() as conn:
             for aid in result.linked:
                 self._unlink(conn, aid, actor)
             left = conn.execute(
                 select(func.count()).where(customer_links.c.customer_id == result.customer_id)
             ).scalar_one()
-            if result.created and not left:
+            edited = conn.execute(
+                select(func.count()).where(
+                    customer_events.c.customer_id == result.customer_id, customer_events.c.kind.in_(("edit", "import"))
+                )
+            ).scalar_one()
+            if result.created and not left and not edited:  # a record someone edited meanwhile is kept
                 conn.execute(delete(customers).where(customers.c.id == result.customer_id))
                 self._event(conn, "delete", actor, None, None, f"undo removed customer {result.customer_id}")
 

@@ -60,6 +60,13 @@ class DetailPane(QFrame):
         self.reasons = _plain_label(object_name="Muted")
         self.stats = _plain_label(object_name="Muted")
         self.thread = _plain_label(object_name="Muted")
+        self.customer = _plain_label(object_name="DetailCustomer")
+        self.customer.setAccessibleName("Customer record")
+        self.link_customer = QPushButton("Link to customer…")
+        self.link_customer.setToolTip("Link this author's profile to a customer record")
+        self.link_customer.clicked.connect(self._link_customer)
+        self.customer_for: Callable[[int], Any] | None = None  # author id -> customer record or None (app sets)
+        self.on_link_customer: Callable[[Post], None] | None = None
         self.open_link = QPushButton("Open in browser")
         self.open_link.setToolTip("Opens the post's page in your web browser")
         self.open_link.clicked.connect(self._open)
@@ -82,10 +89,20 @@ class DetailPane(QFrame):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_link)
+        buttons.addWidget(self.link_customer)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
-        for w in (self.author, self.meta, self.sentiment, self.reasons, self.correct_row, self.stats, self.title):
+        for w in (
+            self.author,
+            self.meta,
+            self.customer,
+            self.sentiment,
+            self.reasons,
+            self.correct_row,
+            self.stats,
+            self.title,
+        ):
             layout.addWidget(w)
         layout.addWidget(self.body, 1)
         layout.addWidget(self.thread)
@@ -109,6 +126,7 @@ class DetailPane(QFrame):
         for w in content:
             w.setVisible(post is not None)
         self.placeholder.setVisible(post is None)
+        self._show_customer(post)
         if post is None:
             return
         name = post.author_name or post.author_handle or "Unknown author"
@@ -160,6 +178,26 @@ class DetailPane(QFrame):
             who = p.author_handle or p.author_name or "?"
             lines.append(f"  {who}: {p.text[:140]}")
         return "\n".join(lines)
+
+    def _show_customer(self, post: Post | None) -> None:
+        """The linked customer record (name, tier, tags, other profiles) and the link action."""
+        author = post.author_id if post is not None else None
+        record = self.customer_for(author) if author is not None and self.customer_for is not None else None
+        self.customer.setVisible(record is not None)
+        self.link_customer.setVisible(author is not None and self.on_link_customer is not None)
+        self.link_customer.setText("Customer link…" if record is not None else "Link to customer…")
+        if record is not None and post is not None:
+            tier = " · VIP" if record.tier == "vip" else ""
+            tags = f" · tags: {', '.join(record.tags)}" if record.tags else ""
+            mine = (post.channel, post.author_handle)
+            others = [f"{c}:{h}" for c, h in record.profiles if (c, h) != mine]
+            also = f"\nAlso: {', '.join(others)}" if others else ""
+            self.customer.setText(f"Customer: {record.name}{tier}{tags}{also}")
+
+    def _link_customer(self) -> None:
+        if self.post is not None and self.on_link_customer is not None:
+            self.on_link_customer(self.post)
+            self._show_customer(self.post)
 
     def _open(self) -> None:
         if self.post and self.post.url:
