@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QDate, Qt
 
+from scrm_desktop.core.influence import is_advocate
 from scrm_desktop.core.measure import window_query
 from scrm_desktop.core.query import parse
 from scrm_desktop.listening.api import PostIn
@@ -113,6 +114,10 @@ def test_range_brand_and_channel_filters_change_every_chart_and_the_table(qtbot,
     assert snap.end - snap.start == timedelta(days=7)
     window = window_query(snap.start, snap.end)
     assert total(snap.volume) == count(demo, window) == sum(m.mentions for m in snap.measures)
+
+    acts = {(a.channel, a.handle): a for a in demo.influence.activity(7, until=snap.end)}
+    named = [(m.channel, h) for m in snap.measures for h in m.advocates]
+    assert named and all(is_advocate(acts[key]) for key in named)  # influence: the advocates ranking
 
     choose(qtbot, view, view.topic_box, "Corvex")
     snap = view.snapshot

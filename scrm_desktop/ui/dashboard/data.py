@@ -7,7 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from scrm_desktop.core.influence import rank_advocates
 from scrm_desktop.core.measure import (
     RANGES,
     AuthorRank,
@@ -71,9 +73,12 @@ def window(now: datetime, filters: Filters) -> tuple[datetime, datetime]:
     return end - RANGES[filters.range_key], end
 
 
-def build(repo: TopicRepo, now: datetime, filters: Filters, *, measures: bool = True) -> Snapshot:
+def build(
+    repo: TopicRepo, now: datetime, filters: Filters, *, measures: bool = True, influence: Any = None
+) -> Snapshot:
     """Everything the charts show; `measures=False` skips the per-channel table and the authors (they aggregate
-    posts in the window, the charts read rollups only)."""
+    posts in the window, the charts read rollups only). `influence` (store.influence.InfluenceRepo) names each
+    channel's advocates in the table."""
     start, end = window(now, filters)
     snap = Snapshot(start, end, filters, topics=repo.list())
     chosen = next((t for t in snap.topics if t.name == filters.topic), None)
@@ -82,7 +87,7 @@ def build(repo: TopicRepo, now: datetime, filters: Filters, *, measures: bool = 
     snap.alerts = repo.alerts(limit=100)
     _spike(repo, snap, chosen or _spike_topic(snap))
     if measures:
-        _measures(repo, snap, chosen)
+        _measures(repo, snap, chosen, influence)
     return snap
 
 
@@ -140,7 +145,20 @@ def _per_channel(ranked: Iterable[AuthorRank], value: str) -> dict[str, list[tup
     return out
 
 
-def _measures(repo: TopicRepo, snap: Snapshot, topic: Topic | None) -> None:
+def _advocates(influence: Any, snap: Snapshot) -> dict[str, list[str]]:
+    """Each channel's strongest advocates in the window (repeated unprompted positive posts, any topic)."""
+    if influence is None:
+        return {}
+    days = (snap.end - snap.start) / timedelta(days=1)
+    acts = [a for a in influence.activity(days, until=snap.end) if a.channel in (snap.filters.channels or [a.channel])]
+    out: dict[str, list[str]] = defaultdict(list)
+    for ranked in rank_advocates(acts, limit=100):
+        if len(out[ranked.activity.channel]) < INFLUENCE_PER_CHANNEL:
+            out[ranked.activity.channel].append(ranked.activity.handle)
+    return out
+
+
+def _measures(repo: TopicRepo, snap: Snapshot, topic: Topic | None, influence: Any = None) -> None:
     """The measurement table and the top authors, for the same window, brand and channel as the charts."""
     topic_id, channels = (topic.id if topic else None), snap.filters.channels
     ranked = {
@@ -148,8 +166,9 @@ def _measures(repo: TopicRepo, snap: Snapshot, topic: Topic | None) -> None:
         for by in ("reach", "engagement")
     }
     reach, engaged = _per_channel(ranked["reach"], "followers"), _per_channel(ranked["engagement"], "engagement")
+    advocates = _advocates(influence, snap)
     snap.measures = [
-        measure_channel(t, reach[t.channel], top_engaged=engaged[t.channel])
+        measure_channel(t, reach[t.channel], advocates.get(t.channel, ()), top_engaged=engaged[t.channel])
         for t in repo.channel_totals(snap.start, snap.end, topic_id=topic_id, channels=channels)
     ]
     snap.top_authors, snap.top_engaged = ranked["reach"][:10], ranked["engagement"][:10]

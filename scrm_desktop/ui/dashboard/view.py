@@ -45,7 +45,7 @@ from scrm_desktop.ui.dashboard.loader import SnapshotLoader
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 5000  # redraw at most this often while posts arrive
-MEASURE_COLUMNS = (  # two-line headers keep the 13 columns narrow; the CSV joins the lines
+MEASURE_COLUMNS = (  # two-line headers keep the 14 columns narrow; the CSV joins the lines
     "channel",
     "mentions",
     "authors",
@@ -59,6 +59,7 @@ MEASURE_COLUMNS = (  # two-line headers keep the 13 columns narrow; the CSV join
     "change",
     "top by\nreach",
     "top by\nengagement",
+    "advocates",
 )
 AUTHOR_COLUMNS = ("author", "channel", "followers", "posts", "engagement")
 
@@ -235,8 +236,8 @@ class DashboardView(QWidget):
             return
         now = self._ws.clock().astimezone(UTC).replace(tzinfo=None)
         self.status.setText("Updating…")
-        repo = self._ws.topics
-        self.loader.request(lambda: build(repo, now, filters))
+        repo, influence = self._ws.topics, getattr(self._ws, "influence", None)
+        self.loader.request(lambda: build(repo, now, filters, influence=influence))
 
     def _show(self, snap: Snapshot, ms: float) -> None:
         """Everything from one snapshot, in one go on the GUI thread."""
@@ -292,6 +293,7 @@ class DashboardView(QWidget):
             _fmt(m.net_sentiment_change, True),
             ", ".join(h for h, _ in m.top_authors),
             ", ".join(h for h, _ in m.top_engaged),
+            ", ".join(m.advocates),
         )
 
     def _author_clicked(self, table: QTableWidget, row: int) -> None:
@@ -348,7 +350,7 @@ def render_dashboard(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> Q
     view.resize(size if isinstance(size, QSize) else QSize(*size))
     view.show()
     now = ws.clock().astimezone(UTC).replace(tzinfo=None)
-    view._show(build(ws.topics, now, view.filters()), 0.0)
+    view._show(build(ws.topics, now, view.filters(), influence=getattr(ws, "influence", None)), 0.0)
     view.layout().activate()  # new label texts and table sizes take their place before the grab
     image = view.grab().toImage()
     view.close()
