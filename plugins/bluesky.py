@@ -29,6 +29,7 @@ from scrm_desktop.listening.api import (
     check_response,
     parse_json,
     parse_retry_after,
+    same_text,
 )
 
 CHANNEL = "bluesky"
@@ -473,6 +474,7 @@ class BlueskyPlugin(Plugin):
     secret_fields = ("app_password",)
     default_interval = 300
     can_publish = True
+    can_check_sent = True
 
     def __init__(self, sessions: SessionStore = SESSIONS) -> None:
         self._sessions = sessions
@@ -540,6 +542,30 @@ class BlueskyPlugin(Plugin):
         if not isinstance(out, Mapping) or not isinstance(out.get("uri"), str):
             raise MalformedResponse("com.atproto.repo.createRecord: the answer has no uri for the new post")
         return PublishResult(external_id=out["uri"], url=post_url(api.session().handle, out["uri"]))
+
+    def find_sent(self, ctx: FetchContext, reply: Reply) -> PublishResult | None:
+        """Our post replying to the same parent with the same text among our newest 100 posts, or None."""
+        api = self._api(ctx)
+        session = api.session()
+        body = api.call(
+            "GET",
+            "app.bsky.feed.getAuthorFeed",
+            params={"actor": session.did, "filter": "posts_with_replies", "limit": 100},
+        )
+        feed = body.get("feed") if isinstance(body, Mapping) else None
+        for item in feed if isinstance(feed, list) else []:
+            post = item.get("post") if isinstance(item, Mapping) else None
+            record = post.get("record") if isinstance(post, Mapping) else None
+            if not isinstance(record, Mapping) or not isinstance(post.get("uri"), str):
+                continue
+            author = post.get("author") if isinstance(post.get("author"), Mapping) else {}
+            if author.get("did") != session.did:  # a repost of someone else's post shows in our feed too
+                continue
+            reply_ref = record.get("reply") if isinstance(record.get("reply"), Mapping) else {}
+            parent = reply_ref.get("parent") if isinstance(reply_ref.get("parent"), Mapping) else {}
+            if parent.get("uri") == reply.in_reply_to and same_text(reply.text, str(record.get("text") or "")):
+                return PublishResult(external_id=post["uri"], url=post_url(session.handle, post["uri"]))
+        return None
 
     @staticmethod
     def _parent(api: Xrpc, uri: str) -> Mapping[str, Any]:

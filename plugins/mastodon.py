@@ -38,6 +38,7 @@ from scrm_desktop.listening.api import (
     check_response,
     parse_json,
     parse_retry_after,
+    same_text,
 )
 
 CHANNEL = "mastodon"
@@ -66,6 +67,8 @@ class MastodonPlugin(Plugin):
     secret_fields = ("access_token",)
     default_interval = 300
     can_publish = True
+    idempotent_publish = True  # the Idempotency-Key header: the instance drops a repeat for an hour
+    can_check_sent = True
 
     def fetch(self, ctx: FetchContext, cursor: Mapping[str, Any]) -> FetchResult:
         api = _Api(ctx)
@@ -104,6 +107,23 @@ class MastodonPlugin(Plugin):
         if not isinstance(data, dict) or not data.get("id"):
             raise MalformedResponse(f"Mastodon at {api.host} accepted the reply but did not say its id")
         return PublishResult(external_id=str(data["id"]), url=_str(data.get("url")))
+
+    def find_sent(self, ctx: FetchContext, reply: Reply) -> PublishResult | None:
+        """Our reply in the thread of the status we answered (the status's context), or None."""
+        api = _Api(ctx)
+        api.require_token("look for a reply we sent")
+        me, _ = api.get("/api/v1/accounts/verify_credentials", "our account")
+        thread, _ = api.get(f"/api/v1/statuses/{quote(reply.in_reply_to, safe='')}/context", "thread")
+        my_id = me.get("id") if isinstance(me, dict) else None
+        below = thread.get("descendants") if isinstance(thread, dict) else None
+        for status in below if isinstance(below, list) else []:
+            if not isinstance(status, dict) or status.get("in_reply_to_id") != reply.in_reply_to:
+                continue
+            author = status.get("account") if isinstance(status.get("account"), dict) else {}
+            mine = bool(my_id) and author.get("id") == my_id
+            if mine and same_text(reply.text, _str(status.get("content")), html_text=True):
+                return PublishResult(external_id=str(status.get("id")), url=_str(status.get("url")))
+        return None
 
 
 @dataclass(frozen=True)

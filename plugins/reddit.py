@@ -10,7 +10,8 @@ Each feed keeps the fullname (t3_xxx / t1_xxx) of the newest item it returned an
 Reddit then returns the items just above it, so a restarted app resumes without refetching and without gaps;
 a full page sets `more`. When the anchor item is removed Reddit answers `before=` with nothing forever, so an
 empty answer is checked once against the newest page (items newer than the anchor's time are taken).
-Reddit has no idempotency key: a reply whose answer was lost may be posted again by a retry.
+Reddit has no idempotency key: before a reply whose answer was lost is sent again, the outbox asks `find_sent`,
+which looks through our account's newest comments for one under the same parent with the same text.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -42,6 +44,7 @@ from scrm_desktop.listening.api import (
     check_response,
     parse_json,
     parse_retry_after,
+    same_text,
 )
 
 CHANNEL = "reddit"
@@ -69,6 +72,7 @@ class RedditPlugin(Plugin):
     secret_fields = ("client_id", "client_secret", "refresh_token")
     default_interval = 600
     can_publish = True
+    can_check_sent = True
 
     def __init__(self) -> None:
         self._tokens: dict[tuple[str, ...], tuple[str, datetime]] = {}
@@ -104,6 +108,28 @@ class RedditPlugin(Plugin):
         form = {"api_type": "json", "thing_id": reply.in_reply_to, "text": reply.text}
         data = api.call("POST", "/api/comment", "reply", data=form)
         return _published(data, reply.in_reply_to)
+
+    def find_sent(self, ctx: FetchContext, reply: Reply) -> PublishResult | None:
+        """Our comment under the same parent with the same text among our newest 100 comments, or None."""
+        api = _Api(ctx, self._tokens)
+        api.require_user("look for a reply we sent")
+        me = api.call("GET", "/api/v1/me", "our account")
+        name = me.get("name") if isinstance(me, dict) else None
+        if not isinstance(name, str) or not name:
+            raise MalformedResponse("Reddit did not say which account the refresh token belongs to")
+        params = {"limit": "100", "sort": "new"}
+        listing = api.call("GET", f"/user/{quote(name)}/comments", "our comments", params=params)
+        data = listing.get("data") if isinstance(listing, dict) else None
+        children = data.get("children") if isinstance(data, dict) else None
+        for child in children if isinstance(children, list) else []:
+            thing = child.get("data") if isinstance(child, dict) else None
+            if not isinstance(thing, dict) or thing.get("parent_id") != reply.in_reply_to:
+                continue
+            if same_text(reply.text, _str(thing.get("body"))):
+                post = parse_thing(child)
+                if post is not None:
+                    return PublishResult(external_id=post.external_id, url=post.url)
+        return None
 
 
 @dataclass(frozen=True)

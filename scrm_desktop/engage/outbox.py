@@ -3,11 +3,15 @@
 queued -> sending -> sent                  (published through the source's plugin)
 queued -> sending -> queued (backoff)      (offline, rate limited, server trouble: tried again later)
 queued -> sending -> failed                (refused: credentials, a malformed request; a person retries)
-sending -> needs_check                     (the app stopped mid-send: a person checks the channel)
+sending -> needs_check                     (the app stopped mid-send: nobody knows whether it went out)
+needs_check -> sent | queued               (the channel can tell: found there, or not there and sent now)
+needs_check -> sent | queued (by a person) (channels that cannot tell: a person checks and decides)
 manual -> sent                             (channels without publishing: copied and confirmed by a person)
 
 The idempotency key is stored with the item before the first attempt and passed to the plugin, so a retry
-never posts twice where the channel honours it; an item whose fate is unknown is never re-sent by itself.
+never posts twice where the channel honours it (Mastodon). Where it does not (Reddit, Bluesky), a retry after an
+attempt whose answer was lost first asks the plugin's `find_sent` whether the reply is already there. An item
+whose fate is unknown is never re-sent by itself without that check.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from scrm_desktop.core.backoff import backoff_delay
-from scrm_desktop.listening.api import Reply
+from scrm_desktop.listening.api import Plugin, PublishResult, Reply
 from scrm_desktop.listening.context import SourceContext
 from scrm_desktop.listening.registry import PluginRegistry
 from scrm_desktop.listening.runner import classify
@@ -69,13 +73,43 @@ class OutboxSender:
         return self._repo.stranded(self.now())
 
     def send_due(self) -> list[SendResult]:
-        return [self.send(item) for item in self._repo.due(self.now())]
+        """Look on the channel for replies whose fate is unknown, then send what is due."""
+        return self.check_unknown() + [self.send(item) for item in self._repo.due(self.now())]
+
+    def _channel(self, item: OutboxItem) -> tuple[type[Plugin], SourceContext]:
+        """The plugin and a context for the item's source; raises when the source or its plugin is gone."""
+        source = self._sources.get(item.source_name)
+        plugin_cls = self._registry.get(source.plugin)
+        ctx = SourceContext(
+            http=self._http,
+            config=plugin_cls.validate_config(source.config),
+            source_name=source.name,
+            secrets=lambda field: self._secret_lookup(source.name, field),
+            clock=self._clock,
+        )
+        return plugin_cls, ctx
+
+    @staticmethod
+    def _reply(item: OutboxItem) -> Reply:
+        return Reply(item.text, item.in_reply_to, item.idempotency_key, item.reply_url, dict(item.extra))
+
+    def _record_sent(
+        self, item: OutboxItem, result: PublishResult, from_states: tuple[str, ...], note: str = ""
+    ) -> bool:
+        return self._repo.move(
+            item.id,
+            from_states,
+            self.now(),
+            state="sent",
+            sent_at=self.now(),
+            external_id=result.external_id,
+            external_url=result.url,
+            last_error=note,
+        )
 
     def send(self, item: OutboxItem) -> SendResult:
         try:
-            source = self._sources.get(item.source_name)
-            plugin_cls = self._registry.get(source.plugin)
-            config = plugin_cls.validate_config(source.config)
+            plugin_cls, ctx = self._channel(item)
         except Exception as exc:  # a removed source or plugin: a person has to decide
             return self._fail(item, f"cannot send through source {item.source_name!r}: {exc}")
         if not plugin_cls.can_publish:
@@ -83,29 +117,57 @@ class OutboxSender:
             return SendResult(item.id, "manual", f"{plugin_cls.title or plugin_cls.name} cannot publish replies")
         if not self._repo.start_sending(item.id, self.now()):
             return SendResult(item.id, self._repo.item(item.id).state, "another sender took it")
-        ctx = SourceContext(
-            http=self._http,
-            config=config,
-            source_name=source.name,
-            secrets=lambda field: self._secret_lookup(source.name, field),
-            clock=self._clock,
-        )
-        reply = Reply(item.text, item.in_reply_to, item.idempotency_key, item.reply_url, dict(item.extra))
+        plugin, reply = plugin_cls(), self._reply(item)
         try:
-            result = plugin_cls().publish(ctx, reply)
+            # An earlier attempt may have reached the channel with its answer lost (a timeout): where the channel
+            # has no idempotency key of its own, look before posting again.
+            if item.attempts > 0 and plugin_cls.can_check_sent and not plugin_cls.idempotent_publish:
+                found = plugin.find_sent(ctx, reply)
+                if found is not None:
+                    self._record_sent(item, found, ("sending",), "found on the channel: an earlier attempt went out")
+                    return SendResult(item.id, "sent", "an earlier attempt had gone out")
+            result = plugin.publish(ctx, reply)
         except Exception as exc:
             return self._after_error(item, exc)
-        self._repo.move(
-            item.id,
-            ("sending",),
-            self.now(),
-            state="sent",
-            sent_at=self.now(),
-            external_id=result.external_id,
-            external_url=result.url,
-            last_error="",
-        )
+        self._record_sent(item, result, ("sending",))
         return SendResult(item.id, "sent")
+
+    def check_unknown(self) -> list[SendResult]:
+        """Replies a crash left 'needs_check': where the channel can tell, look whether the reply is there.
+        Found: sent. Not there: queued again (nothing was posted). Channel unreachable: look again later.
+        Channels that cannot tell keep the item for a person."""
+        results = []
+        for item in self._repo.items(("needs_check",)):
+            if item.next_attempt_at is not None and item.next_attempt_at > self.now():
+                continue
+            try:
+                plugin_cls, ctx = self._channel(item)
+            except Exception:  # the source is gone: a person decides
+                continue
+            if not plugin_cls.can_check_sent:
+                continue
+            try:
+                found = plugin_cls().find_sent(ctx, self._reply(item))
+            except Exception as exc:
+                outcome = classify(item.source_name, exc)
+                wait = backoff_delay(1, RETRY_INTERVAL_S, self._rng, outcome.retry_after)
+                when = self.now() + timedelta(seconds=wait)
+                note = f"could not look on the channel ({outcome.error or exc}); looking again at {when:%H:%M} UTC"
+                self._repo.move(item.id, ("needs_check",), self.now(), next_attempt_at=when, last_error=note)
+                continue
+            if found is not None:
+                if self._record_sent(item, found, ("needs_check",), "found on the channel after the interruption"):
+                    results.append(SendResult(item.id, "sent", "found on the channel"))
+            elif self._repo.move(
+                item.id,
+                ("needs_check",),
+                self.now(),
+                state="queued",
+                next_attempt_at=self.now(),
+                last_error="not on the channel after the interruption: sending it now",
+            ):
+                results.append(SendResult(item.id, "queued", "not on the channel: sending again"))
+        return results
 
     def _after_error(self, item: OutboxItem, exc: Exception) -> SendResult:
         outcome = classify(item.source_name, exc)

@@ -15,8 +15,10 @@ errors raised from `ctx.http` count as transient.
 from __future__ import annotations
 
 import email.utils
+import html
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -225,12 +227,23 @@ class Plugin:
     secret_fields: ClassVar[tuple[str, ...]] = ()
     default_interval: ClassVar[int] = 600
     can_publish: ClassVar[bool] = False
+    # The channel itself drops a second send with the same Reply.idempotency_key (Mastodon's Idempotency-Key).
+    idempotent_publish: ClassVar[bool] = False
+    # find_sent() can look on the channel for a reply we may have posted (the outbox asks before sending again).
+    can_check_sent: ClassVar[bool] = False
 
     def fetch(self, ctx: FetchContext, cursor: Mapping[str, Any]) -> FetchResult:
         raise NotImplementedError
 
     def publish(self, ctx: FetchContext, reply: Reply) -> PublishResult:
         raise NotImplementedError(f"{self.title or self.name} cannot publish replies")
+
+    def find_sent(self, ctx: FetchContext, reply: Reply) -> PublishResult | None:
+        """Our reply to `reply.in_reply_to` with the same text, if the channel shows one; None when it is not there.
+
+        Plugins that set `can_check_sent` implement it. The outbox calls it when a send's answer was lost (the app
+        stopped mid-send, a timeout) so a reply is never posted twice on channels without an idempotency key."""
+        raise NotImplementedError(f"{self.title or self.name} cannot look up sent replies")
 
     @classmethod
     def validate_config(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -284,3 +297,14 @@ def parse_json(resp: httpx.Response, what: str = "") -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         label = what or str(resp.request.url.copy_with(query=None))
         raise MalformedResponse(f"{label}: the response is not valid JSON ({exc})") from None
+
+
+_TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+
+
+def same_text(ours: str, theirs: str, *, html_text: bool = False) -> bool:
+    """Whether a post on the channel carries the text we sent (whitespace and case aside; `theirs` may be HTML)."""
+    if html_text:
+        theirs = html.unescape(_TAG.sub("", _BREAK.sub(" ", theirs)))
+    return " ".join(ours.split()).casefold() == " ".join(theirs.split()).casefold()

@@ -123,17 +123,32 @@ def test_rate_limited_waits_for_retry_after_then_sends_with_the_same_key(
     assert [req.headers["Idempotency-Key"] for req, _resp in httpserver.log] == [item.idempotency_key] * 2
 
 
-def test_a_crash_between_sending_and_recording_needs_a_person_and_is_never_resent(
-    tmp_path: Path, httpserver: HTTPServer, sent_body: bytes, client
-) -> None:
-    world = make_world(tmp_path, httpserver.url_for("/"))
-    world.registry.add(CrashAfterPosting)
+class BlindMastodon(MastodonPlugin):
+    """A channel that cannot tell whether a reply is there (like e-mail): only a person can check."""
+
+    can_check_sent = False
+
+
+class BlindCrashAfterPosting(CrashAfterPosting):
+    can_check_sent = False
+
+
+def crash_mid_send(world: World, httpserver: HTTPServer, sent_body: bytes, client):  # type: ignore[no-untyped-def]
     item = queued_reply(world)
     expect_post(httpserver, sent_body, item.idempotency_key)
     with pytest.raises(Crash):
         sender_for(world, client).send_due()
     assert world.repo.item(item.id).state == "sending"
-    world.registry.add(MastodonPlugin)  # the restarted app
+    return item
+
+
+def test_after_a_crash_between_sending_and_recording_a_channel_that_cannot_tell_waits_for_a_person(
+    tmp_path: Path, httpserver: HTTPServer, sent_body: bytes, client
+) -> None:
+    world = make_world(tmp_path, httpserver.url_for("/"))
+    world.registry.add(BlindCrashAfterPosting)
+    item = crash_mid_send(world, httpserver, sent_body, client)
+    world.registry.add(BlindMastodon)  # the restarted app
     restarted = sender_for(world, client)
     assert restarted.recover() == 1
     checked = world.repo.item(item.id)
@@ -143,6 +158,67 @@ def test_a_crash_between_sending_and_recording_needs_a_person_and_is_never_resen
     assert len(httpserver.log) == 1  # posted once, never again by itself
     assert restarted.confirm_sent(item.id, url="https://x.social/@brand/1")
     assert world.repo.item(item.id).state == "sent"
+
+
+def serve_thread(httpserver: HTTPServer, shared_data: Path, replies: list[dict]) -> None:
+    recorded = load_manifest(shared_data / "api" / "mastodon" / "local_test_instance")
+    me = find(recorded, "test_status_reply__01")  # the account the reply was sent from
+    httpserver.expect_request("/api/v1/accounts/verify_credentials").respond_with_data(
+        me.body(), content_type="application/json"
+    )
+    httpserver.expect_request("/api/v1/statuses/11700/context").respond_with_json(
+        {"ancestors": [], "descendants": replies}
+    )
+
+
+def test_after_a_crash_the_outbox_finds_the_reply_on_the_channel_and_never_posts_it_again(
+    tmp_path: Path, httpserver: HTTPServer, sent_body: bytes, client, shared_data: Path
+) -> None:
+    world = make_world(tmp_path, httpserver.url_for("/"))
+    world.registry.add(CrashAfterPosting)
+    item = crash_mid_send(world, httpserver, sent_body, client)
+    on_channel = {**json.loads(sent_body), "in_reply_to_id": "11700", "content": f"<p>{item.text}</p>"}
+    serve_thread(httpserver, shared_data, [on_channel])
+    world.registry.add(MastodonPlugin)  # the restarted app
+    restarted = sender_for(world, client)
+    assert restarted.recover() == 1
+    assert [r.state for r in restarted.send_due()] == ["sent"]
+    done = world.repo.item(item.id)
+    assert done.state == "sent" and done.external_id == on_channel["id"] and "found on the channel" in done.last_error
+    posts = [req for req, _ in httpserver.log if req.method == "POST"]
+    assert len(posts) == 1  # the one before the crash
+
+
+def test_after_a_crash_a_reply_that_is_not_on_the_channel_is_sent_once(
+    tmp_path: Path, httpserver: HTTPServer, sent_body: bytes, client, shared_data: Path
+) -> None:
+    world = make_world(tmp_path, httpserver.url_for("/"))
+    world.registry.add(CrashAfterPosting)
+    item = queued_reply(world)
+    assert world.repo.start_sending(item.id, world.clock())  # the app died right after taking it, before posting
+    serve_thread(httpserver, shared_data, [])  # nobody replied in the thread
+    world.registry.add(MastodonPlugin)
+    restarted = sender_for(world, client)
+    assert restarted.recover() == 1
+    expect_post(httpserver, sent_body, item.idempotency_key)
+    assert [r.state for r in restarted.send_due()] == ["queued", "sent"]
+    assert world.repo.item(item.id).state == "sent"
+    assert len([req for req, _ in httpserver.log if req.method == "POST"]) == 1
+
+
+def test_when_the_channel_cannot_be_asked_the_reply_waits_and_is_looked_up_later(
+    tmp_path: Path, httpserver: HTTPServer, sent_body: bytes, client, shared_data: Path
+) -> None:
+    world = make_world(tmp_path, DEAD)
+    item = queued_reply(world)
+    assert world.repo.start_sending(item.id, world.clock())
+    restarted = sender_for(world, client)
+    restarted.recover()
+    assert restarted.send_due() == []
+    waiting = world.repo.item(item.id)
+    assert waiting.state == "needs_check" and "could not look on the channel" in waiting.last_error
+    assert restarted.send_due() == []  # not asked again before its time
+    assert waiting.next_attempt_at is not None and waiting.next_attempt_at > world.clock().replace(tzinfo=None)
 
 
 def test_refused_credentials_fail_with_the_reason_and_can_be_retried(
@@ -188,3 +264,38 @@ def test_an_incident_status_update_is_queued_to_every_open_linked_case(tmp_path:
     assert items[0].text == "Hi Fan 0, update: https://status.example/1"
     assert all(i.incident_id == incident.id and i.state == "queued" for i in items)
     assert world.repo.get(linked[0].id).scope == "macro"
+
+
+class MastodonWithoutKey(MastodonPlugin):
+    """A channel that ignores idempotency keys (like Reddit or Bluesky) but can show our replies."""
+
+    idempotent_publish = False
+
+
+def test_a_retry_after_a_lost_answer_looks_on_the_channel_first_where_there_is_no_idempotency_key(
+    tmp_path: Path, httpserver: HTTPServer, sent_body: bytes, shared_data: Path
+) -> None:
+    import time
+
+    world = make_world(tmp_path, httpserver.url_for("/"))
+    world.registry.add(MastodonWithoutKey)
+    item = queued_reply(world)
+
+    def slow_post(_request):  # type: ignore[no-untyped-def]
+        time.sleep(1.0)  # the reply is posted, but the answer comes after the client gave up
+        from werkzeug import Response
+
+        return Response(sent_body, content_type="application/json")
+
+    httpserver.expect_oneshot_request("/api/v1/statuses", method="POST").respond_with_handler(slow_post)
+    with make_client(timeout=0.3) as impatient:
+        first = sender_for(world, impatient).send_due()
+    assert [r.state for r in first] == ["queued"] and "did not answer" in world.repo.item(item.id).last_error
+    on_channel = {**json.loads(sent_body), "in_reply_to_id": "11700", "content": f"<p>{item.text}</p>"}
+    serve_thread(httpserver, shared_data, [on_channel])
+    world.clock.advance(hours=1)
+    with make_client(timeout=5.0) as client:
+        second = sender_for(world, client).send_due()
+    assert [r.state for r in second] == ["sent"]
+    assert world.repo.item(item.id).external_id == on_channel["id"]
+    assert len([req for req, _ in httpserver.log if req.method == "POST"]) == 1

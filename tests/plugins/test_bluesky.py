@@ -521,3 +521,25 @@ def test_link_facets_use_byte_offsets_and_drop_trailing_punctuation() -> None:
     (facet,) = link_facets(text)
     start = facet["index"]["byteStart"]
     assert text.encode()[start : facet["index"]["byteEnd"]].decode() == "https://example.com/a?b=1"
+
+
+def test_find_sent_finds_our_reply_in_our_feed_and_nothing_else(bsky, httpserver, recorded) -> None:
+    plugin, ctx = bsky
+    feed = recorded["app.bsky.feed.getAuthorFeed"]
+    ours = next(i["post"] for i in feed["feed"] if i["post"]["record"].get("reply") and "reason" not in i)
+    me = ours["author"]
+    httpserver.expect_request("/xrpc/com.atproto.server.createSession", method="POST").respond_with_json(
+        {**SESSION, "did": me["did"], "handle": me["handle"]}
+    )
+    httpserver.expect_request("/xrpc/app.bsky.feed.getAuthorFeed").respond_with_json(feed)
+    parent = ours["record"]["reply"]["parent"]["uri"]
+    text = "  " + ours["record"]["text"].upper() + " "  # spacing and case aside
+    found = plugin.find_sent(ctx(), Reply(text=text, in_reply_to=parent, idempotency_key="k"))
+    assert found is not None and found.external_id == ours["uri"]
+    assert plugin.find_sent(ctx(), Reply(text="a reply we never sent", in_reply_to=parent, idempotency_key="k")) is None
+    other_parent = Reply(
+        text=ours["record"]["text"], in_reply_to="at://did:plc:x/app.bsky.feed.post/1", idempotency_key="k"
+    )
+    assert plugin.find_sent(ctx(), other_parent) is None
+    asked = requests_to(httpserver, "/xrpc/app.bsky.feed.getAuthorFeed")[0]
+    assert asked.args["actor"] == me["did"] and asked.args["filter"] == "posts_with_replies"

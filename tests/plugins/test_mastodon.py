@@ -340,3 +340,23 @@ def test_a_source_with_nothing_to_listen_to_is_a_config_error(fetch, httpserver:
     with pytest.raises(ConfigError, match="hashtags, search keywords or mentions"):
         fetch(hashtags=" # ")
     assert httpserver.log == []
+
+
+def test_find_sent_looks_in_the_thread_for_our_reply(
+    plugin_ctx, httpserver: HTTPServer, recorded: list[Recorded]
+) -> None:
+    me = find(recorded, "test_status_reply__01")  # verify_credentials: the account that sent the reply
+    sent = find(recorded, "test_status_reply__02").json()  # the reply as the instance stored it
+    parent = sent["in_reply_to_id"]
+    serve(httpserver, me, path="/api/v1/accounts/verify_credentials")
+    httpserver.expect_request(f"/api/v1/statuses/{parent}/context").respond_with_json(
+        {"ancestors": [], "descendants": [sent]}
+    )
+    ctx = publish_ctx(plugin_ctx, httpserver)
+    found = MastodonPlugin().find_sent(
+        ctx, Reply(text="@mastodonpy_test_2 same!", in_reply_to=parent, idempotency_key="k")
+    )
+    assert found is not None and found.external_id == sent["id"]
+    assert (
+        MastodonPlugin().find_sent(ctx, Reply(text="not what we said", in_reply_to=parent, idempotency_key="k")) is None
+    )

@@ -382,3 +382,21 @@ def test_a_source_with_nothing_to_listen_to_is_a_config_error(fetch, httpserver:
     with pytest.raises(ConfigError, match="subreddits, search keywords or mentions"):
         fetch()
     assert httpserver.log == []
+
+
+def test_find_sent_finds_our_comment_under_the_same_parent(plugin_ctx, login, httpserver: HTTPServer) -> None:
+    thing = json.loads(COMMENT_REPLY)["json"]["data"]["things"][0]
+    httpserver.expect_request("/api/v1/me").respond_with_json({"name": "<USERNAME>"})
+    httpserver.expect_request("/user/<USERNAME>/comments").respond_with_json(
+        {"kind": "Listing", "data": {"children": [thing], "after": None}}
+    )
+    plugin, ctx = RedditPlugin(), publish_ctx(plugin_ctx, httpserver, USER_SECRETS)
+    found = plugin.find_sent(ctx, Reply(text="comment   REPLY", in_reply_to="t1_d1616q2", idempotency_key="k"))
+    assert found is not None and found.external_id == "t1_d1680wu"
+    assert plugin.find_sent(ctx, Reply(text="Comment reply", in_reply_to="t1_other", idempotency_key="k")) is None
+    assert plugin.find_sent(ctx, Reply(text="Something else", in_reply_to="t1_d1616q2", idempotency_key="k")) is None
+
+
+def test_find_sent_needs_the_user(plugin_ctx, httpserver: HTTPServer) -> None:
+    with pytest.raises(AuthError, match="refresh_token"):
+        RedditPlugin().find_sent(publish_ctx(plugin_ctx, httpserver, SECRETS), Reply("hi", "t1_abc", "k"))
