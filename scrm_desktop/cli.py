@@ -102,6 +102,10 @@ def build_parser() -> Parser:
 
     add_tree_parser(sub)
 
+    from scrm_desktop.cli_customers import add_customers_parser
+
+    add_customers_parser(sub)
+
     snap = sub.add_parser(
         "snapshot",
         help="render a view offscreen to PNG",
@@ -174,6 +178,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _listen(ws, once=args.once)
         if command == "import":
             return _import(ws, args.file)
+        if command == "customers":
+            return _customers(ws, args)
         return _sources(ws, args)
     finally:
         ws.close()
@@ -221,6 +227,16 @@ def _listen(ws: Any, once: bool) -> int:
     print(f"listening (sources: {names}); Ctrl+C to stop", flush=True)
     stop.wait()
     return 0
+
+
+# ---- customers ----------------------------------------------------------------------------------------------
+def _customers(ws: Any, args: argparse.Namespace) -> int:
+    from scrm_desktop.cli_customers import run_customers
+
+    try:
+        return run_customers(ws, args)
+    except ValueError as exc:  # CsvError, a bad period, a file that cannot be written
+        raise CommandError(str(exc)) from None
 
 
 # ---- import -------------------------------------------------------------------------------------------------
