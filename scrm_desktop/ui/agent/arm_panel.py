@@ -83,6 +83,7 @@ class ArmPanel(QScrollArea):
         while self._col.count() > 1:
             item = self._col.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()  # gone now, not at the next event loop turn
                 item.widget().deleteLater()
         self.blocks = {}
 

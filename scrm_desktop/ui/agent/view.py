@@ -38,6 +38,10 @@ class QueueList(QListWidget):
     def __init__(self, on_open: Any) -> None:
         super().__init__()
         self._on_open = on_open
+        self.setWordWrap(True)
+        self.setSpacing(3)
+        self.setAlternatingRowColors(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.itemActivated.connect(lambda item: on_open(item.data(Qt.ItemDataRole.UserRole)))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -71,6 +75,10 @@ class AgentView(QWidget):
         self.wizard = TreeWizard()
         self.editor = ReplyEditor(ws.analyzer)
         self.editor.setEnabled(False)
+        self.editor.text.setPlaceholderText(
+            "Walk the decision tree first: the reply editor opens with the templates of the chosen category "
+            "when the decision calls for a reply."
+        )
         self.arm = ArmPanel(ws, self.loader)
         self.outbox = OutboxPanel(ws, self.loader)
         self.incidents = IncidentsPanel(ws, self.loader, self.agent)
@@ -92,13 +100,11 @@ class AgentView(QWidget):
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.wizard)
         middle.addWidget(self.editor)
-        middle.setStretchFactor(0, 1)
-        middle.setStretchFactor(1, 1)
+        middle.setSizes([420, 480])
         panes = QSplitter()
         panes.addWidget(middle)
         panes.addWidget(self.arm)
-        panes.setStretchFactor(0, 3)
-        panes.setStretchFactor(1, 2)
+        panes.setSizes([680, 500])
         case_tab = QWidget()
         col = QVBoxLayout(case_tab)
         col.addWidget(self.header)
