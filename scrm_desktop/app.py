@@ -79,6 +79,17 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
 
         RulesDialog(ws, window).exec()
 
+    def topics() -> None:
+        from scrm_desktop.ui.dashboard.topics_dialog import TopicsDialog
+
+        dialog = TopicsDialog(ws, window)
+        open_dashboard = window.feature_windows.get("dashboard")  # type: ignore[attr-defined]
+        if open_dashboard is not None:
+            dialog.topics_changed.connect(open_dashboard.refresh)
+        dialog.finished.connect(dialog.deleteLater)
+        window.topics_dialog = dialog  # type: ignore[attr-defined]
+        dialog.open()
+
     def customers():  # type: ignore[no-untyped-def]
         from scrm_desktop.ui.customers.window import CustomersWindow
 
@@ -102,6 +113,7 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
     for text, shortcut, slot in (
         ("&Dashboard", "Ctrl+Shift+D", lambda: show("dashboard", dashboard)),
         ("&Agent queue", "Ctrl+Shift+A", lambda: show("agent", agent)),
+        ("&Topics…", "", topics),
         ("&Customers", "Ctrl+Shift+U", lambda: show("customers", customers)),
         ("Business &rules…", "", rules),
     ):
