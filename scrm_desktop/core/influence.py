@@ -7,8 +7,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ADVOCATE_MIN_POSTS = 2  # positive unprompted mentions in the period
-ADVOCATE_MIN_SHARE = 0.6  # of the author's posts in the period that are positive
+ADVOCATE_MIN_POSTS = 3  # positive unprompted mentions in the period ("repeated")
+ADVOCATE_MIN_SHARE = 0.75  # of the author's posts in the period that are positive
 
 
 @dataclass(frozen=True, slots=True)

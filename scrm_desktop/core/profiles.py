@@ -63,3 +63,14 @@ def split_handles(value: str) -> list[tuple[str, str]]:
             raise ValueError(f"{item!r} is not channel:handle (for example reddit:u/ana)")
         out.append((channel.strip().lower(), handle.strip()))
     return out
+
+
+def handle_key(handle: str) -> str:
+    """A handle without its channel dressing, for comparing across channels: "@ana_s@x.social", "ana-s.bsky.social",
+    "u/ana_s" and "@Ana.S" all become "anas"."""
+    h = handle.strip().lower().lstrip("@")
+    h = h.removeprefix("u/").removeprefix("user/")
+    h = h.split("@", 1)[0]  # fediverse instance or e-mail domain
+    if h.count(".") >= 2:  # bluesky: name.bsky.social, name.example.com
+        h = h.split(".", 1)[0]
+    return re.sub(r"[^a-z0-9]", "", h)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, true, tuple_, update
 
 from scrm_desktop.core.post import Post
-from scrm_desktop.core.profiles import handles_for_url, normalize_name, normalize_url, urls_in
+from scrm_desktop.core.profiles import handle_key, handles_for_url, normalize_name, normalize_url, urls_in
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.posts import PostRepo
@@ -572,6 +572,7 @@ class CustomerRepo:
         dup = (
             select(key.label("k"))
             .where(func.length(func.trim(column)) >= 3)
+            .where(func.trim(column).like("% %") if reason == "same name" else true())  # a one-word name is weak
             .group_by(key)
             .having(func.count(func.distinct(authors.c.channel)) > 1)
             .limit(2000)
@@ -582,13 +583,17 @@ class CustomerRepo:
             p = _profile(row)
             value = p.email if reason == "same e-mail" else p.display_name
             groups.setdefault(normalize_name(value), []).append(p)
-        out = []
+        strong, weak = [], []
         for value, members in groups.items():
             for i, a in enumerate(members):
                 for b in members[i + 1 :]:
-                    if a.channel != b.channel:
-                        out.append(Suggestion(a, b, reason, value))
-        return out
+                    if a.channel == b.channel:
+                        continue
+                    if reason == "same name" and handle_key(a.handle) and handle_key(a.handle) == handle_key(b.handle):
+                        strong.append(Suggestion(a, b, "same name and handle", value))
+                    else:
+                        weak.append(Suggestion(a, b, reason, value))
+        return strong + weak  # a shared handle as well as a shared name comes first
 
     def _by_name(self, conn: Connection) -> list[Suggestion]:
         return self._groups(conn, authors.c.display_name, "same name")

@@ -184,12 +184,17 @@ def test_csv_without_a_name_or_email_column_is_refused(ws):
         import_text(ws.customers, "who,what\na,b\n")
 
 
+def praise_once_more(ws):
+    ws.ingestor.ingest([post("mastodon", "m0", "@ana@x.social", "Best laptop I have owned, love it", 60, "Ana Silva")])
+
+
 def test_influencers_rank_by_reach_and_advocates_by_unprompted_praise(ws, tmp_path):
+    praise_once_more(ws)
     influencers = ws.influence.influencers(days=7)
     assert influencers[0].activity.handle == "@bigtech" and influencers[0].examples
     advocates = ws.influence.advocates(days=7)
-    assert [(r.activity.handle, r.activity.unprompted_positive) for r in advocates] == [("@ana@x.social", 2)]
-    assert advocates[0].activity.positive_share == 1.0 and len(advocates[0].examples) == 2
+    assert [(r.activity.handle, r.activity.unprompted_positive) for r in advocates] == [("@ana@x.social", 3)]
+    assert advocates[0].activity.positive_share == 1.0 and len(advocates[0].examples) == 3
     out = tmp_path / "advocates.csv"
     assert ws.influence.export_csv("advocates", 7, out) == 1
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -205,14 +210,15 @@ def test_replies_are_not_unprompted_praise(ws):
 
 
 def test_advocate_flag_is_kept_at_ingest_and_shows_on_posts_and_rules(ws):
-    ana = profile(ws, "mastodon", "@ana@x.social")
-    assert ana.advocate  # two unprompted positive posts: flagged at ingest
-    assert {p.external_id for p in ws.db.posts.page() if p.author_advocate} == {"m1", "m2"}
+    assert not profile(ws, "mastodon", "@ana@x.social").advocate  # two positive posts are not yet "repeated"
+    praise_once_more(ws)
+    assert profile(ws, "mastodon", "@ana@x.social").advocate  # the third: flagged at ingest
+    assert {p.external_id for p in ws.db.posts.page() if p.author_advocate} == {"m0", "m1", "m2"}
     ws.rules.set_vip(profile(ws, "reddit", "bo_r").author_id)
     assert [p.external_id for p in ws.db.posts.page() if p.author_vip] == ["r2"]
     ws.rules.save(Rule(name="Thank advocates", query="", actions=parse_actions("tag: thank"), advocate_only=True))
     ws.ingestor.ingest([post("mastodon", "m3", "@ana@x.social", "Aero again, still love it", 1, "Ana Silva")])
     m3 = next(p for p in ws.db.posts.page() if p.external_id == "m3")
     assert [h["value"] for h in ws.rules.hits(m3.id)] == ["thank"]
-    assert ws.rules.dry_run(ws.rules.list()[0]) == (3, 7)
+    assert ws.rules.dry_run(ws.rules.list()[0]) == (4, 8)
     assert ws.influence.refresh_advocates(days=7) == 1

@@ -48,6 +48,7 @@ def ws(tmp_path):
                 extra={"author_bio": "me on reddit: https://reddit.com/u/ana_s"},
             ),
             post("m2", "mastodon", "@ana@x.social", "Great support from the team, thank you", 40, "Ana Silva"),
+            post("m0", "mastodon", "@ana@x.social", "Best laptop I have owned, love it", 60, "Ana Silva"),
             post("r1", "reddit", "ana_s", "Aero arrived today", 30, "Ana S"),
             post(
                 "v1", "bluesky", "vip.bsky.social", "my order is late", 20, HOSTILE, author_followers=90_000, likes=400
@@ -78,9 +79,9 @@ def test_vip_and_advocate_badges_show_on_cards_in_a_stream_column(qtbot, ws):
     window.show()
     qtbot.waitExposed(window)
     column = window.columns[0]
-    qtbot.waitUntil(lambda: column.model.rowCount() == 4)
-    badges = {column.model.post_at(r).external_id: author_badges(column.model.post_at(r)) for r in range(4)}
-    assert badges == {"m1": ["Advocate"], "m2": ["Advocate"], "r1": [], "v1": ["VIP"]}
+    qtbot.waitUntil(lambda: column.model.rowCount() == 5)
+    badges = {column.model.post_at(r).external_id: author_badges(column.model.post_at(r)) for r in range(5)}
+    assert badges == {"m0": ["Advocate"], "m1": ["Advocate"], "m2": ["Advocate"], "r1": [], "v1": ["VIP"]}
     image = column.view.grab().toImage()
     assert has_color(image, 0xB8860B) and has_color(image, 0x2E8B57)  # the VIP and advocate pills are drawn
     bridge.close()
@@ -94,15 +95,15 @@ def test_detail_pane_shows_the_linked_customer_as_plain_text(qtbot, ws):
     qtbot.addWidget(window)
     window.show()
     column = window.columns[0]
-    qtbot.waitUntil(lambda: column.model.rowCount() == 4)
-    row = next(r for r in range(4) if column.model.post_at(r).external_id == "v1")
+    qtbot.waitUntil(lambda: column.model.rowCount() == 5)
+    row = next(r for r in range(5) if column.model.post_at(r).external_id == "v1")
     column.view.setCurrentIndex(column.model.index(row, 0))
     pane = window.detail
     qtbot.waitUntil(lambda: pane.post is not None and pane.post.external_id == "v1")
     assert pane.customer.isVisible() and pane.customer.textFormat() == Qt.TextFormat.PlainText
     assert pane.customer.text() == f"Customer: {HOSTILE} · VIP · tags: press, <i>beta</i>\nAlso: reddit:ana_s"
     assert pane.link_customer.isVisible() and pane.link_customer.text() == "Customer link…"
-    row = next(r for r in range(4) if column.model.post_at(r).external_id == "m1")
+    row = next(r for r in range(5) if column.model.post_at(r).external_id == "m1")
     column.view.setCurrentIndex(column.model.index(row, 0))
     qtbot.waitUntil(lambda: pane.post.external_id == "m1")
     assert not pane.customer.isVisible() and pane.link_customer.text() == "Link to customer…"
@@ -148,8 +149,8 @@ def test_suggested_link_confirm_then_undo_and_the_record_with_combined_history(q
     qtbot.waitUntil(lambda: records.list.count() == 1)
     assert records.list.item(0).text() == "Ana Silva  (2 profiles)"
     records.list.setCurrentRow(0)
-    qtbot.waitUntil(lambda: records.history.count() == 3)
-    assert [p.external_id for p in records.history_posts] == ["r1", "m2", "m1"]  # both channels, newest first
+    qtbot.waitUntil(lambda: records.history.count() == 4)
+    assert [p.external_id for p in records.history_posts] == ["r1", "m2", "m1", "m0"]  # both channels, newest first
     assert records.profiles.count() == 2
     records.profiles.setCurrentRow(0)
     qtbot.waitUntil(lambda: "cases" in records.profile_stats.text())
@@ -170,7 +171,7 @@ def test_advocates_and_influencers_tabs_rank_with_evidence_and_export(qtbot, ws,
     win.tabs.setCurrentWidget(win.advocates)
     qtbot.waitUntil(lambda: win.advocates.table.rowCount() == 1)
     assert win.advocates.table.item(0, 1).text() == "Ana Silva (@ana@x.social)"
-    assert win.advocates.table.item(0, 6).text() == "2"
+    assert win.advocates.table.item(0, 6).text() == "3"
     win.tabs.setCurrentWidget(win.influencers)
     qtbot.waitUntil(lambda: win.influencers.table.rowCount() == 3)
     assert win.influencers.table.item(0, 1).text() == f"{HOSTILE} (vip.bsky.social)"  # plain text cell

@@ -59,7 +59,10 @@ class RankingTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         top = QHBoxLayout()
         top.addWidget(QLabel("Period"))
         top.addWidget(self.period)
@@ -98,12 +101,12 @@ class RankingTab(QWidget):
         self.table.setRowCount(len(ranked))
         for row, r in enumerate(ranked):
             a = r.activity
-            who = f"{a.display_name} ({a.handle})" if a.display_name else a.handle
+            who = f"{a.display_name} ({a.handle})" if a.display_name and a.display_name != a.handle else a.handle
             cells = (
                 str(row + 1),
                 who,
                 a.channel,
-                f"{r.score:g}",
+                f"{r.score:.2f}",
                 str(a.posts),
                 f"{a.positive_share:.0%}",
                 str(a.unprompted_positive),

@@ -44,7 +44,7 @@ def trend_text(stats: ProfileStats) -> str:
         return f"no posts in the last 12 weeks · {stats.cases} cases"
     nets = [pos - neg for _, pos, _, neg in stats.trend]
     low, high = min(nets), max(nets)
-    spark = "".join(SPARK[0 if high == low else round((n - low) / (high - low) * 7)] for n in nets)
+    spark = "".join(SPARK[3 if high == low else round((n - low) / (high - low) * 7)] for n in nets)
     pos = sum(p for _, p, _, _ in stats.trend)
     neg = sum(n for _, _, _, n in stats.trend)
     return f"weekly net sentiment {spark}  +{pos} / −{neg} · {stats.cases} cases"
