@@ -187,3 +187,17 @@ def test_the_dashboard_follows_a_topic_change(qtbot, ws):
     in_range = ws.db.posts.count(to_sql(parse(f"refund {window_query(snap.start, snap.end)}")))
     assert sum(b.value for b in snap.spike_bands) == total(snap.volume) == in_range > 0
     dialog.reject()
+
+
+def test_work_menu_opens_the_topics_editor(qtbot, ws):
+    from scrm_desktop.app import build_window
+
+    window, bridge = build_window(ws)
+    qtbot.addWidget(window)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Work")
+    next(a for a in menu.actions() if a.text() == "&Topics…").trigger()
+    dialog = window.topics_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.topic_names() == ["Acme", "Globex"]
+    dialog.reject()
+    bridge.close()
