@@ -12,6 +12,7 @@ What it does:
 4. With --combination, also measures a learned combination layer (ridge regression of the human rating on
    explainable cue features, its neutral band tuned on each training split) the same nested way; it is reported,
    not shipped, unless it beats the rule search held out and across domains.
+   With --ngram, measures a hashed unigram+bigram linear model blended with the lexicon features the same way.
 5. Cross-checks on labelled customer-support tweets (../shared/data/support/ericsson_twcs_labeled): the share
    of complaint-topic posts read as negative and of praise-topic posts read as positive.
 numpy is used here only; the product reads the chosen numbers as plain Python.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import subprocess
 import sys
 import time
@@ -173,10 +175,13 @@ def fit_combination(x: np.ndarray, rating: np.ndarray, y: np.ndarray, ridge: flo
     """Ridge regression of the rating (-4..4) on the features, no intercept; the neutral band |z| <= t that gives
     the best macro-F1 on the same (training) posts."""
     w = np.linalg.solve(x.T @ x + ridge * np.eye(x.shape[1]), x.T @ rating)
-    z = x @ w
+    return w, _best_band(x @ w, y)
+
+
+def _best_band(z: np.ndarray, y: np.ndarray) -> float:
+    """The neutral band |z| <= t with the best macro-F1 on these (training) posts."""
     bands = np.linspace(0.0, 1.5, 61)
-    t = bands[int(np.argmax([f1(y, _banded(z, b)) for b in bands]))]
-    return w, float(t)
+    return float(bands[int(np.argmax([f1(y, _banded(z, b)) for b in bands]))])
 
 
 def _banded(z: np.ndarray, t: float) -> np.ndarray:
@@ -202,6 +207,91 @@ def combination_report(sets: dict[str, list[tuple[str, float]]], params: RulePar
         "  " + "  ".join(f"{name} {v:.3f}" for name, v in cross.items()),
         "  weights " + ", ".join(f"{n} {v:+.3f}" for n, v in zip(COMBINATION, w, strict=True)),
     ]
+
+
+# --- hashed n-grams blended with the lexicon (measured, see --ngram) ----------------------------------------
+
+BUCKETS = 1 << 18
+
+
+def hashed_grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sparse binary unigram+bigram features (words, hashtags, emoji, emoticons): (row, bucket) pairs."""
+    from zlib import crc32
+
+    from scrm_desktop.core.sentiment.lexicon import load
+    from scrm_desktop.core.sentiment.tokens import build_tokenizer, clean, tokenize
+
+    pattern = build_tokenizer(load().emoticons)
+    rows, cols = [], []
+    for i, text in enumerate(texts):
+        grams = [t.low for t in tokenize(clean(text), pattern) if t.kind in ("word", "hashtag", "emoji", "emoticon")]
+        buckets = {crc32(g.encode()) % BUCKETS for g in grams + [f"{a} {b}" for a, b in itertools.pairwise(grams)]}
+        rows += [i] * len(buckets)
+        cols += sorted(buckets)
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+
+
+def fit_ngram(dense: np.ndarray, sparse: tuple, rating: np.ndarray, ridge: float) -> np.ndarray:
+    """Ridge on [lexicon features | hashed n-grams] by conjugate gradients (the n-grams penalised, the lexicon
+    features almost not)."""
+    rows, cols = sparse
+    n, d = dense.shape
+
+    def mv(w: np.ndarray) -> np.ndarray:
+        return dense @ w[:d] + np.bincount(rows, weights=w[d:][cols], minlength=n)
+
+    def rmv(g: np.ndarray) -> np.ndarray:
+        return np.concatenate([dense.T @ g, np.bincount(cols, weights=g[rows], minlength=BUCKETS)])
+
+    penalty = np.concatenate([np.full(d, 1e-3), np.full(BUCKETS, ridge)])
+    w = np.zeros(d + BUCKETS)
+    r = rmv(rating) - (rmv(mv(w)) + penalty * w)
+    p, rs = r.copy(), r @ r
+    for _ in range(300):
+        ap = rmv(mv(p)) + penalty * p
+        a = rs / (p @ ap)
+        w, r = w + a * p, r - a * ap
+        if r @ r < 1e-10:
+            break
+        p, rs = r + (r @ r) / rs * p, r @ r
+    return w
+
+
+def _ngram_z(dense: np.ndarray, sparse: tuple, w: np.ndarray) -> np.ndarray:
+    rows, cols = sparse
+    return dense @ w[: dense.shape[1]] + np.bincount(rows, weights=w[dense.shape[1] :][cols], minlength=len(dense))
+
+
+def _subset(sparse: tuple, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = sparse
+    keep = mask[rows]
+    return (np.cumsum(mask) - 1)[rows[keep]], cols[keep]
+
+
+def ngram_report(sets: dict[str, list[tuple[str, float]]], params: RuleParams) -> list[str]:
+    texts = [t for t, _ in sets["tweets"]]
+    rating = np.array([r * 4 for _, r in sets["tweets"]])
+    y, dense, sparse = classes(sets["tweets"]), combination_features(texts, params)[:, :3], hashed_grams(texts)
+    fold = np.random.default_rng(42).permutation(len(y)) % 5
+    lines = ["Hashed unigram+bigram ridge blended with the lexicon features (not shipped):"]
+    for ridge in (10.0, 100.0, 1000.0):
+        scores = []
+        for k in range(5):
+            tr, te = fold != k, fold == k
+            w = fit_ngram(dense[tr], _subset(sparse, tr), rating[tr], ridge)
+            t = _best_band(_ngram_z(dense[tr], _subset(sparse, tr), w), y[tr])
+            scores.append(f1(y[te], _banded(_ngram_z(dense[te], _subset(sparse, te), w), t)))
+        w = fit_ngram(dense, sparse, rating, ridge)
+        t = _best_band(_ngram_z(dense, sparse, w), y)
+        cross = []
+        for name, rows in sets.items():
+            if name != "tweets":
+                other = [t_ for t_, _ in rows]
+                z = _ngram_z(combination_features(other, params)[:, :3], hashed_grams(other), w)
+                cross.append(f"{name} {f1(classes(rows), _banded(z, t)):.3f}")
+        lines.append(f"  ridge {ridge:g}: held-out tweets {np.mean(scores):.3f} ± {np.std(scores):.3f} "
+                     f"(folds {', '.join(f'{s:.3f}' for s in scores)}); {'  '.join(cross)}")  # fmt: skip
+    return lines
 
 
 # --- support cross-check ---------------------------------------------------------------------------------------
@@ -272,6 +362,7 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the figures, do not write weights.py")
     parser.add_argument("--search-output", action="store_true", help="also search the output layer's knobs")
     parser.add_argument("--combination", action="store_true", help="also measure a learned combination layer")
+    parser.add_argument("--ngram", action="store_true", help="also measure a hashed n-gram model blended with it")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"no ground-truth folder at {args.data}", file=sys.stderr)
@@ -302,6 +393,8 @@ def main() -> int:
     print("\n".join(figures))
     if args.combination:
         print("\n".join(combination_report(sets, params)))
+    if args.ngram:
+        print("\n".join(ngram_report(sets, params)))
     print(f"done in {time.perf_counter() - started:.0f} s")
     if not args.dry_run:
         write_weights(params, output, figures)

@@ -280,3 +280,9 @@ def test_run_together_hashtags_with_a_verdict(social: SocialAnalyzer) -> None:
     assert label(social, "new firmware #careerfail") == "negative"
     assert label(social, "stuck at the gate #travelwoes") == "negative"
     assert label(social, "our new office in #darwin") == "neutral"  # "win" is not read inside a name
+
+
+@pytest.mark.parametrize("text", ["I have never slept so well", "never been this happy"])
+def test_never_so_is_praise_not_a_negation(social: SocialAnalyzer, text: str) -> None:
+    result = social.analyze(text)
+    assert result.label == "positive" and all(r.kind != "negation" for r in result.reasons)

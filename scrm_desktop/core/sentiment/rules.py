@@ -271,7 +271,8 @@ class RuleEngine:
 
     @staticmethod
     def _never_so(toks: list[Token], j: int, start: int) -> bool:
-        return toks[j].low == "never" and toks[j + 1].low in ("so", "this")
+        # "never so good", "never slept so well", "never been this happy": praise, not a negation
+        return toks[j].low == "never" and any(t.low in ("so", "this") for t in toks[j + 1 : start])
 
     @staticmethod
     def _least_before(toks: list[Token], start: int) -> bool:
