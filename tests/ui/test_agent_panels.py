@@ -238,11 +238,11 @@ def test_the_banner_waits_for_crisis_level_three(qtbot, ws) -> None:  # type: ig
     ws.cases.open_incident("A few slow replies", 2, "ana")
     banner = IncidentBanner(ws)
     qtbot.addWidget(banner)
-    with qtbot.waitSignal(banner.loader._landed):
+    with qtbot.waitSignal(banner.refreshed):
         banner.refresh()
     assert banner.isHidden() and banner.incident is None
     serious = ws.cases.open_incident("<b>Battery</b> fires reported", 4, "ana")
-    with qtbot.waitSignal(banner.loader._landed):
+    with qtbot.waitSignal(banner.refreshed):
         banner.refresh()
     assert not banner.isHidden() and banner.title.text() == "<b>Battery</b> fires reported"  # shown as typed
     with qtbot.waitSignal(banner.open_requested) as opened:
@@ -371,10 +371,16 @@ def test_kpi_panel_shows_minutes_per_agent_and_overall(qtbot, ws, clock) -> None
     ws.cases.queue_reply(second.id, "ben", "Sorry, on it.", ws.cases.repo.get(second.id).version)
     panel = KpiPanel(ws)
     qtbot.addWidget(panel)
-    qtbot.waitUntil(lambda: panel.report is not None)
+    with qtbot.waitSignal(panel.loaded):
+        panel.show()  # it loads when someone can see it
     assert panel.cell("ana", "first response (median)") == "45 min"
     assert panel.cell("ben", "first response (median)") == "1 h 30 min"
     assert panel.cell("ben", "SLA met") == "0% (0/1)"
     assert panel.cell("Everyone", "SLA met") == "50% (1/2)"
     assert panel.cell("Everyone", "first response (median)") == "1 h 08 min"  # 67.5 minutes
     assert "SLA met 50%" in panel.headline.text()
+    panel.period.setCurrentText("Last 24 hours")
+    clock.advance(days=2)
+    with qtbot.waitSignal(panel.loaded):
+        panel.refresh()
+    assert panel.cell("Everyone", "cases") == "0" and panel.cell("Everyone", "SLA met") == "—"

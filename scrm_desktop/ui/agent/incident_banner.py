@@ -18,6 +18,7 @@ POLL_MS = 15_000  # incidents opened on another desktop show up within this time
 
 class IncidentBanner(QFrame):
     open_requested = Signal(int)  # incident id
+    refreshed = Signal()  # the newest look at the incidents is shown
 
     def __init__(self, ws: Any, parent: QWidget | None = None, poll_ms: int = POLL_MS) -> None:
         super().__init__(parent)
@@ -48,9 +49,13 @@ class IncidentBanner(QFrame):
         self.hide()
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._poll)
         self._timer.start()
         self.refresh()
+
+    def _poll(self) -> None:
+        if self.window().isVisible():  # a closed window's banner does not query
+            self.refresh()
 
     def refresh(self) -> None:
         self.loader.load("banner", self._serious, self._show)
@@ -62,11 +67,13 @@ class IncidentBanner(QFrame):
         self.incident = serious[0] if serious else None  # the list comes most severe first
         if self.incident is None:
             self.hide()
+            self.refreshed.emit()
             return
         self.level.setText(f"⚠ Incident · crisis level {self.incident.severity}")
         self.title.setText(self.incident.title)
         self.more.setText(f"+{len(serious) - 1} more" if len(serious) > 1 else "")
         self.show()
+        self.refreshed.emit()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

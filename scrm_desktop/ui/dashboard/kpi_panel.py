@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -79,8 +81,15 @@ class KpiPanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
+
+    def showEvent(self, event: QShowEvent) -> None:  # loads only while someone can see it (a tab, a window)
         self._timer.start()
         self.refresh()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
 
     def refresh(self) -> None:
         name = self.period.currentText()
@@ -117,7 +126,7 @@ class KpiPanel(QWidget):
 
 
 def add_care_panels(view: QWidget, layout: QBoxLayout, ws: Any) -> None:
-    """Put the incident banner on top of the dashboard and the KPI panel beside its alerts list."""
+    """The incident banner on top of the dashboard and the care KPIs as a tab beside its measures table."""
     if not hasattr(ws, "cases"):
         return
     from scrm_desktop.ui.agent.incident_banner import IncidentBanner
@@ -125,14 +134,8 @@ def add_care_panels(view: QWidget, layout: QBoxLayout, ws: Any) -> None:
     view.incident_banner = IncidentBanner(ws, view)  # type: ignore[attr-defined]
     layout.insertWidget(0, view.incident_banner)  # type: ignore[attr-defined]
     view.kpi_panel = KpiPanel(ws, view)  # type: ignore[attr-defined]
-    alerts = getattr(view, "alerts", None)
-    index = layout.indexOf(alerts) if alerts is not None else -1
-    if index < 0:
+    tabs = getattr(view, "measure_tabs", None)
+    if isinstance(tabs, QTabWidget):
+        tabs.addTab(view.kpi_panel, "Care KPIs")  # type: ignore[attr-defined]
+    else:
         layout.addWidget(view.kpi_panel, 1)  # type: ignore[attr-defined]
-        return
-    stretch = layout.stretch(index)
-    layout.removeWidget(alerts)
-    row = QHBoxLayout()
-    row.addWidget(alerts, 1)
-    row.addWidget(view.kpi_panel, 1)  # type: ignore[attr-defined]
-    layout.insertLayout(index, row, stretch)

@@ -126,7 +126,7 @@ class DashboardView(QWidget):
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_MS)
         self.refresh_timer.timeout.connect(self.refresh)
-        self._shown_once = False
+        self.refresh_on_show = True
         if bridge is not None:
             bridge.posts_ingested.connect(self._posts_arrived)
 
@@ -141,7 +141,7 @@ class DashboardView(QWidget):
             picker.setCalendarPopup(True)
             picker.setDisplayFormat("yyyy-MM-dd")
             picker.setVisible(False)
-            picker.dateChanged.connect(self.refresh)
+            picker.dateChanged.connect(self._dates_changed)
         self.topic_box = QComboBox()
         self.topic_box.addItem("All posts", "")
         self.channel_box = QComboBox()
@@ -201,6 +201,13 @@ class DashboardView(QWidget):
         layout.addLayout(bar)
         layout.addLayout(grid, 3)
         layout.addLayout(bottom, 1)
+        from scrm_desktop.ui.dashboard.kpi_panel import add_care_panels
+
+        add_care_panels(self, layout, self._ws)  # incident banner on top; care KPIs in a tab beside the measures
+
+    def _dates_changed(self) -> None:
+        if self.range_box.currentText() == CUSTOM:
+            self.refresh()
 
     def _range_changed(self) -> None:
         custom = self.range_box.currentText() == CUSTOM
@@ -219,13 +226,14 @@ class DashboardView(QWidget):
 
     # ---- loading -----------------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
+        """Fresh numbers each time the window is shown (a closed dashboard does not refresh)."""
         super().showEvent(event)
-        if not self._shown_once:
-            self._shown_once = True
+        if self.refresh_on_show and not event.spontaneous():  # show() was called, not a window un-minimised
             self.refresh()
 
     def _posts_arrived(self, *_args: Any) -> None:
-        if not self.refresh_timer.isActive():  # one refresh per interval however many batches arrive
+        # one refresh per interval however many batches arrive; a closed dashboard catches up when shown
+        if self.isVisible() and not self.refresh_timer.isActive():
             self.refresh_timer.start()
 
     def refresh(self) -> None:
@@ -309,8 +317,9 @@ class DashboardView(QWidget):
         dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """The Work menu keeps a closed dashboard to show it again: stop refreshing, let a build under way end."""
         self.refresh_timer.stop()
-        self.loader.close()
+        self.loader.wait()
         super().closeEvent(event)
 
     # ---- export -------------------------------------------------------------------------------------------
@@ -346,7 +355,7 @@ def render_dashboard(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> Q
     snapshot in this thread: nothing else is waiting."""
     view = DashboardView(ws)
     view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-    view._shown_once = True  # no worker refresh: the snapshot below is drawn directly
+    view.refresh_on_show = False  # no worker refresh: the snapshot below is drawn directly
     view.resize(size if isinstance(size, QSize) else QSize(*size))
     view.show()
     now = ws.clock().astimezone(UTC).replace(tzinfo=None)
