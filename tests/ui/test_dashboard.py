@@ -216,6 +216,14 @@ def test_it_refreshes_while_posts_arrive(qtbot, demo):
     bridge.close()
 
 
+def test_a_closed_dashboard_refreshes_when_shown_again(qtbot, view):
+    old = view.snapshot
+    view.close()  # the Work menu keeps the window and shows it again
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        view.show()
+    assert view.snapshot is not old
+
+
 def test_render_dashboard_draws_an_image(qtbot, demo):
     image = render_dashboard(demo, (1200, 800))
     assert (image.width(), image.height()) == (1200, 800) and not image.isNull()

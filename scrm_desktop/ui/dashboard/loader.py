@@ -66,6 +66,10 @@ class SnapshotLoader(QObject):
         else:
             self.loaded.emit(snap, ms)
 
+    def wait(self) -> None:
+        """Let a build under way finish (its result still arrives); later requests run as usual."""
+        self._pool.waitForDone(30_000)
+
     def close(self) -> None:
         self._closed = True
         self._next = None
