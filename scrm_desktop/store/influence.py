@@ -40,7 +40,7 @@ def _unprompted_positive() -> Any:
     return case((and_(posts.c.sentiment_label == "positive", posts.c.reply_to == ""), 1), else_=0)
 
 
-def _activity_select(since: datetime, until: datetime | None = None) -> Any:
+def _activity_select(since: datetime, until: datetime | None = None, authors_in: Sequence[int] = ()) -> Any:
     eng = func.coalesce(posts.c.likes, 0) + func.coalesce(posts.c.reposts, 0) + func.coalesce(posts.c.replies, 0)
     per_author = (
         select(
@@ -56,6 +56,8 @@ def _activity_select(since: datetime, until: datetime | None = None) -> Any:
     )
     if until is not None:
         per_author = per_author.where(posts.c.created_at < until)
+    if authors_in:
+        per_author = per_author.where(posts.c.author_id.in_(list(authors_in)))
     sub = per_author.subquery()
     return (
         select(
@@ -144,29 +146,43 @@ class InfluenceRepo:
         return len(chosen)
 
     def update_advocates(self, conn: Connection, stored: Sequence[tuple[int, Any]]) -> None:
-        """Store hook: recompute the flag for the authors of the batch's posts (one grouped query on their posts
-        of the period, by the author index). Cheap enough for every batch."""
-        pids = [pid for pid, _ in stored]
-        found: set[int] = set()
-        for i in range(0, len(pids), 900):
-            stmt = select(posts.c.author_id).where(posts.c.id.in_(pids[i : i + 900]), posts.c.author_id.is_not(None))
-            found.update(conn.execute(stmt).scalars())
-        ids = sorted(found)[:5000]
+        """Store hook: re-check the flag of the authors it can change for: those with new unprompted praise (may
+        turn on) and flagged authors with any new post (may turn off). One grouped query on their posts of the
+        last 90 days, by the author index. Authors whose praise ages out are cleared by refresh_advocates()."""
+        praise = [pid for pid, p in stored if p.sentiment_label == "positive" and not p.reply_to]
+        ids = self._authors_of(conn, praise)
+        flagged = (
+            select(posts.c.author_id)
+            .join(author_flags, author_flags.c.author_id == posts.c.author_id)
+            .where(author_flags.c.advocate == true())
+        )
+        ids |= self._authors_of(conn, [pid for pid, _ in stored], flagged)
         if not ids:
             return
+        chosen: set[int] = set()
         since = self._clock() - timedelta(days=ADVOCATE_DAYS)
-        stmt = _activity_select(since).where(authors.c.id.in_(ids))
-        acts = [_to_activity(r) for r in conn.execute(stmt)]
-        chosen = {a.author_id for a in acts if is_advocate(a)}
-        current = set(
-            conn.execute(
-                select(author_flags.c.author_id).where(
-                    author_flags.c.author_id.in_(ids), author_flags.c.advocate == true()
-                )
-            ).scalars()
-        )
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), 900):
+            chunk = ordered[i : i + 900]
+            acts = [_to_activity(r) for r in conn.execute(_activity_select(since, authors_in=chunk))]
+            chosen |= {a.author_id for a in acts if is_advocate(a)}
+        current = set()
+        for i in range(0, len(ordered), 900):
+            stmt = select(author_flags.c.author_id).where(
+                author_flags.c.author_id.in_(ordered[i : i + 900]), author_flags.c.advocate == true()
+            )
+            current |= set(conn.execute(stmt).scalars())
         self._set(conn, chosen - current, True)
         self._set(conn, current - chosen, False)
+
+    @staticmethod
+    def _authors_of(conn: Connection, post_ids: Sequence[int], base: Any = None) -> set[int]:
+        found: set[int] = set()
+        stmt = base if base is not None else select(posts.c.author_id)
+        for i in range(0, len(post_ids), 900):
+            chunk = stmt.where(posts.c.id.in_(post_ids[i : i + 900]), posts.c.author_id.is_not(None))
+            found.update(conn.execute(chunk).scalars())
+        return found
 
     @staticmethod
     def _set(conn: Connection, ids: Iterable[int], value: bool) -> None:
