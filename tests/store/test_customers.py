@@ -222,3 +222,13 @@ def test_advocate_flag_is_kept_at_ingest_and_shows_on_posts_and_rules(ws):
     assert [h["value"] for h in ws.rules.hits(m3.id)] == ["thank"]
     assert ws.rules.dry_run(ws.rules.list()[0]) == (4, 8)
     assert ws.influence.refresh_advocates(days=7) == 1
+
+
+def test_an_advocate_who_turns_negative_loses_the_flag_at_ingest(ws):
+    praise_once_more(ws)
+    assert profile(ws, "mastodon", "@ana@x.social").advocate
+    ws.ingestor.ingest(
+        [post("mastodon", f"n{i}", "@ana@x.social", "terrible, broken again, awful support", 5 - i) for i in range(3)]
+    )
+    assert not profile(ws, "mastodon", "@ana@x.social").advocate  # 3 of 6 positive: below 75%
+    assert not any(p.author_advocate for p in ws.db.posts.page())
