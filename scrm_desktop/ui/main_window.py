@@ -142,7 +142,10 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 1)
         split.setSizes([1000, 400])
         self.main_split = split
-        self.setCentralWidget(split)
+        from scrm_desktop.ui.agent.incident_banner import with_banner
+
+        self.incident_banner, central = with_banner(self.ws, split)  # while a crisis-level incident is open
+        self.setCentralWidget(central)
 
     def _add_board_view(self, spec: BoardSpec, index: int | None = None) -> BoardView:
         board = BoardView(spec, self.service, self.theme, lambda: self.ws.clock(), counter=self.counter)
