@@ -64,6 +64,9 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
         view.setWindowTitle(f"Dashboard — {window.windowTitle()}")
         view.resize(1500, 950)
         view.posts_requested.connect(lambda query, _title: open_posts(query))
+        from scrm_desktop.ui.agent.work_menu import connect_banner
+
+        connect_banner(view, window)  # its incident banner opens the incident in the agent window
         return view
 
     def agent():  # type: ignore[no-untyped-def]
@@ -122,6 +125,9 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
+    from scrm_desktop.ui.agent.work_menu import add_agent_actions
+
+    add_agent_actions(window, ws, menu, lambda: show("agent", agent))  # Reply templates…; banners open incidents
     window.detail.customer_for = ws.customers.customer_for_author  # the detail pane shows the linked record
     window.detail.on_link_customer = link_customer
 

@@ -384,3 +384,39 @@ def test_kpi_panel_shows_minutes_per_agent_and_overall(qtbot, ws, clock) -> None
     with qtbot.waitSignal(panel.loaded):
         panel.refresh()
     assert panel.cell("Everyone", "cases") == "0" and panel.cell("Everyone", "SLA met") == "—"
+
+
+# ---- wiring ------------------------------------------------------------------------------------------------
+def test_the_main_window_banner_opens_the_incident_in_the_agent_window(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    from scrm_desktop.app import build_window
+
+    incident = ws.cases.open_incident("Checkout down", 4, "ana")
+    window, bridge = build_window(ws)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: not window.incident_banner.isHidden())
+        assert window.incident_banner.title.text() == "Checkout down"
+        qtbot.mouseClick(window.incident_banner.open_button, Qt.MouseButton.LeftButton)
+        agent = window.feature_windows["agent"]
+        qtbot.addWidget(agent)
+        assert agent.isVisible() and agent.tabs.currentWidget() is agent.incidents
+        qtbot.waitUntil(lambda: agent.incidents.current_row() is not None)
+        assert agent.incidents.current_row().incident.id == incident.id
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Work")
+        assert "Reply &templates…" in [a.text() for a in menu.actions()]
+    finally:
+        bridge.close()
+
+
+def test_agent_window_tabs_from_the_keyboard(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    reply_to(ws, "item-1")  # one manual reply waiting
+    view = shown(qtbot, AgentView(ws))
+    qtbot.waitUntil(lambda: view.tabs.tabText(1) == "Outbox (1)")
+    view.queue.setFocus()
+    qtbot.keyClick(view.queue, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert view.tabs.currentWidget() is view.outbox and view.outbox.list.hasFocus()
+    qtbot.keyClick(view.outbox.list, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert view.tabs.currentWidget() is view.incidents
+    qtbot.keyClick(view.incidents.list, Qt.Key.Key_F6)
+    assert view.tabs.currentIndex() == 0 and view.queue.hasFocus()
