@@ -166,7 +166,9 @@ def _known(f: ArmFacts) -> list[tuple[str, bool]]:
     a = f.author
     if a is not None:
         followers = f"{a.followers:,} followers" if a.followers is not None else "followers unknown"
-        lines.append((f"{a.name or a.handle} ({a.handle}) · {followers} · {a.post_count} posts with us", False))
+        who = a.handle if not a.name or a.name == a.handle else f"{a.name} ({a.handle})"
+        posts = f"{a.post_count} post{'s' if a.post_count != 1 else ''} with us"
+        lines.append((f"{who} · {followers} · {posts}", False))
         if a.sentiment:
             mood = ", ".join(f"{n} {label}" for label, n in sorted(a.sentiment.items(), key=lambda kv: -kv[1]))
             lines.append((f"earlier posts: {mood}", False))

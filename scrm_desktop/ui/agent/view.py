@@ -68,6 +68,8 @@ class AgentView(QWidget):
             self.queue_choice.addItem(label, key)
         self.queue_choice.setCurrentIndex(2)
         self.queue = QueueList(self.open_case)
+        self.queue_summary = QLabel()
+        self.queue_summary.setStyleSheet("color: palette(placeholder-text);")
         self.header = QLabel(wordWrap=True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = QLabel(wordWrap=True)
@@ -96,6 +98,7 @@ class AgentView(QWidget):
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.queue_choice)
+        lay.addWidget(self.queue_summary)
         lay.addWidget(self.queue)
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.wizard)
@@ -188,6 +191,13 @@ class AgentView(QWidget):
                 font.setBold(True)
                 item.setFont(font)
             self.queue.addItem(item)
+        urgent = sum(1 for c in cases if c.priority == 1)
+        breached = sum(1 for c in cases if c.sla_breached(now))
+        self.queue_summary.setText(
+            f"{len(cases)} case{'s' if len(cases) != 1 else ''} · {urgent} urgent · {breached} past their SLA"
+            if cases
+            else "Nothing waiting here."
+        )
         if cases and self.queue.currentRow() < 0:
             self.queue.setCurrentRow(0)
 

@@ -22,10 +22,13 @@ class TreeWizard(QWidget):
         self.question.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.help = QLabel(wordWrap=True)
         self.answers = QVBoxLayout()
+        self.keys = QLabel(wordWrap=True)
+        self.keys.setStyleSheet("color: palette(placeholder-text);")
         layout = QVBoxLayout(self)
         for widget in (self.path_label, self.question, self.help):
             layout.addWidget(widget)
         layout.addLayout(self.answers)
+        layout.addWidget(self.keys)
         layout.addStretch(1)
 
     def start(self, session: DecisionSession) -> None:
@@ -68,9 +71,12 @@ class TreeWizard(QWidget):
             if node.considerations:
                 notes += [f"- {c.title}: {c.text}" for c in self.session.tree.considerations]
             self.help.setText("\n".join(n for n in notes if n) + "\n\nBackspace: change the last answer")
+            self.keys.setText("")
             return
         self.question.setText(node.question)
         self.help.setText(node.help)
+        back = " · Backspace: back" if steps else ""
+        self.keys.setText(f"Keys 1–{len(node.answers)}: answer{back} · F6: the queue · Ctrl+2: the outbox")
         for i, answer in enumerate(node.answers, start=1):
             button = QPushButton(f"{i}  {answer.label}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the wizard
