@@ -161,6 +161,7 @@ class AgentView(QWidget):
 
     def _incidents_changed(self) -> None:
         self.banner.refresh()
+        self.outbox.refresh()  # a status update queues replies
         if self.case is not None:
             self.case = self.service.repo.get(self.case.id)
             self.arm.show_case(self.case.id)
@@ -236,6 +237,8 @@ class AgentView(QWidget):
             self.editor.setEnabled(True)
             self.editor.text.setFocus()
             self.editor.next_placeholder()
+            if outcome.action == "open_incident":
+                self.status.setText("Open or join the incident in the Incidents tab (Ctrl+3), link this case, then reply.")
         else:
             self.status.setText(f"Recorded: {outcome.title}. No reply needed.")
 
