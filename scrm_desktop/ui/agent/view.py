@@ -238,7 +238,7 @@ class AgentView(QWidget):
             self.editor.text.setFocus()
             self.editor.next_placeholder()
             if outcome.action == "open_incident":
-                self.status.setText("Open or join the incident in the Incidents tab (Ctrl+3), link this case, then reply.")
+                self.status.setText("Open or join the incident in the Incidents tab (Ctrl+3), link this case, reply.")
         else:
             self.status.setText(f"Recorded: {outcome.title}. No reply needed.")
 
