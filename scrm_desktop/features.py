@@ -8,6 +8,12 @@ from typing import Any
 def install(ws: Any) -> None:
     """Called once when a Workspace opens, after its database and ingestor exist."""
     # Features append their lines below (classifiers, topic tagging, rules, cases).
+    from functools import partial
+
+    from scrm_desktop.store.post_keys import stored_keys
+
+    ws.ingestor.stored_keys = partial(stored_keys, ws.db.engine)  # posts we have are not scored again
+
     from scrm_desktop.core import classify
 
     classify.register_query_fields()

@@ -48,6 +48,11 @@ def fallback_id(p: PostIn) -> str:
     return f"sha256:{digest[:32]}"
 
 
+def post_key(p: PostIn) -> tuple[str, str]:
+    """(channel, external_id) as stored: the key duplicates are recognised by."""
+    return (p.channel or "unknown").strip().lower()[:50], (p.external_id or "").strip()[:500] or fallback_id(p)
+
+
 class Ingestor:
     """Turns plugin output into stored posts. Enrichment runs in the caller's thread; writes are serialised
     (one writer at a time, as SQLite requires)."""
@@ -63,6 +68,9 @@ class Ingestor:
         self.enrichers: list[Callable[[NewPost], NewPost]] = []
         # Store hooks write more in the same transaction as the posts (topic tags, rules, cases).
         self.store_hooks: list[StoreHook] = []
+        # Which (channel, external_id) keys are stored already (features.py sets it): those posts are skipped
+        # before they are scored. The insert still skips duplicates, so a race with another writer is harmless.
+        self.stored_keys: Callable[[Sequence[tuple[str, str]]], set[tuple[str, str]]] | None = None
         self._posts = posts
         self._analyzer = analyzer
         self._events = events
@@ -70,22 +78,24 @@ class Ingestor:
         self._write_lock = threading.Lock()
 
     def prepare(self, items: Iterable[PostIn]) -> list[NewPost]:
-        """Normalise and enrich; duplicates within the batch are dropped (first one wins)."""
+        """Normalise and enrich; duplicates within the batch are dropped (first one wins), and so are posts
+        already stored (when `stored_keys` is set), before any scoring."""
         now = to_naive_utc(self._clock())
-        seen: set[tuple[str, str]] = set()
-        out: list[NewPost] = []
+        fresh: dict[tuple[str, str], PostIn] = {}
         for item in items:
-            post = self._normalise(item, now)
+            fresh.setdefault(post_key(item), item)
+        if self.stored_keys is not None and fresh:
+            for key in self.stored_keys(list(fresh)):
+                del fresh[key]
+        out: list[NewPost] = []
+        for key, item in fresh.items():
+            post = self._normalise(item, now, key)
             for enrich in self.enrichers:
                 post = enrich(post)
-            key = (post.channel, post.external_id)
-            if key in seen:
-                continue
-            seen.add(key)
             out.append(post)
         return out
 
-    def _normalise(self, p: PostIn, now: datetime) -> NewPost:
+    def _normalise(self, p: PostIn, now: datetime, key: tuple[str, str]) -> NewPost:
         is_html = p.text_format == "html"
         text = normalize_text(p.text or "", is_html=is_html)
         title = normalize_text(p.title or "", is_html=is_html, max_len=1000)
@@ -94,8 +104,8 @@ class Ingestor:
             created = now
         scored = self._analyzer.analyze(f"{title}\n{text}" if title and title not in text else text)
         return NewPost(
-            channel=(p.channel or "unknown").strip().lower()[:50],
-            external_id=(p.external_id or "").strip()[:500] or fallback_id(p),
+            channel=key[0],
+            external_id=key[1],
             text=text,
             created_at=created,
             author_handle=normalize_text(p.author_handle or "", max_len=300),

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scrm_desktop.core.measure import window_query
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.rules import CASE_PRIORITY, effects
-from scrm_desktop.store.cases import open_case_in
+from scrm_desktop.store.cases_tables import case_events, cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rule_actions_tables import rule_alerts
 from scrm_desktop.store.tables import authors, posts
@@ -61,9 +61,11 @@ def write_effects(
     if alerts:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         conn.execute(dialect.insert(rule_alerts).on_conflict_do_nothing(), alerts)
-    for pid, found in by_post.items():
-        if any(h["action"] in CASE_ACTIONS for h in found):
-            _open_case(conn, stored[pid], found, now, sla)
+    opening = [
+        (stored[pid], found) for pid, found in by_post.items() if any(h["action"] in CASE_ACTIONS for h in found)
+    ]
+    if opening:
+        _open_cases(conn, opening, now, sla)
 
 
 def _alert_rows(post_id: int, found: Iterable[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
@@ -86,29 +88,61 @@ def _alert_rows(post_id: int, found: Iterable[Mapping[str, Any]], now: datetime)
     return list(rows.values())
 
 
-def _open_case(
-    conn: Connection, post: Post, found: Sequence[Mapping[str, Any]], now: datetime, sla: Mapping[int, timedelta]
+def _open_cases(
+    conn: Connection,
+    opening: Sequence[tuple[Post, Sequence[Mapping[str, Any]]]],
+    now: datetime,
+    sla: Mapping[int, timedelta],
 ) -> None:
-    """The post's case with what the rules decided: the last priority and assignee set win."""
+    """The posts' cases with what the rules decided (the last priority and assignee set win), in two statements
+    for the whole batch. A post that already has a case (another hook opened it) keeps it as it is."""
+    rows, details = [], {}
+    for post, found in opening:
+        row, details[post.id] = _case_values(post, found, now, sla)
+        rows.append(row)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(cases)
+        .on_conflict_do_nothing(index_elements=[cases.c.post_id])
+        .returning(cases.c.id, cases.c.post_id, sort_by_parameter_order=True)
+    )
+    opened = conn.execute(stmt, rows).all()
+    events = [{"case_id": cid, "at": now, "kind": "opened", **details[pid]} for cid, pid in opened]
+    if events:
+        conn.execute(insert(case_events), events)
+
+
+def _case_values(
+    post: Post, found: Sequence[Mapping[str, Any]], now: datetime, sla: Mapping[int, timedelta]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the case row, the actor and detail of its "opened" history entry) for one post."""
     result = effects(found)
     opener = next(h for h in found if h["action"] in CASE_ACTIONS)
     priority = CASE_PRIORITY.get(result.priority, 3)
-    values = {
+    row = {
+        "post_id": post.id,
         "channel": post.channel,
         "author_handle": post.author_handle,
         "author_name": post.author_name,
         "subject": (post.title or post.text).strip().replace("\n", " ")[:200],
+        "status": "new",
         "priority": priority,
+        "scope": "",
         "assignee": result.assignee,
+        "version": 1,
+        "decision": {},
+        "created_at": now,
+        "updated_at": now,
         "sla_due": now + sla.get(priority, sla[3]),
     }
     notes = [h["value"] for h in found if h["action"] == "case" and h["value"]]
-    detail = {"rule": opener["rule_name"], "rule_id": opener["rule_id"], "note": "; ".join(notes)[:1000]}
+    detail: dict[str, Any] = {"post_id": post.id, "rule": opener["rule_name"], "rule_id": opener["rule_id"]}
+    detail["note"] = "; ".join(notes)[:1000]
     if result.priority:
         detail["priority"] = result.priority
     if result.assignee:
         detail["assignee"] = result.assignee
-    open_case_in(conn, post.id, values, f"rule: {opener['rule_name']}", now, detail)
+    return row, {"actor": f"rule: {opener['rule_name']}", "detail": detail}
 
 
 # ---- reading and acknowledging rule alerts (the dashboard lists them beside spike alerts) ---------------------

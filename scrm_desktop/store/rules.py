@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from scrm_desktop.core.classify import INTENTS, TRAITS
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Query
+from scrm_desktop.core.query_compile import Indexed, compile_query
 from scrm_desktop.core.rules import Action, Rule, RuleError, validate
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.posts import NewPost
@@ -112,6 +113,8 @@ MEMORY_FIELDS = frozenset(
     }
 )
 
+STATE_FIELDS = frozenset({"tag", "status", "assignee"})  # what rules' actions change on a post
+
 
 class _Batch:
     """The posts just inserted, as core Posts carrying what earlier rules did to them, and (fetched once, when
@@ -164,18 +167,21 @@ class _Batch:
         for pid, values in found.items():
             self.posts[pid] = replace(self.posts[pid], **values)
 
-    def act(self, post_id: int, action: Action) -> None:
-        """What an action changes on the post, for the rules after it (tag:, status:, assignee:)."""
+    def act(self, post_id: int, action: Action) -> bool:
+        """What an action changes on the post, for the rules after it (tag:, status:, assignee:); True if any."""
         post = self.posts[post_id]
+        changes: dict[str, Any] = {}
         if action.kind == "tag" and action.value not in post.tags:
-            post = replace(post, tags=(*post.tags, action.value))
-        elif action.kind == "lead":
-            post = replace(post, is_lead=True)
-        elif action.kind == "case":
-            post = replace(post, status=post.status or "new")
-        elif action.kind == "assign":
-            post = replace(post, status=post.status or "new", assignee=action.value)
-        self.posts[post_id] = post
+            changes["tags"] = (*post.tags, action.value)
+        elif action.kind == "lead" and not post.is_lead:
+            changes["is_lead"] = True
+        elif action.kind in ("case", "assign") and not post.status:
+            changes["status"] = "new"
+        if action.kind == "assign" and post.assignee != action.value:
+            changes["assignee"] = action.value
+        if changes:
+            self.posts[post_id] = replace(post, **changes)
+        return bool(changes)
 
 
 def _as_post(post_id: int, p: NewPost) -> Post:
@@ -310,17 +316,24 @@ class RuleRepo:
         history: dict[int, set[int]] = {}
         hits: list[dict[str, Any]] = []
         now = self._clock()
+        tests = [compile_query(query) for _, query in active]
+        # only when a rule reads what earlier rules did does the post change as actions are taken
+        follow = any(query.fields() & STATE_FIELDS for _, query in active)
         for post_id in sorted(batch.posts):
-            for rule, query in active:
+            current = Indexed.of(batch.posts[post_id])  # text and title indexed once for all rules
+            for (rule, _query), test in zip(active, tests, strict=True):
                 if rule.name in in_sql:
                     fired = post_id in in_sql[rule.name]
                 else:
-                    fired = batch.author_ok(post_id, rule) and query.matches(batch.posts[post_id])
+                    fired = batch.author_ok(post_id, rule) and test(current)
                 if not fired or not self._history_ok(batch, rule, post_id, history):
                     continue
+                changed = False
                 for action in rule.actions:
                     hits.append(self._hit(post_id, rule, len(hits), action, now))
-                    batch.act(post_id, action)
+                    changed = (follow and batch.act(post_id, action)) or changed
+                if changed:
+                    current = current.with_post(batch.posts[post_id])
                 if rule.stop:
                     break
         if hits:

@@ -35,6 +35,7 @@ from scrm_desktop.core.measure import (
 )
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Field, Query, QueryError, parse
+from scrm_desktop.core.query_compile import Indexed, compile_query
 from scrm_desktop.core.spikes import HOUR, Spike, SpikeRule, detect, top_terms
 from scrm_desktop.store import rule_actions
 from scrm_desktop.store.engine import writer
@@ -298,10 +299,11 @@ class TopicRepo:
             return
         names = self._source_names(conn, stored) if any("source" in q.fields() for _, q in active) else {}
         rows = []
+        tests = [(topic, compile_query(query)) for topic, query in active]  # Query.matches, without the tree walk
         for post_id, new in stored:
-            post = _as_post(post_id, new, names.get(post_id, ""))
-            for topic, query in active:
-                if query.matches(post):
+            post = Indexed.of(_as_post(post_id, new, names.get(post_id, "")))
+            for topic, test in tests:
+                if test(post):
                     rows.append(self._tag_row(post_id, topic.id, new.created_at, new.channel, new.sentiment_label))
         tagged = self._write_tags(conn, rows)
         touched: dict[int, set[datetime]] = {}
