@@ -198,6 +198,9 @@ def test_label_always_matches_the_score(social: SocialAnalyzer) -> None:
         "but but but",
         "?!?!?!?!" * 200,
         "good? " * 4000,
+        "great. bad " * 2000,  # every sarcasm rule has to look at the whole post
+        "thanks for ruining " * 1500,
+        "love waiting, bad " * 1500,
         "😀" * 20_000,
     ],
 )

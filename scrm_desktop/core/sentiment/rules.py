@@ -34,6 +34,7 @@ _SARCASTIC_PRAISE = frozenset(
     """.split()  # noqa: SIM905
 )
 _SARCASM_FILLERS = frozenset("oh just so wow well how yeah ah gee really real thanks thank you a lot".split())  # noqa: SIM905
+_OPENING_WORDS = _SARCASTIC_PRAISE | _SARCASM_FILLERS
 _SARCASM_TAGS = frozenset({"#not", "#sarcasm", "#sarcastic"})
 _LOVE = frozenset({"love", "loving", "enjoy", "adore"})
 _THANKS_FILLERS = frozenset({"you", "a", "lot", "so", "much", "very"})
@@ -353,46 +354,13 @@ class RuleEngine:
         praise = [c for c in cues if c.valence > 0]
         if not praise or self.p.sarcasm == 1.0:
             return
-        if any(t.kind == "marker" or (t.kind == "hashtag" and t.low in _SARCASM_TAGS) for t in toks):
-            for cue in praise:
-                cue.sarcasm = self.p.sarcasm
+        marked = any(t.kind == "marker" or (t.kind == "hashtag" and t.low in _SARCASM_TAGS) for t in toks)
+        if not marked and not any(c.valence < 0 for c in cues):
             return
-        if not any(c.valence < 0 for c in cues):
-            return
+        scene = None if marked else _Scene.of(toks, cues)
         for cue in praise:
-            if self._sarcastic(toks, cue, cues):
+            if scene is None or _sarcastic(toks, cue, scene):
                 cue.sarcasm = self.p.sarcasm
-
-    def _sarcastic(self, toks: list[Token], cue: Cue, cues: list[Cue]) -> bool:
-        low = toks[cue.index].low
-        if low in _SARCASTIC_PRAISE and self._alone_before_complaint(toks, cue, cues):
-            return True
-        later = [c for c in cues if c.index > cue.index]
-        same_clause = [c for c in later if not any(is_clause_break(t) for t in toks[cue.index : c.index])]
-        after = [t for t in toks[cue.index + 1 : cue.index + 3] if t.kind == "word"]
-        if low in _LOVE and after and after[0].low.endswith("ing") and any(c.valence < 0 for c in same_clause):
-            return True
-        if low in ("thanks", "thank"):
-            j = cue.index + 1
-            while j < len(toks) and toks[j].low in _THANKS_FILLERS:
-                j += 1
-            harm = next((c for c in same_clause if c.valence < 0), None)
-            return j < len(toks) and toks[j].low == "for" and harm is not None and harm.index == j + 1
-        return False
-
-    @staticmethod
-    def _alone_before_complaint(toks: list[Token], cue: Cue, cues: list[Cue]) -> bool:
-        """The praise fills its own opening clause ("Oh great,", "Just perfect.") and only complaints follow."""
-        end = next((i for i in range(cue.index, len(toks)) if is_clause_break(toks[i])), None)
-        if end is None:
-            return False
-        opening = [t for t in toks[:end] if t.kind == "word"]
-        if any(t.low not in _SARCASM_FILLERS and t.low not in _SARCASTIC_PRAISE for t in opening):
-            return False
-        if any(t.low in _CONTRASTS for t in toks[end:]):
-            return False  # "Nice! but the battery is bad" is a contrast, the "but" rule's business
-        rest = [c for c in cues if c.index > end]
-        return bool(rest) and all(c.valence < 0 for c in rest)
 
     def _punctuation(self, toks: list[Token], out: Extraction) -> None:
         bangs = sum(t.raw.count("!") for t in toks if t.kind == "punct")
@@ -409,6 +377,69 @@ class RuleEngine:
         words = [t for t in toks if t.kind == "word"]
         caps = sum(1 for t in words if t.raw.isupper())
         return 0 < caps < len(words)
+
+
+@dataclass(slots=True)
+class _Scene:
+    """What the sarcasm rules ask about a post, computed once (linear time even for a post of 10,000 cues)."""
+
+    clause: list[int]  # clause number of each token
+    clause_end: list[int]  # index of the break that ends each token's clause (len(toks) if none)
+    negative_at: set[int]  # token indices where a negative cue starts
+    last_negative_in: dict[int, int]  # clause number -> index of its last negative cue
+    last_positive: int
+    last_negative: int
+    last_contrast: int
+    first_content: int  # first word that is neither praise nor filler ("Oh great," has none)
+
+    @classmethod
+    def of(cls, toks: list[Token], cues: list[Cue]) -> _Scene:
+        clause, n = [], 0
+        for tok in toks:
+            clause.append(n)
+            n += is_clause_break(tok)
+        clause_end, nxt = [len(toks)] * len(toks), len(toks)
+        for i in range(len(toks) - 1, -1, -1):
+            nxt = i if is_clause_break(toks[i]) else nxt
+            clause_end[i] = nxt
+        negatives = [c.index for c in cues if c.valence < 0]
+        last_in: dict[int, int] = {}
+        for i in negatives:
+            last_in[clause[i]] = max(i, last_in.get(clause[i], -1))
+        content = (i for i, t in enumerate(toks) if t.kind == "word" and t.low not in _OPENING_WORDS)
+        contrasts = [i for i, t in enumerate(toks) if t.low in _CONTRASTS]
+        return cls(clause, clause_end, set(negatives), last_in,
+                   max((c.index for c in cues if c.valence > 0), default=-1), max(negatives, default=-1),
+                   max(contrasts, default=-1), next(content, len(toks)))  # fmt: skip
+
+
+def _sarcastic(toks: list[Token], cue: Cue, scene: _Scene) -> bool:
+    i, low = cue.index, toks[cue.index].low
+    if low in _SARCASTIC_PRAISE and _alone_before_complaint(i, scene):
+        return True
+    complaint_follows = scene.last_negative_in.get(scene.clause[i], -1) > i
+    nxt = next((t for t in toks[i + 1 : i + 3] if t.kind == "word"), None)
+    if low in _LOVE and nxt is not None and nxt.low.endswith("ing") and complaint_follows:
+        return True
+    if low in ("thanks", "thank"):
+        j = i + 1
+        while j < len(toks) and toks[j].low in _THANKS_FILLERS:
+            j += 1
+        return j < len(toks) and toks[j].low == "for" and j + 1 in scene.negative_at and complaint_follows
+    return False
+
+
+def _alone_before_complaint(i: int, scene: _Scene) -> bool:
+    """The praise fills its own opening clause ("Oh great,", "Just perfect.") and only complaints follow (a "but"
+    after it makes a contrast, the "but" rule's business: "Nice! but the battery is bad")."""
+    end = scene.clause_end[i]
+    return (
+        end < len(scene.clause)
+        and scene.first_content > end
+        and scene.last_contrast < end
+        and scene.last_positive < end
+        and scene.last_negative > end
+    )
 
 
 def _tag_suffix_valence(tag: str) -> float:
