@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from scrm_desktop.core.sentiment.evaluation import decode, gold_labels, macro_f1, parse_ground_truth
@@ -18,3 +19,33 @@ def test_tweets_macro_f1_is_well_above_textblob(shared_data: Path) -> None:
     textblob = macro_f1(gold, [TextBlobAnalyzer().analyze(t).label for t, _ in rows])
     assert social >= 0.70, f"social macro-F1 {social:.3f}"
     assert social >= textblob + 0.10, f"social {social:.3f} vs textblob {textblob:.3f}"
+
+
+def test_review_and_news_snippets_at_least_as_well_as_vader(shared_data: Path) -> None:
+    """Sets the rules were never tuned on: social must not fall behind VADER there."""
+    from scrm_desktop.core.sentiment.vader_analyzer import VaderAnalyzer
+
+    folder = shared_data / "sentiment" / "vader_ground_truth"
+    for name in ("amazonReviewSnippets_GroundTruth.txt", "nytEditorialSnippets_GroundTruth.txt"):
+        rows = parse_ground_truth(decode((folder / name).read_bytes()))
+        gold = gold_labels(r for _, r in rows)
+        social = macro_f1(gold, [SocialAnalyzer().analyze(t).label for t, _ in rows])
+        vader = macro_f1(gold, [VaderAnalyzer().analyze(t).label for t, _ in rows])
+        assert social >= vader, f"{name}: social {social:.3f} vs vader {vader:.3f}"
+
+
+def test_support_complaints_read_as_negative(shared_data: Path) -> None:
+    """Customer-support tweets labelled 'Bad Support' or 'Unresponsive/Freezing Device' (Ericsson's topic labels)."""
+    folder = shared_data / "support" / "ericsson_twcs_labeled"
+    texts = []
+    for path in sorted(folder.glob("*-inbound.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            texts += [
+                row["text"]
+                for row in csv.DictReader(handle)
+                if row.get("Bad Support") == "1" or row.get("Unresponsive/Freezing Device") == "1"
+            ]
+    assert len(texts) >= 30
+    analyzer = SocialAnalyzer()
+    negative = sum(analyzer.analyze(t).label == "negative" for t in texts) / len(texts)
+    assert negative >= 0.8, f"only {negative:.0%} of complaints read as negative"
