@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Query, QueryError, parse
 from scrm_desktop.core.query_ast import quote
+from scrm_desktop.store.posts import COUNT_CAP
 from scrm_desktop.store.query_sql import to_sql
-from scrm_desktop.store.tables import posts
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,14 @@ LAYOUT_FILE = "boards.json"
 LAYOUT_VERSION = 1
 MAX_NAME = 80
 MARK_READ_CHUNK = 2000
+UNREAD_SHOWN_MAX = COUNT_CAP - 1  # "999+": a count that reached the cap
+
+
+def unread_text(n: int | None) -> str:
+    """The unread count as a column header shows it ("" when the count failed)."""
+    if n is None:
+        return ""
+    return f"{UNREAD_SHOWN_MAX:,}+ unread" if n > UNREAD_SHOWN_MAX else f"{n:,} unread"
 
 
 def new_id() -> str:
@@ -242,24 +250,19 @@ class StreamService:
             self._cache.popitem(last=False)
         return where
 
-    def _where(self, query_text: str, newer_than: datetime | None) -> ColumnElement[bool] | None:
-        where = self.compile(query_text)
-        if newer_than is None:
-            return where
-        # A cleared column hides what it held then; the (created_at, id) index serves the range.
-        fresh = posts.c.created_at > newer_than
-        return fresh if where is None else and_(where, fresh)
-
+    # `newer_than`: a cleared column hides the posts it held then (created at or before that time).
     def page(
         self, query_text: str, before: tuple | None = None, limit: int = 100, newer_than: datetime | None = None
     ) -> list[Post]:
-        return self._posts.page(self._where(query_text, newer_than), before=before, limit=limit)
+        return self._posts.page(self.compile(query_text), before=before, limit=limit, newer_than=newer_than)
 
     def since(self, query_text: str, after_id: int, newer_than: datetime | None = None) -> list[Post]:
-        return self._posts.since(after_id, self._where(query_text, newer_than))
+        """Posts stored after `after_id` (a live update): only the new rows are read, full text included."""
+        return self._posts.since(after_id, self.compile(query_text), newer_than=newer_than)
 
-    def count_unread(self, query_text: str, newer_than: datetime | None = None) -> int:
-        return self._posts.unread_count(self._where(query_text, newer_than))
+    def count_unread(self, query_text: str, newer_than: datetime | None = None, cap: int | None = COUNT_CAP) -> int:
+        """Unread posts of a column, counted up to `cap` (the header shows "999+" past it)."""
+        return self._posts.unread_count(self.compile(query_text), newer_than=newer_than, cap=cap)
 
     def search(self, text: str, limit: int = 100) -> list[Post]:
         """Newest posts matching a search; an empty search is an error (it would list everything)."""
@@ -275,6 +278,10 @@ class StreamService:
             self._posts.mark_read(ids)
             done += ids
         return done
+
+    def latest_id(self) -> int:
+        """The newest stored post's id: a column's live updates start after it."""
+        return self._posts.latest_id()
 
     def newest(self, query_text: str) -> datetime | None:
         top = self.page(query_text, limit=1)

@@ -106,14 +106,28 @@ def timed_ms(fn: Any, repeat: int) -> list[float]:
     return out
 
 
+def wait_page(model: StreamModel) -> None:
+    """Let the GUI thread run until the page under way has landed (pages are read on the model's worker)."""
+    if not model.busy:
+        return
+    loop = QEventLoop()
+    model.page_loaded.connect(loop.quit)
+    model.load_failed.connect(loop.quit)
+    QTimer.singleShot(GIVE_UP_MS, loop.quit)
+    loop.exec()
+    model.page_loaded.disconnect(loop.quit)
+    model.load_failed.disconnect(loop.quit)
+
+
 def scroll(app: QApplication, column: StreamColumn, target: int, cap_s: float) -> dict[str, float]:
-    """Page into a shown column as scrolling does (fetchMore, then let the view lay out and paint), until
-    `target` rows are loaded or `cap_s` seconds have passed."""
+    """Page into a shown column as scrolling does (fetchMore, the page read on the worker and landed, then the
+    view lays out and paints), until `target` rows are loaded or `cap_s` seconds have passed."""
     model, pages = column.model, []
     started = time.perf_counter()
     while model.loaded < target and model.canFetchMore() and time.perf_counter() - started < cap_s:
         t = time.perf_counter()
         model.fetchMore()
+        wait_page(model)
         pages.append((time.perf_counter() - t) * 1000)
         app.processEvents()
     watch = PaintWatch(model, True)
@@ -297,7 +311,8 @@ class Writer(threading.Thread):
 
 def stalls(app: QApplication, window: MainWindow, args: argparse.Namespace) -> dict[str, Any]:
     first = window.current_board().columns[0].model
-    rows_before = first.loaded
+    arrived: list[int] = []  # the first column trims itself at the top: count what landed, not what it holds
+    first.posts_arrived.connect(lambda posts: arrived.append(len(posts)))
     beats: list[float] = []
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
@@ -326,7 +341,8 @@ def stalls(app: QApplication, window: MainWindow, args: argparse.Namespace) -> d
         "ui_stall_max_ms": round(over[-1], 2),
         "ui_stall_heartbeats": len(beats),
         "ui_stall_posts_per_s": round(writer.written / writer.seconds, 1),
-        "ui_stall_rows_added": first.loaded - rows_before,
+        "ui_stall_rows_added": sum(arrived),
+        "ui_stall_rows_held": first.loaded,
         "ui_stall_posts_written": writer.written,
         "rss_mb_after_stall": round(peak_rss_mb(), 1),
     }

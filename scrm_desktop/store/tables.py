@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 NAMING = {
@@ -102,6 +103,14 @@ posts = Table(
     Index("ix_posts_channel_created_id", "channel", "created_at", "id"),
     Index("ix_posts_author", "author_id"),
     Index("ix_posts_source", "source_id"),
+    # only unread posts (migration 0013): unread counts read this, never the whole archive
+    Index(
+        "ix_posts_unread",
+        "created_at",
+        "id",
+        sqlite_where=text("is_read = 0"),
+        postgresql_where=text("is_read = false"),
+    ),
     Index("ix_posts_trait", "trait"),  # migration 0002
     Index("ix_posts_intent", "intent"),
 )

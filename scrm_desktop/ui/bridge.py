@@ -1,10 +1,16 @@
-"""Turns events from worker threads into queued Qt signals, and notices writes made by other processes."""
+"""Turns events from worker threads into queued Qt signals, notices writes made by other processes, and runs
+the GUI's database reads on a thread of their own (ReadWorker)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from scrm_desktop.listening.events import ERROR_RAISED, POSTS_INGESTED, SOURCE_CHANGED, EventHub
 
@@ -69,3 +75,62 @@ class ErrorLogHandler(logging.Handler):
             return
         self._seen.add(message)
         self._events.emit(ERROR_RAISED, "Something went wrong", message)
+
+
+Done = Callable[[Any, BaseException | None], None]  # (result, error): called on the GUI thread
+
+
+class ReadWorker(QObject):
+    """Runs reads (stream pages, live checks) one at a time on one thread and hands each result to its callback
+    on the GUI thread, so the GUI thread never waits on SQL. A job submitted under a key whose previous job has
+    not started yet replaces it: a burst of requests for one column costs one query."""
+
+    _finished = Signal(object, object, object)  # callback, result, error: emitted on the worker thread
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._jobs: OrderedDict[Hashable, tuple[Callable[[], Any], Done]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._finished.connect(self._deliver)  # this object lives on the GUI thread: delivery is queued there
+
+    def submit(self, key: Hashable, job: Callable[[], Any], done: Done) -> None:
+        if self._closed:
+            return
+        with self._lock:
+            replaced = key in self._jobs
+            self._jobs[key] = (job, done)
+        if not replaced:
+            self._pool.start(self._run_next)
+
+    def _run_next(self) -> None:  # on the worker thread
+        with self._lock:
+            if not self._jobs:
+                return
+            _key, (job, done) = self._jobs.popitem(last=False)
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            result = job()
+        except Exception as exc:  # handed to the callback: a locked database or a bad query is shown, not fatal
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the window went away meanwhile
+            self._finished.emit(done, result, error)
+
+    def _deliver(self, done: Done, result: Any, error: BaseException | None) -> None:
+        if not self._closed:
+            done(result, error)
+
+    def idle(self) -> bool:
+        """Nothing waiting or running (tests and benchmarks wait for this)."""
+        with self._lock:
+            waiting = bool(self._jobs)
+        return not waiting and self._pool.activeThreadCount() == 0
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            self._jobs.clear()
+        self._pool.waitForDone(10_000)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from scrm_desktop.core.post import Post
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, LayoutStore, StreamService, check_query
 from scrm_desktop.ui import theme as themes
-from scrm_desktop.ui.bridge import Bridge
+from scrm_desktop.ui.bridge import Bridge, ReadWorker
 from scrm_desktop.ui.notifications import Notifier, RuleNotices
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.board import BoardView, UnreadCounter
@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.service = StreamService(ws)
         self.counter = UnreadCounter(self.service, self)
+        self.reads = ReadWorker(self)  # every column's pages and live checks, off the GUI thread
         self.layout_store = LayoutStore(ws.paths.config)
         self.layout_spec = self.layout_store.load()
         self.columns: list[StreamColumn] = []  # every board's columns, board by board
@@ -133,7 +134,9 @@ class MainWindow(QMainWindow):
         for spec in self.layout_spec.boards:
             self._add_board_view(spec)
         self.boards.setCurrentIndex(self.layout_spec.current)
-        self.detail = DetailPane(self.theme, self.ws.db.posts.reasons, self.ws.db.posts.thread)
+        self.detail = DetailPane(
+            self.theme, self.ws.db.posts.reasons, self.ws.db.posts.thread, author_for=self.ws.db.posts.author_history
+        )
         self.detail.setMinimumWidth(340)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.boards)
@@ -148,7 +151,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _add_board_view(self, spec: BoardSpec, index: int | None = None) -> BoardView:
-        board = BoardView(spec, self.service, self.theme, lambda: self.ws.clock(), counter=self.counter)
+        board = BoardView(
+            spec, self.service, self.theme, lambda: self.ws.clock(), counter=self.counter, reads=self.reads
+        )
+        board.notify_posts.connect(self._notify_posts)
         board.changed.connect(self._layout_changed)
         board.post_selected.connect(self.detail_show)
         board.read_toggled.connect(self.set_read)
@@ -453,17 +459,14 @@ class MainWindow(QMainWindow):
         self._counts.start()
 
     def _apply_live(self) -> None:
+        """One live check per column per tick, read in the background; the rows land when it is done."""
         for board in self.boards_views():
-            for column in board.columns:
-                if column.model.add_new() and board.spec_of(column).notify:
-                    spec = board.spec_of(column)
-                    self.notifier.posts_arrived(spec.id, spec.name, column.model.last_added)
-        # columns added from outside the boards (benchmarks, plugins of the future) update as well
-        for column in self.columns:
-            if not any(column in b.columns for b in self.boards_views()):
-                column.model.add_new()
+            board.add_new()
         if not self._counts.isActive():
             self._counts.start()
+
+    def _notify_posts(self, column_id: str, column_name: str, posts: list[Post]) -> None:
+        self.notifier.posts_arrived(column_id, column_name, posts)
 
     # ---- theme -------------------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
@@ -558,5 +561,6 @@ class MainWindow(QMainWindow):
         self.notifier.close()
         self.rule_notices.close()
         self.counter.close()
+        self.reads.close()
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         super().closeEvent(event)

@@ -74,6 +74,11 @@ def column_named(window, name: str):
     return next(c for c in window.columns if c.title.text() == name)
 
 
+def settled(window) -> bool:
+    """Every column's reads are done (pages and live checks run in the background)."""
+    return window.reads.idle() and not any(c.model.busy for c in window.columns)
+
+
 def texts(column) -> list[str]:
     return [column.model.post_at(r).text for r in range(column.model.rowCount())]
 
@@ -103,7 +108,7 @@ def test_a_new_workspace_shows_the_default_board_and_posts_sort_into_columns(qtb
             post(3, "nice weather today", channel="bluesky", minutes_ago=1),
         ]
     )
-    qtbot.waitUntil(lambda: window.columns[0].model.rowCount() == 3)
+    qtbot.waitUntil(lambda: window.columns[0].model.rowCount() == 3 and settled(window))
     assert texts(column_named(window, "Mastodon")) == ["This is the worst support ever, terrible and useless"]
     assert texts(column_named(window, "Negative")) == ["This is the worst support ever, terrible and useless"]
     assert len(texts(column_named(window, "Questions & leads"))) == 1
@@ -165,6 +170,7 @@ def test_editing_a_column_changes_what_it_shows(qtbot, window, ws):
     when_dialog_opens(qtbot, fill)
     column.actions_by_key["edit"].trigger()
     assert column.title.text() == "Refunds" and column.bell.isVisibleTo(column)
+    qtbot.waitUntil(lambda: settled(window))
     assert texts(column) == ["refund please"]
 
 
@@ -181,7 +187,8 @@ def test_mute_hides_matching_posts_and_shows_in_the_editor(qtbot, window, ws):
     board = window.current_board()
     spammer = next(p for p in map(column.model.post_at, range(3)) if p.author_handle == "spambot")
     column.mute_author_requested.emit(spammer.author_handle)  # what the post's context menu sends
-    assert "follow me for deals" not in texts(column)
+    qtbot.waitUntil(lambda: settled(window))
+    assert "follow me for deals" not in texts(column) and len(texts(column)) == 2
     seen: list[list[str]] = []
 
     def add_word_mute(dialog: ColumnDialog) -> None:
@@ -192,6 +199,7 @@ def test_mute_hides_matching_posts_and_shows_in_the_editor(qtbot, window, ws):
     when_dialog_opens(qtbot, add_word_mute)
     board.act(column, "edit")
     assert seen == [["author:spambot"]]
+    qtbot.waitUntil(lambda: settled(window))
     assert texts(column) == ["my order is late"]
     assert window.columns[1].model.rowCount() == 0 or "free crypto giveaway" not in texts(window.columns[1])
     ws.ingestor.ingest([post(4, "more crypto here"), post(5, "a real question", minutes_ago=0.5)])
@@ -204,6 +212,7 @@ def test_clearing_a_column_marks_read_and_hides_older_posts(qtbot, window, ws):
     column = window.columns[0]
     qtbot.waitUntil(lambda: column.model.rowCount() == 5)
     column.actions_by_key["clear"].trigger()
+    qtbot.waitUntil(lambda: settled(window))
     assert column.model.rowCount() == 0 and column.empty.isVisibleTo(column)
     assert ws.db.posts.unread_count() == 0
     assert "5 marked read" in window.message.text()
@@ -224,6 +233,7 @@ def test_search_opens_a_column_with_exactly_the_matching_posts(qtbot, window, ws
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     result = window.columns[-1]
     assert result.title.text() == "Search: refund"
+    qtbot.waitUntil(lambda: settled(window))
     assert sorted(texts(result)) == ["a refund?", "refund now"]
     assert result.actions_by_key["save"].isVisible()
     # a second search replaces the first column; a bad one says why and opens nothing
@@ -423,8 +433,10 @@ def test_a_column_drops_its_tail_when_back_at_the_top(qtbot, window, ws):
         ws.ingestor.ingest(batch[start : start + 1000])
     column = window.columns[0]
     column.model.reload()
+    qtbot.waitUntil(lambda: not column.model.busy)
     while column.model.loaded <= MAX_LOADED and column.model.canFetchMore():
-        column.model.fetchMore()
+        column.model.fetchMore()  # a page is read in the background
+        qtbot.waitUntil(lambda: not column.model.busy)
     assert column.model.loaded > MAX_LOADED
     bar = column.view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 1000)
@@ -433,6 +445,7 @@ def test_a_column_drops_its_tail_when_back_at_the_top(qtbot, window, ws):
     assert column.model.loaded <= 2 * 100
     assert column.model.canFetchMore()
     column.model.fetchMore()  # paging brings the tail back
+    qtbot.waitUntil(lambda: not column.model.busy)
     assert column.model.post_at(column.model.loaded - 1).text == "bulk 299"
 
 

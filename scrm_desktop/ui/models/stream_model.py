@@ -1,16 +1,19 @@
-"""Item model of one stream column: keyset pages on demand (canFetchMore/fetchMore), live posts in batches,
-and a cap on the rows held so memory does not grow with the archive."""
+"""Item model of one stream column: keyset pages on demand (canFetchMore/fetchMore), live posts in batches, both
+read off the GUI thread, and a cap on the rows held so memory does not grow with the archive."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from scrm_desktop.core.post import Post
+from scrm_desktop.ui.bridge import ReadWorker
 
 log = logging.getLogger(__name__)
 
@@ -20,30 +23,46 @@ MAX_LOADED = 2000  # past this, and back at the top, the tail is dropped (paging
 KEEP_AFTER_TRIM = 2 * PAGE
 
 Index = QModelIndex | QPersistentModelIndex
+_model_keys = itertools.count(1)
 
 
 class StreamModel(QAbstractListModel):
-    """Rows are posts, newest first. `load_page(before, limit)` and `load_since(after_id)` read the store;
-    both are short keyset queries."""
+    """Rows are posts, newest first. `load_page(before, limit)` and `load_since(after_id)` read the store; with a
+    `worker` they run on its thread and the rows land when the result is back (the GUI thread never waits on
+    SQL), without one they run inline (scripts, model tests). At most one page read and one live read per
+    column are under way at a time: live updates asked for meanwhile are merged into the next read."""
 
     unread_changed = Signal(int)
     load_failed = Signal(str)  # a message for the user: the store could not be read, or the query is unusable
+    posts_arrived = Signal(list)  # live posts just added (newest first)
+    page_loaded = Signal()
 
     def __init__(
         self,
         load_page: Callable[[tuple | None, int], Sequence[Post]],
         load_since: Callable[[int], Sequence[Post]],
         parent: Any = None,
+        *,
+        worker: ReadWorker | None = None,
+        latest_id: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(parent)
         self._load_page = load_page
         self._load_since = load_since
+        self._worker = worker
+        self._latest_id = latest_id  # read before the first page: live updates start from there
+        self._key = next(_model_keys)
+        self._generation = 0  # bumped by reload: results of older reads are dropped
         self._posts: list[Post] = []
         self._ids: set[int] = set()
         self._exhausted = False
+        self._paging = False
+        self._paging_from: tuple | None = None
+        self._live_busy = False
+        self._live_again = False
         self._max_id = 0
         self.unread = 0
-        self.last_added: list[Post] = []  # the posts the last add_new brought, newest first (for notices)
+        self.last_added: list[Post] = []  # the posts the last live update brought, newest first (for notices)
 
     # ---- Qt model API ------------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -65,31 +84,79 @@ class StreamModel(QAbstractListModel):
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted:
+        """Ask for the next page (the view calls this at the bottom); a page already under way is not asked twice."""
+        if parent.isValid() or self._exhausted or self._paging:
             return
         last = self._posts[-1] if self._posts else None
-        loaded = self._safely(self._load_page, (last.created_at, last.id) if last else None, PAGE)
-        if loaded is None:
+        before = (last.created_at, last.id) if last else None
+        load, latest = self._load_page, (self._latest_id if last is None else None)
+
+        def read() -> tuple[int, Sequence[Post]]:
+            top = latest() if latest else 0  # before the page: nothing stored after the page read is missed
+            return top, load(before, PAGE)
+
+        self._paging, self._paging_from = True, before
+        self._run("page", read, lambda result, error: self._page_done(before, result, error))
+
+    # ---- reads -------------------------------------------------------------------------------------------
+    def _run(self, kind: str, read: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
+        generation = self._generation
+
+        def deliver(result: Any, error: BaseException | None) -> None:
+            if shiboken6.isValid(self) and generation == self._generation:
+                done(result, error)
+
+        if self._worker is None:
+            try:
+                result = read()
+            except Exception as exc:
+                deliver(None, exc)
+            else:
+                deliver(result, None)
+        else:
+            self._worker.submit((self._key, kind), read, deliver)
+
+    def _failed(self, error: BaseException) -> None:
+        # a query the database rejects, a locked or vanished file: shown in the column, never fatal
+        log.warning("stream could not be loaded: %s", error)
+        self.load_failed.emit(str(error) or type(error).__name__)
+
+    def _page_done(
+        self, before: tuple | None, result: tuple[int, Sequence[Post]] | None, error: BaseException | None
+    ) -> None:
+        if not self._paging or before != self._paging_from:
+            return  # the rows it would follow were trimmed meanwhile
+        self._paging = False
+        if error is not None or result is None:
             self._exhausted = True  # retried on the next reload; the column shows why
+            self._failed(error or RuntimeError("no result"))
             return
+        top, loaded = result
+        self._max_id = max(self._max_id, top)
         page = [p for p in loaded if p.id not in self._ids]
-        if len(page) == 0:
+        if len(loaded) < PAGE:
             self._exhausted = True
-            return
-        start = len(self._posts)
-        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
-        self._append(page)
-        self.endInsertRows()
+        if page:
+            start = len(self._posts)
+            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+            self._append(page)
+            self.endInsertRows()
+        else:
+            self._exhausted = True
+        self.page_loaded.emit()
+        if self._live_again:
+            self.add_new()
 
     # ---- our API -----------------------------------------------------------------------------------------
     def reload(self) -> None:
+        """Start over from the newest posts (the first page is read in the background when there is a worker)."""
+        self._generation += 1
         self.beginResetModel()
         self._posts, self._ids, self._exhausted = [], set(), False
         self.endResetModel()
         self._max_id = 0
+        self._paging = self._live_busy = self._live_again = False
         self.fetchMore()
-        if self._posts:
-            self._max_id = max(self._max_id, max(p.id for p in self._posts))
 
     def set_loaders(
         self,
@@ -100,27 +167,42 @@ class StreamModel(QAbstractListModel):
         self._load_page, self._load_since = load_page, load_since
         self.reload()
 
-    def _safely(self, load: Callable[..., Sequence[Post]], *args: Any) -> Sequence[Post] | None:
-        try:
-            return load(*args)
-        except Exception as exc:  # a query the database rejects, a locked or vanished file: shown, never fatal
-            log.warning("stream could not be loaded: %s", exc)
-            self.load_failed.emit(str(exc) or type(exc).__name__)
-            return None
+    @property
+    def busy(self) -> bool:
+        """A read is under way (tests and benchmarks wait for it)."""
+        return self._paging or self._live_busy
 
     def _append(self, page: Sequence[Post]) -> None:
         self._posts.extend(page)
         self._ids.update(p.id for p in page)
         self._max_id = max(self._max_id, max(p.id for p in page))
 
-    def add_new(self) -> int:
-        """Fetch posts stored since the last look and put them in time order. Posts newer than the top go on
-        top in one insert; older ones (a backfill) go where they belong if that part is loaded."""
-        loaded = self._safely(self._load_since, self._max_id)
-        fresh = [p for p in loaded or () if p.id not in self._ids]
+    def add_new(self) -> None:
+        """Read the posts stored since the last look (in the background); they land in time order. Asked again
+        while a read is under way (or before the first page is in), the next read takes everything."""
+        if self._live_busy or (self._paging and not self._posts):
+            self._live_again = True
+            return
+        self._live_busy, self._live_again = True, False
+        load, after = self._load_since, self._max_id
+        self._run("since", lambda: load(after), self._since_done)
+
+    def _since_done(self, loaded: Sequence[Post] | None, error: BaseException | None) -> None:
+        self._live_busy = False
+        if error is not None:
+            self._failed(error)
+        else:
+            self._land(loaded or ())
+        if self._live_again:
+            self.add_new()
+
+    def _land(self, loaded: Sequence[Post]) -> None:
+        """Posts newer than the top go on top in one insert; older ones (a backfill) go where they belong if that
+        part is loaded."""
+        fresh = [p for p in loaded if p.id not in self._ids]
         self.last_added = []
         if not fresh:
-            return 0
+            return
         self._max_id = max(self._max_id, max(p.id for p in fresh))
         fresh.sort(key=lambda p: (p.created_at, p.id), reverse=True)
         top_key = (self._posts[0].created_at, self._posts[0].id) if self._posts else None
@@ -135,7 +217,7 @@ class StreamModel(QAbstractListModel):
         self.last_added = fresh
         self.unread += len(fresh)
         self.unread_changed.emit(self.unread)
-        return len(fresh)
+        self.posts_arrived.emit(fresh)
 
     def _insert_sorted(self, post: Post) -> None:
         key = (post.created_at, post.id)
@@ -176,7 +258,7 @@ class StreamModel(QAbstractListModel):
             self._ids.discard(p.id)
         del self._posts[keep:]
         self.endRemoveRows()
-        self._exhausted = False
+        self._exhausted = self._paging = False  # a page under way would follow rows that are gone: dropped
         return dropped
 
     @property

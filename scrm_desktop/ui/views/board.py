@@ -13,6 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QSplitter, QWidget
 
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, StreamService, author_mute
+from scrm_desktop.ui.bridge import ReadWorker
 from scrm_desktop.ui.models.stream_model import StreamModel
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues
@@ -78,6 +79,7 @@ class BoardView(QWidget):
     read_toggled = Signal(list, bool)  # post ids, read
     message = Signal(str)  # for the status bar
     column_saved = Signal(str)  # a temporary (search) column became a saved one: its id
+    notify_posts = Signal(str, str, list)  # a "notify" column got live posts: column id, column name, posts
 
     def __init__(
         self,
@@ -87,11 +89,13 @@ class BoardView(QWidget):
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QWidget | None = None,
         counter: UnreadCounter | None = None,
+        reads: ReadWorker | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("Board")
         self.spec = spec
         self.service = service
+        self.reads = reads or ReadWorker(self)  # pages and live checks, off the GUI thread
         self.counter = counter or UnreadCounter(service, self)
         self.counter.counted.connect(self._show_counts)
         self.theme = theme
@@ -125,9 +129,10 @@ class BoardView(QWidget):
         )
 
     def _add_widget(self, spec: ColumnSpec, index: int) -> StreamColumn:
-        model = StreamModel(*self._loaders(spec), parent=self)
+        model = StreamModel(*self._loaders(spec), parent=self, worker=self.reads, latest_id=self.service.latest_id)
         column = StreamColumn(spec.name, model, self.theme, column_id=spec.id)
         column.spec = spec  # type: ignore[attr-defined]
+        model.posts_arrived.connect(lambda posts, c=column: self._arrived(c, posts))
         column.set_notify(spec.notify)
         column.actions_by_key["save"].setVisible(spec.temporary)
         column.post_selected.connect(self.post_selected)
@@ -138,6 +143,16 @@ class BoardView(QWidget):
         self.columns.insert(index, column)
         self._update_move_actions()
         return column
+
+    def _arrived(self, column: StreamColumn, posts: list) -> None:
+        spec = self.spec_of(column)
+        if spec.notify:
+            self.notify_posts.emit(spec.id, spec.name, posts)
+
+    def add_new(self) -> None:
+        """Every column checks for posts stored since its last look (one read per column at a time)."""
+        for column in self.columns:
+            column.model.add_new()
 
     def spec_of(self, column: StreamColumn) -> ColumnSpec:
         return column.spec  # type: ignore[attr-defined,no-any-return]

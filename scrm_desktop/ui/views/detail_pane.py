@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.ui.theme import Theme
-from scrm_desktop.ui.views.post_delegate import engagement
+from scrm_desktop.ui.views.post_delegate import display_text, engagement
 
 
 def _plain_label(text: str = "", object_name: str = "") -> QLabel:
@@ -40,12 +40,14 @@ class DetailPane(QFrame):
         reasons_for: Callable[[int], Sequence[dict[str, Any]]],
         thread_for: Callable[[Post], Sequence[Post]],
         parent=None,  # type: ignore[no-untyped-def]
+        author_for: Callable[[int | None], Any] | None = None,  # author id -> .post_count, .recent (PostRepo)
     ) -> None:
         super().__init__(parent)
         self.setObjectName("Detail")
         self.theme = theme
         self._reasons_for = reasons_for
         self._thread_for = thread_for
+        self._author_for = author_for
         self.post: Post | None = None
 
         self.author = _plain_label(object_name="DetailAuthor")
@@ -93,9 +95,12 @@ class DetailPane(QFrame):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
+        self.author_card = _plain_label(object_name="Muted")  # "N posts from this author" and their latest
+        self.author_card.setAccessibleName("Author history")
         for w in (
             self.author,
             self.meta,
+            self.author_card,
             self.customer,
             self.sentiment,
             self.reasons,
@@ -120,6 +125,8 @@ class DetailPane(QFrame):
             self.stats,
             self.sentiment,
             self.reasons,
+            self.correct_row,  # nothing to correct without a post
+            self.author_card,
             self.thread,
             self.open_link,
         )
@@ -149,6 +156,8 @@ class DetailPane(QFrame):
         self.open_link.setEnabled(bool(post.url))
         self.thread.setText(self._thread_text(post))
         self.thread.setVisible(bool(self.thread.text()))
+        self.author_card.setText(self._author_text(post))
+        self.author_card.setVisible(bool(self.author_card.text()))
 
     def _correct(self, label: str) -> None:
         if self.post is None or self.on_correct is None:
@@ -168,6 +177,17 @@ class DetailPane(QFrame):
         )
         head = f"Agent: {notes[0].get('cue', '')}\n" if notes else ""
         return f"{head}Why: {cues or 'no sentiment cues found.'}"
+
+    def _author_text(self, post: Post) -> str:
+        """How many posts we hold from the author (counted at ingest) and their latest others."""
+        if self._author_for is None or post.author_id is None:
+            return ""
+        history = self._author_for(post.author_id)
+        n = history.post_count
+        lines = [f"{n:,} post{'s' if n != 1 else ''} from this author"]
+        for p in [p for p in history.recent if p.id != post.id][:3]:
+            lines.append(f"  {p.created_at:%b %d} · {p.channel}: {display_text(p.text, 100)}")
+        return "\n".join(lines)
 
     def _thread_text(self, post: Post) -> str:
         others = self._thread_for(post)

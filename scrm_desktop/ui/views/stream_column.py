@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.core.post import Post
+from scrm_desktop.streams import unread_text
 from scrm_desktop.ui.models.stream_model import StreamModel
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_delegate import PostDelegate
@@ -135,6 +136,7 @@ class StreamColumn(QFrame):
         model.rowsInserted.connect(self._restore_position)
         model.unread_changed.connect(self._show_unread)
         model.load_failed.connect(self._show_problem)
+        model.posts_arrived.connect(self._trim_at_top)
         for sig in (model.modelReset, model.rowsInserted, model.rowsRemoved):
             sig.connect(self._update_empty)
         model.modelReset.connect(lambda: self.problem.hide())
@@ -217,7 +219,8 @@ class StreamColumn(QFrame):
         self.more.setAccessibleName(f"{title} column menu")
 
     def set_unread_total(self, n: int | None) -> None:
-        self.count.setText("" if n is None else f"{n:,} unread")
+        """The column's unread posts; counts stop at the store's cap and show as "999+ unread"."""
+        self.count.setText(unread_text(n))
 
     def set_notify(self, on: bool) -> None:
         self.bell.setVisible(on)
@@ -267,6 +270,11 @@ class StreamColumn(QFrame):
             self.model.mark_all_seen()
         if self.model.over_cap:
             self.model.trim()  # back at the top: memory stays flat however far the reader scrolled
+
+    def _trim_at_top(self, _posts: object) -> None:
+        # A reader at the top of a busy column never scrolls, so live posts would pile up without this.
+        if self.at_top() and self.model.over_cap:
+            self.model.trim()
 
     def _show_unread(self, n: int) -> None:
         if n and not self.at_top():
