@@ -43,6 +43,7 @@ def install(ws: Any) -> None:
     brand = str(ws.settings.extra.get("brand") or ("Brightwave" if ws.name == "demo" else ""))
     repo = CaseRepo(ws.db.engine)
     ws.cases = CaseService(repo, ws.db.posts, ws.db.sources, ws.registry, ws.clock, ws.analyzer, brand)
+    ws.cases.rule_priority = ws.rules.case_priority  # a rule's `priority:` counts when an agent opens the case
     ws.outbox = OutboxSender(repo, ws.db.sources, ws.registry, ws.http, ws._secret, ws.clock)
     ws.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)
     from scrm_desktop.engage.template_library import TemplateLibrary

@@ -42,15 +42,20 @@ class CaseService:
     brand: str = ""
     tree: DecisionTree = field(default_factory=default_tree)
     templates: list[Template] = field(default_factory=default_templates)
+    # the case priority business rules gave a post (`priority:` actions), used when an agent opens its case
+    rule_priority: Callable[[int], int | None] | None = None
 
     def now(self) -> datetime:
         return naive(self.clock())
 
     # ---- cases -------------------------------------------------------------------------------------------
-    def open_from_post(self, post_id: int, agent: str, priority: int = 3) -> Case:
+    def open_from_post(self, post_id: int, agent: str, priority: int | None = None) -> Case:
+        """Open (or return) the post's case; without a priority, the one rules set for the post, else normal (3)."""
         post = self.posts.get(post_id)
         if post is None:
             raise LookupError(f"there is no post #{post_id}")
+        if priority is None:
+            priority = (self.rule_priority(post_id) if self.rule_priority else None) or 3
         now = self.now()
         subject = (post.title or post.text).strip().replace("\n", " ")[:200]
         values = {

@@ -16,7 +16,7 @@ from scrm_desktop.core.classify import INTENTS, TRAITS
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Query
 from scrm_desktop.core.query_compile import Indexed, compile_query
-from scrm_desktop.core.rules import Action, Rule, RuleError, validate
+from scrm_desktop.core.rules import CASE_PRIORITY, Action, Rule, RuleError, effects, validate
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.posts import NewPost
 from scrm_desktop.store.query_sql import register_field_sql, to_sql
@@ -405,6 +405,10 @@ class RuleRepo:
         )
         with self._engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def case_priority(self, post_id: int) -> int | None:
+        """The case priority (1 urgent .. 4 low) the post's rules set with `priority:`, or None."""
+        return CASE_PRIORITY.get(effects(self.hits(post_id)).priority)
 
     def latest_hit_id(self) -> int:
         with self._engine.connect() as conn:

@@ -395,3 +395,13 @@ def test_bad_workflow_values_are_refused_with_the_reason(ws, text, reason):
     with pytest.raises(RuleError, match=reason) as caught:
         ws.rules.save(rule("x", text, "tag: t"))
     assert caught.value.part == "query"
+
+
+def test_a_rule_priority_counts_when_an_agent_opens_the_case_later(ws):
+    ws.rules.save(rule("Angry", "broken", "priority: urgent"))
+    ws.ingestor.ingest(make_posts())
+    ids = stored(ws)
+    assert case_of(ws, ids["p4"]) is None  # a priority alone opens no case
+    assert ws.cases.open_from_post(ids["p4"], "kim").priority == 1
+    assert ws.cases.open_from_post(ids["p5"], "kim").priority == 3  # no rule: normal
+    assert ws.cases.open_from_post(ids["p6"], "kim", priority=4).priority == 4  # the agent's choice wins
