@@ -490,8 +490,10 @@ class TopicRepo:
         stmt = stmt.order_by(alerts.c.window_start.desc(), alerts.c.id.desc()).limit(limit)
         with self._engine.connect() as conn:
             found = [self._to_alert(r._mapping) for r in conn.execute(stmt)]
-        found += rule_actions.as_alerts(self._engine, Alert, unacknowledged_only=unacknowledged_only, limit=limit)
-        return sorted(found, key=lambda a: a.window_start, reverse=True)[:limit]
+        # a rule can fire on many posts: its alerts fill what is left of the limit, never pushing spikes out
+        left = limit - len(found)
+        found += rule_actions.as_alerts(self._engine, Alert, unacknowledged_only=unacknowledged_only, limit=left)
+        return sorted(found, key=lambda a: a.window_start, reverse=True)
 
     @staticmethod
     def _to_alert(m: Any) -> Alert:

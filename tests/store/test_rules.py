@@ -405,3 +405,29 @@ def test_a_rule_priority_counts_when_an_agent_opens_the_case_later(ws):
     assert ws.cases.open_from_post(ids["p4"], "kim").priority == 1
     assert ws.cases.open_from_post(ids["p5"], "kim").priority == 3  # no rule: normal
     assert ws.cases.open_from_post(ids["p6"], "kim", priority=4).priority == 4  # the agent's choice wins
+
+
+def test_rule_alerts_never_push_spike_alerts_out_of_the_list(ws):
+    ws.topics.add("Brightwave", "brand", "brightwave")
+    ws.rules.save(rule("Technician", "technician", "alert: call back"))
+    start = NOW - timedelta(hours=50)
+
+    def posts(prefix: str, texts: list[tuple[datetime, str]]) -> list[PostIn]:
+        return [
+            PostIn(channel="rss", external_id=f"{prefix}{i}", text=text, created_at=when)
+            for i, (when, text) in enumerate(texts)
+        ]
+
+    calm = [
+        (start + timedelta(hours=h, minutes=k * 7), f"brightwave laptop review {h}")
+        for h in range(48)
+        for k in range(3)
+    ]
+    ws.ingestor.ingest(posts("c", calm))
+    peak = start + timedelta(hours=49)
+    burst = [(peak + timedelta(seconds=i * 50), f"brightwave technician never came {i}, awful") for i in range(60)]
+    ws.ingestor.ingest(posts("b", burst))
+    listed = ws.topics.alerts(limit=5)
+    assert sorted(a.kind for a in listed) == ["negative", "rule", "rule", "rule", "volume"]
+    assert [a.window_start for a in listed] == sorted((a.window_start for a in listed), reverse=True)
+    assert len([a for a in ws.topics.alerts() if a.kind == "rule"]) == 60

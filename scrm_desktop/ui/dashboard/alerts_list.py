@@ -1,4 +1,5 @@
-"""The spike alerts list: newest first, with top terms, and an Acknowledge button that records who and when."""
+"""The alerts list (spikes, and alerts raised by business rules): newest first, with top terms or the rule's post,
+and an Acknowledge button that records who and when."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class AlertsList(QWidget):
         self.acknowledge_button.clicked.connect(self.acknowledge_selected)
         self.status = QLabel()
         row = QHBoxLayout()
-        row.addWidget(QLabel("<b>Spike alerts</b>"))
+        row.addWidget(QLabel("<b>Alerts</b>"))  # spikes and business rules
         row.addStretch(1)
         row.addWidget(self.status)
         row.addWidget(self.acknowledge_button)

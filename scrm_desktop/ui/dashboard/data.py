@@ -93,7 +93,9 @@ def build(
 
 def _spike_topic(snap: Snapshot) -> Topic | None:
     """With no brand chosen: the topic of the newest unacknowledged alert in the range, else the brand."""
-    alerted = [a.topic_id for a in snap.alerts if a.acknowledged_at is None and a.window_end > snap.start]
+    alerted = [
+        a.topic_id for a in snap.alerts if a.kind != "rule" and a.acknowledged_at is None and a.window_end > snap.start
+    ]
     by_id = {t.id: t for t in snap.topics}
     if alerted and alerted[0] in by_id:
         return by_id[alerted[0]]
