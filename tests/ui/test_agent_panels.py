@@ -308,6 +308,20 @@ def test_arm_panel_shows_hostile_text_as_typed(qtbot, ws) -> None:  # type: igno
     assert hostile_labels and all(label.textFormat() == Qt.TextFormat.PlainText for label in hostile_labels)
 
 
+def test_arm_panel_shows_the_linked_customer_record(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    post = ws.db.posts.get(post_ids(ws)["11702"])
+    customer = ws.customers.create("Fan Two", email="fan2@example.org", tier="vip", tags=["beta"], note="<ok>")
+    ws.customers.link(post.author_id, customer.id, actor="ana")
+    case = ws.cases.open_from_post(post.id, "lead")
+    panel = ArmPanel(ws)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded):
+        panel.show_case(case.id)
+    known = panel.section_text("known")
+    assert "customer: Fan Two · vip · fan2@example.org" in known
+    assert "tags: beta" in known and "note: <ok>" in known
+
+
 # ---- templates ---------------------------------------------------------------------------------------------
 def test_template_editor_validates_and_a_saved_template_reaches_the_reply_editor(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     editor = shown(qtbot, TemplateEditor(ws))
