@@ -117,6 +117,8 @@ def post_from_message(
     references = message_ids(decode_header(msg.get("References")))
     in_reply_to = next(iter(message_ids(decode_header(msg.get("In-Reply-To")))), "") or (references or [""])[-1]
     extra: dict[str, Any] = {"mailbox": mailbox, "uid": uid, "uidvalidity": uidvalidity}
+    if "@" in address:
+        extra["author_email"] = address.strip().lower()[:300]  # customer records match on it
     if to := decode_header(msg.get("To")):
         extra["to"] = to[:500]
     if attachments:

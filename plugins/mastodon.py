@@ -13,7 +13,9 @@ with the stored idempotency key, so a retried send never posts twice; pass `extr
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -291,7 +293,24 @@ def _extra(item: Mapping[str, Any], status: Mapping[str, Any], host: str, feed: 
     for key in ("edited_at", "spoiler_text"):
         if _str(status.get(key)):
             extra[key] = _str(status.get(key))
+    account = status.get("account") if isinstance(status.get("account"), dict) else {}
+    if _str(account.get("url")):
+        extra["author_url"] = _str(account.get("url"))
+    if bio := _bio(account):
+        extra["author_bio"] = bio
     return extra
+
+
+def _bio(account: Mapping[str, Any]) -> str:
+    """The account's note and profile fields as plain text with their links (for suggested customer links)."""
+    parts = [_str(account.get("note"))]
+    for f in account.get("fields") if isinstance(account.get("fields"), list) else []:
+        if isinstance(f, dict):
+            parts.append(f"{_str(f.get('name'))}: {_str(f.get('value'))}")
+    text = " ".join(p for p in parts if p)
+    text = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>.*?</a>', r" \1 ", text, flags=re.S)  # keep a link's address
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return " ".join(text.split())[:500]
 
 
 def _keep_latest(found: dict[str, PostIn], post: PostIn | None) -> None:

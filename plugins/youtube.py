@@ -74,7 +74,10 @@ def post_from_comment(comment: Any, video_id: str = "", thread_id: str = "") -> 
     parent = str(snippet.get("parentId") or (thread_id if thread_id != ident else ""))
     original, display = snippet.get("textOriginal"), snippet.get("textDisplay")
     channel_id = str(_map(snippet.get("authorChannelId")).get("value") or "")
-    extra = {"video_id": video_id, "author_channel_url": str(snippet.get("authorChannelUrl") or "")}
+    channel_url = str(snippet.get("authorChannelUrl") or "")
+    extra = {"video_id": video_id, "author_channel_url": channel_url}
+    if channel_url.startswith(("https://", "http://")):
+        extra["author_url"] = channel_url
     if snippet.get("updatedAt") and snippet.get("updatedAt") != snippet.get("publishedAt"):
         extra["edited_at"] = str(snippet["updatedAt"])
     return PostIn(

@@ -147,6 +147,7 @@ def test_new_messages_become_email_posts(imap) -> None:
     assert all(p.channel == "email" for p in result.posts)
     plain = by_id(result.posts)["<plain-1@mail.example.org>"]
     assert plain.author_handle == "jose.munoz@example.org" and plain.author_name == "José Muñoz"
+    assert plain.extra["author_email"] == "jose.munoz@example.org"  # customer records match on it
     assert plain.title == "Rückerstattung für Bestellung #42"
     assert plain.text.strip() == "Hallo, meine Bestellung kam beschädigt an. Können Sie helfen?"
     assert plain.text_format == "text" and plain.lang == "de"

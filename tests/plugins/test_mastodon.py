@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -360,3 +361,17 @@ def test_find_sent_looks_in_the_thread_for_our_reply(
     assert (
         MastodonPlugin().find_sent(ctx, Reply(text="not what we said", in_reply_to=parent, idempotency_key="k")) is None
     )
+
+
+def test_authors_bio_and_profile_address_come_along_for_customer_suggestions(recorded: list[Recorded]) -> None:
+    statuses = [s for rec in recorded for s in statuses_in(rec.json())]
+    with_note = [s for s in statuses if s["account"].get("note")]
+    assert with_note
+    for status in with_note:
+        post = parse_status(status, "localhost:3000")
+        assert post is not None
+        assert post.extra["author_url"] == status["account"]["url"]
+        bio = post.extra["author_bio"]
+        assert bio and "<" not in bio and len(bio) <= 500
+        for href in re.findall(r'href="([^"]+)"', status["account"]["note"]):
+            assert href in bio
