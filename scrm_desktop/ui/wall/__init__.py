@@ -1,0 +1,1 @@
+"""The wall-mounted command-center display: a full-screen, large-type, unattended view."""
