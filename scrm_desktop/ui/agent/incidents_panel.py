@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -65,8 +66,11 @@ class IncidentsPanel(QWidget):
         self.list = QTreeWidget()
         self.list.setHeaderLabels(["level", "title", "status", "cases", "updated"])
         self.list.setRootIsDecorated(False)
-        self.list.setColumnWidth(0, 50)
-        self.list.setColumnWidth(1, 300)
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the title takes the room there is
+        for column, width in ((0, 44), (2, 90), (3, 70), (4, 100)):
+            self.list.setColumnWidth(column, width)
         self.title = QLineEdit(placeholderText="What is wrong, in a few words")
         self.severity = QSpinBox(minimum=1, maximum=5, value=3)
         self.severity.setToolTip("Crisis level: 5 safety, 4 legal, 3 press or an executive, 2 growing volume, 1 minor")
@@ -121,8 +125,7 @@ class IncidentsPanel(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
+        split.setSizes([540, 560])
         QVBoxLayout(self).addWidget(split)
 
     def _wire(self) -> None:

@@ -72,6 +72,7 @@ class TemplateEditor(QWidget):
         self.preview = QLabel(wordWrap=True)
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.preview.setStyleSheet("background: palette(base); border: 1px solid palette(mid); padding: 6px;")
         self.new_button = QPushButton("&New")
         self.save_button = QPushButton("&Save")
