@@ -325,6 +325,7 @@ def test_arm_panel_shows_the_linked_customer_record(qtbot, ws) -> None:  # type:
 # ---- templates ---------------------------------------------------------------------------------------------
 def test_template_editor_validates_and_a_saved_template_reaches_the_reply_editor(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     editor = shown(qtbot, TemplateEditor(ws))
+    assert editor.problems.text() == "" and not editor.save_button.isEnabled()  # nothing typed yet: no error
     qtbot.keyClicks(editor.title, "Replacement on its way")
     editor.category.setCurrentIndex(editor.category.findData("apology"))
     editor.body.setPlainText("Hi {author_name}, {agent}: a new one ships [[when]].")

@@ -198,7 +198,8 @@ class TemplateEditor(QWidget):
 
     def _validate(self) -> None:
         problems = self.problems_now()
-        self.problems.setText("; ".join(problems))
+        fresh = self._editing is None and not self.title.text()  # a new form is not an error yet
+        self.problems.setText("; ".join(p for p in problems if not (fresh and p == "title is empty")))
         self.save_button.setEnabled(not problems)
         self._preview()
 
