@@ -431,3 +431,30 @@ def test_rule_alerts_never_push_spike_alerts_out_of_the_list(ws):
     assert sorted(a.kind for a in listed) == ["negative", "rule", "rule", "rule", "volume"]
     assert [a.window_start for a in listed] == sorted((a.window_start for a in listed), reverse=True)
     assert len([a for a in ws.topics.alerts() if a.kind == "rule"]) == 60
+
+
+def test_rule_actions_and_workflow_fields_on_postgresql(pg_url, tmp_path):
+    ws = Workspace.open(str(tmp_path / "pg"), db_url=pg_url, clock=lambda: NOW)
+    try:
+        ws.rules.save(rule("Leads", "intent:purchase", "lead\nassign: queue:sales\npriority: urgent\nnotify: sam"))
+        ws.rules.save(rule("Broken", "broken OR boot", "tag: hardware\ncase: warranty\nalert: check"))
+        ws.rules.save(rule("Escalate", "tag:hardware status:new", "priority: high"))
+        ws.ingestor.ingest(make_posts())
+        ws.ingestor.ingest(make_posts())  # nothing fires twice
+        ids = stored(ws)
+        assert case_count(ws) == 4 and len([a for a in ws.topics.alerts() if a.kind == "rule"]) == 3
+        assert (case_of(ws, ids["p1"]).assignee, case_of(ws, ids["p1"]).priority) == ("queue:sales", 1)
+        assert case_of(ws, ids["p0"]).priority == 2 and ws.db.posts.get(ids["p1"]).is_lead
+        found = {
+            text: {p.id for p in ws.db.posts.page(to_sql(parse(text), "postgresql"))}
+            for text in ('assignee:"queue:sales"', "status:new -assignee:none", "tag:HARDWARE", "status:none")
+        }
+        assert found['assignee:"queue:sales"'] == found["status:new -assignee:none"] == {ids["p1"]}
+        assert found["tag:HARDWARE"] == {ids["p0"], ids["p4"], ids["p6"]}
+        assert len(found["status:none"]) == len(TEXTS) - 4
+        [alert] = [a for a in ws.topics.alerts() if a.kind == "rule" and a.example_post_ids == (ids["p0"],)]
+        ws.topics.acknowledge(alert.id, "kim")
+        assert next(a for a in ws.topics.alerts() if a.id == alert.id).acknowledged_by == "kim"
+        assert [n[1:3] for n in ws.rules.notices(0)] == [("Leads", "sam")]
+    finally:
+        ws.close()
