@@ -100,6 +100,8 @@ def test_elongation_reads_as_the_word_and_emphasises(social: SocialAnalyzer) -> 
         ("charged twice for one order", "negative"),
         ("support went above and beyond", "positive"),
         ("Why is my refund still not here?", "negative"),
+        ("waited 5 hours for a technician. nothing. not even an email", "negative"),
+        ("guess the tech isn't coming again", "negative"),
     ],
 )
 def test_customer_service_language(social: SocialAnalyzer, text: str, expected: str) -> None:

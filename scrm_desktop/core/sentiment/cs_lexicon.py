@@ -9,6 +9,8 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     # waiting, chasing, being ignored
     "still waiting": (-2.2, 2), "been waiting": (-1.6, 2), "keep waiting": (-1.8, 2),
     "kept waiting": (-1.8, 2), "waiting for hours": (-2.2, 3), "waited for hours": (-2.2, 3),
+    "waited hours": (-2.0, 2), "waiting hours": (-2.0, 2), "waited all day": (-2.2, 3),  # "waited 5 hours"
+    "not even": (-1.0, 1),  # "not even an email"; "not" still negates what follows
     "on hold": (-1.6, 2), "hold music": (-1.2, 2), "hung up on me": (-2.4, 4), "hung up": (-1.6, 2),
     "no response": (-1.8, 2), "no reply": (-1.8, 2), "no answer": (-1.5, 2), "no update": (-1.4, 2),
     "no updates": (-1.4, 2), "no one answers": (-2.0, 3), "nobody answers": (-2.0, 2),
@@ -89,5 +91,5 @@ NEGATED_ONLY: dict[str, float] = {
     "replied": -1.6, "answer": -1.4, "answered": -1.4, "arrive": -1.8, "arrived": -1.8,
     "received": -1.6, "receive": -1.4, "delivered": -1.8, "connect": -1.4, "connecting": -1.4,
     "refunded": -1.8, "showed": -1.8, "show": -1.2, "open": -1.0, "opens": -1.0, "helped": -1.6,
-    "helps": -1.4,
+    "helps": -1.4, "coming": -1.4, "come": -1.2, "came": -1.4,
 }  # fmt: skip

@@ -5,9 +5,9 @@ Chosen by coordinate search on macro-F1 over rule strengths (output layer: VADER
 Held-out tweets macro-F1 (nested 5-fold CV): 0.732 (folds 0.745, 0.752, 0.717, 0.713, 0.736).
 Macro-F1 of the shipped weights (tweets: in-sample; amazon, movie, nyt: never trained on):
   tweets  social 0.734  vader 0.726  textblob 0.583
-  amazon  social 0.550  vader 0.533  textblob 0.450
+  amazon  social 0.549  vader 0.533  textblob 0.450
   movie   social 0.418  vader 0.408  textblob 0.388
-  nyt     social 0.538  vader 0.537  textblob 0.402
+  nyt     social 0.539  vader 0.537  textblob 0.402
 Support tweets (33 complaint-topic, 5 praise-topic): share read as negative / positive
   social   complaints 0.88  praise 1.00
   vader    complaints 0.76  praise 1.00
