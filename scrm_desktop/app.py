@@ -37,7 +37,36 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     window = MainWindow(ws, bridge, theme)
     window.detail.on_correct = ws.correct_sentiment
     install_work_menu(window, ws, bridge)
+    install_view_menu(window, ws)
     return window, bridge
+
+
+def install_view_menu(window: MainWindow, ws: Workspace) -> None:
+    """View > Wall display (F11): the command-center view full screen, in a window of its own (Esc leaves
+    full screen; closing it returns to the desk)."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    menu = next((a.menu() for a in window.menuBar().actions() if a.text() == "&View"), None)
+    if menu is None:
+        menu = window.menuBar().addMenu("&View")
+
+    def show_wall() -> None:
+        from scrm_desktop.ui.wall import WallView
+
+        features = window.__dict__.setdefault("feature_windows", {})
+        wall = features.get("wall")
+        if wall is None:
+            wall = features["wall"] = WallView(ws)
+        wall.showFullScreen()
+        wall.raise_()
+        wall.activateWindow()
+
+    menu.addSeparator()
+    action = QAction("&Wall display", window)
+    action.setShortcut(QKeySequence("F11"))
+    action.triggered.connect(show_wall)
+    menu.addAction(action)
+    window.wall_action = action  # type: ignore[attr-defined]
 
 
 def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None:
@@ -147,6 +176,34 @@ def run_gui(ws: Workspace) -> int:
         ws.close(wait=False)
 
 
+def run_wall(ws: Workspace, *, listen: bool = False, fullscreen: bool = True) -> int:
+    """The wall display alone (a kiosk): full screen, dark, no mouse needed. `listen` also runs the enabled
+    sources here; leave it off when a `listen` service or a teammate's desktop listens to the same database."""
+    from PySide6.QtCore import Qt
+
+    from scrm_desktop.ui.wall import WallView
+
+    app = ensure_app()
+    themes.apply(app, themes.DARK)
+    handler = ErrorLogHandler(ws.events)
+    logging.getLogger().addHandler(handler)
+    wall = WallView(ws)
+    if fullscreen:
+        wall.setCursor(Qt.CursorShape.BlankCursor)  # nobody points at a wall
+        wall.showFullScreen()
+    else:
+        wall.resize(1600, 900)
+        wall.show()
+    if listen:
+        ws.start_listening()
+    try:
+        return app.exec()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        wall.close_loader()
+        ws.close(wait=False)
+
+
 def _settle(ms: int = 200) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
@@ -181,7 +238,14 @@ def _render_agent(ws: Workspace, size: tuple[int, int]) -> QImage:
     return render_agent(ws, size)
 
 
-VIEWS = {"streams": _render_streams, "dashboard": _render_dashboard, "agent": _render_agent}
+def _render_wall(ws: Workspace, size: tuple[int, int]) -> QImage:
+    from scrm_desktop.ui.wall import render_wall
+
+    themes.apply(ensure_app(), themes.DARK)
+    return render_wall(ws, size)
+
+
+VIEWS = {"streams": _render_streams, "dashboard": _render_dashboard, "agent": _render_agent, "wall": _render_wall}
 
 
 def snapshot(ws: Workspace, view: str, out: Path, size: tuple[int, int], *, listen: bool = False) -> int:

@@ -106,12 +106,28 @@ def build_parser() -> Parser:
 
     add_customers_parser(sub)
 
+    wall = sub.add_parser(
+        "wall",
+        help="the full-screen command-center display (a TV on the wall)",
+        description="Start straight into the wall display: full screen, dark, large type, refreshed every "
+        "15 s, no mouse or keyboard needed (Esc or F11 leave full screen). On a kiosk machine: "
+        "scrm-desktop --db URL wall",
+    )
+    wall.add_argument(
+        "--listen",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also run the enabled sources here (default: only in the demo workspace; leave off when a "
+        "`listen` service or a teammate's desktop listens to the same database)",
+    )
+    wall.add_argument("--windowed", action="store_true", help="open in a window instead of full screen")
+
     snap = sub.add_parser(
         "snapshot",
         help="render a view offscreen to PNG",
         description="Render a view of the app to a PNG file (works without a display).",
     )
-    snap.add_argument("--view", default="streams", choices=["streams", "dashboard", "agent"], help="which view")
+    snap.add_argument("--view", default="streams", choices=["streams", "dashboard", "agent", "wall"], help="which view")
     snap.add_argument("--out", required=True, type=Path, help="PNG file to write")
     snap.add_argument("--size", default="1600x900", type=_size, help="WIDTHxHEIGHT (default 1600x900)")
     snap.add_argument("--listen", action="store_true", help="run each enabled source once before rendering")
@@ -165,12 +181,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_tree(None, args)
     if command == "db":  # before opening: the database may need this password to open at all
         return _db_set_password(args)
-    if command in ("gui", "snapshot"):
+    if command in ("gui", "snapshot", "wall"):
         from scrm_desktop import app
 
         ws = _open_workspace(args, stderr_log=True)
         if command == "gui":
             return app.run_gui(ws)
+        if command == "wall":
+            listen = args.demo if args.listen is None else args.listen
+            return app.run_wall(ws, listen=listen, fullscreen=not args.windowed)
         return app.snapshot(ws, args.view, args.out, args.size, listen=args.listen)
     ws = _open_workspace(args)
     try:
