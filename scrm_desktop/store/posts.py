@@ -234,16 +234,19 @@ class PostRepo:
             },
         )
         conn.execute(stmt, rows)
-        keys = list(latest)
+        by_channel: dict[str, list[str]] = {}
+        for c, h in latest:
+            by_channel.setdefault(c, []).append(h)
         ids: dict[tuple, int] = {}
-        for i in range(0, len(keys), 400):
-            chunk = keys[i : i + 400]
-            found = conn.execute(
-                select(authors.c.channel, authors.c.handle, authors.c.id).where(
-                    tuple_(authors.c.channel, authors.c.handle).in_(chunk)
+        # `channel = ? AND handle IN (...)` seeks the unique index; SQLite scans all of it for a row-value IN
+        for channel, handles in by_channel.items():
+            for i in range(0, len(handles), 400):
+                found = conn.execute(
+                    select(authors.c.handle, authors.c.id).where(
+                        authors.c.channel == channel, authors.c.handle.in_(handles[i : i + 400])
+                    )
                 )
-            )
-            ids.update({(c, h): aid for c, h, aid in found})
+                ids.update({(channel, h): aid for h, aid in found})
         return ids
 
     def _insert_posts(

@@ -64,6 +64,10 @@ def guard_none_refcount() -> bool:
 
 guard_none_refcount()
 LIVE_BATCH_MS = 300
+# The GUI thread runs Python for every card it lays out or paints, and must take the GIL for each call; with the
+# reader and writer threads keeping it for CPython's default 5 ms at a time, a layout of a few hundred cards
+# waited seconds under live ingest. A shorter slice bounds each wait (bench_streams: ui_stall_p99_ms).
+GIL_SWITCH_S = 0.0005
 COUNTS_MS = 1500  # unread totals are recounted at most this often while posts stream in
 SAVE_MS = 400
 THEMES = (("auto", "&Auto (follow the system)"), ("light", "&Light"), ("dark", "&Dark"))
@@ -88,6 +92,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("scrm-desktop" + (" — demo workspace" if ws.name == "demo" else ""))
         self.resize(1400, 860)
         self.service = StreamService(ws)
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self.counter = UnreadCounter(self.service, self)
         self.reads = ReadWorker(self)  # every column's pages and live checks, off the GUI thread
         self.layout_store = LayoutStore(ws.paths.config)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.streams import unread_text
-from scrm_desktop.ui.models.stream_model import StreamModel
+from scrm_desktop.ui.models.stream_model import KEEP_AFTER_TRIM, PAGE, StreamModel
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_delegate import PostDelegate
 
@@ -204,6 +204,7 @@ class StreamColumn(QFrame):
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setUniformItemSizes(False)
+        self.view.setBatchSize(40)  # see _layout_in_batches
         self.view.setWordWrap(True)
         self.view.setMouseTracking(True)
         self.view.setAccessibleName(f"{title} stream")
@@ -240,8 +241,16 @@ class StreamColumn(QFrame):
     def at_top(self) -> bool:
         return self.view.verticalScrollBar().value() <= 2
 
+    def _layout_in_batches(self, batched: bool) -> None:
+        """At the top, rows are laid out 40 at a time between other events, so a live batch never holds the GUI
+        thread; scrolled down, in one pass, because keeping the reading position needs the rows placed."""
+        mode = QListView.LayoutMode.Batched if batched else QListView.LayoutMode.SinglePass
+        if self.view.layoutMode() != mode:
+            self.view.setLayoutMode(mode)
+
     def _remember_position(self, _parent: QModelIndex, first: int, _last: int) -> None:
         self._anchor = None
+        self._layout_in_batches(self.at_top())
         if first != 0 or self.at_top():
             return
         idx = self.view.indexAt(QPoint(4, 1))
@@ -264,6 +273,7 @@ class StreamColumn(QFrame):
 
     # ---- unread ------------------------------------------------------------------------------------------
     def _scrolled(self, value: int) -> None:
+        self._layout_in_batches(value <= 2)
         if value > 2:
             return
         if self.model.unread:
@@ -272,8 +282,9 @@ class StreamColumn(QFrame):
             self.model.trim()  # back at the top: memory stays flat however far the reader scrolled
 
     def _trim_at_top(self, _posts: object) -> None:
-        # A reader at the top of a busy column never scrolls, so live posts would pile up without this.
-        if self.at_top() and self.model.over_cap:
+        # A reader at the top of a busy column never scrolls, so live posts would pile up without this; and the
+        # list lays out every row it holds on each insert, so at the top it holds no more than a page or two.
+        if self.at_top() and self.model.loaded > KEEP_AFTER_TRIM + PAGE:
             self.model.trim()
 
     def _show_unread(self, n: int) -> None:
