@@ -109,7 +109,7 @@ class WallView(QWidget):
         self.peak_running = 0  # the most loads ever under way at once (tests: never more than one)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(refresh_ms)
-        self.refresh_timer.timeout.connect(self.refresh)
+        self.refresh_timer.timeout.connect(self._timed_refresh)
         self.clock_timer = QTimer(self)
         self.clock_timer.setInterval(1000)
         self.clock_timer.timeout.connect(self._tick)
@@ -213,6 +213,13 @@ class WallView(QWidget):
         """Load new figures on the worker; the wall keeps the old ones until they are ready. A refresh asked
         for while one runs becomes one more load after it (SnapshotLoader), never a second load at once."""
         self.loader.request(self._load)
+
+    def _timed_refresh(self) -> None:
+        """A timer tick while a load runs is skipped, not queued: SnapshotLoader drops a result that a newer
+        request overtook, so on a database slower than the timer a queued tick would keep the wall from ever
+        showing anything."""
+        if not self.loader.busy:
+            self.refresh()
 
     def _load(self) -> WallData:  # on the worker thread
         with self._guard:
