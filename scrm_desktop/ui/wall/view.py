@@ -129,6 +129,7 @@ class WallView(QWidget):
         for chart in (self.spike_chart, self.share_chart):
             chart.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # a wall is not clicked
             chart.setBackground(PANEL)
+        self.share_chart.hideAxis("left")  # each bar says its share in words
         self.alerts = _Panel("UNACKNOWLEDGED ALERTS", ALERT_ROWS, "✓ No unacknowledged alerts")
         self.ticker = _Panel("LATEST NEGATIVE POSTS (UTC)", TICKER_ROWS, "No negative posts yet")
         layout = QVBoxLayout(self)
@@ -185,11 +186,12 @@ class WallView(QWidget):
         self._layouts[0].setContentsMargins(gap * 2, gap, gap * 2, gap * 2)
         for chart in (self.spike_chart, self.share_chart):
             _style_chart(chart, scale)
-            chart.setMinimumHeight(round(300 * scale))
+            chart.setMinimumHeight(round(220 * scale))
         inner = round(12 * scale)
         for frame in (*self.tiles.values(), self.alerts, self.ticker, self.banner):
             frame.layout().setContentsMargins(inner + 4, inner, inner + 4, inner)
             frame.layout().setSpacing(round(4 * scale))
+        self.banner.layout().setSpacing(round(28 * scale))
         self.share_chart.plotItem.legend.setOffset((-10, 5))  # top right, over the smallest bars
         if self.data is not None:  # the marks on the charts are sized too
             self._paint(self.data)
@@ -256,6 +258,9 @@ class WallView(QWidget):
         self._mark_spikes(data)
         self._mark_shares(data)
         self._fit_ranges(data)
+        for chart in (self.spike_chart, self.share_chart):
+            _fit_title(chart, self._scale)  # drawing a chart sets its title back to pyqtgraph's 30 px row
+            _thicken(chart, self._scale)
         self.alerts.show_rows([describe_alert(a) for a in data.alerts])
         self.ticker.show_rows([_ticker_line(p) for p in data.negative_posts])
         every = self.refresh_timer.interval() / 1000
@@ -347,10 +352,31 @@ def _style_chart(chart: Chart, scale: float) -> None:
         axis.setPen(pg.mkPen(BORDER))
     chart.plotItem.titleLabel.opts.update(size=f"{round(26 * scale)}px", color=TEXT, bold=True)
     chart.setTitle(chart.plotItem.titleLabel.text)
+    _fit_title(chart, scale)
     legend = chart.plotItem.legend
     if legend is not None:
         legend.setLabelTextSize(f"{round(20 * scale)}px")
         legend.setLabelTextColor(TEXT)
+
+
+def _thicken(chart: Chart, scale: float) -> None:
+    """Lines and markers drawn for a desk are hairlines across a room."""
+    for item in chart.plotItem.listDataItems():
+        if not isinstance(item, pg.PlotDataItem):  # bars keep their outline
+            continue
+        pen = item.opts.get("pen")
+        if pen is not None:
+            wide = pg.mkPen(pen)
+            wide.setWidthF(max(2.0, 3.5 * scale))
+            item.setPen(wide)
+        if item.opts.get("symbol"):
+            item.setSymbolSize(max(8, round(18 * scale)))
+
+
+def _fit_title(chart: Chart, scale: float) -> None:
+    height = max(30, round(40 * scale))
+    chart.plotItem.titleLabel.setMaximumHeight(height)
+    chart.plotItem.layout.setRowFixedHeight(0, height)
 
 
 def render_wall(ws: Any, size: QSize | tuple[int, int] = (1920, 1080)) -> QImage:
