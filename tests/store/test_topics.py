@@ -287,3 +287,19 @@ def test_sentiment_change_is_against_the_previous_period_of_the_same_length(db, 
     (totals,) = repo.channel_totals(T0 + timedelta(days=2), T0 + timedelta(days=3))
     assert totals.sentiment.positive == 2 and totals.previous_sentiment.negative == 3
     assert totals.previous_sentiment.total == 3  # the day before only, not the older post
+
+
+def test_posts_ingested_during_a_retag_are_counted_once(db, repo):
+    rng = random.Random(9)
+    write(db, repo, make(rng, 300, 0))
+    corvex = repo.by_name("Corvex")
+    repo.update(corvex.id, query="corvex OR nimbly")
+    arrived: list[int] = []
+
+    def ingest_between_chunks(done: int, last: int) -> None:
+        if not arrived:  # new posts (and duplicates of old ones) land between two re-tag chunks
+            arrived.append(done)
+            write(db, repo, make(rng, 120, 300) + make(rng, 30, 0))
+
+    repo.retag(corvex.id, progress=ingest_between_chunks, chunk=50)
+    assert arrived and rollups(db) == direct(db, repo)
