@@ -224,7 +224,7 @@ def _net(data: WallData) -> Figure:
     hour = net_sentiment(SentimentCounts(data.positive, data.negative, data.mentions - data.positive - data.negative))
     day = data.snapshot.net
     value = "—" if hour is None else f"{hour:+.2f}"
-    words = "" if hour is None else "mostly negative" if hour <= -0.1 else "mostly positive" if hour >= 0.1 else "mixed"
+    words = "" if hour is None else "negative" if hour <= -0.1 else "positive" if hour >= 0.1 else "mixed"
     if hour is None or day is None:
         return Figure("net", "Net sentiment · last hour", value, words or "no posts in the last hour")
     arrow = "▼ falling" if hour < day - 0.1 else "▲ rising" if hour > day + 0.1 else "≈ steady"
