@@ -78,3 +78,29 @@ def test_render_agent_draws_a_case_in_the_wizard(qtbot, ws) -> None:  # type: ig
     image = render_agent(ws, (1200, 800))
     assert image.width() == 1200 and not image.isNull()
     assert len(ws.cases.repo.queue("all", "", ws.cases.now())) == 1
+
+
+def test_a_reply_being_typed_is_saved_and_comes_back_after_a_restart(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    [post] = ws.db.posts.page()
+    case = ws.cases.open_from_post(post.id, "lead")
+    view = AgentView(ws)
+    qtbot.addWidget(view)
+    view.refresh()
+    view.open_case(case.id)
+    for key in "21411":  # negative, no crisis, unhappy customer, micro, canned reply
+        qtbot.keyClick(view.wizard, key)
+    assert view.editor.isEnabled()
+    assert ws.cases.repo.draft(case.id, "ana") is None  # a template alone is not a draft yet
+    qtbot.keyClicks(view.editor.text, " Order A-1041, half written")
+    qtbot.waitUntil(lambda: ws.cases.repo.draft(case.id, "ana") is not None, timeout=5000)
+    saved = ws.cases.repo.draft(case.id, "ana")
+    assert "Order A-1041, half written" in saved.text and saved.template_id.startswith("apology")
+    view.close()
+
+    again = AgentView(ws)  # the app restarted (or the agent came back to the case)
+    qtbot.addWidget(again)
+    again.refresh()
+    again.open_case(case.id)
+    assert again.editor.isEnabled()
+    assert again.editor.text.toPlainText() == saved.text
+    assert "draft" in again.status.text().lower()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -24,8 +24,12 @@ class PlaceholderHighlighter(QSyntaxHighlighter):
             self.setFormat(match.start(), match.end() - match.start(), fmt)
 
 
+DRAFT_DELAY_MS = 800  # a pause in typing this long saves the draft
+
+
 class ReplyEditor(QWidget):
     queue_requested = Signal(str, str)  # text, template id
+    draft_changed = Signal(str, str)  # text, template id: the agent paused typing (save it)
 
     def __init__(self, analyzer: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +57,20 @@ class ReplyEditor(QWidget):
         self.text.textChanged.connect(self._check)
         self.queue_button.clicked.connect(self._queue)
         self.text.installEventFilter(self)  # Ctrl+J / Ctrl+Return work wherever the typing happens
+        self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.flush_draft)
+        self._loading = False
+        self.text.textChanged.connect(self._typed)
+
+    def _typed(self) -> None:
+        if not self._loading and self.isEnabled():
+            self._draft_timer.start()
+
+    def flush_draft(self) -> None:
+        """Save now what waits for the typing pause (also called before the case changes)."""
+        if self._draft_timer.isActive() or self.sender() is self._draft_timer:
+            self._draft_timer.stop()
+            self.draft_changed.emit(self.text.toPlainText(), self.template_id())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.text and event.type() == QEvent.Type.KeyPress:
@@ -68,13 +86,18 @@ class ReplyEditor(QWidget):
     def load(self, channel: str, templates: list[Template], fill: Any, draft: str = "") -> None:
         """Offer `templates` (best first); `fill(template) -> str` renders one for this case."""
         self.channel, self._fill = channel, fill
-        self.picker.clear()
-        for template in templates:
-            self.picker.addItem(f"{template.title}  [{template.category.replace('_', ' ')}]", template)
-        if draft:
-            self.text.setPlainText(draft)
-        elif templates:
-            self._apply_template(0)
+        self._draft_timer.stop()
+        self._loading = True
+        try:
+            self.picker.clear()
+            for template in templates:
+                self.picker.addItem(f"{template.title}  [{template.category.replace('_', ' ')}]", template)
+            if draft:
+                self.text.setPlainText(draft)
+            elif templates:
+                self._apply_template(0)
+        finally:
+            self._loading = False
         self._check()
 
     def template_id(self) -> str:
@@ -112,4 +135,5 @@ class ReplyEditor(QWidget):
 
     def _queue(self) -> None:
         if self.queue_button.isEnabled():
+            self._draft_timer.stop()  # queueing replaces the draft
             self.queue_requested.emit(self.text.toPlainText(), self.template_id())

@@ -128,6 +128,7 @@ class AgentView(QWidget):
         self.queue_choice.currentIndexChanged.connect(self.refresh)
         self.wizard.decision_finished.connect(self._decided)
         self.editor.queue_requested.connect(self._queue_reply)
+        self.editor.draft_changed.connect(self._save_draft)
         self.outbox.counts_changed.connect(self._outbox_counts)
         self.incidents.changed.connect(self._incidents_changed)
         self.banner.open_requested.connect(self.open_incident)
@@ -203,7 +204,8 @@ class AgentView(QWidget):
             self.queue.setCurrentRow(0)
 
     def open_case(self, case_id: int) -> None:
-        """Claim the case and start the wizard (or show who holds it)."""
+        """Claim the case and start the wizard (or show who holds it); a saved draft opens in the editor."""
+        self.editor.flush_draft()  # the reply being typed on the previous case is kept
         try:
             self.case = self.service.claim(case_id, self.agent)
         except ClaimRefused as exc:
@@ -223,7 +225,25 @@ class AgentView(QWidget):
         self.arm.show_case(self.case.id)
         self.incidents.set_current_case(self.case.id)
         self.templates.set_case(self.case)
+        self._restore_draft(self.case)
         self.refresh()
+
+    def _restore_draft(self, case: Any) -> None:
+        draft = self.service.repo.draft(case.id, self.agent)
+        if draft is None or not draft.text.strip():
+            return
+        templates = self.service.suggestions(case)
+        self.editor.load(case.channel, templates, lambda t: self.service.fill(case, t, self.agent), draft=draft.text)
+        self.editor.setEnabled(True)
+        note = f"Your draft from {draft.updated_at:%d %b %H:%M} UTC is back in the editor."
+        if draft.base_version != case.version:
+            note += " The case changed since you wrote it: read its history before sending."
+        self.status.setText(note)
+
+    def _save_draft(self, text: str, template_id: str) -> None:
+        if self.case is None:
+            return
+        self.service.save_draft(self.case.id, self.agent, text, template_id, base_version=self.case.version)
 
     def _decided(self, session: Any) -> None:
         assert self.case is not None
