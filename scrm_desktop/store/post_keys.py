@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, select
 
 from scrm_desktop.store.tables import posts
 
@@ -13,14 +13,17 @@ CHUNK = 400  # keys per query (bound parameters stay well under SQLite's limit)
 
 
 def stored_keys(engine: Engine, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The keys among `keys` that posts already holds (one indexed lookup per chunk, on the unique key)."""
-    wanted = sorted(set(keys))
+    """The keys among `keys` that posts already holds. `channel = ? AND external_id IN (...)` seeks the unique
+    index; SQLite would scan all of it for a row-value IN over (channel, external_id)."""
+    by_channel: dict[str, list[str]] = {}
+    for channel, external_id in sorted(set(keys)):
+        by_channel.setdefault(channel, []).append(external_id)
     found: set[tuple[str, str]] = set()
     with engine.connect() as conn:
-        for i in range(0, len(wanted), CHUNK):
-            chunk = wanted[i : i + CHUNK]
-            stmt = select(posts.c.channel, posts.c.external_id).where(
-                tuple_(posts.c.channel, posts.c.external_id).in_(chunk)
-            )
-            found.update((c, e) for c, e in conn.execute(stmt))
+        for channel, ids in by_channel.items():
+            for i in range(0, len(ids), CHUNK):
+                stmt = select(posts.c.external_id).where(
+                    posts.c.channel == channel, posts.c.external_id.in_(ids[i : i + CHUNK])
+                )
+                found.update((channel, e) for e in conn.execute(stmt).scalars())
     return found
