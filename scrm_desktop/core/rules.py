@@ -1,7 +1,8 @@
 """Business rules the team writes without code: a stream query plus author conditions, and a list of actions.
 
-Rules run at ingest in their order (scrm_desktop.store.rules); every action a rule takes is recorded, so
-features that own an action (cases, alerts, notifications) pick up their share from the rule hits.
+Rules run at ingest in their order (scrm_desktop.store.rules); every action a rule takes is recorded as a hit
+and carried out in the same transaction as the post (scrm_desktop.store.rule_actions: cases, alerts, leads);
+desktop notices read the `notify` hits.
 """
 
 from __future__ import annotations
