@@ -94,3 +94,14 @@ os._exit(9)
         db.posts.write_batch([], now=datetime(2026, 11, 23))  # still writable
     finally:
         db.close()
+
+
+def test_the_migrations_end_in_one_head() -> None:
+    """Feature branches may run side by side, but a release merges them: one head, so `current_revision` is one
+    name and a downgrade target is unambiguous."""
+    from alembic.script import ScriptDirectory
+
+    from scrm_desktop.store.engine import MIGRATIONS_DIR
+
+    heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
+    assert len(heads) == 1, f"several heads {heads}: add a merge revision"
