@@ -92,9 +92,12 @@ def build(
 
 
 def _spike_topic(snap: Snapshot) -> Topic | None:
-    """With no brand chosen: the topic of the newest unacknowledged alert in the range, else the brand."""
+    """With no brand chosen: the topic of the newest unacknowledged volume spike alert in the range (the chart
+    draws volume; a negative-posts or rule alert need not cross the volume threshold), else the brand."""
     alerted = [
-        a.topic_id for a in snap.alerts if a.kind != "rule" and a.acknowledged_at is None and a.window_end > snap.start
+        a.topic_id
+        for a in snap.alerts
+        if a.kind == "volume" and a.acknowledged_at is None and a.window_end > snap.start
     ]
     by_id = {t.id: t for t in snap.topics}
     if alerted and alerted[0] in by_id:
