@@ -31,7 +31,7 @@ def test_dashboard_opens_and_a_click_opens_a_column(qtbot, ws):
     qtbot.waitUntil(dashboard.isVisible)
     dashboard.posts_requested.emit('topic:"Brightwave Care" sentiment:negative', "Negative about Brightwave Care")
     columns = window.current_board().columns
-    assert columns[-1].model.rowCount() > 0
+    qtbot.waitUntil(lambda: columns[-1].model.rowCount() > 0)  # the column reads its first page in the background
     assert all(p.sentiment_label == "negative" for p in (columns[-1].model.post_at(r) for r in range(10)))
     action(window, "&Agent queue").trigger()
     qtbot.addWidget(window.feature_windows["agent"])
