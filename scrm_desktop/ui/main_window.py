@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         board.changed.connect(self._layout_changed)
         board.post_selected.connect(self.detail_show)
         board.read_toggled.connect(self.set_read)
+        board.marked_read.connect(self._rows_read)
         board.message.connect(self.show_message)
         index = self.boards.count() if index is None else index
         self.boards.insertTab(index, board, spec.name)
@@ -461,6 +462,12 @@ class MainWindow(QMainWindow):
             return
         for column in self.columns:
             column.model.set_read(post_ids, read)
+        self._counts.start()
+
+    def _rows_read(self, post_ids: list[int]) -> None:
+        """Posts a cleared column stored as read: the other columns' loaded rows follow, counts refresh."""
+        for column in self.columns:
+            column.model.set_read(post_ids, True)
         self._counts.start()
 
     def _apply_live(self) -> None:

@@ -150,3 +150,22 @@ def test_the_correction_row_shows_only_with_a_post(qtbot, window, ws):
     assert detail.correct_row.isVisibleTo(detail)
     detail.show_post(None)
     assert not detail.correct_row.isVisibleTo(detail)
+
+
+def test_clearing_a_column_marks_its_posts_read_off_the_gui_thread(qtbot, window, ws):
+    ws.ingestor.ingest([post(i, f"clear me {i}", minutes_ago=5 + i) for i in range(30)])
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 30)
+    writers: set[str] = set()
+    mark = ws.db.posts.mark_read  # the real store call, wrapped to note the thread it runs on
+
+    def noting(post_ids, read=True):  # type: ignore[no-untyped-def]
+        writers.add(threading.current_thread().name)
+        return mark(post_ids, read)
+
+    ws.db.posts.mark_read = noting
+    column.actions_by_key["clear"].trigger()
+    assert "Clearing" in window.message.text()
+    qtbot.waitUntil(lambda: settled(window) and "30 marked read" in window.message.text())
+    assert writers and threading.main_thread().name not in writers
+    assert ws.db.posts.unread_count() == 0 and column.model.rowCount() == 0

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -77,6 +78,7 @@ class BoardView(QWidget):
     changed = Signal()  # the spec changed: save the layout
     post_selected = Signal(object)
     read_toggled = Signal(list, bool)  # post ids, read
+    marked_read = Signal(list)  # post ids already stored as read (a cleared column): other columns update their rows
     message = Signal(str)  # for the status bar
     column_saved = Signal(str)  # a temporary (search) column became a saved one: its id
     notify_posts = Signal(str, str, list)  # a "notify" column got live posts: column id, column name, posts
@@ -246,24 +248,32 @@ class BoardView(QWidget):
             self._changed()
             self.message.emit(f"Muted {atom} in “{spec.name}” (edit the column to undo)")
 
-    def clear(self, column: StreamColumn) -> list[int]:
-        """Mark everything the column shows read, then hide it: the column starts over from now."""
+    def clear(self, column: StreamColumn) -> None:
+        """Mark everything the column shows read, then hide it: the column starts over from now. Marking runs on
+        the read worker (a busy column can hold a million unread posts); the column updates when it is done."""
         spec = self.spec_of(column)
-        query = spec.full_query()
-        try:
-            ids = self.service.mark_all_read(query, spec.cleared())
-            newest = self.service.newest(query)
-        except Exception as exc:  # a locked database or an unusable query must not crash the GUI
-            self.message.emit(f"Could not clear “{spec.name}”: {exc}")
-            return []
-        now = self._now().astimezone(UTC).replace(tzinfo=None)
-        spec.cleared_at = max(now, newest or now).isoformat()
-        self._requery(column)
-        self._changed()
-        if ids:
-            self.read_toggled.emit(ids, True)
-        self.message.emit(f"Cleared “{spec.name}”: {len(ids):,} marked read")
-        return ids
+        query, cleared, name = spec.full_query(), spec.cleared(), spec.name
+
+        def job() -> tuple[list[int], datetime | None]:
+            return self.service.mark_all_read(query, cleared), self.service.newest(query)
+
+        def done(result: Any, error: BaseException | None) -> None:
+            if error is not None:  # a locked database or an unusable query must not crash the GUI
+                self.message.emit(f"Could not clear “{name}”: {error}")
+                return
+            ids, newest = result
+            if spec not in self.spec.columns:  # removed meanwhile: the posts are marked read all the same
+                return
+            now = self._now().astimezone(UTC).replace(tzinfo=None)
+            spec.cleared_at = max(now, newest or now).isoformat()
+            self._requery(column)
+            self._changed()
+            if ids:
+                self.marked_read.emit(ids)
+            self.message.emit(f"Cleared “{name}”: {len(ids):,} marked read")
+
+        self.message.emit(f"Clearing “{name}”…")
+        self.reads.submit(("clear", spec.id), job, done)
 
     def save_temporary(self, column: StreamColumn) -> None:
         spec = self.spec_of(column)
