@@ -199,6 +199,20 @@ class CaseRepo:
 
     def queue(self, view: str, agent: str, now: datetime, sort: str = "priority", limit: int = 500) -> list[Case]:
         """Open cases for a queue view: mine, unassigned, all, breached; sorted by priority or due time."""
+        where = self._queue_where(view, agent, now)
+        order = (cases.c.priority, cases.c.sla_due) if sort == "priority" else (cases.c.sla_due, cases.c.priority)
+        query = select(cases).where(*where).order_by(*order, cases.c.id).limit(limit)
+        with self._engine.connect() as conn:
+            return [_row(Case, r) for r in conn.execute(query)]
+
+    def queue_count(self, view: str, agent: str, now: datetime) -> int:
+        """How many open cases a queue view holds (a count in the database, not rows in memory)."""
+        query = select(func.count()).select_from(cases).where(*self._queue_where(view, agent, now))
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    @staticmethod
+    def _queue_where(view: str, agent: str, now: datetime) -> list[Any]:
         where = [cases.c.status.in_(OPEN_STATUSES)]
         held = and_(cases.c.claimed_by.is_not(None), cases.c.lease_expires > now)
         if view == "mine":
@@ -209,10 +223,7 @@ class CaseRepo:
             where += [cases.c.first_response_at.is_(None), cases.c.sla_due < now]
         elif view != "all":
             raise ValueError(f"unknown queue {view!r} (mine, unassigned, all, breached)")
-        order = (cases.c.priority, cases.c.sla_due) if sort == "priority" else (cases.c.sla_due, cases.c.priority)
-        query = select(cases).where(*where).order_by(*order, cases.c.id).limit(limit)
-        with self._engine.connect() as conn:
-            return [_row(Case, r) for r in conn.execute(query)]
+        return where
 
     def update(
         self,

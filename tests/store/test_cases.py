@@ -133,3 +133,16 @@ def test_the_migration_creates_exactly_the_declared_tables(tmp_path: Path) -> No
     mine = [d for d in diff if any(name in repr(d) for name in ours)]
     assert mine == []
     assert cases.name == "cases"
+
+
+def test_queue_counts_equal_the_queue_views(tmp_path: Path) -> None:
+    world = make_world(tmp_path, posts=6)
+    opened = [world.service.open_from_post(pid, "lead") for pid in world.post_ids]
+    world.service.claim(opened[0].id, "ana")
+    world.service.assign(opened[1].id, "lead", "ben")
+    world.repo.update(opened[2].id, "lead", START, "edit", sla_due=START - timedelta(hours=1))
+    now = world.clock().replace(tzinfo=None)
+    for view in ("all", "mine", "unassigned", "breached"):
+        assert world.repo.queue_count(view, "ana", now) == len(world.repo.queue(view, "ana", now, limit=1000)), view
+    assert world.repo.queue_count("all", "ana", now) == len(opened)
+    assert world.repo.queue_count("breached", "ana", now) >= 1

@@ -19,7 +19,6 @@ from scrm_desktop.streams import StreamService
 from scrm_desktop.ui.dashboard.data import Filters, Snapshot, build
 
 BANNER_LEVEL = 3  # incidents of this crisis level or more are on the wall (as on every other board's banner)
-CASE_LIMIT = 5000  # open cases read at most; a wall showing "5,000+" has made its point
 ALERT_ROWS = 4
 TICKER_ROWS = 6
 STALE_AFTER = timedelta(minutes=15)  # no new post for this long (or two source intervals, if longer): quiet
@@ -131,9 +130,9 @@ def _alerts(alerts: list[Alert]) -> list[Alert]:
 
 def _cases(ws: Any, data: WallData) -> None:
     repo, now = ws.cases.repo, ws.cases.now()
-    data.open_cases = len(repo.queue("all", "", now, limit=CASE_LIMIT))
-    data.unassigned = len(repo.queue("unassigned", "", now, limit=CASE_LIMIT))
-    data.past_sla = len(repo.queue("breached", "", now, limit=CASE_LIMIT))
+    data.open_cases = repo.queue_count("all", "", now)
+    data.unassigned = repo.queue_count("unassigned", "", now)
+    data.past_sla = repo.queue_count("breached", "", now)
     data.outbox = repo.counts()
 
 
@@ -233,7 +232,7 @@ def _net(data: WallData) -> Figure:
 
 
 def _capped(n: int) -> str:
-    return f"{n:,}+" if n >= CASE_LIMIT else f"{n:,}"
+    return f"{n:,}"
 
 
 def _open_cases(data: WallData) -> Figure:
