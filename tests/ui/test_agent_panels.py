@@ -435,3 +435,24 @@ def test_agent_window_tabs_from_the_keyboard(qtbot, ws) -> None:  # type: ignore
     assert view.tabs.currentWidget() is view.incidents
     qtbot.keyClick(view.incidents.list, Qt.Key.Key_F6)
     assert view.tabs.currentIndex() == 0 and view.queue.hasFocus()
+
+
+def test_deleting_a_template_asks_first(qtbot, ws, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    editor = shown(qtbot, TemplateEditor(ws))
+    before = len(editor.templates)
+    editor.select(editor.templates[0].id)
+    title = editor.templates[0].title
+    asked: list[str] = []
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+
+    def answer(_parent, _title, text):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+    editor.delete_button.click()
+    assert len(editor.templates) == before and title in asked[0]
+    editor.delete_button.click()
+    assert len(editor.templates) == before - 1 and title not in {t.title for t in editor.templates}

@@ -238,6 +238,9 @@ class TemplateEditor(QWidget):
         if self._editing is None:
             return
         gone = next(t for t in self.templates if t.id == self._editing)
+        answer = QMessageBox.question(self, "Templates", f"Delete the template “{gone.title}”?")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
         if self._store([t for t in self.templates if t.id != gone.id], f"Deleted “{gone.title}”."):
             self._fill_list()
             self.new_template()
