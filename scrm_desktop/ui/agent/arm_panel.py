@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from scrm_desktop.engage.arm import ArmFacts, gather
-from scrm_desktop.ui.agent.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 SECTIONS = ("said", "where", "intent", "known", "rules", "action")
 TITLES = {

@@ -10,7 +10,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from scrm_desktop.store.cases import Incident
-from scrm_desktop.ui.agent.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 BANNER_LEVEL = 3
 POLL_MS = 15_000  # incidents opened on another desktop show up within this time

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.engage.cases import ReplyRefused
 from scrm_desktop.store.cases import Incident
-from scrm_desktop.ui.agent.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 STATUSES = ("open", "monitoring", "resolved")
 LEVEL_COLOURS = {5: "#8e1b1b", 4: "#c0392b", 3: "#d35400", 2: "#b9770e", 1: "#5f6b7a"}

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.engage.templates import check_reply
 from scrm_desktop.store.cases import OUTBOX_STATES, OutboxItem
-from scrm_desktop.ui.agent.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 REFRESH_MS = 5000
 NEEDS_YOU = ("manual", "needs_check", "failed")

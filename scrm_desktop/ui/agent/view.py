@@ -25,11 +25,11 @@ from scrm_desktop.store.cases import Case, StaleCase
 from scrm_desktop.ui.agent.arm_panel import ArmPanel
 from scrm_desktop.ui.agent.incident_banner import IncidentBanner
 from scrm_desktop.ui.agent.incidents_panel import IncidentsPanel
-from scrm_desktop.ui.agent.loader import Loader
 from scrm_desktop.ui.agent.outbox_panel import OutboxPanel
 from scrm_desktop.ui.agent.reply_editor import ReplyEditor
 from scrm_desktop.ui.agent.template_editor import TemplateEditor
 from scrm_desktop.ui.agent.wizard import TreeWizard
+from scrm_desktop.ui.loader import Loader
 
 QUEUES = (("mine", "Mine"), ("unassigned", "Unassigned"), ("all", "All open"), ("breached", "SLA breached"))
 

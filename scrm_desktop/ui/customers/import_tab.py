@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, 
 from scrm_desktop.core.customer_csv import CsvError
 from scrm_desktop.store.customer_import import ImportReport, import_file
 from scrm_desktop.store.customers import CustomerRepo
-from scrm_desktop.ui.customers.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 HELP = (
     "Columns (first line, any order, comma, semicolon or tab separated): name, email, phone, tier or vip, tags, "

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.influence import Ranked
 from scrm_desktop.store.influence import InfluenceRepo, write_csv
-from scrm_desktop.ui.customers.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 PERIODS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("Last year", 365))
 COLUMNS = (

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.store.customers import Customer, CustomerError, CustomerRepo, Profile, ProfileStats
-from scrm_desktop.ui.customers.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 HISTORY_PAGE = 50
 SPARK = "▁▂▃▄▅▆▇█"

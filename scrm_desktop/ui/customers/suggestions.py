@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.store.customers import CustomerError, CustomerRepo, LinkResult, Profile, Suggestion
-from scrm_desktop.ui.customers.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 COLUMNS = ("Why", "Profile", "Same person?", "Evidence")
 

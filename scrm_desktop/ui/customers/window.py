@@ -9,10 +9,10 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from scrm_desktop.ui.customers.import_tab import ImportTab
-from scrm_desktop.ui.customers.loader import Loader
 from scrm_desktop.ui.customers.rankings import RankingTab
 from scrm_desktop.ui.customers.records import RecordsTab
 from scrm_desktop.ui.customers.suggestions import SuggestionsTab
+from scrm_desktop.ui.loader import Loader
 
 
 class CustomersWindow(QWidget):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from scrm_desktop.engage.kpis import PERIODS, KpiFigures, KpiReport, compute, format_minutes, period
 from scrm_desktop.engage.outbox import naive
 from scrm_desktop.store.case_reports import CaseReports
-from scrm_desktop.ui.agent.loader import Loader
+from scrm_desktop.ui.loader import Loader
 
 COLUMNS = ("agent", "cases", "answered", "first response (median)", "resolved", "resolution (median)", "SLA met")
 REFRESH_MS = 60_000

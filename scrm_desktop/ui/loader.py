@@ -1,4 +1,5 @@
-"""Runs the agent panels' queries on one worker thread and hands the results back on the GUI thread.
+"""Runs a window's queries on one worker thread and hands the results back on the GUI thread (the agent window's
+panels and the customers window each have one).
 
 Only the newest request per key matters: a result that was overtaken by a later request for the same key is
 dropped, so a slow query never paints stale data over fresh. `synchronous=True` runs inline (snapshots)."""
