@@ -103,7 +103,9 @@ def author_badges(post: Post) -> list[str]:
 
 
 def footer_text(post: Post) -> str:
-    tags = "  ".join(f"#{display_text(t, 24)}" for t in post.tags[:MAX_TAGS])
+    """Engagement, then the post's topics (◆ Brightwave) and the tags rules or agents gave it (#urgent)."""
+    marks = [f"◆ {display_text(t, 24)}" for t in post.topics] + [f"#{display_text(t, 24)}" for t in post.tags]
+    tags = "  ".join(marks[:MAX_TAGS])
     return "   ".join(part for part in (engagement(post), tags) if part)
 
 
