@@ -94,6 +94,7 @@ class ReadWorker(QObject):
         self._jobs: OrderedDict[Hashable, tuple[Callable[[], Any], Done]] = OrderedDict()
         self._lock = threading.Lock()
         self._closed = False
+        self._undelivered = 0  # jobs submitted whose result has not reached its callback yet (GUI thread only)
         self._finished.connect(self._deliver)  # this object lives on the GUI thread: delivery is queued there
 
     def submit(self, key: Hashable, job: Callable[[], Any], done: Done) -> None:
@@ -103,6 +104,7 @@ class ReadWorker(QObject):
             replaced = key in self._jobs
             self._jobs[key] = (job, done)
         if not replaced:
+            self._undelivered += 1
             self._pool.start(self._run_next)
 
     def _run_next(self) -> None:  # on the worker thread
@@ -120,14 +122,14 @@ class ReadWorker(QObject):
             self._finished.emit(done, result, error)
 
     def _deliver(self, done: Done, result: Any, error: BaseException | None) -> None:
+        self._undelivered -= 1
         if not self._closed:
             done(result, error)
 
     def idle(self) -> bool:
-        """Nothing waiting or running (tests and benchmarks wait for this)."""
-        with self._lock:
-            waiting = bool(self._jobs)
-        return not waiting and self._pool.activeThreadCount() == 0
+        """Nothing waiting, running, or finished but not yet handed to its callback (tests and benchmarks wait
+        for this)."""
+        return self._undelivered == 0
 
     def close(self) -> None:
         self._closed = True
