@@ -33,6 +33,7 @@ from scrm_desktop.core.query import QueryError
 from scrm_desktop.store.topics import MAX_COMPETITORS, Topic, TopicError, check_query
 from scrm_desktop.store.topics_tables import KINDS
 from scrm_desktop.ui.dashboard.retagger import Retagger
+from scrm_desktop.ui.views.query_problem import problem_labels, show_problem
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +140,7 @@ class TopicsDialog(QDialog):
         help_label = QLabel(QUERY_HELP)
         help_label.setObjectName("Muted")
         help_label.setWordWrap(True)
-        self.error = QLabel()  # what is wrong, in words
-        self.error.setObjectName("QueryError")
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
-        self.pointer = QLabel()  # the query with carets under the error
-        self.pointer.setObjectName("QueryError")
-        self.pointer.setTextFormat(Qt.TextFormat.PlainText)
-        self.pointer.setFont(mono)
+        self.error, self.pointer = problem_labels(mono)  # what is wrong, in words; the query with carets under it
         self.preview = QLabel()
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
         self.color = QLineEdit()
@@ -253,10 +247,7 @@ class TopicsDialog(QDialog):
 
     # ---- validation and preview --------------------------------------------------------------------------
     def _set_error(self, message: str, pointer: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
-        self.pointer.setText(pointer)
-        self.pointer.setVisible(bool(pointer))
+        show_problem(self.error, self.pointer, message, pointer)
 
     def _query_edited(self) -> None:
         text = self.query.text()

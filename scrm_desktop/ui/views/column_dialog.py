@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.query import QueryError
 from scrm_desktop.streams import MAX_NAME, check_mute, check_query
+from scrm_desktop.ui.views.query_problem import problem_labels, show_problem
 
 QUERY_HELP = (
     'Words and "exact phrases" (all must occur), OR, -word to exclude, brackets, refund* for a prefix, and '
@@ -62,15 +62,7 @@ class ColumnDialog(QDialog):
         help_label = QLabel(QUERY_HELP)
         help_label.setObjectName("Muted")
         help_label.setWordWrap(True)
-        self.error = QLabel()  # what is wrong, in words
-        self.error.setObjectName("QueryError")
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
-        self.pointer = QLabel()  # the query with carets under the error
-        self.pointer.setObjectName("QueryError")
-        self.pointer.setTextFormat(Qt.TextFormat.PlainText)
-        self.pointer.setFont(mono)
-        self.pointer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error, self.pointer = problem_labels(mono)  # what is wrong, in words; the query with carets under it
         self.notify = QCheckBox("Notify me about new posts (a desktop notice, at most one a minute)")
         self.notify.setChecked(values.notify)
         self.mutes = QPlainTextEdit("\n".join(values.mutes))
@@ -121,10 +113,7 @@ class ColumnDialog(QDialog):
 
     def validate(self) -> bool:
         problem, pointer = self.problem()
-        self.error.setText(problem)
-        self.error.setVisible(bool(problem))
-        self.pointer.setText(pointer)
-        self.pointer.setVisible(bool(pointer))
+        show_problem(self.error, self.pointer, problem, pointer)
         self.query.setProperty("invalid", bool(check_query(self.query.text())))
         self.query.style().unpolish(self.query)
         self.query.style().polish(self.query)
