@@ -291,3 +291,62 @@ def test_run_together_hashtags_with_a_verdict(social: SocialAnalyzer) -> None:
 def test_never_so_is_praise_not_a_negation(social: SocialAnalyzer, text: str) -> None:
     result = social.analyze(text)
     assert result.label == "positive" and all(r.kind != "negation" for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme please help, my account is locked",
+        "@acme I want to change my flight to Friday",
+        "@acme yes, flight 1142 from Denver",
+        "@acme ok, sure, I'll send a DM",
+        "@acme I'd like a window seat on the 9:40",
+        "Good morning @acme, when does the sale start",
+        "@acme Thanks in advance for the help",
+    ],
+)
+def test_requests_answers_and_courtesy_are_not_praise(social: SocialAnalyzer, text: str) -> None:
+    """Support conversations are full of please, help, yes and ok: none of them says the customer is happy."""
+    assert label(social, text) == "neutral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme is the website down? can't print my boarding pass",
+        "@acme was told I'd get a call back. still nothing",
+        "@acme flight was supposed to leave at 6, now 3 hours late",
+        "@acme stranded in Denver after the cancellation",
+        "@acme you can do better than this",
+        "@acme your refund policy is a joke",
+        "@acme I have not heard anything since Monday",
+        "@acme I tried calling for hours, high call volumes every time",
+    ],
+)
+def test_more_customer_service_complaints(social: SocialAnalyzer, text: str) -> None:
+    assert label(social, text) == "negative"
+
+
+def test_a_word_that_repeats_the_handle_names_the_account(social: SocialAnalyzer) -> None:
+    # VADER rates "united" +1.8; in "@united UNITED lost my bag" it is the airline, not a feeling.
+    result = social.analyze("@united UNITED lost my bag")
+    assert result.label == "negative"
+    assert all(r.cue.lower() != "united" for r in result.reasons)
+    assert label(social, "we stand united") == "positive"  # without the handle it keeps its meaning
+
+
+def test_thanks_in_a_complaint_is_courtesy_not_praise(social: SocialAnalyzer) -> None:
+    result = social.analyze("My new phone came with a busted screen. Thanks @acme")
+    assert result.label == "negative"
+    courtesy = next(r for r in result.reasons if r.kind == "courtesy")
+    assert courtesy.cue == "thanks in a complaint: courtesy, not praise"
+    assert label(social, "Thanks @acme, quick help as always") == "positive"
+    # with praise of its own the post is mixed, and the thanks keeps its weight
+    mixed = social.analyze("Thanks @acme, the crew was great, the wifi was broken")
+    assert all(r.kind != "courtesy" for r in mixed.reasons)
+
+
+def test_repeated_question_marks_strengthen_complaints_not_praise(social: SocialAnalyzer) -> None:
+    assert social.analyze("is the new update good??").score <= social.analyze("is the new update good?").score
+    assert social.analyze("why is it still broken??").score < social.analyze("why is it still broken?").score
+    assert any(r.kind == "emphasis" and r.cue == "??" for r in social.analyze("why is it still broken??").reasons)

@@ -24,7 +24,14 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     "never showed up": (-2.4, 3), "never came": (-1.8, 2), "late again": (-2.0, 2),
     "delayed again": (-2.2, 2), "down again": (-2.0, 2),
     "is down": (-1.4, 2), "went down": (-1.2, 2), "being down": (-1.4, 2), "are down": (-1.4, 2),
-    "was down": (-1.2, 2),
+    "was down": (-1.2, 2), "website down": (-1.8, 2), "site down": (-1.8, 2), "app down": (-1.8, 2),
+    "server down": (-1.8, 2), "servers down": (-1.8, 2), "system down": (-1.6, 2), "network down": (-1.8, 2),
+    "running late": (-1.2, 2), "wait time": (-1.0, 2), "hour wait": (-1.6, 2), "hours wait": (-1.6, 2),
+    "call volume": (-1.0, 2), "call volumes": (-1.0, 2), "gone quiet": (-1.4, 2), "go quiet": (-1.4, 2),
+    "still nothing": (-1.6, 2), "now what": (-1.2, 2), "for hours": (-1.6, 2), "hours late": (-1.8, 2),
+    "hrs late": (-1.8, 2), "mins late": (-1.4, 2), "minutes late": (-1.4, 2), "supposed to": (-1.0, 2),
+    "was told": (-0.8, 2), "were told": (-0.8, 2), "tried calling": (-1.0, 2), "tried to call": (-1.0, 3),
+    "tried everything": (-1.6, 2),
     # money and churn
     "cancel my subscription": (-2.2, 3), "cancel my account": (-2.2, 3), "cancel my order": (-1.6, 3),
     "cancelling my": (-1.8, 2), "canceling my": (-1.8, 2), "want a refund": (-2.0, 3),
@@ -44,7 +51,8 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     "contact support": (0.0, 2), "help desk": (0.0, 2), "care team": (0.0, 2), "credit card": (0.0, 2),
     "credit cards": (0.0, 2), "gift card": (0.0, 2),
     # resolution and praise
-    "quick fix": (2.2, 2), "quick response": (2.2, 2), "quick reply": (2.0, 2),
+    "quick fix": (2.2, 2), "quick help": (2.0, 2), "great help": (2.6, 2), "quick response": (2.2, 2),
+    "quick reply": (2.0, 2),
     "fast response": (2.2, 2), "fast reply": (2.0, 2), "fast shipping": (2.2, 2),
     "fast delivery": (2.2, 2), "quick delivery": (2.2, 2), "arrived early": (2.0, 2),
     "problem solved": (2.2, 2), "issue resolved": (2.0, 2), "problem resolved": (2.0, 2),
@@ -67,6 +75,14 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     "nothing beats": (2.2, 2), "can't wait": (2.0, 2), "cant wait": (2.0, 2), "cannot wait": (2.0, 2),
     "can not wait": (2.0, 3), "can't complain": (1.2, 2), "cant complain": (1.2, 2),
     "thanks for nothing": (-2.6, 3), "thank you for nothing": (-2.6, 4),
+    # disappointed expectations and scorn: "you can do better", "what a joke"
+    "do better": (-1.6, 2), "hoped for better": (-1.8, 3), "expected better": (-1.8, 2),
+    "expect better": (-1.6, 2), "deserve better": (-1.8, 2), "a joke": (-1.8, 2),
+    # requests and greetings: "I'd like a window seat", "Good morning, my bag is missing"
+    "would like": (0.0, 2), "i'd like": (0.0, 2), "id like": (0.0, 2), "we'd like": (0.0, 2),
+    "good morning": (0.0, 2), "good afternoon": (0.0, 2), "good evening": (0.0, 2),
+    # courtesy before a request: "Thanks in advance for the help!" asks, it does not praise
+    "thanks in advance": (0.0, 3), "thank you in advance": (0.0, 4), "thx in advance": (0.0, 3),
 }  # fmt: skip
 
 # Single words VADER leaves unrated that carry clear sentiment in support conversations.
@@ -76,13 +92,20 @@ CS_WORDS: dict[str, float] = {
     "unusable": -2.6, "unresponsive": -2.0, "overcharged": -2.4, "ripoff": -2.6, "scammed": -2.8,
     "refund": -0.8, "refunds": -0.8, "slow": -1.2, "slowest": -1.8, "unreliable": -2.0,
     "disconnected": -1.2, "fixed": 1.0, "resolved": 1.2, "fast": 0.8, "fml": -2.4, "aww": 1.8,
-    "standstill": -1.2,
-    # requests, not praise: "please help, my account is locked"
-    "please": 0.3, "pls": 0.3, "plz": 0.3, "help": 0.8,
+    "standstill": -1.2, "stranded": -2.0, "delays": -1.3, "canceled": -1.0, "cancellation": -1.0,
+    "cancellations": -1.0, "overbooked": -1.8, "misplaced": -1.4, "unhelpful": -2.0, "rerouted": -0.8,
+    "downtime": -1.6, "unreachable": -1.6, "unanswered": -1.6, "nonexistent": -1.2,
+    "waited": -1.0, "late": -0.8, "rebooked": -0.6, "busted": -1.6, "cracked": -1.2,
 }  # fmt: skip
 
-# Nouns that name a department in support conversations, not a feeling: "awful support" is not half positive.
-CS_NEUTRAL: frozenset[str] = frozenset({"support", "care"})  # "customer care", "Brightwave Care"
+# Words VADER rates that say nothing about how a support post feels:
+# - departments: "awful support" is not half positive ("customer care", "Brightwave Care");
+# - requests and their courtesy: "please help, my account is locked", "I want to change my flight";
+# - answers: "yes, flight 1142", "ok, what now?", "sure, I'll DM you" agree, they do not praise;
+# - "l": a single letter VADER rates +2.
+CS_NEUTRAL: frozenset[str] = frozenset(
+    {"support", "care", "please", "pls", "plz", "help", "want", "yes", "yeah", "sure", "ok", "okay", "l"}
+)
 
 # Verbs that say nothing on their own but complain when negated ("never arrived", "not working").
 NEGATED_ONLY: dict[str, float] = {
@@ -91,5 +114,8 @@ NEGATED_ONLY: dict[str, float] = {
     "replied": -1.6, "answer": -1.4, "answered": -1.4, "arrive": -1.8, "arrived": -1.8,
     "received": -1.6, "receive": -1.4, "delivered": -1.8, "connect": -1.4, "connecting": -1.4,
     "refunded": -1.8, "showed": -1.8, "show": -1.2, "open": -1.0, "opens": -1.0, "helped": -1.6,
-    "helps": -1.4, "coming": -1.4, "come": -1.2, "came": -1.4,
+    "helps": -1.4, "help": -1.4, "helping": -1.4, "coming": -1.4, "come": -1.2, "came": -1.4,
+    "use": -1.2, "print": -1.4, "heard": -1.4, "hear": -1.2, "access": -1.6, "login": -1.6, "log": -1.4,
+    "reach": -1.4, "through": -1.4, "called": -1.2, "fix": -1.6, "charge": -1.2, "sync": -1.4,
+    "download": -1.2, "install": -1.2, "update": -1.2, "contact": -1.2, "sent": -1.2, "send": -1.2,
 }  # fmt: skip

@@ -38,6 +38,7 @@ _OPENING_WORDS = _SARCASTIC_PRAISE | _SARCASM_FILLERS
 _SARCASM_TAGS = frozenset({"#not", "#sarcasm", "#sarcastic"})
 _LOVE = frozenset({"love", "loving", "enjoy", "adore"})
 _THANKS_FILLERS = frozenset({"you", "a", "lot", "so", "much", "very"})
+_THANKS = frozenset({"thanks", "thank", "thx", "tx", "ty"})
 
 # Run-together hashtags ("#epicfail", "#travelwoes") put their verdict last; only endings that cannot be part of
 # a neutral word are read ("win" is #darwin, "rage" is #storage, "happy" is #unhappy).
@@ -84,10 +85,11 @@ class Cue:
     question: float = 1.0
     context: float = 1.0  # inside a name/headline, or in a post that carries a link
     sarcasm: float = 1.0  # praise that the rest of the post shows to be sarcastic
+    courtesy: float = 1.0  # thanks in a post that otherwise only complains: politeness, not praise
 
     @property
     def adjusted(self) -> float:
-        return self.valence * self.but * self.question * self.context * self.sarcasm
+        return self.valence * self.but * self.question * self.context * self.sarcasm * self.courtesy
 
 
 @dataclass(slots=True)
@@ -109,8 +111,12 @@ class RuleEngine:
         out = Extraction()
         skip_until = 0
         boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
+        # A word that repeats an @handle of the same post names that account: "@united UNITED lost my bag".
+        handles = {t.low[1:] for t in tokens if t.kind == "handle"}
         for i, tok in enumerate(tokens):
             if i < skip_until:
+                continue
+            if tok.kind == "word" and tok.low in handles:
                 continue
             if tok.kind == "word":
                 skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
@@ -361,16 +367,24 @@ class RuleEngine:
         for cue in praise:
             if scene is None or _sarcastic(toks, cue, scene):
                 cue.sarcasm = self.p.sarcasm
+        if scene is not None and all(toks[c.index].low in _THANKS or c.sarcasm != 1.0 for c in praise):
+            # Thanks in a post that otherwise only complains is courtesy ("My bag is lost. Thanks @united",
+            # "still haven't got through, thanks for responding"): it does not make the complaint milder.
+            for cue in praise:
+                if cue.sarcasm == 1.0:
+                    cue.courtesy = 0.0
 
     def _punctuation(self, toks: list[Token], out: Extraction) -> None:
         bangs = sum(t.raw.count("!") for t in toks if t.kind == "punct")
         asks = sum(t.raw.count("?") for t in toks if t.kind == "punct")
         amount = min(bangs, 4) * self.p.exclaim
-        if asks > 1:
+        # "??" is exasperation, not delight: it strengthens a complaint, never praise ("ready??" asks).
+        asks = asks if asks > 1 and sum(c.adjusted for c in out.cues) < 0 else 0
+        if asks:
             amount += 0.96 if asks > 3 else asks * 0.18
         if amount and out.cues:
             out.emphasis = amount
-            out.emphasis_label = "!" * min(bangs, 4) + ("?" * min(asks, 3) if asks > 1 else "")
+            out.emphasis_label = "!" * min(bangs, 4) + "?" * min(asks, 3)
 
     @staticmethod
     def _cap_differential(toks: list[Token]) -> bool:

@@ -48,13 +48,14 @@ class SocialAnalyzer:
         """(cue, signed weight in evidence units, kind); they add up to the evidence z."""
         out = self.weights.output
         parts: list[tuple[str, float, str]] = []
-        shifts = {"but": 0.0, "question": 0.0, "context": 0.0, "sarcasm": 0.0}
+        shifts = {"but": 0.0, "question": 0.0, "context": 0.0, "sarcasm": 0.0, "courtesy": 0.0}
         for cue in ex.cues:
             w = out.pos if cue.valence > 0 else out.neg
             parts.append((cue.label, w * cue.valence, cue.kind))
             _add_shifts(shifts, cue, w)
         labels = {"but": "but: the later clause counts more", "question": "asked as a question",
-                  "context": "in a name, headline or link post", "sarcasm": "praise read as sarcasm"}  # fmt: skip
+                  "context": "in a name, headline or link post", "sarcasm": "praise read as sarcasm",
+                  "courtesy": "thanks in a complaint: courtesy, not praise"}  # fmt: skip
         parts += [(labels[k], v, k) for k, v in shifts.items() if v]
         if ex.emphasis:
             direction = 1.0 if sum(p[1] for p in parts) >= 0 else -1.0
@@ -70,7 +71,9 @@ def _add_shifts(shifts: dict[str, float], cue: Cue, w: float) -> None:
     shifts["question"] += after_question - after_but
     after_context = after_question * cue.context
     shifts["context"] += after_context - after_question
-    shifts["sarcasm"] += after_context * cue.sarcasm - after_context
+    after_sarcasm = after_context * cue.sarcasm
+    shifts["sarcasm"] += after_sarcasm - after_context
+    shifts["courtesy"] += after_sarcasm * cue.courtesy - after_sarcasm
 
 
 def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason, ...]:
