@@ -104,3 +104,29 @@ def test_a_reply_being_typed_is_saved_and_comes_back_after_a_restart(qtbot, ws) 
     assert again.editor.isEnabled()
     assert again.editor.text.toPlainText() == saved.text
     assert "draft" in again.status.text().lower()
+
+
+def test_a_many_people_decision_prefills_an_incident_that_links_the_case(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    [post] = ws.db.posts.page()
+    case = ws.cases.open_from_post(post.id, "lead")
+    view = AgentView(ws)
+    qtbot.addWidget(view)
+    view.show()
+    view.refresh()
+    view.queue.setFocus()
+    qtbot.keyClick(view.queue, Qt.Key.Key_Return)  # claim and open
+    for key in "2142":  # negative, no crisis signs, unhappy customer, many people with one cause (macro)
+        qtbot.keyClick(view.wizard, key)
+    assert "Incidents tab" in view.status.text()
+    panel = view.incidents
+    assert panel.title.text() == "My order arrived broken!"  # the case's subject, not saved yet
+    assert panel.severity.value() == 2 and ws.cases.repo.incidents() == []
+    assert f"case #{case.id}" in panel.message.text()
+    view.show_tab(2)
+    panel.title.setText("Orders arriving broken")
+    panel.save()
+    qtbot.waitUntil(lambda: ws.cases.repo.get(case.id).incident_id is not None)
+    [incident] = ws.cases.repo.incidents()
+    assert incident.title == "Orders arriving broken" and incident.severity == 2
+    assert ws.cases.repo.get(case.id).incident_id == incident.id
+    qtbot.waitUntil(lambda: f"case #{case.id} linked" in panel.message.text())

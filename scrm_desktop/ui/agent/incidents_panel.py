@@ -62,6 +62,7 @@ class IncidentsPanel(QWidget):
         self.rows: list[IncidentRow] = []
         self.current_case_id: int | None = None
         self._editing: int | None = None  # the incident in the form (None: a new one)
+        self._link_on_open: int | None = None  # a case the decision sent here: linked when its incident opens
         self.show_resolved = QCheckBox("Show &resolved")
         self.list = QTreeWidget()
         self.list.setHeaderLabels(["level", "title", "status", "cases", "updated"])
@@ -182,6 +183,7 @@ class IncidentsPanel(QWidget):
     def new_incident(self) -> None:
         self.list.setCurrentItem(None)
         self._editing = None
+        self._link_on_open = None
         self.title.clear()
         self.severity.setValue(3)
         self.status.setCurrentIndex(0)
@@ -189,6 +191,18 @@ class IncidentsPanel(QWidget):
         self.root_cause.clear()
         self._buttons()
         self.title.setFocus()
+
+    def draft_for_case(self, case_id: int, title: str, severity: int) -> None:
+        """The decision said "open or join an incident": a new incident pre-filled from the case (not saved), and
+        the case linked to it when the agent opens it. Picking an open incident and Link joins that one instead."""
+        self.new_incident()
+        self.title.setText(title[:120])
+        self.severity.setValue(max(1, min(5, severity)))
+        self._link_on_open = case_id
+        self.message.setText(
+            f"Pre-filled from case #{case_id}: check the title and level, then Open incident (the case is linked). "
+            "Or pick an open incident and Link the case to it."
+        )
 
     def _fill_form(self, row: IncidentRow | None) -> None:
         if row is None:
@@ -239,9 +253,18 @@ class IncidentsPanel(QWidget):
             return
         editing = self._editing
         if editing is None:
+            link = self._link_on_open if self._link_on_open == self.current_case_id else None
+            self._link_on_open = None
 
             def work() -> Incident:
-                return self.service.open_incident(values.pop("title"), values.pop("severity"), self.agent, **values)
+                incident = self.service.open_incident(values.pop("title"), values.pop("severity"), self.agent, **values)
+                if link is not None:
+                    self.service.link(link, incident.id, self.agent)
+                return incident
+
+            if link is not None:
+                self._act(work, lambda i: f"Incident #{i.id} opened at level {i.severity}; case #{link} linked to it.")
+                return
         else:
             status = self.status.currentText()
 

@@ -52,6 +52,7 @@ class QueueList(QListWidget):
 
 
 TABS = ("Case", "Outbox", "Incidents", "Templates")
+INCIDENT_LEVEL = 2  # "many people, one cause" with no crisis signs: below the banner's level 3; the agent may raise it
 
 
 class AgentView(QWidget):
@@ -258,7 +259,11 @@ class AgentView(QWidget):
             self.editor.text.setFocus()
             self.editor.next_placeholder()
             if outcome.action == "open_incident":
-                self.status.setText("Open or join the incident in the Incidents tab (Ctrl+3), link this case, reply.")
+                self.incidents.draft_for_case(case.id, case.subject, outcome.crisis_level or INCIDENT_LEVEL)
+                self.status.setText(
+                    "An incident is pre-filled from this case in the Incidents tab (Ctrl+3): open it there (this case"
+                    " is linked) or link the case to an open one, then reply with its status."
+                )
         else:
             self.status.setText(f"Recorded: {outcome.title}. No reply needed.")
 
