@@ -23,6 +23,7 @@ def install(ws: Any) -> None:
 
     ws.topics = TopicRepo(ws.db.engine, clock=ws.clock)
     ws.ingestor.store_hooks.append(ws.topics.tag_posts)  # topic tags, per-topic rollups, spike alerts
+    ws.ingestor.edit_hooks.append(ws.topics.retag_posts)  # an edited post is tagged afresh (rules do not refire)
     if ws.name == "demo":
         ws.topics.ensure_defaults()  # Brightwave, Corvex, Nimbly, Brightwave Care on first open
 

@@ -11,6 +11,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 POSTS_INGESTED = "posts_ingested"  # (first_id, last_id, count)
+POSTS_EDITED = "posts_edited"  # (post_ids,): stored posts replaced by a later edit of their author
 SOURCE_CHANGED = "source_changed"  # (source_name,)
 ERROR_RAISED = "error_raised"  # (title, message)
 

@@ -1,4 +1,6 @@
-"""The ingest pipeline: normalise -> dedupe -> enrich (sentiment) -> one transaction per batch -> event."""
+"""The ingest pipeline: normalise -> dedupe -> enrich (sentiment) -> one transaction per batch -> event.
+A stored post that comes again with a later `extra["edited_at"]` is an edit: scored again and written as an
+update (posts_edited), not skipped."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scrm_desktop.core.edits import edited_time, is_newer_edit
 from scrm_desktop.core.sentiment import Analyzer
 from scrm_desktop.core.text import normalize_text
 from scrm_desktop.listening.api import PostIn
-from scrm_desktop.listening.events import POSTS_INGESTED, EventHub
+from scrm_desktop.listening.events import POSTS_EDITED, POSTS_INGESTED, EventHub
 from scrm_desktop.store.posts import NewPost, PostRepo, StoreHook
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,15 @@ class IngestReport:
     skipped: int
     first_id: int | None
     last_id: int | None
+    updated: int = 0  # stored posts replaced by a later edit (neither inserted nor skipped)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch sorted out: posts to insert, and later versions (edits) of stored posts to update."""
+
+    new: list[NewPost]
+    edits: list[NewPost]
 
 
 def to_naive_utc(when: datetime) -> datetime:
@@ -68,6 +80,9 @@ class Ingestor:
         self.enrichers: list[Callable[[NewPost], NewPost]] = []
         # Store hooks write more in the same transaction as the posts (topic tags, rules, cases).
         self.store_hooks: list[StoreHook] = []
+        # Edit hooks write more in the same transaction for posts replaced by a later edit (topic re-tagging);
+        # store hooks (rules, profiles) do not see edits: a rule's case or alert is not raised twice.
+        self.edit_hooks: list[StoreHook] = []
         # Which (channel, external_id) keys are stored already (features.py sets it): those posts are skipped
         # before they are scored. The insert still skips duplicates, so a race with another writer is harmless.
         self.stored_keys: Callable[[Sequence[tuple[str, str]]], set[tuple[str, str]]] | None = None
@@ -77,23 +92,42 @@ class Ingestor:
         self._clock = clock
         self._write_lock = threading.Lock()
 
-    def prepare(self, items: Iterable[PostIn]) -> list[NewPost]:
-        """Normalise and enrich; duplicates within the batch are dropped (first one wins), and so are posts
-        already stored (when `stored_keys` is set), before any scoring."""
+    def prepare(self, items: Iterable[PostIn]) -> Prepared:
+        """Normalise and enrich; duplicates within the batch are dropped (the first wins, or the latest edit),
+        and so are posts already stored (when `stored_keys` is set), before any scoring. A stored post whose
+        incoming copy has a later `extra["edited_at"]` than the stored one is kept, as an edit."""
         now = to_naive_utc(self._clock())
         fresh: dict[tuple[str, str], PostIn] = {}
         for item in items:
-            fresh.setdefault(post_key(item), item)
-        if self.stored_keys is not None and fresh:
-            for key in self.stored_keys(list(fresh)):
+            key = post_key(item)
+            if key not in fresh or is_newer_edit(item.extra, fresh[key].extra):
+                fresh[key] = item
+        edit_keys = self._edits(fresh)
+        if self.stored_keys is not None:
+            plain = [key for key in fresh if key not in edit_keys]
+            for key in self.stored_keys(plain) if plain else ():
                 del fresh[key]
-        out: list[NewPost] = []
+        out = Prepared([], [])
         for key, item in fresh.items():
             post = self._normalise(item, now, key)
             for enrich in self.enrichers:
                 post = enrich(post)
-            out.append(post)
+            (out.edits if key in edit_keys else out.new).append(post)
         return out
+
+    def _edits(self, fresh: dict[tuple[str, str], PostIn]) -> set[tuple[str, str]]:
+        """Keys of stored posts that come with a later edit. Only posts carrying `edited_at` are looked up
+        (one query per batch); stored ones with an equal or older edit are dropped from `fresh` here."""
+        carrying = [key for key, item in fresh.items() if edited_time(item.extra) is not None]
+        if not carrying:
+            return set()
+        edits: set[tuple[str, str]] = set()
+        for key, stored_mark in self._posts.edit_marks(carrying).items():
+            if is_newer_edit(fresh[key].extra, {"edited_at": stored_mark}):
+                edits.add(key)
+            else:
+                del fresh[key]
+        return edits
 
     def _normalise(self, p: PostIn, now: datetime, key: tuple[str, str]) -> NewPost:
         is_html = p.text_format == "html"
@@ -136,27 +170,34 @@ class Ingestor:
     ) -> IngestReport:
         """Store posts in batches; the cursor is committed with the last batch. Emits `posts_ingested`."""
         prepared = self.prepare(items)
-        inserted = skipped = 0
+        new, edits = prepared.new, prepared.edits
+        total = len(new) + len(edits)
+        inserted = skipped = updated = 0
         first: int | None = None
         last: int | None = None
-        batches = [prepared[i : i + batch_size] for i in range(0, len(prepared), batch_size)] or [[]]
-        for n, batch in enumerate(batches, start=1):
-            is_last = n == len(batches)
+        count = max(-(-len(new) // batch_size), -(-len(edits) // batch_size), 1)
+        for n in range(1, count + 1):
+            part = slice((n - 1) * batch_size, n * batch_size)
             with self._write_lock:
                 report = self._posts.write_batch(
-                    batch,
+                    new[part],
                     now=to_naive_utc(self._clock()),
                     source_id=source_id,
-                    cursor=cursor if is_last else None,
+                    cursor=cursor if n == count else None,
                     hooks=self.store_hooks,
+                    edits=edits[part],
+                    edit_hooks=self.edit_hooks,
                 )
             inserted += report.inserted
             skipped += report.skipped
+            updated += report.updated
             if report.first_id is not None:
                 first = report.first_id if first is None else min(first, report.first_id)
                 last = report.last_id if last is None else max(last, report.last_id or 0)
                 self._events.emit(POSTS_INGESTED, report.first_id, report.last_id, report.inserted)
+            if report.edited_ids:
+                self._events.emit(POSTS_EDITED, list(report.edited_ids))
             if progress:
-                progress(min(n * batch_size, len(prepared)), len(prepared))
-        skipped += len(items) - len(prepared)
-        return IngestReport(len(items), inserted, skipped, first, last)
+                progress(min(n * batch_size, len(new)) + min(n * batch_size, len(edits)), total)
+        skipped += len(items) - total
+        return IngestReport(len(items), inserted, skipped, first, last, updated)

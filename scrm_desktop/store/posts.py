@@ -30,6 +30,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
+from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, previous_text
 from scrm_desktop.core.post import Post
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
@@ -148,6 +149,8 @@ class WriteReport:
     skipped: int
     first_id: int | None
     last_id: int | None
+    updated: int = 0  # stored posts replaced by a later edit
+    edited_ids: tuple[int, ...] = ()  # their ids
 
 
 def _insert(conn: Connection, table: Any) -> Any:
@@ -172,9 +175,13 @@ class PostRepo:
         source_id: int | None = None,
         cursor: Mapping[str, Any] | None = None,
         hooks: Sequence[StoreHook] = (),
+        edits: Sequence[NewPost] = (),
+        edit_hooks: Sequence[StoreHook] = (),
     ) -> WriteReport:
         """Store a batch in one transaction: authors, posts (duplicates skipped), rollups and the source's cursor.
-        The cursor moves only if the posts it stands for are committed with it."""
+        The cursor moves only if the posts it stands for are committed with it. `edits` are later versions of
+        stored posts: each replaces its stored copy if its `edited_at` is still newer (see `_apply_edits`), and
+        `edit_hooks` (not `hooks`: rules do not fire twice) see the posts so replaced."""
         with writer(self._engine).begin() as conn:
             author_ids = self._upsert_authors(conn, batch, now)
             inserted = self._insert_posts(conn, batch, author_ids, now, source_id)
@@ -185,6 +192,9 @@ class PostRepo:
                 stored = [(row[0], by_key[(row[3], row[5])]) for row in inserted]
                 for hook in hooks:
                     hook(conn, stored)
+            edited = self._apply_edits(conn, edits) if edits else []
+            for hook in edit_hooks if edited else ():
+                hook(conn, edited)
             if source_id is not None:
                 values: dict[str, Any] = {"items_total": sources.c.items_total + len(inserted)}
                 if cursor is not None:
@@ -193,10 +203,91 @@ class PostRepo:
         ids = [row[0] for row in inserted]
         return WriteReport(
             inserted=len(ids),
-            skipped=len(batch) - len(ids),
+            skipped=len(batch) - len(ids) + len(edits) - len(edited),
             first_id=min(ids, default=None),
             last_id=max(ids, default=None),
+            updated=len(edited),
+            edited_ids=tuple(pid for pid, _ in edited),
         )
+
+    # ---- edits --------------------------------------------------------------------------------------------
+    def edit_marks(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The stored `extra["edited_at"]` of the posts among `keys` that are stored ("" for a post never
+        edited); keys not stored are left out. One indexed query per channel and 400 keys."""
+        by_channel: dict[str, list[str]] = {}
+        for channel, external_id in sorted(set(keys)):
+            by_channel.setdefault(channel, []).append(external_id)
+        found: dict[tuple[str, str], str] = {}
+        mark = posts.c.extra[EDITED_AT].as_string()
+        with self._engine.connect() as conn:
+            for channel, ids in by_channel.items():
+                for i in range(0, len(ids), 400):
+                    stmt = select(posts.c.external_id, mark).where(
+                        posts.c.channel == channel, posts.c.external_id.in_(ids[i : i + 400])
+                    )
+                    found.update({(channel, e): m or "" for e, m in conn.execute(stmt)})
+        return found
+
+    def _apply_edits(self, conn: Connection, edits: Sequence[NewPost]) -> list[tuple[int, NewPost]]:
+        """Replace stored posts by their later versions: text, title, sentiment, classification, engagement
+        (when given) and extra (merged, with the text before this edit as `previous_text`). The edit time is
+        compared again here, inside the transaction, so a copy another writer stored meanwhile is not
+        overwritten by an older one. Keeps id, author, created_at, ingested_at and is_read; the hourly rollup
+        follows a changed label. Returns (id, post) of the posts replaced."""
+        latest: dict[tuple[str, str], NewPost] = {}
+        for p in edits:
+            key = (p.channel, p.external_id)
+            if key not in latest or is_newer_edit(p.extra, latest[key].extra):
+                latest[key] = p
+        cols = (posts.c.id, posts.c.author_id, posts.c.created_at, posts.c.channel, posts.c.sentiment_label)
+        done: list[tuple[int, NewPost]] = []
+        for channel in sorted({c for c, _ in latest}):
+            ids = [e for c, e in latest if c == channel]
+            for i in range(0, len(ids), 400):
+                stmt = select(*cols, posts.c.external_id, posts.c.text, posts.c.extra).where(
+                    posts.c.channel == channel, posts.c.external_id.in_(ids[i : i + 400])
+                )
+                for row in conn.execute(stmt).all():
+                    new = latest[(channel, row.external_id)]
+                    if is_newer_edit(new.extra, row.extra):
+                        self._replace(conn, row, new)
+                        done.append((row.id, replace(new, created_at=row.created_at)))  # hooks see it as stored
+        return done
+
+    def _replace(self, conn: Connection, row: Any, new: NewPost) -> None:
+        extra = {**(row.extra or {}), **new.extra}
+        if row.text != new.text:  # an edit of the title or of metadata only keeps the text kept before
+            extra[PREVIOUS_TEXT] = previous_text(row.text)
+        values: dict[str, Any] = {
+            "text": new.text,
+            "title": new.title,
+            "sentiment": new.sentiment,
+            "sentiment_label": new.sentiment_label,
+            "sentiment_reasons": list(new.sentiment_reasons),
+            "extra": extra,
+            "trait": new.trait,
+            "intent": new.intent,
+            "is_lead": new.is_lead or self._rule_lead(conn, row.id),  # a rule's `lead` stays (rules never refire)
+            "classification": dict(new.classification),
+        }
+        values.update({k: v for k in ("likes", "reposts", "replies") if (v := getattr(new, k)) is not None})
+        conn.execute(update(posts).where(posts.c.id == row.id).values(**values))
+        if row.sentiment_label != new.sentiment_label:
+            key = (row.id, row.author_id, row.created_at, row.channel)
+            self._bump_rollups(conn, [(*key, row.sentiment_label)], sign=-1)
+            self._bump_rollups(conn, [(*key, new.sentiment_label)])
+
+    @staticmethod
+    def _rule_lead(conn: Connection, post_id: int) -> bool:
+        found = select(rule_hits.c.id).where(rule_hits.c.post_id == post_id, rule_hits.c.action == "lead").limit(1)
+        return conn.execute(found).first() is not None
+
+    def edit_note(self, post_id: int) -> tuple[str, str]:
+        """(edited_at, previous_text) of a post, "" where it has none (the detail pane shows them)."""
+        with self._engine.connect() as conn:
+            extra = conn.execute(select(posts.c.extra).where(posts.c.id == post_id)).scalar() or {}
+        edited, before = extra.get(EDITED_AT), extra.get(PREVIOUS_TEXT)
+        return (edited if isinstance(edited, str) else "", before if isinstance(before, str) else "")
 
     def _upsert_authors(self, conn: Connection, batch: Sequence[NewPost], now: datetime) -> dict[tuple, int]:
         latest: dict[tuple[str, str], NewPost] = {}
@@ -540,6 +631,16 @@ class PostRepo:
         with self._engine.connect() as conn:
             found = self._posts(conn, self._select().where(posts.c.id == post_id))
         return found[0] if found else None
+
+    def by_ids(self, post_ids: Iterable[int]) -> list[Post]:
+        """These posts as stored now (a column reloads the cards of edited posts), in no particular order."""
+        ids = sorted(set(post_ids))
+        with self._engine.connect() as conn:
+            return [
+                p
+                for i in range(0, len(ids), 500)
+                for p in self._posts(conn, self._select().where(posts.c.id.in_(ids[i : i + 500])))
+            ]
 
     def reasons(self, post_id: int) -> list[dict[str, Any]]:
         with self._engine.connect() as conn:

@@ -312,6 +312,14 @@ class TopicRepo:
         for topic_id, buckets in touched.items():
             self._check(conn, topic_id, min(buckets), max(buckets) + HOUR)
 
+    def retag_posts(self, conn: Connection, edited: Sequence[tuple[int, NewPost]]) -> None:
+        """Edit hook: posts whose text (and so maybe label) changed are tagged afresh. Their old tags go first
+        (the delete trigger takes them out of the rollups under the old label), then they are tagged as new."""
+        ids = [pid for pid, _ in edited]
+        for i in range(0, len(ids), 500):
+            conn.execute(delete(post_topics).where(post_topics.c.post_id.in_(ids[i : i + 500])))
+        self.tag_posts(conn, edited)
+
     @staticmethod
     def _source_names(conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> dict[int, str]:
         ids = [pid for pid, _ in stored]
