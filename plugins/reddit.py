@@ -309,6 +309,9 @@ def _extra(data: Mapping[str, Any], feed: str) -> dict[str, Any]:
         extra["link"] = _str(data.get("url"))
     if _str(data.get("type")):  # inbox items: username_mention, comment_reply, ...
         extra["inbox_type"] = _str(data.get("type"))
+    edited = _float(data.get("edited"))  # false, or when the author last edited it (epoch seconds)
+    if edited and edited > 0:
+        extra["edited_at"] = datetime.fromtimestamp(edited, UTC).isoformat()
     return extra
 
 
