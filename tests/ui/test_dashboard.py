@@ -227,3 +227,26 @@ def test_a_closed_dashboard_refreshes_when_shown_again(qtbot, view):
 def test_render_dashboard_draws_an_image(qtbot, demo):
     image = render_dashboard(demo, (1200, 800))
     assert (image.width(), image.height()) == (1200, 800) and not image.isNull()
+
+
+def test_live_refreshes_redraw_the_charts_and_keep_the_table_until_it_is_due(qtbot, view, monkeypatch):
+    """The table and top authors aggregate posts (seconds at a million): a live refresh reuses them for a minute;
+    a new range or filter computes them at once, on their own worker, the charts first."""
+    import scrm_desktop.ui.dashboard.view as dashboard_view
+
+    def shown() -> list[str]:
+        return [view.measures.item(r, 0).text() for r in range(view.measures.rowCount())]
+
+    table = shown()
+    charts, measures = view.loader.builds, view.measures_loader.builds
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        view.refresh()  # what the live timer does
+    assert (view.loader.builds, view.measures_loader.builds) == (charts + 1, measures)
+    assert view.snapshot.measures and shown() == table
+    choose(qtbot, view, view.range_box, "7d")
+    assert view.measures_loader.builds == measures + 1
+    assert sum(m.mentions for m in view.snapshot.measures) == total(view.snapshot.volume)
+    monkeypatch.setattr(dashboard_view, "MEASURES_EVERY_S", 0.0)  # a minute later
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        view.refresh()
+    assert view.measures_loader.builds == measures + 2

@@ -61,6 +61,13 @@ class Snapshot:
     top_engaged: list[AuthorRank] = field(default_factory=list)  # by likes + reposts + replies
     measures: list[ChannelMeasures] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    measured: bool = False  # the table and the top authors were computed (they aggregate posts: slower)
+    charted: bool = False  # the charts and alerts were read (from the rollups: fast)
+
+    def take_measures(self, other: Snapshot) -> None:
+        """The table and the top authors of `other` (built for the same filters) in this snapshot."""
+        self.measures, self.top_authors, self.top_engaged = other.measures, other.top_authors, other.top_engaged
+        self.measured = other.measured
 
 
 def window(now: datetime, filters: Filters) -> tuple[datetime, datetime]:
@@ -74,20 +81,29 @@ def window(now: datetime, filters: Filters) -> tuple[datetime, datetime]:
 
 
 def build(
-    repo: TopicRepo, now: datetime, filters: Filters, *, measures: bool = True, influence: Any = None
+    repo: TopicRepo,
+    now: datetime,
+    filters: Filters,
+    *,
+    measures: bool = True,
+    charts: bool = True,
+    influence: Any = None,
 ) -> Snapshot:
     """Everything the charts show; `measures=False` skips the per-channel table and the authors (they aggregate
-    posts in the window, the charts read rollups only). `influence` (store.influence.InfluenceRepo) names each
-    channel's advocates in the table."""
+    posts in the window, the charts read rollups only), `charts=False` builds only those. `influence`
+    (store.influence.InfluenceRepo) names each channel's advocates in the table."""
     start, end = window(now, filters)
     snap = Snapshot(start, end, filters, topics=repo.list())
     chosen = next((t for t in snap.topics if t.name == filters.topic), None)
-    _volume_and_sentiment(repo, snap, chosen)
-    _share_of_voice(repo, snap, snap.topics)
-    snap.alerts = repo.alerts(limit=100)
-    _spike(repo, snap, chosen or _spike_topic(snap))
+    if charts:
+        _volume_and_sentiment(repo, snap, chosen)
+        _share_of_voice(repo, snap, snap.topics)
+        snap.alerts = repo.alerts(limit=100)
+        _spike(repo, snap, chosen or _spike_topic(snap))
+        snap.charted = True
     if measures:
         _measures(repo, snap, chosen, influence)
+        snap.measured = True
     return snap
 
 

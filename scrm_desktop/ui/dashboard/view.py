@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ from scrm_desktop.ui.dashboard.loader import SnapshotLoader
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 5000  # redraw at most this often while posts arrive
+# The measures table and top authors aggregate the posts in the window (seconds at a million posts): while posts
+# arrive they are recomputed at most this often; a change of range or filter recomputes them at once.
+MEASURES_EVERY_S = 60.0
 MEASURE_COLUMNS = (  # two-line headers keep the 14 columns narrow; the CSV joins the lines
     "channel",
     "mentions",
@@ -119,9 +123,16 @@ class DashboardView(QWidget):
         self.alerts = AlertsList(ws.topics)
         self.alerts.posts_requested.connect(self.posts_requested)
         self._layout()
+        # Two workers: the charts (rollups, fast) arrive first; the table and top authors follow on their own.
         self.loader = SnapshotLoader(self)
         self.loader.loaded.connect(self._show)
-        self.loader.failed.connect(lambda message: self.status.setText(f"Could not refresh: {message}"))
+        self.loader.failed.connect(self._failed)
+        self.measures_loader = SnapshotLoader(self)
+        self.measures_loader.loaded.connect(self._show_measured)
+        self.measures_loader.failed.connect(self._failed)
+        self._measured: Snapshot | None = None  # the newest table and top authors, for `_measured_for` filters
+        self._measured_for: tuple[Filters, float] | None = None  # what was last asked for, and when (monotonic)
+        self._charts_pending = self._measures_pending = False
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_MS)
@@ -245,23 +256,61 @@ class DashboardView(QWidget):
         now = self._ws.clock().astimezone(UTC).replace(tzinfo=None)
         self.status.setText("Updating…")
         repo, influence = self._ws.topics, getattr(self._ws, "influence", None)
-        self.loader.request(lambda: build(repo, now, filters, influence=influence))
+        self._charts_pending = True
+        self.loader.request(lambda: build(repo, now, filters, measures=False))
+        asked = self._measured_for
+        if asked is None or asked[0] != filters or time.monotonic() - asked[1] >= MEASURES_EVERY_S:
+            self._measured_for = (filters, time.monotonic())
+            self._measures_pending = True
+            self.measures_loader.request(lambda: build(repo, now, filters, charts=False, influence=influence))
+
+    def _failed(self, message: str) -> None:
+        self._charts_pending = self.loader.busy
+        self._measures_pending = self.measures_loader.busy
+        self._measured_for = None  # ask again next time
+        self.status.setText(f"Could not refresh: {message}")
 
     def _show(self, snap: Snapshot, ms: float) -> None:
-        """Everything from one snapshot, in one go on the GUI thread."""
+        """Everything from one snapshot, in one go on the GUI thread. A snapshot without the table and authors
+        (the charts' worker) keeps the ones on screen while theirs are computed."""
+        self._charts_pending = False
         self.snapshot = snap
         self.last_refresh_ms = ms
+        if not snap.measured and self._measured is not None and self._measured.filters == snap.filters:
+            snap.take_measures(self._measured)
         if not self._fill_topics(snap):
             return  # the chosen topic was removed: a refresh for "All posts" is on its way
         for chart in self.charts.values():
             chart.show_snapshot(snap)
+        if snap.measured:
+            self._show_tables(snap)
+        self.alerts.refresh(snap.alerts)
+        self._say_range(snap)
+        log.debug("dashboard charts built in %.0f ms", ms)
+        if not self._measures_pending:
+            self.refreshed.emit()
+
+    def _show_measured(self, snap: Snapshot, ms: float) -> None:
+        """The table and the top authors (the measures' worker), for the newest filters asked for."""
+        self._measures_pending = False
+        self._measured = snap
+        current = self.snapshot
+        if current is not None and current.filters == snap.filters:
+            current.take_measures(snap)
+        self._show_tables(snap)
+        log.debug("dashboard measures built in %.0f ms", ms)
+        if current is not None and not self._charts_pending:
+            self._say_range(current)
+            self.refreshed.emit()
+
+    def _say_range(self, snap: Snapshot) -> None:
+        pending = " · updating the table…" if self._measures_pending else ""
+        self.status.setText(f"{snap.start:%Y-%m-%d %H:00} – {snap.end:%Y-%m-%d %H:00} UTC{pending}")
+
+    def _show_tables(self, snap: Snapshot) -> None:
         _fill(self.authors, [self._author_row(a) for a in snap.top_authors])
         _fill(self.engaged, [self._author_row(a) for a in snap.top_engaged])
         self._show_measures(snap)
-        self.alerts.refresh(snap.alerts)
-        self.status.setText(f"{snap.start:%Y-%m-%d %H:00} – {snap.end:%Y-%m-%d %H:00} UTC")
-        log.debug("dashboard built in %.0f ms", ms)
-        self.refreshed.emit()
 
     def _fill_topics(self, snap: Snapshot) -> bool:
         """The brand list as the snapshot saw it; False when the chosen topic is gone (then refresh again)."""
@@ -320,6 +369,7 @@ class DashboardView(QWidget):
         """The Work menu keeps a closed dashboard to show it again: stop refreshing, let a build under way end."""
         self.refresh_timer.stop()
         self.loader.wait()
+        self.measures_loader.wait()
         super().closeEvent(event)
 
     # ---- export -------------------------------------------------------------------------------------------
