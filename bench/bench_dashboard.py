@@ -1,4 +1,4 @@
-"""Dashboard at scale (issue 5): a generated archive over 90 days (200,000 posts; 5,000 with --quick) tagged at
+"""Dashboard at scale (issue 5): a generated archive over 90 days (1,000,000 posts; 5,000 with --quick) tagged at
 ingest into 5 topics, then dashboard refresh (rollups), the per-channel measurement table (aggregate SQL over
 posts), topic tagging cost at ingest and a full re-tag."""
 
@@ -23,7 +23,7 @@ from scrm_desktop.ui.dashboard.data import Filters, build
 from scrm_desktop.workspace import Workspace
 
 QUICK = os.environ.get("SCRM_BENCH_QUICK") == "1"
-N = 5_000 if QUICK else int(os.environ.get("SCRM_BENCH_DASHBOARD_POSTS", "200000"))
+N = 5_000 if QUICK else int(os.environ.get("SCRM_BENCH_DASHBOARD_POSTS", "1000000"))
 SPAN = timedelta(days=90)
 BATCH = 500 if QUICK else 5_000
 NOW = EPOCH + SPAN
