@@ -260,6 +260,10 @@ class StreamService:
         """Posts stored after `after_id` (a live update): only the new rows are read, full text included."""
         return self._posts.since(after_id, self.compile(query_text), newer_than=newer_than)
 
+    def by_ids(self, post_ids: list[int]) -> list[Post]:
+        """These posts as stored now (loaded cards of edited posts are replaced by them)."""
+        return self._posts.by_ids(post_ids)
+
     def count_unread(self, query_text: str, newer_than: datetime | None = None, cap: int | None = COUNT_CAP) -> int:
         """Unread posts of a column, counted up to `cap` (the header shows "999+" past it)."""
         return self._posts.unread_count(self.compile(query_text), newer_than=newer_than, cap=cap)

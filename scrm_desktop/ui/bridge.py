@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from scrm_desktop.listening.events import ERROR_RAISED, POSTS_INGESTED, SOURCE_CHANGED, EventHub
+from scrm_desktop.listening.events import ERROR_RAISED, POSTS_EDITED, POSTS_INGESTED, SOURCE_CHANGED, EventHub
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ class Bridge(QObject):
     this object lives there (AutoConnection across threads)."""
 
     posts_ingested = Signal(int, int, int)  # first_id, last_id, count (-1: unknown, written elsewhere)
+    posts_edited = Signal(list)  # ids of stored posts replaced by a later edit (this process's ingest only)
     source_changed = Signal(str)
     error_raised = Signal(str, str)  # title, message
 
@@ -29,6 +30,7 @@ class Bridge(QObject):
         super().__init__(parent)
         self._unsubscribe = [
             events.subscribe(POSTS_INGESTED, self._on_ingested),
+            events.subscribe(POSTS_EDITED, self.posts_edited.emit),
             events.subscribe(SOURCE_CHANGED, self.source_changed.emit),
             events.subscribe(ERROR_RAISED, self.error_raised.emit),
         ]

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.rule_notices = RuleNotices(ws.rules.notices, self.notifier, ws.rules.latest_hit_id(), self)
         bridge.posts_ingested.connect(lambda *_: self.rule_notices.check())  # rules with a `notify` action
         bridge.posts_ingested.connect(lambda *_: self._live.start() if not self._live.isActive() else None)
+        bridge.posts_edited.connect(self._posts_edited)  # authors' edits: shown cards and the detail pane follow
         bridge.source_changed.connect(lambda _name: self.refresh_health())
         bridge.error_raised.connect(self.show_error)
         QApplication.instance().focusChanged.connect(self._focus_changed)
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
             self.theme, self.ws.db.posts.reasons, self.ws.db.posts.thread, author_for=self.ws.db.posts.author_history
         )
         self.detail.setMinimumWidth(340)
+        self.detail.edit_for = self.ws.db.posts.edit_note  # "edited …" and the text before the edit
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.boards)
         split.addWidget(self.detail)
@@ -453,6 +455,18 @@ class MainWindow(QMainWindow):
         self.detail.show_post(post)
         if not post.is_read:
             self.set_read([post.id], True)
+
+    def _posts_edited(self, post_ids: list[int]) -> None:
+        for board in self.boards_views():
+            board.refresh_posts(post_ids)
+        shown = self.detail.post
+        if shown is not None and shown.id in post_ids:
+
+            def done(post: Post | None, error: BaseException | None) -> None:
+                if error is None and post is not None and self.detail.post and self.detail.post.id == post.id:
+                    self.detail.show_post(post)
+
+            self.reads.submit(("detail-edited", shown.id), lambda: self.ws.db.posts.get(shown.id), done)
 
     def set_read(self, post_ids: list[int], read: bool) -> None:
         try:

@@ -248,6 +248,24 @@ class StreamModel(QAbstractListModel):
                 idx = self.index(row, 0)
                 self.dataChanged.emit(idx, idx, [PostRole])
 
+    def refresh_posts(self, post_ids: Iterable[int], load: Callable[[list[int]], Sequence[Post]]) -> None:
+        """Re-read the loaded rows among these posts (edited by their authors) in the background and show
+        them as stored now; a post that no longer matches the column's query stays until the next reload."""
+        wanted = sorted(set(post_ids) & self._ids)
+        if wanted:
+            self._run(("edited", *wanted), lambda: load(wanted), self._refreshed)
+
+    def _refreshed(self, loaded: Sequence[Post] | None, error: BaseException | None) -> None:
+        if error is not None:
+            self._failed(error)
+            return
+        fresh = {p.id: p for p in loaded or ()}
+        for row, p in enumerate(self._posts):
+            if p.id in fresh:
+                self._posts[row] = dataclasses.replace(fresh[p.id], is_read=p.is_read)
+                idx = self.index(row, 0)
+                self.dataChanged.emit(idx, idx, [PostRole, Qt.ItemDataRole.DisplayRole])
+
     def trim(self, keep: int = KEEP_AFTER_TRIM) -> int:
         """Drop loaded rows past `keep` (call when the reader is back at the top); returns how many."""
         if len(self._posts) <= keep:

@@ -156,6 +156,11 @@ class BoardView(QWidget):
         for column in self.columns:
             column.model.add_new()
 
+    def refresh_posts(self, post_ids: list[int]) -> None:
+        """Posts edited by their authors: columns that show them re-read those cards."""
+        for column in self.columns:
+            column.model.refresh_posts(post_ids, self.service.by_ids)
+
     def spec_of(self, column: StreamColumn) -> ColumnSpec:
         return column.spec  # type: ignore[attr-defined,no-any-return]
 

@@ -18,9 +18,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_delegate import display_text, engagement
+
+BEFORE_EDIT_SHOWN = 400  # characters of the text before an edit shown under the post
 
 
 def _plain_label(text: str = "", object_name: str = "") -> QLabel:
@@ -52,6 +55,12 @@ class DetailPane(QFrame):
 
         self.author = _plain_label(object_name="DetailAuthor")
         self.meta = _plain_label(object_name="Muted")
+        self.edited = _plain_label(object_name="Muted")  # "edited <local time>" when the author edited it
+        self.edited.setAccessibleName("Edited")
+        self.before_edit = _plain_label(object_name="Muted")  # the text before the last edit, secondary
+        self.before_edit.setAccessibleName("Text before the edit")
+        self.before_edit.setStyleSheet("font-style: italic;")
+        self.edit_for: Callable[[int], tuple[str, str]] | None = None  # post id -> (edited_at, previous text)
         self.title = _plain_label()
         self.title.setStyleSheet("font-weight: 600;")
         self.body = QPlainTextEdit()
@@ -100,6 +109,7 @@ class DetailPane(QFrame):
         for w in (
             self.author,
             self.meta,
+            self.edited,
             self.author_card,
             self.customer,
             self.sentiment,
@@ -110,6 +120,7 @@ class DetailPane(QFrame):
         ):
             layout.addWidget(w)
         layout.addWidget(self.body, 1)
+        layout.addWidget(self.before_edit)
         layout.addWidget(self.thread)
         layout.addLayout(buttons)
         layout.addWidget(self.placeholder, 1)
@@ -134,6 +145,7 @@ class DetailPane(QFrame):
             w.setVisible(post is not None)
         self.placeholder.setVisible(post is None)
         self._show_customer(post)
+        self._show_edit(post)
         if post is None:
             return
         name = post.author_name or post.author_handle or "Unknown author"
@@ -158,6 +170,16 @@ class DetailPane(QFrame):
         self.thread.setVisible(bool(self.thread.text()))
         self.author_card.setText(self._author_text(post))
         self.author_card.setVisible(bool(self.author_card.text()))
+
+    def _show_edit(self, post: Post | None) -> None:
+        """Shows "edited <local time>" and the text before the edit, for a post its author edited."""
+        edited_at, before = self.edit_for(post.id) if post is not None and self.edit_for is not None else ("", "")
+        when = edited_time({"edited_at": edited_at})
+        self.edited.setText(f"edited {when.astimezone():%Y-%m-%d %H:%M} (your time)" if when else "")
+        self.edited.setVisible(when is not None)
+        shown = before and post is not None and before != post.text
+        self.before_edit.setText(f"Before the edit: {display_text(before, BEFORE_EDIT_SHOWN)}" if shown else "")
+        self.before_edit.setVisible(bool(shown))
 
     def _correct(self, label: str) -> None:
         if self.post is None or self.on_correct is None:
