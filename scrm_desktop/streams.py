@@ -260,9 +260,9 @@ class StreamService:
         """Posts stored after `after_id` (a live update): only the new rows are read, full text included."""
         return self._posts.since(after_id, self.compile(query_text), newer_than=newer_than)
 
-    def by_ids(self, post_ids: list[int]) -> list[Post]:
-        """These posts as stored now (loaded cards of edited posts are replaced by them)."""
-        return self._posts.by_ids(post_ids)
+    def matching(self, query_text: str, post_ids: list[int], newer_than: datetime | None = None) -> list[Post]:
+        """Those of these posts (edited by their authors) that the query matches now, as stored now."""
+        return self._posts.by_ids(post_ids, self.compile(query_text), newer_than=newer_than)
 
     def count_unread(self, query_text: str, newer_than: datetime | None = None, cap: int | None = COUNT_CAP) -> int:
         """Unread posts of a column, counted up to `cap` (the header shows "999+" past it)."""

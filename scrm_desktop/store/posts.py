@@ -632,14 +632,19 @@ class PostRepo:
             found = self._posts(conn, self._select().where(posts.c.id == post_id))
         return found[0] if found else None
 
-    def by_ids(self, post_ids: Iterable[int]) -> list[Post]:
-        """These posts as stored now (a column reloads the cards of edited posts), in no particular order."""
+    def by_ids(
+        self, post_ids: Iterable[int], where: ColumnElement[bool] | None = None, newer_than: datetime | None = None
+    ) -> list[Post]:
+        """Those of these posts that match `where` now (a column re-reads posts their authors edited), in no
+        particular order."""
         ids = sorted(set(post_ids))
         with self._engine.connect() as conn:
             return [
                 p
                 for i in range(0, len(ids), 500)
-                for p in self._posts(conn, self._select().where(posts.c.id.in_(ids[i : i + 500])))
+                for p in self._posts(
+                    conn, self._select().where(posts.c.id.in_(ids[i : i + 500]), _and_newer(where, newer_than))
+                )
             ]
 
     def reasons(self, post_id: int) -> list[dict[str, Any]]:

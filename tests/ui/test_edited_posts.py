@@ -14,6 +14,7 @@ from scrm_desktop.workspace import Workspace
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EDITED_AT = (NOW - timedelta(minutes=5)).isoformat()
+EDITED_AGAIN = (NOW - timedelta(minutes=1)).isoformat()
 
 
 @pytest.fixture
@@ -64,3 +65,23 @@ def test_a_visible_card_and_the_detail_pane_show_the_edit(qtbot, window, ws):
     assert window.detail.before_edit.textFormat() == Qt.TextFormat.PlainText
     assert window.detail.edited.isVisible() and window.detail.before_edit.isVisible()
     assert "negative" in window.detail.sentiment.text()
+
+
+def texts(column) -> list[str]:
+    return [column.model.post_at(r).text for r in range(column.model.rowCount())]
+
+
+def test_a_column_gains_or_loses_a_post_its_query_now_matches_or_not(qtbot, window, ws):
+    columns = {c.spec.name: c for c in window.columns}
+    everything, negative = columns["All mentions"], columns["Negative"]
+    ws.ingestor.ingest([toot("Love the new router, works great")])
+    qtbot.waitUntil(lambda: everything.model.rowCount() == 1)
+    assert negative.model.rowCount() == 0
+
+    ws.ingestor.ingest([toot("Update: the router died after a day, want a refund", EDITED_AT)])
+    qtbot.waitUntil(lambda: texts(negative) == ["Update: the router died after a day, want a refund"])
+    qtbot.waitUntil(lambda: texts(everything) == ["Update: the router died after a day, want a refund"])
+
+    ws.ingestor.ingest([toot("Update 2: support sent a new one overnight, brilliant service", EDITED_AGAIN)])
+    qtbot.waitUntil(lambda: negative.model.rowCount() == 0)
+    qtbot.waitUntil(lambda: texts(everything) == ["Update 2: support sent a new one overnight, brilliant service"])

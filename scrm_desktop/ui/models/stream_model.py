@@ -249,22 +249,31 @@ class StreamModel(QAbstractListModel):
                 self.dataChanged.emit(idx, idx, [PostRole])
 
     def refresh_posts(self, post_ids: Iterable[int], load: Callable[[list[int]], Sequence[Post]]) -> None:
-        """Re-read the loaded rows among these posts (edited by their authors) in the background and show
-        them as stored now; a post that no longer matches the column's query stays until the next reload."""
-        wanted = sorted(set(post_ids) & self._ids)
+        """Posts edited by their authors: `load(ids)` gives those the column's query matches now (read in the
+        background). Loaded cards show the new version, or go when the post no longer matches; a post that
+        now matches lands as a live post would."""
+        wanted = sorted(set(post_ids))
         if wanted:
-            self._run(("edited", *wanted), lambda: load(wanted), self._refreshed)
+            self._run(("edited", *wanted), lambda: load(wanted), lambda r, e: self._refreshed(wanted, r, e))
 
-    def _refreshed(self, loaded: Sequence[Post] | None, error: BaseException | None) -> None:
+    def _refreshed(self, asked: list[int], loaded: Sequence[Post] | None, error: BaseException | None) -> None:
         if error is not None:
             self._failed(error)
             return
         fresh = {p.id: p for p in loaded or ()}
-        for row, p in enumerate(self._posts):
+        gone = set(asked) - set(fresh)
+        for row in reversed(range(len(self._posts))):
+            p = self._posts[row]
             if p.id in fresh:
                 self._posts[row] = dataclasses.replace(fresh[p.id], is_read=p.is_read)
                 idx = self.index(row, 0)
                 self.dataChanged.emit(idx, idx, [PostRole, Qt.ItemDataRole.DisplayRole])
+            elif p.id in gone:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._posts[row]
+                self._ids.discard(p.id)
+                self.endRemoveRows()
+        self._land([p for p in fresh.values() if p.id not in self._ids])
 
     def trim(self, keep: int = KEEP_AFTER_TRIM) -> int:
         """Drop loaded rows past `keep` (call when the reader is back at the top); returns how many."""

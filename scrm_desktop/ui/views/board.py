@@ -157,9 +157,11 @@ class BoardView(QWidget):
             column.model.add_new()
 
     def refresh_posts(self, post_ids: list[int]) -> None:
-        """Posts edited by their authors: columns that show them re-read those cards."""
+        """Posts edited by their authors: each column re-reads those its query matches now."""
         for column in self.columns:
-            column.model.refresh_posts(post_ids, self.service.by_ids)
+            spec = self.spec_of(column)
+            query, cleared = spec.full_query(), spec.cleared()
+            column.model.refresh_posts(post_ids, lambda ids, q=query, c=cleared: self.service.matching(q, ids, c))
 
     def spec_of(self, column: StreamColumn) -> ColumnSpec:
         return column.spec  # type: ignore[attr-defined,no-any-return]
