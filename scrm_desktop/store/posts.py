@@ -35,7 +35,7 @@ from scrm_desktop.core.post import Post
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
 from scrm_desktop.store.tables import authors, posts, rollup_hourly, sentiment_corrections, sources
-from scrm_desktop.store.topics_tables import post_topics, topics
+from scrm_desktop.store.topics_tables import post_topics, rollup_topic_hourly, topics
 
 FTS_TABLE = "posts_fts"  # SQLite FTS5, external content: its rowid is posts.id
 TAG_CHUNK = 500  # posts per topic/tag lookup when a page is read
@@ -479,7 +479,32 @@ class PostRepo:
             key = (post_id, row.author_id, row.created_at, row.channel)
             self._bump_rollups(conn, [(*key, row.sentiment_label)], sign=-1)
             self._bump_rollups(conn, [(*key, label)])
+            self._relabel_topic_tags(conn, post_id, label)
         return text
+
+    @staticmethod
+    def _relabel_topic_tags(conn: Connection, post_id: int, label: str) -> None:
+        """The post's topic tags carry its label (for per-topic rollups): move each tag's count to the new one."""
+        tags = conn.execute(
+            select(
+                post_topics.c.topic_id, post_topics.c.bucket, post_topics.c.channel, post_topics.c.sentiment_label
+            ).where(post_topics.c.post_id == post_id, post_topics.c.sentiment_label != label)
+        ).all()
+        if not tags:
+            return
+        conn.execute(update(post_topics).where(post_topics.c.post_id == post_id).values(sentiment_label=label))
+        r = rollup_topic_hourly.c
+        for topic_id, bucket, channel, old in tags:
+            same = and_(r.topic_id == topic_id, r.bucket == bucket, r.channel == channel)
+            conn.execute(update(rollup_topic_hourly).where(same, r.sentiment_label == old).values(count=r.count - 1))
+            up = _insert(conn, rollup_topic_hourly)
+            up = up.on_conflict_do_update(
+                index_elements=[r.topic_id, r.bucket, r.channel, r.sentiment_label],
+                set_={"count": r.count + up.excluded.count},
+            )
+            conn.execute(
+                up, {"topic_id": topic_id, "bucket": bucket, "channel": channel, "sentiment_label": label, "count": 1}
+            )
 
     def corrections(self) -> list[tuple[str, str]]:
         """(text, label) of every correction, oldest first (the analyzer learns from them)."""

@@ -137,6 +137,7 @@ def edit_scenario(ws: Workspace, httpserver: HTTPServer, recorded: list[Recorded
     assert n_cases == 1 and {h["action"] for h in ws.rules.hits(first.post_id)} == {"case", "alert"}
     ws.db.posts.mark_read([first.post_id])
     ws.correct_sentiment(first.post_id, "neutral", agent="sam")  # an agent's correction of the first version
+    rollups_equal_a_recount(ws)
     first = only_post(ws)
     edited: list[list[int]] = []
     ws.events.subscribe(POSTS_EDITED, edited.append)

@@ -105,3 +105,14 @@ def test_an_edit_keeps_engagement_it_does_not_know_and_caps_the_previous_text(ws
     edited_at, before = ws.db.posts.edit_note(post.id)
     assert edited_at == "2026-11-22T08:00:00Z"
     assert before == long_text.strip()[:2000] and len(before) == 2000
+
+
+def test_topic_counts_follow_an_agents_correction_and_a_later_edit(ws) -> None:
+    ws.topics.add("Brightwave", "brand", "brightwave*")
+    ws.ingestor.ingest([toot(1, "brightwave fixed my modem, love it")])
+    post_id = ws.db.posts.page()[0].id
+    ws.correct_sentiment(post_id, "negative", agent="sam")
+    rollups_equal_a_recount(ws)  # the brand's per-topic counts moved with the corrected label
+    ws.ingestor.ingest([toot(1, "brightwave fixed my modem, then it died again. useless", "2026-11-22T08:00:00Z")])
+    rollups_equal_a_recount(ws)
+    assert ws.db.posts.get(post_id).topics == ("Brightwave",)
