@@ -350,3 +350,25 @@ def test_repeated_question_marks_strengthen_complaints_not_praise(social: Social
     assert social.analyze("is the new update good??").score <= social.analyze("is the new update good?").score
     assert social.analyze("why is it still broken??").score < social.analyze("why is it still broken?").score
     assert any(r.kind == "emphasis" and r.cue == "??" for r in social.analyze("why is it still broken??").reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bought a Flux 13 two weeks ago and it already overheats. Not ok. @acme",
+        "the Aero 14 is great except the battery life. oh well",
+        "my laptop won't boot after the update",
+        "screen keeps flickering and the wifi keeps dropping",
+        "ticket #4411 still open. Any update??",
+        "still no refund 🙃",
+        "wow so it's not just me 🫠",
+        "technician appointment says completed but no one ever came",
+    ],
+)
+def test_device_faults_resignation_and_shared_complaints(social: SocialAnalyzer, text: str) -> None:
+    assert label(social, text) == "negative"
+
+
+def test_hardware_fan_is_not_fandom(social: SocialAnalyzer) -> None:
+    assert label(social, "@acme is the laptop fan supposed to be that loud?") != "positive"
+    assert label(social, "big fan of the new app") == "positive"

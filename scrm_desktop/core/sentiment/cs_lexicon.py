@@ -31,11 +31,20 @@ CS_PHRASES: dict[str, tuple[float, int]] = {
     "still nothing": (-1.6, 2), "now what": (-1.2, 2), "for hours": (-1.6, 2), "hours late": (-1.8, 2),
     "hrs late": (-1.8, 2), "mins late": (-1.4, 2), "minutes late": (-1.4, 2), "supposed to": (-1.0, 2),
     "was told": (-0.8, 2), "were told": (-0.8, 2), "tried calling": (-1.0, 2), "tried to call": (-1.0, 3),
-    "tried everything": (-1.6, 2),
+    "tried everything": (-1.6, 2), "not ok": (-1.6, 2), "not okay": (-1.6, 2), "black screen": (-1.8, 2),
+    "blue screen": (-1.8, 2), "keeps dropping": (-1.8, 2), "keeps disconnecting": (-1.8, 2),
+    "still open": (-1.0, 2), "any update": (-0.6, 2), "any updates": (-0.6, 2), "battery drain": (-1.6, 2),
+    "oh well": (-0.8, 2), "won't bother": (-1.2, 2), "wont bother": (-1.2, 2), "not just me": (-1.4, 3),
+    "no one came": (-2.2, 3),
+    "no one ever came": (-2.2, 4), "nobody came": (-2.2, 2), "no one showed up": (-2.2, 4),
+    "nobody showed up": (-2.2, 3),
+    # hardware, not fandom: "a clicking noise from the fan"
+    "the fan": (0.0, 2), "fan noise": (-0.8, 2), "cpu fan": (0.0, 2), "laptop fan": (0.0, 2),
     # money and churn
     "cancel my subscription": (-2.2, 3), "cancel my account": (-2.2, 3), "cancel my order": (-1.6, 3),
     "cancelling my": (-1.8, 2), "canceling my": (-1.8, 2), "want a refund": (-2.0, 3),
-    "want my money back": (-2.4, 4), "demand a refund": (-2.4, 3), "charged twice": (-2.4, 2),
+    "want my money back": (-2.4, 4), "no refund": (-1.8, 2), "no refunds": (-1.6, 2),
+    "demand a refund": (-2.4, 3), "charged twice": (-2.4, 2),
     "double charged": (-2.4, 2), "hidden fees": (-1.8, 2), "hidden fee": (-1.8, 2),
     "rip off": (-2.6, 2), "rip-off": (-2.6, 1), "waste of money": (-2.6, 3), "waste of time": (-2.4, 3),
     "never again": (-2.6, 2), "never buying": (-2.2, 2), "never buy": (-2.0, 2),
@@ -96,15 +105,18 @@ CS_WORDS: dict[str, float] = {
     "cancellations": -1.0, "overbooked": -1.8, "misplaced": -1.4, "unhelpful": -2.0, "rerouted": -0.8,
     "downtime": -1.6, "unreachable": -1.6, "unanswered": -1.6, "nonexistent": -1.2,
     "waited": -1.0, "late": -0.8, "rebooked": -0.6, "busted": -1.6, "cracked": -1.2,
+    # devices misbehaving (VADER rates "freezes" -0.1, as weather)
+    "freezes": -1.6, "froze": -1.6, "overheats": -1.8, "overheating": -1.8, "overheated": -1.6,
+    "flickering": -1.4, "flickers": -1.4, "bricked": -2.4, "drains": -1.0,
 }  # fmt: skip
 
 # Words VADER rates that say nothing about how a support post feels:
 # - departments: "awful support" is not half positive ("customer care", "Brightwave Care");
 # - requests and their courtesy: "please help, my account is locked", "I want to change my flight";
-# - answers: "yes, flight 1142", "ok, what now?", "sure, I'll DM you" agree, they do not praise;
+# - answers and discourse markers: "yes, flight 1142", "ok, what now?", "sure, I'll DM you", "honestly, anyone?";
 # - "l": a single letter VADER rates +2.
 CS_NEUTRAL: frozenset[str] = frozenset(
-    {"support", "care", "please", "pls", "plz", "help", "want", "yes", "yeah", "sure", "ok", "okay", "l"}
+    {"support", "care", "please", "pls", "plz", "help", "want", "yes", "yeah", "sure", "ok", "okay", "honestly", "l"}
 )
 
 # Verbs that say nothing on their own but complain when negated ("never arrived", "not working").
@@ -117,5 +129,6 @@ NEGATED_ONLY: dict[str, float] = {
     "helps": -1.4, "help": -1.4, "helping": -1.4, "coming": -1.4, "come": -1.2, "came": -1.4,
     "use": -1.2, "print": -1.4, "heard": -1.4, "hear": -1.2, "access": -1.6, "login": -1.6, "log": -1.4,
     "reach": -1.4, "through": -1.4, "called": -1.2, "fix": -1.6, "charge": -1.2, "sync": -1.4,
+    "boot": -1.8, "wake": -1.4, "start": -1.2, "detect": -1.4, "recognize": -1.4,
     "download": -1.2, "install": -1.2, "update": -1.2, "contact": -1.2, "sent": -1.2, "send": -1.2,
 }  # fmt: skip

@@ -28,6 +28,8 @@ EMOJI_VALENCE: dict[str, float] = {
     "😑": -1.2, "😐": -0.6, "🤨": -0.8, "🤦": -2.0, "🤷": -0.6, "🤢": -2.6, "🤮": -3.0, "💩": -2.4,
     "👎": -2.2, "🖕": -3.0, "❌": -1.5, "🚫": -1.5, "⚠": -1.0, "🤡": -1.8, "😈": -0.4, "💀": -0.5,
     "🐌": -1.2, "🗑": -1.8, "🤥": -2.0, "😾": -2.0,
+    # newer emoji (Unicode 13-14), as used in support threads: 🫠 melting under a problem, 🙃 ironic, 🥲 resigned
+    "🫠": -1.2, "🫤": -1.0, "🙃": -0.8, "🥲": -0.4, "🫣": -0.4, "🫥": -0.6, "🫡": 0.8, "🫶": 2.8, "🥹": 2.0,
 }  # fmt: skip
 
 # Code points that only decorate the emoji before them.

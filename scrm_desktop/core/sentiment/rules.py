@@ -9,7 +9,7 @@ from scrm_desktop.core.sentiment.lexicon import BOOSTERS, NEGATORS, Lexicon, Phr
 from scrm_desktop.core.sentiment.tokens import Token, is_clause_break, split_camel
 
 _ELONGATED_RE = re.compile(r"(\w)\1{2,}")
-_CONTRASTS = frozenset({"but", "however"})
+_CONTRASTS = frozenset({"but", "however", "except"})
 # "like" is a verb of liking only after a subject or an adverb ("I like", "really like"); elsewhere it is
 # a preposition or filler ("looks like rain", "like, whatever").
 _LIKE_SUBJECTS = frozenset(
