@@ -216,6 +216,25 @@ def test_it_refreshes_while_posts_arrive(qtbot, demo):
     bridge.close()
 
 
+def test_an_edit_that_changes_a_posts_sentiment_redraws_the_counts(qtbot, demo):
+    bridge = Bridge(demo.events)
+    view = open_view(qtbot, demo, bridge)
+    view.refresh_timer.setInterval(50)
+    now = demo.clock()
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        demo.ingestor.ingest([PostIn("mastodon", "edit-1", "brightwave support was great, thanks!", now)])
+    positive, negative = (total({k: view.snapshot.sentiment[k]}) for k in ("positive", "negative"))
+    edited = PostIn("mastodon", "edit-1", "brightwave support never called back. useless", now,
+                    extra={"edited_at": now.isoformat()})  # fmt: skip
+    with qtbot.waitSignal(bridge.posts_edited, timeout=5000):
+        demo.ingestor.ingest([edited])
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        pass
+    sentiment = view.snapshot.sentiment
+    assert (total({"p": sentiment["positive"]}), total({"n": sentiment["negative"]})) == (positive - 1, negative + 1)
+    bridge.close()
+
+
 def test_a_closed_dashboard_refreshes_when_shown_again(qtbot, view):
     old = view.snapshot
     view.close()  # the Work menu keeps the window and shows it again

@@ -135,6 +135,7 @@ class AgentView(QWidget):
         self.banner.open_requested.connect(self.open_incident)
         if bridge is not None:
             bridge.posts_ingested.connect(lambda *_a: self.refresh())
+            bridge.posts_edited.connect(lambda *_a: self.refresh())  # the case's post may read differently now
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for i in range(len(TABS)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda n=i: self.show_tab(n), context=context)

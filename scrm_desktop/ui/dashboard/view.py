@@ -140,6 +140,7 @@ class DashboardView(QWidget):
         self.refresh_on_show = True
         if bridge is not None:
             bridge.posts_ingested.connect(self._posts_arrived)
+            bridge.posts_edited.connect(self._posts_arrived)  # an edit can move a post's sentiment and topics
 
     # ---- building ----------------------------------------------------------------------------------------
     def _build_filters(self) -> None:
