@@ -7,8 +7,8 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 import httpx
 
@@ -25,17 +25,21 @@ from scrm_desktop.listening.api import (
     PublishResult,
     RateLimited,
     Reply,
-    TransientError,
+    Watermark,
     check_response,
+    format_time,
     parse_json,
     parse_retry_after,
+    parse_time,
     same_text,
+    send,
 )
 
 CHANNEL = "bluesky"
 POST_TYPE = "app.bsky.feed.post"
 EXPIRED = {"ExpiredToken", "InvalidToken"}
 MAX_LIST = 20
+CURSOR_TIMESPEC: Final = "microseconds"  # stored cursors have it: keep it
 _URL_RE = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -80,19 +84,9 @@ SESSIONS = SessionStore()
 # ---------------------------------------------------------------------------------------------- parsing
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An aware UTC datetime from an ATProto datetime string, or None when it is missing or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
 def iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """Times in our cursor and in `since`: UTC to the microsecond."""
+    return format_time(when, CURSOR_TIMESPEC)
 
 
 def sort_at(view: Mapping[str, Any]) -> datetime | None:
@@ -262,12 +256,8 @@ class Xrpc:
 
     def send(self, method: str, nsid: str, token: str = "", **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            return self.ctx.http.request(method, f"{self.base}/xrpc/{nsid}", headers=headers, **kw)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"{nsid}: Bluesky at {self.base} did not answer in time ({exc})") from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"{nsid}: cannot reach Bluesky at {self.base} ({exc})") from None
+        url = f"{self.base}/xrpc/{nsid}"
+        return send(self.ctx.http, method, url, what=nsid, where=f"Bluesky at {self.base}", headers=headers, **kw)
 
     def call(self, method: str, nsid: str, **kw: Any) -> Any:
         """One authenticated call: the decoded JSON body, or a typed error saying what went wrong."""
@@ -364,34 +354,6 @@ class XrpcRefused(MalformedResponse):
 # ---------------------------------------------------------------------------------------------- cursor
 
 
-@dataclass(frozen=True)
-class Watermark:
-    """The newest sort time fully scanned and the posts at exactly that time (search `since` is inclusive)."""
-
-    at: datetime | None = None
-    ids: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls, raw: Any, at_key: str = "since", ids_key: str = "since_ids") -> Watermark:
-        raw = raw if isinstance(raw, Mapping) else {}
-        ids = raw.get(ids_key)
-        return cls(parse_time(raw.get(at_key)), tuple(str(i) for i in ids) if isinstance(ids, list) else ())
-
-    def covers(self, at: datetime, ident: str) -> bool:
-        """True when a post at `at` was already seen (older than the mark, or on it and listed)."""
-        return self.at is not None and (at < self.at or (at == self.at and ident in self.ids))
-
-    def raised(self, at: datetime, ident: str) -> Watermark:
-        if self.at is None or at > self.at:
-            return Watermark(at, (ident,))
-        if at == self.at and ident not in self.ids:
-            return Watermark(at, (*self.ids, ident)[-50:])
-        return self
-
-    def dump(self, at_key: str = "since", ids_key: str = "since_ids") -> dict[str, Any]:
-        return {at_key: iso(self.at), ids_key: list(self.ids)} if self.at else {}
-
-
 def _prior(cursor: Any, query: str) -> Mapping[str, Any]:
     """The stored cursor when it belongs to this search; a changed query starts afresh."""
     return cursor if isinstance(cursor, Mapping) and cursor.get("query") == query else {}
@@ -400,7 +362,8 @@ def _prior(cursor: Any, query: str) -> Mapping[str, Any]:
 def advance(cursor: Mapping[str, Any], query: str, floor: datetime, views: list[Any], next_cursor: Any) -> FetchResult:
     """Posts of one search page not seen before, and the cursor after it.
 
-    A scan pages from the newest post down to the last watermark; only when it reaches it (or the results
+    The watermark is the newest sort time fully scanned and the posts at exactly that time (search `since` is
+    inclusive). A scan pages from the newest post down to the last watermark; only when it reaches it (or the results
     end) does the watermark move up to the newest post the scan returned, so a restart mid-scan resumes from
     the stored page cursor without skipping and without refetching."""
     prior = _prior(cursor, query)
@@ -420,12 +383,13 @@ def advance(cursor: Mapping[str, Any], query: str, floor: datetime, views: list[
         posts[post.external_id] = post
         newest = newest.raised(at, post.external_id)
     more = bool(views) and not reached and isinstance(next_cursor, str) and next_cursor != scan.get("cursor")
-    out: dict[str, Any] = {"query": query, **(newest if not more and newest.at else done_mark).dump()}
+    done = newest if not more and newest.at else done_mark
+    out: dict[str, Any] = {"query": query, **done.dump(timespec=CURSOR_TIMESPEC)}
     if more:
         out["scan"] = {
             "cursor": next_cursor,
             "floor": iso(stop.at) if stop.at else None,
-            **newest.dump("newest", "newest_ids"),
+            **newest.dump("newest", "newest_ids", CURSOR_TIMESPEC),
         }
     return FetchResult(list(posts.values()), out, more=more)
 
@@ -591,4 +555,4 @@ def _root_ref(parent: Mapping[str, Any]) -> dict[str, str] | None:
 
 def _stamp(when: datetime) -> str:
     """createdAt as Bluesky clients write it: UTC with milliseconds and a Z."""
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_time(when, "milliseconds")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -22,10 +22,12 @@ from scrm_desktop.listening.api import (
     Plugin,
     PostIn,
     RateLimited,
-    TransientError,
+    Watermark,
     check_response,
     parse_json,
     parse_retry_after,
+    parse_time,
+    send,
 )
 
 CHANNEL = "youtube"
@@ -36,20 +38,6 @@ _VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 
 
 # ---------------------------------------------------------------------------------------------- parsing
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -125,51 +113,16 @@ def video_id_of(text: str) -> str:
 # ---------------------------------------------------------------------------------------------- cursor
 
 
-@dataclass(frozen=True)
-class Watermark:
-    """The newest top-level comment time fully scanned for a target, and the comments at exactly that time."""
-
-    at: datetime | None = None
-    ids: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls, raw: Any, at_key: str = "since", ids_key: str = "since_ids") -> Watermark:
-        raw = _map(raw)
-        ids = raw.get(ids_key)
-        return cls(parse_time(raw.get(at_key)), tuple(str(i) for i in ids) if isinstance(ids, list) else ())
-
-    def covers(self, at: datetime, ident: str) -> bool:
-        return self.at is not None and (at < self.at or (at == self.at and ident in self.ids))
-
-    def raised(self, at: datetime, ident: str) -> Watermark:
-        if self.at is None or at > self.at:
-            return Watermark(at, (ident,))
-        if at == self.at and ident not in self.ids:
-            return Watermark(at, (*self.ids, ident)[-50:])
-        return self
-
-    def lowered(self, at: datetime, ident: str) -> Watermark:
-        if self.at is None or at < self.at:
-            return Watermark(at, (ident,))
-        return self.raised(at, ident) if at == self.at else self
-
-    def below(self, at: datetime, ident: str) -> bool:
-        """True when a comment at `at` is newer than this low-water mark (or on it and listed)."""
-        return self.at is not None and (at > self.at or (at == self.at and ident in self.ids))
-
-    def dump(self, at_key: str = "since", ids_key: str = "since_ids") -> dict[str, Any]:
-        return {at_key: iso(self.at), ids_key: list(self.ids)} if self.at else {}
-
-
 @dataclass
 class Scan:
-    """Where the walk through one target's comment threads (newest first) stands."""
+    """Where the walk through one target's comment threads (newest first) stands: the newest top-level comment
+    seen so far, the mark of the last complete walk (where this one stops) and the oldest comment read so far."""
 
     target: str
     page_token: str = ""
-    newest: Watermark = Watermark()
-    stop: Watermark = Watermark()
-    oldest: Watermark = Watermark()
+    newest: Watermark = field(default_factory=Watermark)
+    stop: Watermark = field(default_factory=Watermark)
+    oldest: Watermark = field(default_factory=Watermark)
 
     @classmethod
     def start(cls, target: str, marks: Mapping[str, Any], floor: datetime) -> Scan:
@@ -386,12 +339,7 @@ class YouTubePlugin(Plugin):
             params["pageToken"] = scan.page_token
         base = str(ctx.config.get("base_url") or "https://www.googleapis.com/youtube/v3").rstrip("/")
         what = f"commentThreads for {scan.target}"
-        try:
-            resp = ctx.http.get(f"{base}/commentThreads", params=params)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"{what}: YouTube at {base} did not answer in time ({exc})") from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"{what}: cannot reach YouTube at {base} ({exc})") from None
+        resp = send(ctx.http, "GET", f"{base}/commentThreads", what=what, where=f"YouTube at {base}", params=params)
         body = parse_json(check(ctx, resp, what), what)
         if not isinstance(body, Mapping):
             raise MalformedResponse(f"{what}: the answer is not a JSON object")

@@ -4,8 +4,10 @@ edit than the stored one replaces the stored text, an equal or older one changes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from scrm_desktop.core.times import parse_iso
 
 EDITED_AT = "edited_at"  # extra key a plugin sets: when the author last edited the post (ISO-8601, with a zone)
 PREVIOUS_TEXT = "previous_text"  # extra key we set: the text before the last edit we stored
@@ -15,14 +17,7 @@ PREVIOUS_TEXT_MAX = 2000
 def edited_time(extra: Mapping[str, Any] | None) -> datetime | None:
     """When the post was last edited (aware, UTC), or None: never edited, or a value that is not a time.
     A time without a zone is taken as UTC."""
-    value = (extra or {}).get(EDITED_AT)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return parse_iso((extra or {}).get(EDITED_AT))
 
 
 def is_newer_edit(incoming: Mapping[str, Any] | None, stored: Mapping[str, Any] | None) -> bool:

@@ -26,6 +26,8 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import httpx
 
+from scrm_desktop.core.times import parse_iso as parse_time
+
 __all__ = [
     "AuthError",
     "ConfigError",
@@ -40,9 +42,15 @@ __all__ = [
     "RateLimited",
     "Reply",
     "TransientError",
+    "Watermark",
     "check_response",
+    "error_text",
+    "format_time",
     "parse_json",
     "parse_retry_after",
+    "parse_time",
+    "same_text",
+    "send",
 ]
 
 API_VERSION = 1
@@ -290,6 +298,28 @@ def check_response(resp: httpx.Response, what: str = "") -> httpx.Response:
     return resp
 
 
+def send(http: httpx.Client, method: str, url: str, *, what: str, where: str, **kwargs: Any) -> httpx.Response:
+    """One request through `http`; a timeout or a dead network becomes TransientError saying `what` was asked of
+    `where` (a host or service name, never a URL with credentials). Keyword arguments go to `http.request`."""
+    try:
+        return http.request(method, url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"{what}: {where} did not answer in time ({exc})") from None
+    except httpx.TransportError as exc:
+        raise TransientError(f"{what}: cannot reach {where} ({exc})") from None
+
+
+def error_text(resp: httpx.Response, key: str = "error") -> str:
+    """A short printable reason from an error response: the JSON body's `key` when it is a string, else the
+    body's text; control characters blanked, 200 characters at most, "no details" when there is nothing."""
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    text = data.get(key) if isinstance(data, dict) and isinstance(data.get(key), str) else resp.text
+    return "".join(ch if ch.isprintable() else " " for ch in text[:200]).strip() or "no details"
+
+
 def parse_json(resp: httpx.Response, what: str = "") -> Any:
     """The JSON body of a response, or MalformedResponse naming what could not be read."""
     try:
@@ -308,3 +338,57 @@ def same_text(ours: str, theirs: str, *, html_text: bool = False) -> bool:
     if html_text:
         theirs = html.unescape(_TAG.sub("", _BREAK.sub(" ", theirs)))
     return " ".join(ours.split()).casefold() == " ".join(theirs.split()).casefold()
+
+
+TimeSpec = Literal["seconds", "milliseconds", "microseconds"]
+
+
+def format_time(when: datetime, timespec: TimeSpec = "seconds") -> str:
+    """An ISO-8601 UTC time ending in Z ("2024-06-01T10:00:00Z"), to the precision `timespec`."""
+    return when.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """A time cursor for newest-first scans: the newest time fully scanned, and the ids seen at exactly that time
+    (so posts sharing a time are neither skipped nor repeated when the service's `since` is inclusive).
+
+    `raised` moves it up for a high-water mark; `lowered` and `below` serve a low-water mark (the oldest item
+    of the pages read so far). It loads from and dumps to a cursor mapping under keys the plugin chooses."""
+
+    at: datetime | None = None
+    ids: tuple[str, ...] = ()
+    max_ids: ClassVar[int] = 50  # ids kept at one time; a burst beyond this many may come again, never be lost
+
+    @classmethod
+    def load(cls, raw: Any, at_key: str = "since", ids_key: str = "since_ids") -> Watermark:
+        """From a stored cursor; anything unreadable (not a mapping, a bad time, ids not a list) reads as empty."""
+        raw = raw if isinstance(raw, Mapping) else {}
+        ids = raw.get(ids_key)
+        return cls(parse_time(raw.get(at_key)), tuple(str(i) for i in ids) if isinstance(ids, list) else ())
+
+    def covers(self, at: datetime, ident: str) -> bool:
+        """True when a post at `at` was already seen (older than the mark, or on it and listed)."""
+        return self.at is not None and (at < self.at or (at == self.at and ident in self.ids))
+
+    def below(self, at: datetime, ident: str) -> bool:
+        """True when a post at `at` is newer than this low-water mark (or on it and listed)."""
+        return self.at is not None and (at > self.at or (at == self.at and ident in self.ids))
+
+    def raised(self, at: datetime, ident: str) -> Watermark:
+        """The mark after seeing a post: moved up to a newer time, or the id added at the same time."""
+        if self.at is None or at > self.at:
+            return type(self)(at, (ident,))
+        if at == self.at and ident not in self.ids:
+            return type(self)(at, (*self.ids, ident)[-self.max_ids :])
+        return self
+
+    def lowered(self, at: datetime, ident: str) -> Watermark:
+        """The low-water mark after seeing a post: moved down to an older time, or the id added at the same time."""
+        if self.at is None or at < self.at:
+            return type(self)(at, (ident,))
+        return self.raised(at, ident) if at == self.at else self
+
+    def dump(self, at_key: str = "since", ids_key: str = "since_ids", timespec: TimeSpec = "seconds") -> dict[str, Any]:
+        """The cursor entries for this mark ({} when empty); keep `timespec` fixed for a plugin's stored cursors."""
+        return {at_key: format_time(self.at, timespec), ids_key: list(self.ids)} if self.at else {}
