@@ -30,10 +30,12 @@ from scrm_desktop.listening.api import (
     Plugin,
     PostIn,
     RateLimited,
-    TransientError,
     check_response,
+    error_text,
     parse_json,
     parse_retry_after,
+    parse_time,
+    send,
 )
 
 CHANNEL = "hackernews"
@@ -162,12 +164,7 @@ def _search(
 def _get(ctx: FetchContext, path: str, params: Mapping[str, str], keyword: str) -> httpx.Response:
     base = str(ctx.config.get("base_url") or "https://hn.algolia.com/api/v1").rstrip("/")
     what = f"Hacker News search for {keyword!r}"
-    try:
-        resp = ctx.http.get(base + path, params=params)
-    except httpx.TimeoutException:
-        raise TransientError(f"{what}: {base} did not answer in time") from None
-    except httpx.TransportError as exc:
-        raise TransientError(f"{what}: cannot reach {base} ({exc})") from None
+    resp = send(ctx.http, "GET", base + path, what=what, where=base, params=params)
     status = resp.status_code
     if status in (401, 403):
         raise AuthError(
@@ -177,7 +174,7 @@ def _get(ctx: FetchContext, path: str, params: Mapping[str, str], keyword: str) 
     if status == 429:
         raise RateLimited(f"{what}: rate limited (HTTP 429)", parse_retry_after(resp.headers.get("retry-after")))
     if 400 <= status < 500:
-        raise MalformedResponse(f"{what}: HTTP {status}: {_error_text(resp)}")
+        raise MalformedResponse(f"{what}: HTTP {status}: {error_text(resp, 'message')}")
     return check_response(resp, what)
 
 
@@ -242,21 +239,7 @@ def _created(hit: Mapping[str, Any]) -> datetime | None:
     stamp = _int(hit.get("created_at_i"))
     if stamp is not None and stamp > 0:
         return datetime.fromtimestamp(stamp, UTC)
-    text = _str(hit.get("created_at"))
-    try:
-        when = datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _error_text(resp: httpx.Response) -> str:
-    try:
-        data = resp.json()
-    except ValueError:
-        data = None
-    text = data.get("message") if isinstance(data, dict) and isinstance(data.get("message"), str) else resp.text
-    return "".join(ch if ch.isprintable() else " " for ch in text[:200]).strip() or "no details"
+    return parse_time(hit.get("created_at"))
 
 
 def _ids(raw: Any) -> frozenset[str]:

@@ -36,11 +36,13 @@ from scrm_desktop.listening.api import (
     PublishResult,
     RateLimited,
     Reply,
-    TransientError,
     check_response,
+    error_text,
     parse_json,
     parse_retry_after,
+    parse_time,
     same_text,
+    send,
 )
 
 CHANNEL = "mastodon"
@@ -158,23 +160,20 @@ class _Api:
         sent = dict(headers or {})
         if self.token:
             sent["Authorization"] = f"Bearer {self.token}"
-        try:
-            resp = self.ctx.http.request(method, self.base + path, headers=sent, **kwargs)
-        except httpx.TimeoutException:
-            raise TransientError(f"Mastodon {what}: {self.host} did not answer in time") from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"Mastodon {what}: cannot reach {self.host} ({exc})") from None
+        resp = send(
+            self.ctx.http, method, self.base + path, what=f"Mastodon {what}", where=self.host, headers=sent, **kwargs
+        )
         return self._checked(resp, what)
 
     def _checked(self, resp: httpx.Response, what: str) -> httpx.Response:
         status = resp.status_code
         if status in (401, 403):
-            raise AuthError(self._refused(status, what, _error_text(resp)))
+            raise AuthError(self._refused(status, what, error_text(resp)))
         if status == 429:
             wait = parse_retry_after(resp.headers.get("retry-after")) or self._until_reset(resp)
             raise RateLimited(f"Mastodon {what}: {self.host} asks us to slow down (HTTP 429)", retry_after=wait)
         if 400 <= status < 500:
-            raise MalformedResponse(f"Mastodon {what}: {self.host} answered HTTP {status}: {_error_text(resp)}")
+            raise MalformedResponse(f"Mastodon {what}: {self.host} answered HTTP {status}: {error_text(resp)}")
         return check_response(resp, f"Mastodon {what} at {self.host}")
 
     def _refused(self, status: int, what: str, detail: str) -> str:
@@ -192,7 +191,7 @@ class _Api:
 
     def _until_reset(self, resp: httpx.Response) -> float | None:
         # Mastodon sends X-RateLimit-Reset as an ISO time rather than Retry-After.
-        when = _parse_time(resp.headers.get("x-ratelimit-reset"))
+        when = parse_time(resp.headers.get("x-ratelimit-reset"))
         return None if when is None else max(0.0, (when - self.ctx.now()).total_seconds())
 
 
@@ -260,7 +259,7 @@ def parse_status(item: Mapping[str, Any], host: str, feed: str = "") -> PostIn |
     """A post from a Mastodon status (a boost yields the boosted status), or None when unusable."""
     status = item.get("reblog") if isinstance(item.get("reblog"), dict) else item
     account = status.get("account") if isinstance(status.get("account"), dict) else {}
-    created = _parse_time(status.get("created_at"))
+    created = parse_time(status.get("created_at"))
     status_id = _str(status.get("id"))
     if created is None or not status_id:
         _log.warning("skipping a Mastodon status without id or valid created_at: %r", status_id)
@@ -323,7 +322,7 @@ def _keep_latest(found: dict[str, PostIn], post: PostIn | None) -> None:
 
 
 def _edited(post: PostIn) -> datetime:
-    return _parse_time(post.extra.get("edited_at")) or datetime.min.replace(tzinfo=UTC)
+    return parse_time(post.extra.get("edited_at")) or datetime.min.replace(tzinfo=UTC)
 
 
 def _link_threads(posts: list[PostIn]) -> list[PostIn]:
@@ -342,25 +341,6 @@ def _link_threads(posts: list[PostIn]) -> list[PostIn]:
 def _handle(acct: str, host: str) -> str:
     """Accounts of the instance itself come without a domain; qualify them so handles are unique."""
     return acct if not acct or "@" in acct else f"{acct}@{host}"
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _error_text(resp: httpx.Response) -> str:
-    try:
-        data = resp.json()
-    except ValueError:
-        data = None
-    text = data.get("error") if isinstance(data, dict) and isinstance(data.get("error"), str) else resp.text
-    return "".join(ch if ch.isprintable() else " " for ch in text[:200]).strip() or "no details"
 
 
 def _str(value: Any) -> str:

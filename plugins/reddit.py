@@ -40,11 +40,11 @@ from scrm_desktop.listening.api import (
     PublishResult,
     RateLimited,
     Reply,
-    TransientError,
     check_response,
     parse_json,
     parse_retry_after,
     same_text,
+    send,
 )
 
 CHANNEL = "reddit"
@@ -371,12 +371,7 @@ class _Api:
         return self._http(method, self.base + path, what, params=params, headers=headers, **kwargs)
 
     def _http(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self.ctx.http.request(method, url, **kwargs)
-        except httpx.TimeoutException:
-            raise TransientError(f"Reddit {what}: {url} did not answer in time") from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"Reddit {what}: cannot reach {url} ({exc})") from None
+        return send(self.ctx.http, method, url, what=f"Reddit {what}", where=url, **kwargs)
 
     def _checked(self, resp: httpx.Response, what: str) -> httpx.Response:
         status = resp.status_code
