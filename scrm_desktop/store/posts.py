@@ -32,6 +32,7 @@ from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, previous_text
 from scrm_desktop.core.post import Post
+from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
 from scrm_desktop.store.tables import authors, posts, rollup_hourly, sentiment_corrections, sources
@@ -553,12 +554,14 @@ class PostRepo:
         )
 
     def _posts(self, conn: Connection, stmt: Any) -> list[Post]:
-        """The rows as Posts with their topics and tags (two indexed lookups per 500 posts, not a join per row)."""
+        """The rows as Posts with their topics, tags and case (status, assignee): three indexed lookups per 500
+        posts, not a join per row."""
         found = [self._to_post(r) for r in conn.execute(stmt)]
         if not found:
             return found
         topic_names: dict[int, list[str]] = {}
         tag_values: dict[int, list[str]] = {}
+        case_of: dict[int, tuple[str, str]] = {}
         ids = [p.id for p in found]
         for i in range(0, len(ids), TAG_CHUNK):
             chunk = ids[i : i + TAG_CHUNK]
@@ -579,9 +582,17 @@ class PostRepo:
                 values = tag_values.setdefault(post_id, [])
                 if value and value not in values:
                     values.append(value)
+            handled = select(cases.c.post_id, cases.c.status, cases.c.assignee).where(cases.c.post_id.in_(chunk))
+            case_of.update((post_id, (status, assignee)) for post_id, status, assignee in conn.execute(handled))
         return [
-            replace(p, topics=tuple(topic_names.get(p.id, ())), tags=tuple(tag_values.get(p.id, ())))
-            if p.id in topic_names or p.id in tag_values
+            replace(
+                p,
+                topics=tuple(topic_names.get(p.id, ())),
+                tags=tuple(tag_values.get(p.id, ())),
+                status=case_of[p.id][0] if p.id in case_of else "",
+                assignee=case_of[p.id][1] if p.id in case_of else "",
+            )
+            if p.id in topic_names or p.id in tag_values or p.id in case_of
             else p
             for p in found
         ]

@@ -44,3 +44,27 @@ def test_read_posts_carry_topics_and_rule_tags(basedir) -> None:  # type: ignore
             assert in_sql == {p.id for p in posts if query.matches(p)}, text
     finally:
         ws.close()
+
+
+def test_read_posts_carry_their_case_status_and_assignee(basedir) -> None:  # type: ignore[no-untyped-def]
+    ws = Workspace.open(str(basedir))
+    try:
+        ws.ingestor.ingest(
+            [PostIn("mastodon", f"p{i}", text, NOW - timedelta(minutes=10 - i)) for i, text in enumerate(TEXTS)]
+        )
+        by_text = {p.text: p for p in ws.db.posts.page(limit=100)}
+        ws.cases.open_from_post(by_text["Acme refund still not here"].id, "lead")
+        case = ws.cases.open_from_post(by_text["Corvex refund came fast"].id, "lead")
+        ws.cases.assign(case.id, "lead", "sam")
+        by_text = {p.text: p for p in ws.db.posts.page(limit=100)}
+        assert by_text["Acme refund still not here"].status and by_text["Acme refund still not here"].assignee == ""
+        assert by_text["Corvex refund came fast"].assignee == "sam"
+        assert by_text["nothing to see"].status == "" and by_text["nothing to see"].assignee == ""
+        posts = list(by_text.values())
+        status = by_text["Acme refund still not here"].status
+        for text in (f"status:{status}", "status:none", "assignee:sam", "assignee:none", "-assignee:none"):
+            query = parse(text)
+            in_sql = {p.id for p in ws.db.posts.page(to_sql(query), limit=100)}
+            assert in_sql == {p.id for p in posts if query.matches(p)}, text
+    finally:
+        ws.close()
