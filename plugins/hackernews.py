@@ -29,11 +29,8 @@ from scrm_desktop.listening.api import (
     MalformedResponse,
     Plugin,
     PostIn,
-    RateLimited,
     check_response,
-    error_text,
     parse_json,
-    parse_retry_after,
     parse_time,
     send,
 )
@@ -171,11 +168,7 @@ def _get(ctx: FetchContext, path: str, params: Mapping[str, str], keyword: str) 
             f"{what}: {base} refused the request (HTTP {status}); this API needs no login, so check the "
             f"source's Search API address (base_url) or whether your network blocks it"
         )
-    if status == 429:
-        raise RateLimited(f"{what}: rate limited (HTTP 429)", parse_retry_after(resp.headers.get("retry-after")))
-    if 400 <= status < 500:
-        raise MalformedResponse(f"{what}: HTTP {status}: {error_text(resp, 'message')}")
-    return check_response(resp, what)
+    return check_response(resp, what, reason_key="message")
 
 
 def parse_hit(hit: Mapping[str, Any]) -> PostIn | None:

@@ -172,9 +172,7 @@ class _Api:
         if status == 429:
             wait = parse_retry_after(resp.headers.get("retry-after")) or self._until_reset(resp)
             raise RateLimited(f"Mastodon {what}: {self.host} asks us to slow down (HTTP 429)", retry_after=wait)
-        if 400 <= status < 500:
-            raise MalformedResponse(f"Mastodon {what}: {self.host} answered HTTP {status}: {error_text(resp)}")
-        return check_response(resp, f"Mastodon {what} at {self.host}")
+        return check_response(resp, f"Mastodon {what} at {self.host}", reason_key="error")
 
     def _refused(self, status: int, what: str, detail: str) -> str:
         if self.token:

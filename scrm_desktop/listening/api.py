@@ -281,12 +281,18 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def check_response(resp: httpx.Response, what: str = "") -> httpx.Response:
-    """Raise the typed error matching an HTTP status; return the response when it is a success."""
+def check_response(resp: httpx.Response, what: str = "", reason_key: str | None = None) -> httpx.Response:
+    """Raise the typed error matching an HTTP status; return the response when it is a success.
+
+    With `reason_key`, the messages for 401/403 and other 4xx end with the server's own reason: that field of
+    a JSON error body, else the body's text (see `error_text`)."""
     label = what or f"{resp.request.method} {resp.request.url.copy_with(query=None)}"
     status = resp.status_code
+    reason = f": {error_text(resp, reason_key)}" if reason_key and 400 <= status < 500 else ""
     if status in (401, 403):
-        raise AuthError(f"{label}: the server refused our credentials (HTTP {status}); check the token or password")
+        raise AuthError(
+            f"{label}: the server refused our credentials (HTTP {status}{reason}); check the token or password"
+        )
     if status == 429:
         wait = parse_retry_after(resp.headers.get("retry-after"))
         raise RateLimited(f"{label}: rate limited (HTTP 429)", retry_after=wait)
@@ -294,7 +300,7 @@ def check_response(resp: httpx.Response, what: str = "") -> httpx.Response:
         wait = parse_retry_after(resp.headers.get("retry-after"))
         raise TransientError(f"{label}: server error (HTTP {status})", retry_after=wait)
     if status >= 400:
-        raise MalformedResponse(f"{label}: HTTP {status}")
+        raise MalformedResponse(f"{label}: HTTP {status}{reason}")
     return resp
 
 
