@@ -17,7 +17,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    distinct,
     func,
     or_,
     select,
@@ -641,15 +640,17 @@ class TopicRepo:
         """Per channel: posts, unique authors, reach, engagement, inbound links, posts from high-reach authors,
         sentiment now and in the window of the same length just before."""
         before = start - (end - start)
+        # the previous period only needs its sentiment counts: the hourly rollups have them (no posts scan)
+        labels: dict[str, dict[str, int]] = {}
+        for _, ch, label, n in self.counts(before, start, topic_id=topic_id, channels=channels):
+            labels.setdefault(ch, {})[label] = labels.get(ch, {}).get(label, 0) + n
+        previous = {ch: SentimentCounts.from_labels(by_label) for ch, by_label in labels.items()}
         with self._engine.connect() as conn:
             now = self._aggregate(conn, self._in_window(start, end, topic_id, channels))
-            previous = self._aggregate(conn, self._in_window(before, start, topic_id, channels))
             reach = self._reach(conn, self._in_window(start, end, topic_id, channels))
         return [
-            ChannelTotals(
-                ch, n, ua, reach.get(ch, 0), lk, rp, rl, ln, s, previous.get(ch, (SentimentCounts(),))[-1], high
-            )
-            for ch, (n, ua, lk, rp, rl, ln, high, s) in sorted(now.items())
+            ChannelTotals(ch, n, *reach.get(ch, (0, 0)), lk, rp, rl, ln, s, previous.get(ch, SentimentCounts()), high)
+            for ch, (n, lk, rp, rl, ln, high, s) in sorted(now.items())
         ]
 
     @staticmethod
@@ -666,7 +667,6 @@ class TopicRepo:
             select(
                 p.channel,
                 func.count(),
-                func.count(distinct(p.author_id)),
                 func.coalesce(func.sum(p.likes), 0),
                 func.coalesce(func.sum(p.reposts), 0),
                 func.coalesce(func.sum(p.replies), 0),
@@ -681,16 +681,18 @@ class TopicRepo:
             .group_by(p.channel)
         )
         return {
-            row[0]: (*(int(v) for v in row[1:8]), SentimentCounts(int(row[8]), int(row[9]), int(row[10])))
+            row[0]: (*(int(v) for v in row[1:7]), SentimentCounts(int(row[7]), int(row[8]), int(row[9])))
             for row in conn.execute(stmt)
         }
 
     @staticmethod
-    def _reach(conn: Connection, where: ColumnElement[bool]) -> dict[str, int]:
+    def _reach(conn: Connection, where: ColumnElement[bool]) -> dict[str, tuple[int, int]]:
+        """Per channel: (unique authors, their followers added up) of the posts matching `where` (an author
+        belongs to one channel, so one distinct pass serves both)."""
         seen = select(posts.c.author_id).distinct().where(where)
         stmt = (
-            select(authors.c.channel, func.coalesce(func.sum(authors.c.followers), 0))
+            select(authors.c.channel, func.count(), func.coalesce(func.sum(authors.c.followers), 0))
             .where(authors.c.id.in_(seen))
             .group_by(authors.c.channel)
         )
-        return {ch: int(n) for ch, n in conn.execute(stmt)}
+        return {ch: (int(u), int(n)) for ch, u, n in conn.execute(stmt)}

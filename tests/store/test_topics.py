@@ -230,6 +230,12 @@ def test_channel_totals_match_a_direct_count(db, repo):
         assert t.unique_authors == len({p.author_handle for p in mine})
         assert t.likes == sum(p.likes or 0 for p in mine)
         assert t.reach == sum({p.author_handle: p.author_followers or 0 for p in mine}.values())
+        before = [p for p in db.posts.page(limit=1000) if start - (end - start) <= p.created_at < start]
+        labels = [p.sentiment_label for p in before if p.channel == channel]  # the previous period (rollups)
+        previous = t.previous_sentiment
+        assert (previous.positive, previous.negative, previous.neutral) == tuple(
+            labels.count(k) for k in ("positive", "negative", "neutral")
+        )
     assert sum(t.posts for t in totals.values()) == len(inside)
 
 
