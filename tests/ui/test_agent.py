@@ -27,7 +27,8 @@ def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
     ws.close()
 
 
-def test_an_agent_handles_a_case_with_the_keyboard_only(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+def claim_from_queue(qtbot, ws):  # type: ignore[no-untyped-def]
+    """A case for the post, the agent window shown, and Return on the queue: claimed and open."""
     [post] = ws.db.posts.page()
     case = ws.cases.open_from_post(post.id, "lead")
     view = AgentView(ws)
@@ -35,7 +36,12 @@ def test_an_agent_handles_a_case_with_the_keyboard_only(qtbot, ws) -> None:  # t
     view.show()
     view.refresh()
     view.queue.setFocus()
-    qtbot.keyClick(view.queue, Qt.Key.Key_Return)  # claim and open
+    qtbot.keyClick(view.queue, Qt.Key.Key_Return)
+    return view, case
+
+
+def test_an_agent_handles_a_case_with_the_keyboard_only(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    view, case = claim_from_queue(qtbot, ws)
     assert ws.cases.repo.get(case.id).claimed_by == "ana"
     assert view.wizard.question.text() == "Is the post positive or balanced?"
     for key in "21":  # negative, no crisis signs
@@ -107,14 +113,7 @@ def test_a_reply_being_typed_is_saved_and_comes_back_after_a_restart(qtbot, ws) 
 
 
 def test_a_many_people_decision_prefills_an_incident_that_links_the_case(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
-    [post] = ws.db.posts.page()
-    case = ws.cases.open_from_post(post.id, "lead")
-    view = AgentView(ws)
-    qtbot.addWidget(view)
-    view.show()
-    view.refresh()
-    view.queue.setFocus()
-    qtbot.keyClick(view.queue, Qt.Key.Key_Return)  # claim and open
+    view, case = claim_from_queue(qtbot, ws)
     for key in "2142":  # negative, no crisis signs, unhappy customer, many people with one cause (macro)
         qtbot.keyClick(view.wizard, key)
     assert "Incidents tab" in view.status.text()

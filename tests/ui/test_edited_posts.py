@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-from scrm_desktop.app import build_window
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.workspace import Workspace
 
@@ -22,16 +21,6 @@ def ws(tmp_path):
     workspace = Workspace.open(str(tmp_path))
     yield workspace
     workspace.close()
-
-
-@pytest.fixture
-def window(qtbot, ws):
-    win, bridge = build_window(ws)
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    yield win
-    bridge.close()
 
 
 def toot(text: str, edited_at: str | None = None) -> PostIn:

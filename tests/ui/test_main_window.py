@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-from scrm_desktop.app import build_window
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.workspace import DEMO_SOURCE, Workspace
 
@@ -19,16 +18,6 @@ def ws(tmp_path):
     workspace = Workspace.open(str(tmp_path), demo=True)
     yield workspace
     workspace.close()
-
-
-@pytest.fixture
-def window(qtbot, ws):
-    win, bridge = build_window(ws)
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    yield win
-    bridge.close()
 
 
 def posts(start: int, n: int, minutes_ago: float = 0) -> list[PostIn]:
