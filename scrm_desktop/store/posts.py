@@ -32,6 +32,7 @@ from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, previous_text
 from scrm_desktop.core.post import Post
+from scrm_desktop.store.bulk import bulk_insert
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
@@ -313,7 +314,7 @@ class PostRepo:
             }
             for (c, h), p in latest.items()
         ]
-        stmt = _insert(conn, authors)
+        stmt, params = bulk_insert(conn, authors, rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=[authors.c.channel, authors.c.handle],
             set_={
@@ -327,7 +328,7 @@ class PostRepo:
                 else func.least(stmt.excluded.first_seen, authors.c.first_seen),
             },
         )
-        conn.execute(stmt, rows)
+        conn.execute(stmt, params)
         by_channel: dict[str, list[str]] = {}
         for c, h in latest:
             by_channel.setdefault(c, []).append(h)
@@ -382,19 +383,16 @@ class PostRepo:
         ]
         if not rows:
             return []
-        stmt = (
-            _insert(conn, posts)
-            .on_conflict_do_nothing(index_elements=[posts.c.channel, posts.c.external_id])
-            .returning(
-                posts.c.id,
-                posts.c.author_id,
-                posts.c.created_at,
-                posts.c.channel,
-                posts.c.sentiment_label,
-                posts.c.external_id,
-            )
+        stmt, params = bulk_insert(conn, posts, rows)
+        stmt = stmt.on_conflict_do_nothing(index_elements=[posts.c.channel, posts.c.external_id]).returning(
+            posts.c.id,
+            posts.c.author_id,
+            posts.c.created_at,
+            posts.c.channel,
+            posts.c.sentiment_label,
+            posts.c.external_id,
         )
-        return [tuple(r) for r in conn.execute(stmt, rows)]
+        return [tuple(r) for r in conn.execute(stmt, params)]
 
     def _bump_author_counts(self, conn: Connection, inserted: Iterable[tuple], sign: int = 1) -> None:
         counts = Counter(r[1] for r in inserted if r[1] is not None)
@@ -410,15 +408,13 @@ class PostRepo:
         counts = Counter((hour_bucket(r[2]), r[3], r[4]) for r in inserted)
         if not counts:
             return
-        stmt = _insert(conn, rollup_hourly)
+        rows = [{"bucket": b, "channel": c, "sentiment_label": s, "count": sign * n} for (b, c, s), n in counts.items()]
+        stmt, params = bulk_insert(conn, rollup_hourly, rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=[rollup_hourly.c.bucket, rollup_hourly.c.channel, rollup_hourly.c.sentiment_label],
             set_={"count": rollup_hourly.c.count + stmt.excluded.count},
         )
-        conn.execute(
-            stmt,
-            [{"bucket": b, "channel": c, "sentiment_label": s, "count": sign * n} for (b, c, s), n in counts.items()],
-        )
+        conn.execute(stmt, params)
 
     def delete_posts(self, post_ids: Iterable[int]) -> int:
         """Delete posts, keeping rollups and author counts equal to what remains."""

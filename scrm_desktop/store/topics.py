@@ -23,7 +23,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from scrm_desktop.core.measure import (
     HIGH_REACH_FOLLOWERS,
@@ -37,6 +36,7 @@ from scrm_desktop.core.query import Field, Query, QueryError, parse
 from scrm_desktop.core.query_compile import Indexed, compile_query
 from scrm_desktop.core.spikes import HOUR, Spike, SpikeRule, detect, top_terms
 from scrm_desktop.store import rule_actions
+from scrm_desktop.store.bulk import bulk_insert
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.posts import NewPost, hour_bucket
 from scrm_desktop.store.query_sql import register_field_sql, to_sql
@@ -97,10 +97,6 @@ class Alert:
     # serves both): topic is the rule's name, top_terms its message, detail the post, query opens the post.
     detail: str = ""
     query: str = ""
-
-
-def _insert(conn: Connection, table: Any) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def _lower(expr: Any, dialect: str) -> Any:
@@ -339,17 +335,18 @@ class TopicRepo:
         """Insert tags (existing ones skipped) and add exactly the new ones to the rollups."""
         if not rows:
             return []
-        stmt = (
-            _insert(conn, post_topics)
-            .on_conflict_do_nothing()
-            .returning(
-                post_topics.c.topic_id, post_topics.c.bucket, post_topics.c.channel, post_topics.c.sentiment_label
-            )
+        stmt, params = bulk_insert(conn, post_topics, rows)
+        stmt = stmt.on_conflict_do_nothing().returning(
+            post_topics.c.topic_id, post_topics.c.bucket, post_topics.c.channel, post_topics.c.sentiment_label
         )
-        new = [tuple(r) for r in conn.execute(stmt, rows)]
+        new = [tuple(r) for r in conn.execute(stmt, params)]
         counts = Counter(new)
         if counts:
-            up = _insert(conn, rollup_topic_hourly)
+            bumps = [
+                {"topic_id": t, "bucket": b, "channel": c, "sentiment_label": s, "count": n}
+                for (t, b, c, s), n in counts.items()
+            ]
+            up, params = bulk_insert(conn, rollup_topic_hourly, bumps)
             up = up.on_conflict_do_update(
                 index_elements=[
                     rollup_topic_hourly.c.topic_id,
@@ -359,13 +356,7 @@ class TopicRepo:
                 ],
                 set_={"count": rollup_topic_hourly.c.count + up.excluded.count},
             )
-            conn.execute(
-                up,
-                [
-                    {"topic_id": t, "bucket": b, "channel": c, "sentiment_label": s, "count": n}
-                    for (t, b, c, s), n in counts.items()
-                ],
-            )
+            conn.execute(up, params)
         return [(t, b) for t, b, _, _ in new]
 
     def retag(
