@@ -32,6 +32,7 @@ from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, previous_text
 from scrm_desktop.core.post import Post
+from scrm_desktop.store import text_pages
 from scrm_desktop.store.bulk import bulk_insert
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
@@ -615,11 +616,13 @@ class PostRepo:
     ) -> list[Post]:
         """Newest first, keyset-paged on (created_at, id): pass the last post's key to get the next page.
         `newer_than` keeps only posts created after that time (a cleared column)."""
-        stmt = self._select().where(_and_newer(None, newer_than))
+        bounds = [_and_newer(None, newer_than)]
         if before is not None:
-            stmt = stmt.where(tuple_(posts.c.created_at, posts.c.id) < tuple_(*before))
-        stmt = stmt.order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(limit)
+            bounds.append(tuple_(posts.c.created_at, posts.c.id) < tuple_(*before))
+        stmt = self._select().where(*bounds).order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(limit)
         with self._engine.connect() as conn:
+            if where is not None and conn.dialect.name == "postgresql" and text_pages.has_tsquery(where):
+                return text_pages.read_page(lambda s: self._posts(conn, s), self._select(), where, bounds, limit)
             if where is not None:  # the same condition either way; the second is planned from the time index
                 stmt = stmt.where(_no_rowid_lookup(where) if self._walk_time_index(conn, where) else where)
             return self._posts(conn, stmt)

@@ -1,16 +1,20 @@
-"""The batched write (store/bulk.py) on both databases: on PostgreSQL each column travels as one array, so every
-awkward value (quotes, braces, backslashes, NULLs, JSON lists) must come back exactly as SQLite keeps it."""
+"""Store paths that differ by database, run on both: the batched write (store/bulk.py: on PostgreSQL each column
+travels as one array, so every awkward value must come back exactly as SQLite keeps it) and full-text pages
+(store/text_pages.py: on PostgreSQL a bounded walk, a longer one, then every match sorted)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from scrm_desktop.core.post import Post
+from scrm_desktop.core.query import parse
 from scrm_desktop.store.posts import NewPost
+from scrm_desktop.store.query_sql import to_sql
 from scrm_desktop.store.tables import authors, posts
 from scrm_desktop.store.topics import TopicRepo
 from scrm_desktop.workspace import Workspace
@@ -104,3 +108,47 @@ def test_rollups_and_topic_tags_count_each_new_post_once(ws: Workspace) -> None:
         ("reddit", "neutral", 1),
     ]
     assert [p.topics for p in ws.db.posts.page(limit=10)] == [("Refunds",), (), ("Refunds",), ("Refunds",)]
+
+
+# ---- full-text pages -------------------------------------------------------------------------------------------
+def archive(ws: Workspace) -> list[NewPost]:
+    """300 posts, several per minute (equal times: id breaks ties): "update" in all, "late refund" in every
+    40th, "outage" in the 5 oldest only, a phrase only in every 150th."""
+    start = datetime(2025, 1, 1)
+    batch = []
+    for i in range(300):
+        words = ["update"]
+        words += ["late", "refund"] if i % 40 == 7 else []
+        words += ["outage"] if i < 5 else []
+        words += ["router", "reboot"] if i % 150 == 149 else ["reboot"] if i % 3 == 0 else []
+        channel = "reddit" if i % 2 else "mastodon"
+        created = start + timedelta(minutes=i // 3)
+        batch.append(post(0, text=" ".join(words), channel=channel, external_id=f"x-{i}", created_at=created))
+    ws.db.posts.write_batch(batch, now=NOW)
+    return batch
+
+
+def every_page(ws: Workspace, query: str, limit: int, newer_than: datetime | None = None) -> list[str]:
+    where, pages, before = to_sql(parse(query), ws.db.dialect), [], None
+    while page := ws.db.posts.page(where, before=before, limit=limit, newer_than=newer_than):
+        pages += [p.external_id for p in page]
+        before = (page[-1].created_at, page[-1].id)
+    return pages
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["update", "late refund", "outage", '"router reboot"', "reboot channel:reddit", "reboot -refund", "outage OR late"],
+)
+def test_full_text_pages_list_every_match_newest_first_whatever_its_density(ws: Workspace, query: str) -> None:
+    batch = archive(ws)
+    expected = [p.external_id for p in reversed(batch) if parse(query).matches(_as_post(p))]
+    assert every_page(ws, query, limit=2) == expected  # pages of 2: walks of 200 posts, then 600, then a sort
+    assert every_page(ws, query, limit=100) == expected
+    cleared = datetime(2025, 1, 1, 1, 0)  # a cleared column keeps posts created after that time only
+    newer = [e for e in expected if next(p for p in batch if p.external_id == e).created_at > cleared]
+    assert every_page(ws, query, limit=3, newer_than=cleared) == newer
+
+
+def _as_post(p: NewPost) -> Post:
+    return Post(0, p.channel, p.external_id, p.text, p.created_at)
