@@ -62,7 +62,6 @@ class Snapshot:
     measures: list[ChannelMeasures] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     measured: bool = False  # the table and the top authors were computed (they aggregate posts: slower)
-    charted: bool = False  # the charts and alerts were read (from the rollups: fast)
 
     def take_measures(self, other: Snapshot) -> None:
         """The table and the top authors of `other` (built for the same filters) in this snapshot."""
@@ -100,7 +99,6 @@ def build(
         _share_of_voice(repo, snap, snap.topics)
         snap.alerts = repo.alerts(limit=100)
         _spike(repo, snap, chosen or _spike_topic(snap))
-        snap.charted = True
     if measures:
         _measures(repo, snap, chosen, influence)
         snap.measured = True

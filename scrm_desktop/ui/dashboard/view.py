@@ -132,7 +132,6 @@ class DashboardView(QWidget):
         self.measures_loader.failed.connect(self._failed)
         self._measured: Snapshot | None = None  # the newest table and top authors, for `_measured_for` filters
         self._measured_for: tuple[Filters, float] | None = None  # what was last asked for, and when (monotonic)
-        self._charts_pending = self._measures_pending = False
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_MS)
@@ -257,24 +256,19 @@ class DashboardView(QWidget):
         now = self._ws.clock().astimezone(UTC).replace(tzinfo=None)
         self.status.setText("Updating…")
         repo, influence = self._ws.topics, getattr(self._ws, "influence", None)
-        self._charts_pending = True
         self.loader.request(lambda: build(repo, now, filters, measures=False))
         asked = self._measured_for
         if asked is None or asked[0] != filters or time.monotonic() - asked[1] >= MEASURES_EVERY_S:
             self._measured_for = (filters, time.monotonic())
-            self._measures_pending = True
             self.measures_loader.request(lambda: build(repo, now, filters, charts=False, influence=influence))
 
     def _failed(self, message: str) -> None:
-        self._charts_pending = self.loader.busy
-        self._measures_pending = self.measures_loader.busy
         self._measured_for = None  # ask again next time
         self.status.setText(f"Could not refresh: {message}")
 
     def _show(self, snap: Snapshot, ms: float) -> None:
         """Everything from one snapshot, in one go on the GUI thread. A snapshot without the table and authors
         (the charts' worker) keeps the ones on screen while theirs are computed."""
-        self._charts_pending = False
         self.snapshot = snap
         self.last_refresh_ms = ms
         if not snap.measured and self._measured is not None and self._measured.filters == snap.filters:
@@ -288,24 +282,23 @@ class DashboardView(QWidget):
         self.alerts.refresh(snap.alerts)
         self._say_range(snap)
         log.debug("dashboard charts built in %.0f ms", ms)
-        if not self._measures_pending:
+        if not self.measures_loader.busy:  # a loader is busy until its newest result is delivered
             self.refreshed.emit()
 
     def _show_measured(self, snap: Snapshot, ms: float) -> None:
         """The table and the top authors (the measures' worker), for the newest filters asked for."""
-        self._measures_pending = False
         self._measured = snap
         current = self.snapshot
         if current is not None and current.filters == snap.filters:
             current.take_measures(snap)
         self._show_tables(snap)
         log.debug("dashboard measures built in %.0f ms", ms)
-        if current is not None and not self._charts_pending:
+        if current is not None and not self.loader.busy:
             self._say_range(current)
             self.refreshed.emit()
 
     def _say_range(self, snap: Snapshot) -> None:
-        pending = " · updating the table…" if self._measures_pending else ""
+        pending = " · updating the table…" if self.measures_loader.busy else ""
         self.status.setText(f"{snap.start:%Y-%m-%d %H:00} – {snap.end:%Y-%m-%d %H:00} UTC{pending}")
 
     def _show_tables(self, snap: Snapshot) -> None:
