@@ -122,16 +122,16 @@ def score_of(texts: list[str], y: np.ndarray, idx: np.ndarray, weights: Weights)
 
 
 # A second training set of today's kind (CrowdFlower tweets, 2015: airline support, Apple, ...; the dev half),
-# set by main() unless --tweets-only. The search then maximises the mean of the two macro-F1s.
-EXTRA: list[tuple[list[str], np.ndarray]] = []
+# given by main() unless --tweets-only: (texts, classes), or None. The search maximises the mean macro-F1.
+Extra = tuple[list[str], np.ndarray] | None
 
 
-def objective(texts: list[str], y: np.ndarray, idx: np.ndarray, weights: Weights) -> float:
+def objective(texts: list[str], y: np.ndarray, idx: np.ndarray, weights: Weights, extra: Extra = None) -> float:
     score = score_of(texts, y, idx, weights)
-    for extra_texts, extra_y in EXTRA:
-        x = features(extra_texts, weights.rules, "extra")
-        score += f1(extra_y, labels_of(x, weights.output))
-    return score / (1 + len(EXTRA))
+    if extra is None:
+        return score
+    x = features(extra[0], weights.rules, "extra")
+    return (score + f1(extra[1], labels_of(x, weights.output))) / 2
 
 
 def _with(weights: Weights, key: str, value: float) -> Weights:
@@ -140,12 +140,14 @@ def _with(weights: Weights, key: str, value: float) -> Weights:
     return Weights(replace(weights.rules, **{key: value}), weights.output)
 
 
-def search(texts: list[str], y: np.ndarray, idx: np.ndarray, grid: dict, log: bool = False) -> Weights:
+def search(
+    texts: list[str], y: np.ndarray, idx: np.ndarray, grid: dict, log: bool = False, extra: Extra = None
+) -> Weights:
     """Coordinate search over `grid` (two passes), scored by macro-F1 on the posts in `idx` only."""
     current = Weights(RuleParams(), OutputLayer())
     for _ in range(2):
         for key, values in grid.items():
-            scored = [(objective(texts, y, idx, _with(current, key, v)), -i, v) for i, v in enumerate(values)]
+            scored = [(objective(texts, y, idx, _with(current, key, v), extra), -i, v) for i, v in enumerate(values)]
             best = max(scored)
             current = _with(current, key, best[2])
             if log:
@@ -153,13 +155,13 @@ def search(texts: list[str], y: np.ndarray, idx: np.ndarray, grid: dict, log: bo
     return current
 
 
-def nested_cv(texts: list[str], y: np.ndarray, grid: dict, outer: int = 5) -> list[float]:
+def nested_cv(texts: list[str], y: np.ndarray, grid: dict, outer: int = 5, extra: Extra = None) -> list[float]:
     """Choose on four fifths, score on the fifth never seen, five times."""
     fold = np.random.default_rng(42).permutation(len(y)) % outer
     scores = []
     for k in range(outer):
         train, test = np.where(fold != k)[0], np.where(fold == k)[0]
-        weights = search(texts, y, train, grid)
+        weights = search(texts, y, train, grid, extra=extra)
         scores.append(score_of(texts, y, test, weights))
         print(f"  outer fold {k + 1}/{outer}: macro-F1 {scores[-1]:.4f}", flush=True)
     return scores
@@ -426,19 +428,20 @@ def main() -> int:
     texts, y = [t for t, _ in sets["tweets"]], classes(sets["tweets"])
     grid = {**GRID, **OUTPUT_GRID} if args.search_output else dict(GRID)
     trained_on = "Trained on: VADER tweets ground truth (4,200 tweets, 3 classes, neutral band |rating/4| <= 0.05)"
+    extra: Extra = None
     if not args.tweets_only:
         dev = crowdflower_dev()
         if dev is None:
             print("CrowdFlower tweets unavailable (offline?): use --tweets-only to train on the tweets alone",
                   file=sys.stderr)  # fmt: skip
             return 2
-        EXTRA.append(([t for t, _ in dev], np.array([_CLASS[label] for _, label in dev])))
+        extra = ([t for t, _ in dev], np.array([_CLASS[label] for _, label in dev]))
         trained_on += (f"\n  and the CrowdFlower tweets' dev half ({len(dev):,} tweets, 2015, confidence >= 0.7);"
                        "\n  the objective is the mean of the two macro-F1s")  # fmt: skip
     print("nested cross-validation on tweets (the search runs inside each outer training split):")
-    outer = nested_cv(texts, y, grid)
+    outer = nested_cv(texts, y, grid, extra=extra)
     print("search on all tweets:")
-    chosen = search(texts, y, np.arange(len(y)), grid, log=True)
+    chosen = search(texts, y, np.arange(len(y)), grid, log=True, extra=extra)
     params, output = chosen.rules, chosen.output
     table = baselines(sets, SocialAnalyzer(Weights(params, output)))
     figures = [
