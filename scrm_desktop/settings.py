@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 class Settings:
     db_url: str = ""  # empty: the SQLite file in the workspace's data dir
     theme: str = "auto"  # auto | light | dark
-    agent_name: str = ""
+    agent_name: str = ""  # the display name teammates see on claims and customers read in signatures
+    agent_id: str = ""  # this desktop profile's agent, stable across renames (made on first use)
     demo_seeded: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

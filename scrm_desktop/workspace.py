@@ -4,6 +4,7 @@ The GUI and every headless command start from here."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -149,6 +150,30 @@ class Workspace:
     def has_secret(self, source_name: str, field: str) -> bool:
         """Whether a credential is stored; False when the keyring cannot be reached."""
         return self._secret(source_name, field) is not None
+
+    # ---- who works at this desktop ------------------------------------------------------------------------
+    @property
+    def agent_id(self) -> str:
+        """This desktop profile's agent id (made once, kept in the settings file)."""
+        if not self.settings.agent_id:
+            self.settings.agent_id = uuid.uuid4().hex
+            self.settings.save(self.paths.settings_file)
+        return self.settings.agent_id
+
+    def set_agent_name(self, name: str) -> str:
+        """Take `name` as this desktop's agent on the database (AgentNameTaken when a teammate has it): claims,
+        history, KPIs and reply signatures use it from now on."""
+        name = " ".join(name.split())
+        self.cases.register_agent(self.agent_id, name)
+        self.settings.agent_name = name
+        self.settings.save(self.paths.settings_file)
+        return name
+
+    def set_brand(self, brand: str) -> None:
+        """The brand replies are signed for ({brand} in templates)."""
+        self.settings.extra["brand"] = brand.strip()
+        self.cases.brand = brand.strip()
+        self.settings.save(self.paths.settings_file)
 
     # ---- sentiment corrections -----------------------------------------------------------------------------
     def correct_sentiment(self, post_id: int, label: str, agent: str | None = None) -> None:

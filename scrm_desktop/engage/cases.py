@@ -21,6 +21,8 @@ SLA_BY_PRIORITY = {1: timedelta(hours=1), 2: timedelta(hours=4), 3: timedelta(ho
 PRIORITY_BY_CRISIS_LEVEL = {5: 1, 4: 1, 3: 1, 2: 2, 1: 2}
 LEASE_S = 15 * 60  # a claim lapses after 15 minutes without activity
 PRESENCE_TTL_S = 120
+# how a case was resolved (cases.resolution): the care report counts cases by these
+RESOLUTIONS = ("answered", "fixed", "refunded", "rebooked", "sold", "no action needed", "duplicate", "spam")
 
 
 class ClaimRefused(RuntimeError):
@@ -103,7 +105,89 @@ class CaseService:
         return self.repo.update(case_id, agent, self.now(), "status", {"status": status}, **values)
 
     def assign(self, case_id: int, agent: str, assignee: str) -> Case:
-        return self.repo.update(case_id, agent, self.now(), "assigned", {"assignee": assignee}, assignee=assignee)
+        """Give the case to a teammate (or back to the pool with ""): our claim goes, so they can take it."""
+        assignee = " ".join(assignee.split())
+        case = self.repo.update(case_id, agent, self.now(), "assigned", {"assignee": assignee}, assignee=assignee)
+        if assignee != agent:
+            self.release(case_id, agent)
+            case = self.repo.get(case_id)
+        return case
+
+    def resolve(self, case_id: int, agent: str, outcome: str, note: str = "") -> Case:
+        """The matter is dealt with: resolved with an outcome (counted in the KPIs); the claim is let go."""
+        if outcome not in RESOLUTIONS:
+            raise ValueError(f"unknown outcome {outcome!r} (one of: {', '.join(RESOLUTIONS)})")
+        now = self.now()
+        detail = {"status": "resolved", "outcome": outcome} | ({"note": note} if note else {})
+        values = {"status": "resolved", "resolution": outcome, "resolved_at": now, "snoozed_until": None}
+        case = self.repo.update(case_id, agent, now, "resolved", detail, **values)
+        self.release(case_id, agent)
+        return case
+
+    def close(self, case_id: int, agent: str) -> Case:
+        """Closed for good (no more work, e.g. after the customer confirmed); the claim is let go."""
+        case = self.set_status(case_id, agent, "closed")
+        self.release(case_id, agent)
+        return case
+
+    def wait_for_customer(self, case_id: int, agent: str) -> Case:
+        """Waiting on the customer's answer: the case leaves "mine" when the claim lapses, the SLA clock is met."""
+        case = self.repo.update(case_id, agent, self.now(), "waiting", {"status": "waiting"}, status="waiting")
+        self.release(case_id, agent)
+        return case
+
+    def snooze(self, case_id: int, agent: str, until: datetime) -> Case:
+        """Out of every queue (but "Snoozed") until `until`, then back where it was; the claim is let go."""
+        until = naive(until)
+        if until <= self.now():
+            raise ValueError("snooze until a time in the future")
+        case = self.repo.update(
+            case_id, agent, self.now(), "snoozed", {"until": until.isoformat(timespec="minutes")}, snoozed_until=until
+        )
+        self.release(case_id, agent)
+        return case
+
+    def set_priority(self, case_id: int, agent: str, priority: int) -> Case:
+        """P1 urgent .. P4 low; the SLA due time follows (counted from when the case opened)."""
+        if priority not in SLA_BY_PRIORITY:
+            raise ValueError("priority is 1 (urgent) to 4 (low)")
+        case = self.repo.get(case_id)
+        detail = {"from": case.priority, "to": priority}
+        due = case.created_at + SLA_BY_PRIORITY[priority]
+        return self.repo.update(case_id, agent, self.now(), "priority", detail, priority=priority, sla_due=due)
+
+    def add_note(self, case_id: int, agent: str, text: str) -> None:
+        """An internal note for teammates (never sent to the customer)."""
+        text = text.strip()
+        if not text:
+            raise ValueError("the note is empty")
+        self.repo.add_event(case_id, agent, self.now(), "note", {"text": text[:4000]})
+
+    def add_post(self, case_id: int, post_id: int, agent: str) -> Case:
+        """Add another post (a follow-up, the same matter elsewhere) to an open case."""
+        return self.repo.add_post(case_id, post_id, agent, self.now())
+
+    def case_for_post(self, post_id: int) -> Case | None:
+        case_id = self.repo.case_for_post(post_id)
+        return None if case_id is None else self.repo.get(case_id)
+
+    def next_case(self, agent: str, view: str = "mine", after: int | None = None) -> Case | None:
+        """The case to work next: the first of `view` nobody else holds (then of all open cases), skipping `after`."""
+        now = self.now()
+        for name in dict.fromkeys((view, "all")):
+            for case in self.repo.queue(name, agent, now, limit=50):
+                if case.id != after and case.holder(now) in (None, agent):
+                    return case
+        return None
+
+    # ---- agents ------------------------------------------------------------------------------------------
+    def register_agent(self, agent_id: str, name: str) -> None:
+        """This desktop's agent on the database (AgentNameTaken when a teammate uses the name)."""
+        self.repo.register_agent(agent_id, name, self.now())
+
+    def teammates(self, agent: str) -> list[str]:
+        """The other agents' names, for "assign to"."""
+        return [a.name for a in self.repo.agents() if a.name != agent]
 
     # ---- the decision tree -------------------------------------------------------------------------------
     def start_decision(self, agent: str) -> DecisionSession:

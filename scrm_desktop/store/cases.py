@@ -12,9 +12,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from scrm_desktop.store.cases_tables import case_events, cases, drafts, incidents, outbox, presence
+from scrm_desktop.store.cases_tables import agents, case_events, case_posts, cases, drafts, incidents, outbox, presence
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.tables import posts
 
@@ -25,6 +26,10 @@ OUTBOX_STATES = ("queued", "sending", "sent", "failed", "manual", "needs_check")
 
 class CaseError(LookupError):
     """A case, incident or outbox item that does not exist."""
+
+
+class AgentNameTaken(ValueError):
+    """Another desktop (another agent id) already uses this display name on the database."""
 
 
 class StaleCase(RuntimeError):
@@ -54,6 +59,8 @@ class Case:
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    snoozed_until: datetime | None = None
+    resolution: str = ""
 
     def holder(self, now: datetime) -> str | None:
         """Who holds the claim now (None once the lease has lapsed)."""
@@ -64,6 +71,34 @@ class Case:
     def sla_breached(self, now: datetime) -> bool:
         answered = self.first_response_at or (self.resolved_at if self.status in ("resolved", "closed") else None)
         return answered is None and now > self.sla_due
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A case as a queue shows it: the case and its post's sentiment and time."""
+
+    case: Case
+    sentiment: float | None
+    sentiment_label: str
+    posted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a queue shows: a view (mine, unassigned, all, breached, snoozed) narrowed by channel, priority and
+    words in the subject or the author."""
+
+    view: str = "all"
+    channel: str = ""
+    priority: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    name: str
+    last_seen: datetime
 
 
 @dataclass(frozen=True)
@@ -198,32 +233,74 @@ class CaseRepo:
             return conn.execute(select(posts.c.text).where(posts.c.id == post_id)).scalar() or ""
 
     def queue(self, view: str, agent: str, now: datetime, sort: str = "priority", limit: int = 500) -> list[Case]:
-        """Open cases for a queue view: mine, unassigned, all, breached; sorted by priority or due time."""
-        where = self._queue_where(view, agent, now)
-        order = (cases.c.priority, cases.c.sla_due) if sort == "priority" else (cases.c.sla_due, cases.c.priority)
-        query = select(cases).where(*where).order_by(*order, cases.c.id).limit(limit)
-        with self._engine.connect() as conn:
-            return [_row(Case, r) for r in conn.execute(query)]
+        """Open cases for a queue view: mine, unassigned, all, breached, snoozed; by priority then due time."""
+        return [row.case for row in self.queue_page(QueueFilter(view), agent, now, sort=sort, limit=limit)]
 
-    def queue_count(self, view: str, agent: str, now: datetime) -> int:
+    def queue_page(
+        self, flt: QueueFilter, agent: str, now: datetime, *, sort: str = "priority", offset: int = 0, limit: int = 200
+    ) -> list[QueueRow]:
+        """One page of a queue with each case's post sentiment: sorted by priority then due time (or due time
+        then priority), `offset` rows in."""
+        order = (cases.c.priority, cases.c.sla_due) if sort == "priority" else (cases.c.sla_due, cases.c.priority)
+        query = (
+            select(
+                cases,
+                posts.c.sentiment.label("post_sentiment"),
+                posts.c.sentiment_label.label("post_label"),
+                posts.c.created_at.label("posted_at"),
+            )
+            .select_from(cases.outerjoin(posts, posts.c.id == cases.c.post_id))
+            .where(*self._queue_where(flt, agent, now))
+            .order_by(*order, cases.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [
+                QueueRow(_row(Case, r), r.post_sentiment, r.post_label or "", r.posted_at) for r in conn.execute(query)
+            ]
+
+    def queue_count(self, view: str | QueueFilter, agent: str, now: datetime) -> int:
         """How many open cases a queue view holds (a count in the database, not rows in memory)."""
-        query = select(func.count()).select_from(cases).where(*self._queue_where(view, agent, now))
+        flt = view if isinstance(view, QueueFilter) else QueueFilter(view)
+        query = select(func.count()).select_from(cases).where(*self._queue_where(flt, agent, now))
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
     @staticmethod
-    def _queue_where(view: str, agent: str, now: datetime) -> list[Any]:
+    def _queue_where(flt: QueueFilter, agent: str, now: datetime) -> list[Any]:
         where = [cases.c.status.in_(OPEN_STATUSES)]
         held = and_(cases.c.claimed_by.is_not(None), cases.c.lease_expires > now)
+        awake = or_(cases.c.snoozed_until.is_(None), cases.c.snoozed_until <= now)
+        view = flt.view
+        if view == "snoozed":
+            where.append(cases.c.snoozed_until > now)
+        else:
+            where.append(awake)
         if view == "mine":
             where.append(or_(cases.c.assignee == agent, and_(held, cases.c.claimed_by == agent)))
         elif view == "unassigned":
             where += [cases.c.assignee == "", ~held]
         elif view == "breached":
             where += [cases.c.first_response_at.is_(None), cases.c.sla_due < now]
-        elif view != "all":
-            raise ValueError(f"unknown queue {view!r} (mine, unassigned, all, breached)")
+        elif view not in ("all", "snoozed"):
+            raise ValueError(f"unknown queue {view!r} (mine, unassigned, all, breached, snoozed)")
+        if flt.channel:
+            where.append(cases.c.channel == flt.channel)
+        if flt.priority is not None:
+            where.append(cases.c.priority == flt.priority)
+        words = flt.text.strip()
+        if words:
+            pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            columns = (cases.c.subject, cases.c.author_handle, cases.c.author_name)
+            where.append(or_(*(col.ilike(pattern, escape="\\") for col in columns)))
         return where
+
+    def channels(self) -> list[str]:
+        """The channels open cases come from (the queue's channel filter)."""
+        query = select(cases.c.channel).where(cases.c.status.in_(OPEN_STATUSES)).distinct().order_by(cases.c.channel)
+        with self._engine.connect() as conn:
+            return [r[0] for r in conn.execute(query)]
 
     def update(
         self,
@@ -511,3 +588,70 @@ class CaseRepo:
         )
         with self._engine.connect() as conn:
             return [(r[0], r[1]) for r in conn.execute(query)]
+
+    # ---- agents ------------------------------------------------------------------------------------------
+    def register_agent(self, agent_id: str, name: str, now: datetime) -> Agent:
+        """Record (or rename) this desktop's agent; AgentNameTaken when another agent id uses the name."""
+        name = " ".join(name.split())
+        if not name:
+            raise ValueError("an agent needs a display name")
+        try:
+            with self._writer.begin() as conn:
+                other = conn.execute(
+                    select(agents.c.id).where(func.lower(agents.c.name) == name.lower(), agents.c.id != agent_id)
+                ).first()
+                if other is not None:
+                    raise AgentNameTaken(
+                        f"{name!r} is already the name of another agent on this database; pick another (add an "
+                        "initial or a surname)"
+                    )
+                renamed = conn.execute(
+                    update(agents).where(agents.c.id == agent_id).values(name=name, last_seen=now)
+                ).rowcount
+                if not renamed:
+                    conn.execute(insert(agents).values(id=agent_id, name=name, created_at=now, last_seen=now))
+        except IntegrityError as exc:  # another desktop took the name between our check and our write
+            raise AgentNameTaken(f"{name!r} was just taken by another agent on this database; pick another") from exc
+        return Agent(agent_id, name, now)
+
+    def agents(self) -> list[Agent]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(agents.c.id, agents.c.name, agents.c.last_seen).order_by(agents.c.name))
+            return [Agent(r.id, r.name, r.last_seen) for r in rows]
+
+    # ---- more posts on one case --------------------------------------------------------------------------
+    def case_for_post(self, post_id: int) -> int | None:
+        """The case a post opened or was added to (None when it has none)."""
+        with self._engine.connect() as conn:
+            found = conn.execute(select(cases.c.id).where(cases.c.post_id == post_id)).scalar()
+            if found is None:
+                found = conn.execute(select(case_posts.c.case_id).where(case_posts.c.post_id == post_id)).scalar()
+        return None if found is None else int(found)
+
+    def add_post(self, case_id: int, post_id: int, actor: str, now: datetime) -> Case:
+        """Add a post to a case (a follow-up, the same matter from another channel); it is in the history and
+        the case's version moves (a reply being written should take it into account)."""
+        with self._writer.begin() as conn:
+            text = conn.execute(select(posts.c.text).where(posts.c.id == post_id)).scalar()
+            if text is None:
+                raise CaseError(f"there is no post #{post_id}")
+            owner = conn.execute(select(cases.c.id).where(cases.c.post_id == post_id)).scalar()
+            linked = exists().where(case_posts.c.post_id == post_id, case_posts.c.case_id == case_id)
+            if owner == case_id or conn.execute(select(linked)).scalar():
+                return self._get(conn, case_id)
+            conn.execute(insert(case_posts).values(case_id=case_id, post_id=post_id, added_by=actor, added_at=now))
+            self._bump(conn, case_id, actor, now, None, {})
+            self._event(conn, case_id, now, actor, "post_added", {"post_id": post_id, "text": text[:280]})
+            return self._get(conn, case_id)
+
+    def open_cases_like(self, author_handle: str, limit: int = 50) -> list[Case]:
+        """Open cases for "add to case": the author's own first, then the most recently changed."""
+        mine = cases.c.author_handle == author_handle
+        query = (
+            select(cases)
+            .where(cases.c.status.in_(OPEN_STATUSES))
+            .order_by(mine.desc(), cases.c.updated_at.desc(), cases.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_row(Case, r) for r in conn.execute(query)]

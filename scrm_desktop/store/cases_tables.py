@@ -47,9 +47,34 @@ cases = Table(
     Column("first_response_at", DateTime),
     Column("resolved_at", DateTime),
     Column("closed_at", DateTime),
+    Column("snoozed_until", DateTime),  # out of the queues until then (a snoozed case keeps its status)
+    Column("resolution", String(40), nullable=False, server_default=""),  # the outcome it was resolved with
     UniqueConstraint("post_id"),
     Index("ix_cases_status_due", "status", "sla_due"),
     Index("ix_cases_claimed", "claimed_by"),
+)
+
+# the agents of a team database: a stable id per desktop profile and a display name nobody else uses, so a
+# claim by name is always one desktop's
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    UniqueConstraint("name", name="uq_agents_name"),
+)
+
+# more posts of one matter added to its case (the case's own post stays cases.post_id)
+case_posts = Table(
+    "case_posts",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_by", String(200), nullable=False, server_default=""),
+    Column("added_at", DateTime, nullable=False),
+    Index("ix_case_posts_post", "post_id"),
 )
 
 case_events = Table(

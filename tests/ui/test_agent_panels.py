@@ -252,7 +252,7 @@ def test_the_banner_waits_for_crisis_level_three(qtbot, ws) -> None:  # type: ig
 
 def test_a_banner_click_in_the_agent_window_opens_the_incident(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     incident = ws.cases.open_incident("Checkout down", 5, "ana", root_cause="payment provider outage")
-    view = AgentView(ws)
+    view = AgentView(ws, synchronous=True)
     qtbot.addWidget(view)
     view.show()
     qtbot.waitUntil(lambda: not view.banner.isHidden())
@@ -349,7 +349,7 @@ def test_template_editor_validates_and_a_saved_template_reaches_the_reply_editor
         reopened.close()
 
     case = ws.cases.open_from_post(post_ids(ws)["11700"], "lead")
-    view = AgentView(ws)
+    view = AgentView(ws, synchronous=True)
     qtbot.addWidget(view)
     view.show()
     view.refresh()
@@ -426,7 +426,7 @@ def test_the_main_window_banner_opens_the_incident_in_the_agent_window(qtbot, ws
 
 def test_agent_window_tabs_from_the_keyboard(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     reply_to(ws, "item-1")  # one manual reply waiting
-    view = shown(qtbot, AgentView(ws))
+    view = shown(qtbot, AgentView(ws, synchronous=True))
     qtbot.waitUntil(lambda: view.tabs.tabText(1) == "Outbox (1)")
     view.queue.setFocus()
     qtbot.keyClick(view.queue, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)

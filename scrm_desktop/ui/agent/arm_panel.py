@@ -12,9 +12,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from scrm_desktop.engage.arm import ArmFacts, gather
+from scrm_desktop.engage.history import describe
 from scrm_desktop.ui.loader import Loader
 
-SECTIONS = ("said", "where", "intent", "known", "rules", "action")
+SECTIONS = ("said", "where", "intent", "known", "rules", "action", "history")
 TITLES = {
     "said": "What was said",
     "where": "Where",
@@ -22,6 +23,7 @@ TITLES = {
     "known": "What we know",
     "rules": "Business rules fired",
     "action": "Action taken",
+    "history": "History",
 }
 INTENT_WORDS = {
     "transactional": "transactional",
@@ -115,6 +117,7 @@ class ArmPanel(QScrollArea):
         self._section("known", _known(facts))
         self._section("rules", _rules(facts))
         self._section("action", _action(facts))
+        self._section("history", [(describe(e), False) for e in reversed(facts.events)] or [("Nothing yet.", True)])
         self.loaded.emit(facts)
 
 
@@ -214,6 +217,6 @@ def _action(f: ArmFacts) -> list[tuple[str, bool]]:
         lines.append(("No decision yet: walk the tree.", True))
     if f.case.incident_id:
         lines.append((f"linked to incident #{f.case.incident_id} (macro)", False))
-    for event in f.events[-4:]:
-        lines.append((f"{event.at:%d %b %H:%M} {event.actor or 'system'}: {event.kind.replace('_', ' ')}", True))
+    if f.case.resolution:
+        lines.append((f"resolved: {f.case.resolution}", False))
     return lines

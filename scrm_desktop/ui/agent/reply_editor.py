@@ -137,3 +137,16 @@ class ReplyEditor(QWidget):
         if self.queue_button.isEnabled():
             self._draft_timer.stop()  # queueing replaces the draft
             self.queue_requested.emit(self.text.toPlainText(), self.template_id())
+
+    def clear(self) -> None:
+        """Empty the editor (the reply went to the outbox, or the case changed hands)."""
+        self._draft_timer.stop()
+        self._loading = True
+        try:
+            self.picker.clear()
+            self.text.clear()
+        finally:
+            self._loading = False
+        self.problems.clear()
+        self.tone.clear()
+        self.queue_button.setEnabled(False)

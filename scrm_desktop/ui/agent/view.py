@@ -4,24 +4,33 @@ it; the wizard and editor are driven from the keyboard; Ctrl+1..4 switch tabs, F
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QLineEdit,
+    QMenu,
+    QPushButton,
     QSplitter,
     QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from scrm_desktop.engage.cases import ClaimRefused, ReplyRefused
-from scrm_desktop.store.cases import Case, StaleCase
+from scrm_desktop.engage.cases import RESOLUTIONS, ClaimRefused, ReplyRefused
+from scrm_desktop.store.cases import Case, CaseError, QueueFilter, QueueRow, StaleCase
 from scrm_desktop.ui.agent.arm_panel import ArmPanel
 from scrm_desktop.ui.agent.incident_banner import IncidentBanner
 from scrm_desktop.ui.agent.incidents_panel import IncidentsPanel
@@ -31,24 +40,81 @@ from scrm_desktop.ui.agent.template_editor import TemplateEditor
 from scrm_desktop.ui.agent.wizard import TreeWizard
 from scrm_desktop.ui.loader import Loader
 
-QUEUES = (("mine", "Mine"), ("unassigned", "Unassigned"), ("all", "All open"), ("breached", "SLA breached"))
+QUEUES = (
+    ("mine", "Mine"),
+    ("unassigned", "Unassigned"),
+    ("all", "All open"),
+    ("breached", "SLA breached"),
+    ("snoozed", "Snoozed"),
+)
+PAGE = 200  # rows per queue page; the pager walks past them (nothing is cut silently)
+COLUMNS = ("P", "Case", "Author", "Channel", "Sentiment", "Age", "SLA", "Subject")
+SNOOZES = (("1 hour", timedelta(hours=1)), ("4 hours", timedelta(hours=4)), ("Tomorrow", timedelta(days=1)))
+SENTIMENT_COLOURS = {"negative": "#c0392b", "positive": "#1e8449", "neutral": "#5f6b7a"}
 
 
-class QueueList(QListWidget):
+def _age(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} d"
+
+
+def sla_clock(case: Case, now: datetime) -> str:
+    """ "in 2 h", "12 min late", "met" (answered within the SLA), "missed" (answered late)."""
+    if case.first_response_at is not None:
+        return "met" if case.first_response_at <= case.sla_due else "missed"
+    left = case.sla_due - now
+    return f"in {_age(left)}" if left.total_seconds() >= 0 else f"{_age(-left)} late"
+
+
+class QueueList(QTreeWidget):
+    """The queue: one row per case (priority, number, author, channel, sentiment, age, SLA clock, subject).
+    Return opens the current case; several can be selected for the bulk actions."""
+
     def __init__(self, on_open: Any) -> None:
         super().__init__()
         self._on_open = on_open
-        self.setWordWrap(True)
-        self.setSpacing(3)
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(list(COLUMNS))
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.itemActivated.connect(lambda item: on_open(item.data(Qt.ItemDataRole.UserRole)))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        header = self.header()
+        header.setStretchLastSection(True)
+        for col in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.itemActivated.connect(lambda item, _col: on_open(item.data(0, Qt.ItemDataRole.UserRole)))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
-            self._on_open(self.currentItem().data(Qt.ItemDataRole.UserRole))
+            self._on_open(self.currentItem().data(0, Qt.ItemDataRole.UserRole))
             return
         super().keyPressEvent(event)
+
+    def count(self) -> int:
+        return self.topLevelItemCount()
+
+    def item(self, row: int) -> QTreeWidgetItem | None:
+        return self.topLevelItem(row)
+
+    def case_ids(self) -> list[int]:
+        return [self.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) for i in range(self.count())]
+
+    def selected_ids(self) -> list[int]:
+        return [item.data(0, Qt.ItemDataRole.UserRole) for item in self.selectedItems()]
+
+    def setCurrentRow(self, row: int) -> None:
+        item = self.topLevelItem(row)
+        if item is not None:
+            self.setCurrentItem(item)
+
+    def currentRow(self) -> int:
+        item = self.currentItem()
+        return -1 if item is None else self.indexOfTopLevelItem(item)
 
 
 TABS = ("Case", "Outbox", "Incidents", "Templates")
@@ -63,18 +129,41 @@ class AgentView(QWidget):
         self.ws, self.service = ws, ws.cases
         self.agent = agent or ws.settings.agent_name or "agent"
         self.case: Case | None = None
+        self._post_text = ""
+        self.offset = 0  # the first row of the queue page shown
+        self.total = 0
         self.loader = Loader(self, synchronous=synchronous)
         self.queue_choice = QComboBox()
         for key, label in QUEUES:
             self.queue_choice.addItem(label, key)
         self.queue_choice.setCurrentIndex(2)
+        self.channel_choice = QComboBox()
+        self.channel_choice.addItem("Every channel", "")
+        self.channel_choice.setAccessibleName("Channel filter")
+        self.priority_choice = QComboBox()
+        self.priority_choice.addItem("Any priority", None)
+        for p, words in ((1, "urgent"), (2, "high"), (3, "normal"), (4, "low")):
+            self.priority_choice.addItem(f"P{p} {words}", p)
+        self.priority_choice.setAccessibleName("Priority filter")
+        self.search = QLineEdit(placeholderText="Filter by words in the subject or the author…")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=250)
         self.queue = QueueList(self.open_case)
         self.queue_summary = QLabel()
         self.queue_summary.setStyleSheet("color: palette(placeholder-text);")
+        self.page_label = QLabel()
+        self.prev_page = QPushButton("◀ Previous")
+        self.next_page = QPushButton("Next ▶")
+        self.link_selected = QPushButton("Link to incident…")
+        self.link_selected.setToolTip("Link the selected cases to an incident (one cause, many people)")
+        self.resolve_selected = QPushButton("Resolve selected…")
+        self.resolve_selected.setToolTip("Resolve every selected case with one outcome (cases a teammate holds stay)")
         self.header = QLabel(wordWrap=True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = QLabel(wordWrap=True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.actions = self._case_actions()
+        self.after_reply = self._after_reply_bar()
         self.wizard = TreeWizard()
         self.editor = ReplyEditor(ws.analyzer)
         self.editor.setEnabled(False)
@@ -91,16 +180,83 @@ class AgentView(QWidget):
         self.tabs = QTabWidget()
         self._build()
         self._wire(bridge)
+        self._show_no_case("Pick a case in the queue (Return opens it), or reply to a post from a stream.")
         self.outbox.refresh()
         self.incidents.refresh()
+
+    # ---- building ----------------------------------------------------------------------------------------
+    def _case_actions(self) -> dict[str, QPushButton]:
+        """The case's own actions; each goes in the history and the KPIs."""
+        buttons: dict[str, QPushButton] = {}
+
+        def button(key: str, text: str, tip: str, slot: Any = None, menu: QMenu | None = None) -> None:
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            if menu is not None:
+                b.setMenu(menu)
+            if slot is not None:
+                b.clicked.connect(slot)
+            buttons[key] = b
+
+        resolve = QMenu(self)
+        for outcome in RESOLUTIONS:
+            resolve.addAction(outcome.capitalize(), lambda o=outcome: self.resolve(o))
+        button("resolve", "&Resolve", "Resolve the case with an outcome, then open the next one", menu=resolve)
+        button("wait", "&Waiting on customer", "The customer has to answer: the case waits", self.wait_for_customer)
+        snooze = QMenu(self)
+        for label, delta in SNOOZES:
+            snooze.addAction(label, lambda d=delta: self.snooze(self.service.now() + d))
+        button("snooze", "&Snooze", "Out of the queues until a time; it comes back by itself", menu=snooze)
+        self.assign_menu = QMenu(self)
+        self.assign_menu.aboutToShow.connect(self._fill_assign_menu)
+        button("assign", "Assi&gn", "Give the case to a teammate", menu=self.assign_menu)
+        priority = QMenu(self)
+        for p, words in ((1, "urgent, 1 h"), (2, "high, 4 h"), (3, "normal, 24 h"), (4, "low, 72 h")):
+            priority.addAction(f"P{p} ({words})", lambda p=p: self.set_priority(p))
+        button("priority", "&Priority", "Change the priority (the SLA due time follows)", menu=priority)
+        button("note", "&Note…", "An internal note for teammates (never sent)", self.ask_note)
+        button("release", "Re&lease", "Let the case go back to the queue for a teammate", self.release)
+        button("close", "Cl&ose", "Close the case for good", self.close_case)
+        return buttons
+
+    def _after_reply_bar(self) -> QFrame:
+        bar = QFrame()
+        bar.setObjectName("afterReply")
+        bar.setStyleSheet("#afterReply { border: 1px solid palette(mid); border-radius: 4px; }")
+        row = QHBoxLayout(bar)
+        self.after_reply_label = QLabel(wordWrap=True)
+        row.addWidget(self.after_reply_label, 1)
+        self.after_resolve = QPushButton("Resolve (answered) and next")
+        self.after_wait = QPushButton("Wait for customer and next")
+        self.after_keep = QPushButton("Keep it open")
+        self.after_resolve.clicked.connect(lambda: self.resolve("answered"))
+        self.after_wait.clicked.connect(self.wait_for_customer)
+        self.after_keep.clicked.connect(lambda: bar.hide())
+        for b in (self.after_resolve, self.after_wait, self.after_keep):
+            row.addWidget(b)
+        bar.hide()
+        return bar
 
     def _build(self) -> None:
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.queue_choice)
+        filters = QHBoxLayout()
+        for w in (self.queue_choice, self.channel_choice, self.priority_choice):
+            filters.addWidget(w)
+        lay.addLayout(filters)
+        lay.addWidget(self.search)
         lay.addWidget(self.queue_summary)
-        lay.addWidget(self.queue)
+        lay.addWidget(self.queue, 1)
+        pager = QHBoxLayout()
+        pager.addWidget(self.prev_page)
+        pager.addWidget(self.page_label, 1, Qt.AlignmentFlag.AlignCenter)
+        pager.addWidget(self.next_page)
+        lay.addLayout(pager)
+        bulk = QHBoxLayout()
+        bulk.addWidget(self.link_selected)
+        bulk.addWidget(self.resolve_selected)
+        lay.addLayout(bulk)
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.wizard)
         middle.addWidget(self.editor)
@@ -112,7 +268,13 @@ class AgentView(QWidget):
         case_tab = QWidget()
         col = QVBoxLayout(case_tab)
         col.addWidget(self.header)
+        actions = QHBoxLayout()
+        for b in self.actions.values():
+            actions.addWidget(b)
+        actions.addStretch(1)
+        col.addLayout(actions)
         col.addWidget(self.status)
+        col.addWidget(self.after_reply)
         col.addWidget(panes, 1)
         for widget, title in zip((case_tab, self.outbox, self.incidents, self.templates), TABS, strict=True):
             self.tabs.addTab(widget, title)
@@ -120,13 +282,21 @@ class AgentView(QWidget):
         split.addWidget(left)
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 4)
-        split.setSizes([340, 1200])
+        split.setSizes([520, 1080])
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)
 
     def _wire(self, bridge: Any) -> None:
-        self.queue_choice.currentIndexChanged.connect(self.refresh)
+        for combo in (self.queue_choice, self.channel_choice, self.priority_choice):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self._search_timer.timeout.connect(self._filters_changed)
+        self.prev_page.clicked.connect(lambda: self._page(-1))
+        self.next_page.clicked.connect(lambda: self._page(1))
+        self.link_selected.clicked.connect(self.link_selected_to_incident)
+        self.resolve_selected.clicked.connect(self.ask_bulk_resolve)
+        self.queue.itemSelectionChanged.connect(self._selection_changed)
         self.wizard.decision_finished.connect(self._decided)
         self.editor.queue_requested.connect(self._queue_reply)
         self.editor.draft_changed.connect(self._save_draft)
@@ -134,13 +304,16 @@ class AgentView(QWidget):
         self.incidents.changed.connect(self._incidents_changed)
         self.banner.open_requested.connect(self.open_incident)
         if bridge is not None:
-            bridge.posts_ingested.connect(lambda *_a: self.refresh())
+            bridge.posts_ingested.connect(lambda *_a: self.refresh())  # rules open cases at ingest
             bridge.posts_edited.connect(lambda *_a: self.refresh())  # the case's post may read differently now
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for i in range(len(TABS)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda n=i: self.show_tab(n), context=context)
         QShortcut(QKeySequence("F6"), self, self._to_queue, context=context)
+        QShortcut(QKeySequence("Ctrl+Shift+Return"), self, lambda: self.resolve("answered"), context=context)
+        self._selection_changed()
 
+    # ---- tabs, incidents, outbox ---------------------------------------------------------------------------
     def show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
         page = self.tabs.currentWidget()
@@ -165,75 +338,295 @@ class AgentView(QWidget):
     def _incidents_changed(self) -> None:
         self.banner.refresh()
         self.outbox.refresh()  # a status update queues replies
+        self.refresh()
         if self.case is not None:
-            self.case = self.service.repo.get(self.case.id)
             self.arm.show_case(self.case.id)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.editor.flush_draft()
         self.loader.wait()
         self.banner.loader.wait()
         super().closeEvent(event)
 
-    def refresh(self) -> None:
-        now = self.service.now()
-        cases = self.service.repo.queue(self.queue_choice.currentData(), self.agent, now)
-        self.queue.clear()
-        for case in cases:
-            late = case.sla_breached(now)
-            holder = case.holder(now)
-            who = f" · {holder}" if holder else ""
-            when = "SLA breached" if late else f"due {case.sla_due:%d %b %H:%M}"
-            subject = " ".join(case.subject.split())
-            subject = subject if len(subject) <= 70 else subject[:69] + "…"
-            item = QListWidgetItem(f"P{case.priority} · #{case.id} · {case.channel} · {when}{who}\n{subject}")
-            item.setData(Qt.ItemDataRole.UserRole, case.id)
-            item.setToolTip(case.subject)
-            if late:
-                item.setForeground(QColor("#c0392b"))
-            if case.priority == 1:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
-            self.queue.addItem(item)
-        urgent = sum(1 for c in cases if c.priority == 1)
-        breached = sum(1 for c in cases if c.sla_breached(now))
-        self.queue_summary.setText(
-            f"{len(cases)} case{'s' if len(cases) != 1 else ''} · {urgent} urgent · {breached} past their SLA"
-            if cases
-            else "Nothing waiting here."
+    # ---- the queue ---------------------------------------------------------------------------------------
+    def queue_filter(self) -> QueueFilter:
+        return QueueFilter(
+            self.queue_choice.currentData(),
+            self.channel_choice.currentData() or "",
+            self.priority_choice.currentData(),
+            self.search.text(),
         )
-        if cases and self.queue.currentRow() < 0:
-            self.queue.setCurrentRow(0)
 
-    def open_case(self, case_id: int) -> None:
-        """Claim the case and start the wizard (or show who holds it); a saved draft opens in the editor."""
-        self.editor.flush_draft()  # the reply being typed on the previous case is kept
-        try:
-            self.case = self.service.claim(case_id, self.agent)
-        except ClaimRefused as exc:
-            self.status.setText(str(exc))
-            return
-        others = ", ".join(f"{a} ({act})" for a, act in self.service.others_here(case_id, self.agent))
-        self.status.setText(f"Also here: {others}" if others else "")
-        post = self.service.repo.post_text(self.case.post_id) or self.case.subject
-        who = _escape(self.case.author_name or self.case.author_handle)
-        self.header.setText(
-            f"<b>Case #{self.case.id}</b> · {self.case.channel} · {who}"
-            f" · P{self.case.priority} · due {self.case.sla_due:%d %b %H:%M} UTC<br>{_escape(post[:600])}"
-        )
-        self.editor.setEnabled(False)
-        self.tabs.setCurrentIndex(0)
-        self.wizard.start(self.service.start_decision(self.agent))
-        self.arm.show_case(self.case.id)
-        self.incidents.set_current_case(self.case.id)
-        self.templates.set_case(self.case)
-        self._restore_draft(self.case)
+    def _filters_changed(self) -> None:
+        self.offset = 0
         self.refresh()
 
-    def _restore_draft(self, case: Any) -> None:
-        draft = self.service.repo.draft(case.id, self.agent)
-        if draft is None or not draft.text.strip():
+    def _page(self, step: int) -> None:
+        self.offset = max(0, min(self.offset + step * PAGE, max(self.total - 1, 0) // PAGE * PAGE))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the queue page off the GUI thread, then show it."""
+        flt, agent, offset, repo = self.queue_filter(), self.agent, self.offset, self.service.repo
+
+        def work() -> tuple[list[QueueRow], int, list[str], datetime]:
+            now = self.service.now()
+            return (
+                repo.queue_page(flt, agent, now, offset=offset, limit=PAGE),
+                repo.queue_count(flt, agent, now),
+                (repo.channels()),
+                now,
+            )
+
+        self.loader.load("queue", work, self._show_queue, lambda exc: self.queue_summary.setText(f"Queue: {exc}"))
+
+    def _show_queue(self, result: tuple[list[QueueRow], int, list[str], datetime]) -> None:
+        rows, total, channels, now = result
+        self.total = total
+        self._update_channels(channels)
+        keep = self.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) if self.queue.currentItem() else None
+        if keep is None and self.case is not None:
+            keep = self.case.id
+        self.queue.clear()
+        current = None
+        for row in rows:
+            item = self._queue_item(row, now)
+            self.queue.addTopLevelItem(item)
+            if row.case.id == keep:
+                current = item
+        urgent = sum(1 for r in rows if r.case.priority == 1)
+        breached = sum(1 for r in rows if r.case.sla_breached(now))
+        shown = f"{self.offset + 1}–{self.offset + len(rows)} of {total}" if rows else f"0 of {total}"
+        self.page_label.setText(shown)
+        self.prev_page.setEnabled(self.offset > 0)
+        self.next_page.setEnabled(self.offset + len(rows) < total)
+        self.queue_summary.setText(
+            f"{total} case{'s' if total != 1 else ''} · {urgent} urgent · {breached} past their SLA on this page"
+            if total
+            else "Nothing waiting here."
+        )
+        if current is not None:
+            self.queue.setCurrentItem(current)
+        elif rows and self.queue.currentRow() < 0:
+            self.queue.setCurrentRow(0)
+
+    def _update_channels(self, channels: list[str]) -> None:
+        have = [self.channel_choice.itemData(i) for i in range(1, self.channel_choice.count())]
+        if have == channels:
             return
+        chosen = self.channel_choice.currentData()
+        self.channel_choice.blockSignals(True)
+        self.channel_choice.clear()
+        self.channel_choice.addItem("Every channel", "")
+        for channel in channels:
+            self.channel_choice.addItem(channel, channel)
+        index = self.channel_choice.findData(chosen)
+        self.channel_choice.setCurrentIndex(max(index, 0))
+        self.channel_choice.blockSignals(False)
+
+    def _queue_item(self, row: QueueRow, now: datetime) -> QTreeWidgetItem:
+        case = row.case
+        holder = case.holder(now)
+        late = case.sla_breached(now)
+        subject = " ".join(case.subject.split())
+        subject = subject if len(subject) <= 90 else subject[:89] + "…"
+        if holder and holder != self.agent:
+            subject = f"[{holder}] {subject}"
+        elif case.assignee and case.assignee != self.agent:
+            subject = f"[→ {case.assignee}] {subject}"
+        sentiment = f"{row.sentiment_label} {row.sentiment:+.2f}" if row.sentiment is not None else "—"
+        status = "" if case.status in ("new", "open") else f" ({case.status})"
+        cells = (
+            f"P{case.priority}",
+            f"#{case.id}{status}",
+            case.author_name or case.author_handle or "—",
+            case.channel,
+            sentiment,
+            _age(now - case.created_at),
+            sla_clock(case, now),
+            subject,
+        )
+        item = QTreeWidgetItem(list(cells))
+        item.setData(0, Qt.ItemDataRole.UserRole, case.id)
+        item.setToolTip(7, case.subject)
+        if row.sentiment_label in SENTIMENT_COLOURS:
+            item.setForeground(4, QColor(SENTIMENT_COLOURS[row.sentiment_label]))
+        if late:
+            item.setForeground(6, QColor("#c0392b"))
+        if case.priority == 1:
+            font = QFont(item.font(0))
+            font.setBold(True)
+            for col in range(len(cells)):
+                item.setFont(col, font)
+        return item
+
+    def _selection_changed(self) -> None:
+        n = len(self.queue.selectedItems())
+        self.link_selected.setEnabled(n >= 1)
+        self.resolve_selected.setEnabled(n >= 1)
+        self.resolve_selected.setText(f"Resolve {n} selected…" if n > 1 else "Resolve selected…")
+
+    # ---- bulk ----------------------------------------------------------------------------------------------
+    def ask_bulk_resolve(self) -> None:
+        outcome, ok = QInputDialog.getItem(self, "Resolve cases", "Outcome:", list(RESOLUTIONS), 0, False)
+        if ok:
+            self.resolve_many(self.queue.selected_ids(), outcome)
+
+    def resolve_many(self, case_ids: list[int], outcome: str) -> None:
+        """Resolve the cases with one outcome; cases a teammate holds are left to them (said so)."""
+        agent = self.agent
+
+        def work() -> tuple[int, list[str]]:
+            now, done, skipped = self.service.now(), 0, []
+            for case_id in case_ids:
+                holder = self.service.repo.get(case_id).holder(now)
+                if holder not in (None, agent):
+                    skipped.append(f"#{case_id} ({holder})")
+                    continue
+                self.service.resolve(case_id, agent, outcome)
+                done += 1
+            return done, skipped
+
+        def landed(result: tuple[int, list[str]]) -> None:
+            done, skipped = result
+            left = f"; left to teammates who hold them: {', '.join(skipped)}" if skipped else ""
+            self.status.setText(f"Resolved {done} case{'s' if done != 1 else ''} as {outcome}{left}.")
+            if self.case is not None and self.case.id in case_ids and not skipped:
+                self._show_no_case("")
+            self.refresh()
+
+        self.loader.load("bulk", work, landed, lambda exc: self.status.setText(str(exc)))
+
+    def link_selected_to_incident(self) -> None:
+        ids = self.queue.selected_ids()
+        incidents = self.service.repo.incidents()
+        labels = [f"#{i.id} L{i.severity} {i.title}" for i in incidents] + ["New incident…"]
+        choice, ok = QInputDialog.getItem(self, "Link to incident", f"Link {len(ids)} case(s) to:", labels, 0, False)
+        if not ok:
+            return
+        if choice == "New incident…":
+            title, ok = QInputDialog.getText(self, "New incident", "What is going wrong (title):")
+            if not ok or not title.strip():
+                return
+            self.link_many(ids, None, title)
+        else:
+            self.link_many(ids, incidents[labels.index(choice)].id)
+
+    def link_many(self, case_ids: list[int], incident_id: int | None, new_title: str = "") -> None:
+        """Link cases to an incident (a new one when `incident_id` is None): its status updates reach them all."""
+        agent = self.agent
+
+        def work() -> int:
+            target = incident_id
+            if target is None:
+                target = self.service.open_incident(new_title, 2, agent).id
+            for case_id in case_ids:
+                self.service.link(case_id, target, agent)
+            return target
+
+        def landed(target: int) -> None:
+            self.status.setText(f"{len(case_ids)} case(s) linked to incident #{target}.")
+            self.incidents.refresh(select=target)
+            self.banner.refresh()
+            self.refresh()
+
+        self.loader.load("bulk", work, landed, lambda exc: self.status.setText(str(exc)))
+
+    # ---- one case ----------------------------------------------------------------------------------------
+    def _show_no_case(self, message: str) -> None:
+        self.case = None
+        self.header.setText("<b>No case open</b>")
+        if message:
+            self.status.setText(message)
+        self.after_reply.hide()
+        self.editor.clear()
+        self.editor.setEnabled(False)
+        self.wizard.session = None
+        while self.wizard.answers.count():
+            self.wizard.answers.takeAt(0).widget().deleteLater()
+        for label in (self.wizard.path_label, self.wizard.help, self.wizard.keys):
+            label.setText("")
+        self.wizard.question.setText("The decision tree opens with a case.")
+        for b in self.actions.values():
+            b.setEnabled(False)
+
+    def open_post(self, post_id: int, reply: bool = False) -> None:
+        """From a post anywhere: its case (opened now when it has none), claimed; `reply` readies the editor."""
+        agent = self.agent
+
+        def work() -> int:
+            case = self.service.case_for_post(post_id) or self.service.open_from_post(post_id, agent)
+            return case.id
+
+        self.loader.load("open", work, lambda case_id: self.open_case(case_id, reply=reply), self._refused)
+
+    def open_case(self, case_id: int, reply: bool = False) -> None:
+        """Claim the case and start the wizard (or show who holds it); a saved draft opens in the editor.
+        `reply` opens the editor at once with the best templates for the post."""
+        self.editor.flush_draft()  # the reply being typed on the previous case is kept
+        agent = self.agent
+
+        def work() -> tuple[Case, list[tuple[str, str]], str, Any, Any]:
+            case = self.service.claim(case_id, agent)
+            others = self.service.others_here(case_id, agent)
+            post = self.service.repo.post_text(case.post_id) or case.subject
+            draft = self.service.repo.draft(case_id, agent)
+            return case, others, post, draft, self.service.start_decision(agent)
+
+        self.loader.load("open", work, lambda result: self._show_case(result, reply), self._refused)
+
+    def _refused(self, exc: Exception) -> None:
+        if isinstance(exc, ClaimRefused | CaseError | LookupError):
+            self.status.setText(str(exc))
+        else:
+            self.status.setText(f"Could not open the case: {exc}")
+
+    def _show_case(self, result: tuple[Case, list[tuple[str, str]], str, Any, Any], reply: bool) -> None:
+        case, others, post, draft, session = result
+        self.case, self._post_text = case, post
+        self.after_reply.hide()
+        also = ", ".join(f"{a} ({act})" for a, act in others)
+        self.status.setText(f"Also here: {also}" if also else "")
+        self._show_header()
+        self.editor.clear()
+        self.editor.setEnabled(False)
+        self.tabs.setCurrentIndex(0)
+        self.wizard.start(session)
+        self.arm.show_case(case.id)
+        self.incidents.set_current_case(case.id)
+        self.templates.set_case(case)
+        for b in self.actions.values():
+            b.setEnabled(True)
+        if draft is not None and draft.text.strip():
+            self._restore_draft(case, draft)
+        elif reply:
+            self._ready_editor(case, "")
+            self.status.setText("Reply as you see fit; the decision tree is there when you want it.")
+        self.refresh()
+
+    def _show_header(self) -> None:
+        case = self.case
+        if case is None:
+            return
+        post = self._post_text or case.subject
+        who = _escape(case.author_name or case.author_handle)
+        state = case.status + (f" · {case.resolution}" if case.resolution else "")
+        assignee = f" · assigned to {_escape(case.assignee)}" if case.assignee else ""
+        self.header.setText(
+            f"<b>Case #{case.id}</b> · {_escape(case.channel)} · {who} · P{case.priority} · {state}{assignee}"
+            f" · due {case.sla_due:%d %b %H:%M} UTC<br>{_escape(post[:600])}"
+        )
+
+    def _ready_editor(self, case: Case, category: str) -> None:
+        templates = self.service.suggestions(case)
+        if category:
+            templates = [t for t in templates if t.category == category] or templates
+        self.editor.load(case.channel, templates, lambda t: self.service.fill(case, t, self.agent))
+        self.editor.setEnabled(True)
+        self.editor.text.setFocus()
+        self.editor.next_placeholder()
+
+    def _restore_draft(self, case: Case, draft: Any) -> None:
         templates = self.service.suggestions(case)
         self.editor.load(case.channel, templates, lambda t: self.service.fill(case, t, self.agent), draft=draft.text)
         self.editor.setEnabled(True)
@@ -248,28 +641,25 @@ class AgentView(QWidget):
         self.service.save_draft(self.case.id, self.agent, text, template_id, base_version=self.case.version)
 
     def _decided(self, session: Any) -> None:
-        assert self.case is not None
+        if self.case is None:
+            return
         self.case = self.service.record_decision(self.case.id, session)
         self.arm.show_case(self.case.id)
         outcome = session.outcome
         if outcome.action in ("respond", "amplify", "route_sales", "open_incident") and outcome.category:
-            case = self.case
-            templates = [t for t in self.service.suggestions(case) if t.category == outcome.category]
-            self.editor.load(case.channel, templates, lambda t: self.service.fill(case, t, self.agent))
-            self.editor.setEnabled(True)
-            self.editor.text.setFocus()
-            self.editor.next_placeholder()
+            self._ready_editor(self.case, outcome.category)
             if outcome.action == "open_incident":
-                self.incidents.draft_for_case(case.id, case.subject, outcome.crisis_level or INCIDENT_LEVEL)
+                self.incidents.draft_for_case(self.case.id, self.case.subject, outcome.crisis_level or INCIDENT_LEVEL)
                 self.status.setText(
                     "An incident is pre-filled from this case in the Incidents tab (Ctrl+3): open it there (this case"
                     " is linked) or link the case to an open one, then reply with its status."
                 )
         else:
-            self.status.setText(f"Recorded: {outcome.title}. No reply needed.")
+            self.status.setText(f"Recorded: {outcome.title}. No reply needed: resolve the case when you are done.")
 
     def _queue_reply(self, text: str, template_id: str) -> None:
-        assert self.case is not None
+        if self.case is None:
+            return
         try:
             item = self.service.queue_reply(self.case.id, self.agent, text, self.case.version, template_id)
         except (ReplyRefused, StaleCase) as exc:
@@ -278,11 +668,112 @@ class AgentView(QWidget):
         where = "in the outbox" if item.state == "queued" else "waiting for you to post it by hand (manual channel)"
         self.status.setText(f"Reply queued for case #{self.case.id}: {where}.")
         self.case = self.service.repo.get(self.case.id)
+        self.editor.clear()
         self.editor.setEnabled(False)
+        self.after_reply_label.setText(f"Reply queued for case #{self.case.id}. What now?")
+        self.after_reply.show()
+        self.after_resolve.setFocus()
+        self._show_header()
         self.arm.show_case(self.case.id)
         self.outbox.refresh()
         self.refresh()
-        self.queue.setFocus()
+
+    # ---- the case's actions: each is in the history; the ones that hand the case on open the next ---------
+    def _act(self, work: Any, said: str, advance: bool) -> None:
+        if self.case is None:
+            return
+        case_id = self.case.id
+
+        def landed(case: Any) -> None:
+            self.status.setText(said.format(id=case_id))
+            self.after_reply.hide()
+            if advance:
+                self.open_next(after=case_id)
+            else:
+                if isinstance(case, Case):
+                    self.case = case
+                self._show_header()
+                self.arm.show_case(case_id)
+                self.refresh()
+
+        self.loader.load("act", work, landed, lambda exc: self.status.setText(str(exc)))
+
+    def resolve(self, outcome: str) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            self._act(lambda: self.service.resolve(case_id, agent, outcome), f"Case #{{id}} resolved: {outcome}.", True)
+
+    def wait_for_customer(self) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            said = "Case #{id} waits for the customer."
+            self._act(lambda: self.service.wait_for_customer(case_id, agent), said, True)
+
+    def snooze(self, until: datetime) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            said = f"Case #{{id}} snoozed until {until:%d %b %H:%M} UTC."
+            self._act(lambda: self.service.snooze(case_id, agent, until), said, True)
+
+    def release(self) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            self._act(lambda: self.service.release(case_id, agent), "Case #{id} is back in the queue.", True)
+
+    def close_case(self) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            self._act(lambda: self.service.close(case_id, agent), "Case #{id} closed.", True)
+
+    def assign(self, assignee: str) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            said = f"Case #{{id}} assigned to {assignee}." if assignee else "Case #{id} is back in the pool."
+            self._act(lambda: self.service.assign(case_id, agent, assignee), said, assignee != agent)
+
+    def set_priority(self, priority: int) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            said = f"Case #{{id}} is P{priority} now."
+            self._act(lambda: self.service.set_priority(case_id, agent, priority), said, False)
+
+    def add_note(self, text: str) -> None:
+        if self.case is not None:
+            case_id, agent = self.case.id, self.agent
+            self._act(lambda: self.service.add_note(case_id, agent, text), "Note added to case #{id}.", False)
+
+    def ask_note(self) -> None:
+        text, ok = QInputDialog.getMultiLineText(self, "Internal note", "For teammates only (never sent):")
+        if ok and text.strip():
+            self.add_note(text)
+
+    def _fill_assign_menu(self) -> None:
+        self.assign_menu.clear()
+        for name in self.service.teammates(self.agent):
+            self.assign_menu.addAction(name, lambda n=name: self.assign(n))
+        self.assign_menu.addAction("Me", lambda: self.assign(self.agent))
+        self.assign_menu.addAction("Nobody (back to the pool)", lambda: self.assign(""))
+        self.assign_menu.addAction("Someone else…", self._assign_other)
+
+    def _assign_other(self) -> None:
+        name, ok = QInputDialog.getText(self, "Assign", "Assign to (a teammate's name or a queue):")
+        if ok and name.strip():
+            self.assign(name.strip())
+
+    def open_next(self, after: int | None = None) -> None:
+        """Open the next case to work (mine first, then any open case nobody holds)."""
+        agent, view = self.agent, self.queue_choice.currentData()
+
+        def landed(case: Case | None) -> None:
+            if case is None:
+                self._show_no_case(self.status.text() + " The queue is clear.")
+                self.refresh()
+            else:
+                said = self.status.text()
+                self.open_case(case.id)
+                self.status.setText(f"{said} Next: case #{case.id}.".strip())
+
+        self.loader.load("next", lambda: self.service.next_case(agent, view, after=after), landed)
 
 
 def _escape(text: str) -> str:
@@ -301,7 +792,7 @@ def render_agent(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImag
     view.refresh()
     first = view.queue.item(0)
     if first is not None:
-        view.open_case(first.data(Qt.ItemDataRole.UserRole))
+        view.open_case(first.data(0, Qt.ItemDataRole.UserRole))
     QApplication.processEvents()  # widgets added to a shown layout appear on the next event loop turn
     image = view.grab().toImage()
     view.close()
