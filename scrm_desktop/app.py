@@ -77,7 +77,7 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
     menu = window.menuBar().addMenu("&Work")
     window.feature_windows = {}  # type: ignore[attr-defined]
 
-    def show(key: str, build) -> None:  # type: ignore[no-untyped-def]
+    def show(key: str, build):  # type: ignore[no-untyped-def]
         widget = window.feature_windows.get(key)  # type: ignore[attr-defined]
         if widget is None:
             widget = build()
@@ -85,6 +85,7 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
         widget.show()
         widget.raise_()
         widget.activateWindow()
+        return widget
 
     def dashboard():  # type: ignore[no-untyped-def]
         from scrm_desktop.ui.dashboard.view import DashboardView
@@ -157,6 +158,16 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
     from scrm_desktop.ui.agent.work_menu import add_agent_actions
 
     add_agent_actions(window, ws, menu, lambda: show("agent", agent))  # Reply templates…; banners open incidents
+    from scrm_desktop.ui.agent.post_actions import install_post_actions
+
+    install_post_actions(window, ws, lambda: show("agent", agent))  # any post: open a case, reply, add to one
+
+    def agent_renamed(name: str) -> None:
+        view = window.feature_windows.get("agent")  # type: ignore[attr-defined]
+        if view is not None:
+            view.set_agent(name)
+
+    window.agent_changed.connect(agent_renamed)
     window.detail.customer_for = ws.customers.customer_for_author  # the detail pane shows the linked record
     window.detail.on_link_customer = link_customer
 
@@ -167,6 +178,9 @@ def run_gui(ws: Workspace) -> int:
     logging.getLogger().addHandler(handler)
     window, bridge = build_window(ws)
     window.show()
+    from scrm_desktop.ui.agent.post_actions import first_start
+
+    window.first_start_dialog = first_start(ws, window)  # type: ignore[attr-defined]  # "your name", once
     ws.start_listening()
     try:
         return app.exec()
@@ -249,10 +263,11 @@ VIEWS = {"streams": _render_streams, "dashboard": _render_dashboard, "agent": _r
 
 
 def snapshot(ws: Workspace, view: str, out: Path, size: tuple[int, int], *, listen: bool = False) -> int:
-    """Render a view offscreen to PNG. On an empty demo workspace the demo source runs once first."""
+    """Render a view offscreen to PNG. On a demo workspace that never listened the demo source runs once first."""
     try:
         ensure_app()
-        if listen or (ws.name == "demo" and ws.db.posts.latest_id() == 0):
+        never_listened = all(s.last_run_at is None for s in ws.db.sources.list())
+        if listen or (ws.name == "demo" and never_listened):
             ws.run_once()
         image = VIEWS[view](ws, size)
         out.parent.mkdir(parents=True, exist_ok=True)

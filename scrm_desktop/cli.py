@@ -168,7 +168,7 @@ def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True):  # ty
     base = Paths.under(args.basedir) if args.basedir else Paths.for_user()
     setup_logging(base.logs, verbose=args.verbose, stderr=stderr_log)
     try:
-        return Workspace.open(args.basedir, db_url=args.db, demo=args.demo)
+        return Workspace.open(args.basedir, db_url=args.db, demo=args.demo, seed=args.demo)
     except DatabaseError as exc:
         raise CommandError(str(exc)) from None
 

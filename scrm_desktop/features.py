@@ -45,6 +45,9 @@ def install(ws: Any) -> None:
     repo = CaseRepo(ws.db.engine)
     ws.cases = CaseService(repo, ws.db.posts, ws.db.sources, ws.registry, ws.clock, ws.analyzer, brand)
     ws.cases.rule_priority = ws.rules.case_priority  # a rule's `priority:` counts when an agent opens the case
+    from scrm_desktop.store.cases import reopen_on_reply
+
+    ws.ingestor.store_hooks.append(reopen_on_reply)  # the customer wrote again: the case waiting on them opens
     ws.outbox = OutboxSender(repo, ws.db.sources, ws.registry, ws.http, ws._secret, ws.clock)
     ws.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)
     from scrm_desktop.engage.template_library import TemplateLibrary

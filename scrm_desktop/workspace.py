@@ -75,12 +75,22 @@ class Workspace:
         features.install(self)
 
     @classmethod
-    def open(cls, basedir: str | None = None, db_url: str | None = None, demo: bool = False, **kw: Any) -> Workspace:
+    def open(
+        cls, basedir: str | None = None, db_url: str | None = None, demo: bool = False, seed: bool = False, **kw: Any
+    ) -> Workspace:
+        """The user's workspace (or the demo's). `seed` (with `demo`) writes the demo's team, rules, customers,
+        incident and cases on first start, so every feature has something to show."""
         base = Paths.under(basedir) if basedir else Paths.for_user()
         name = "demo" if demo else "default"
         ws = cls(base.workspace(name), db_url=db_url, name=name, **kw)
         if demo:
             ws.ensure_demo_source()
+            if seed and not ws.settings.demo_seeded:
+                from scrm_desktop import demo_workspace
+
+                demo_workspace.seed(ws)
+                ws.settings.demo_seeded = True
+                ws.settings.save(ws.paths.settings_file)
         return ws
 
     # ---- secrets go through secrets.py only; a missing keyring reads as "not set" for a fetch ------------

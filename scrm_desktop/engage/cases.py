@@ -218,6 +218,25 @@ class CaseService:
             "incident_url": incident.status_url if incident else "",
         }
 
+    def reply_category(self, case: Case) -> str:
+        """The template category a reply most likely needs when the agent replies without walking the tree:
+        the decision's when there is one, else from the post (a lead, praise, an incident's case, a complaint)."""
+        decided = (case.decision.get("outcome") or {}).get("category", "") if case.decision else ""
+        if decided:
+            return str(decided)
+        if case.incident_id:
+            return "status_update"
+        post = self.posts.get(case.post_id) if case.post_id else None
+        if post is None:
+            return ""
+        if post.is_lead or post.intent == "purchase":
+            return "sales_handoff"
+        if post.sentiment_label == "positive":
+            return "thank_you"
+        if post.sentiment_label == "negative" or post.intent in ("venting", "transactional", "request"):
+            return "apology"
+        return ""
+
     def suggestions(self, case: Case) -> list[Template]:
         category = (case.decision.get("outcome") or {}).get("category", "") if case.decision else ""
         post_text = self.repo.post_text(case.post_id)

@@ -44,6 +44,9 @@ def _what(kind: str, d: Mapping[str, Any]) -> str:
         return f"note: {_short(d.get('text'), 400)}"
     if kind == "post_added":
         return f"added post #{d.get('post_id')}: “{_short(d.get('text'))}”"
+    if kind == "customer_replied":
+        again = " (the case is open again)" if d.get("reopened") else ""
+        return f"wrote again: “{_short(d.get('text'))}”{again}"
     if kind == "linked_incident":
         return f"linked it to incident #{d.get('incident_id')} “{_short(d.get('title'), 80)}”"
     return kind.replace("_", " ")

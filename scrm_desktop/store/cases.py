@@ -7,7 +7,7 @@ checked by rowcount, so two agents on two desktops (or two processes on one SQLi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -199,6 +199,52 @@ def open_case_in(
     return int(case_id)
 
 
+def reopen_on_reply(conn: Connection, stored: Sequence[tuple[int, Any]], now: datetime | None = None) -> None:
+    """Ingest stage: when a customer writes again in the thread of their case (a reply to the case's post, or in
+    its thread, by the same author), the post joins the case and a case that waited on the customer (or was
+    resolved) is open again, back in the queues, with the reason in its history. One query per batch."""
+    replies = [(pid, p) for pid, p in stored if (p.reply_to or p.thread_id) and p.author_handle]
+    if not replies:
+        return
+    keys = sorted({k for _pid, p in replies for k in (p.reply_to, p.thread_id) if k})
+    found: dict[tuple[str, str, str], tuple[int, str]] = {}  # (channel, key, author) -> newest open case
+    for i in range(0, len(keys), 400):
+        chunk = keys[i : i + 400]
+        rows = conn.execute(
+            select(cases.c.id, cases.c.status, cases.c.author_handle, posts.c.channel, posts.c.external_id)
+            .add_columns(posts.c.thread_id)
+            .select_from(cases.join(posts, posts.c.id == cases.c.post_id))
+            .where(
+                or_(posts.c.external_id.in_(chunk), posts.c.thread_id.in_(chunk)),
+                cases.c.status != "closed",
+            )
+            .order_by(cases.c.id)
+        )
+        for r in rows:
+            for key in (r.external_id, r.thread_id):
+                if key:
+                    found[(r.channel, key, r.author_handle)] = (r.id, r.status)
+    when = now or max(p.created_at for _pid, p in replies)
+    for post_id, p in replies:
+        hit = found.get((p.channel, p.reply_to, p.author_handle)) or found.get(
+            (p.channel, p.thread_id, p.author_handle)
+        )
+        if hit is None:
+            continue
+        case_id, status = hit
+        conn.execute(insert(case_posts).values(case_id=case_id, post_id=post_id, added_by="", added_at=when))
+        values: dict[str, Any] = {"version": cases.c.version + 1, "updated_at": when}
+        reopened = status in ("waiting", "resolved")
+        if reopened:
+            values |= {"status": "open", "snoozed_until": None, "resolved_at": None, "resolution": ""}
+        conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+        detail = {"post_id": post_id, "text": p.text[:280], "reopened": reopened}
+        CaseRepo._event(conn, case_id, when, p.author_handle, "customer_replied", detail)
+        for k in (p.reply_to, p.thread_id):  # a second reply in the same batch finds the case open already
+            if (p.channel, k, p.author_handle) in found:
+                found[(p.channel, k, p.author_handle)] = (case_id, "open")
+
+
 class CaseRepo:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -350,13 +396,15 @@ class CaseRepo:
     def claim(self, case_id: int, agent: str, now: datetime, lease_s: float) -> bool:
         """Take (or renew) the claim when nobody else holds a live lease: one conditional UPDATE."""
         free = or_(cases.c.claimed_by.is_(None), cases.c.claimed_by == agent, cases.c.lease_expires < now)
+        mine = and_(cases.c.id == case_id, cases.c.claimed_by == agent, cases.c.lease_expires >= now)
         with self._writer.begin() as conn:
+            renewing = conn.execute(select(cases.c.id).where(mine)).first() is not None
             won = conn.execute(
                 update(cases)
                 .where(cases.c.id == case_id, free)
                 .values(claimed_by=agent, lease_expires=now + timedelta(seconds=lease_s))
             ).rowcount
-            if won == 1:
+            if won == 1 and not renewing:  # the history says when a case changed hands, not every renewal
                 self._event(conn, case_id, now, agent, "claimed", {"lease_s": lease_s})
             elif conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first() is None:
                 raise CaseError(f"there is no case #{case_id}")

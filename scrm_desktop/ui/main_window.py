@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,6 +33,7 @@ from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.board import BoardView, UnreadCounter
 from scrm_desktop.ui.views.column_dialog import INVALID_STYLE
 from scrm_desktop.ui.views.detail_pane import DetailPane
+from scrm_desktop.ui.views.post_actions import POST_ACTIONS
 from scrm_desktop.ui.views.post_delegate import relative_time
 from scrm_desktop.ui.views.shortcuts_overlay import ShortcutsOverlay
 from scrm_desktop.ui.views.stream_column import StreamColumn, column_of
@@ -84,6 +85,11 @@ NAVIGATION = (
 
 
 class MainWindow(QMainWindow):
+    # a POST_ACTIONS key and the post (from a column's menu, the detail pane or the Post menu): the agent
+    # feature opens a case, a reply, or adds the post to a case or an incident
+    post_action_requested = Signal(str, object)
+    agent_changed = Signal(str)  # the agent's display name changed (Settings)
+
     def __init__(self, ws: Workspace, bridge: Bridge, theme: Theme) -> None:
         super().__init__()
         self.ws = ws
@@ -144,6 +150,7 @@ class MainWindow(QMainWindow):
             self.theme, self.ws.db.posts.reasons, self.ws.db.posts.thread, author_for=self.ws.db.posts.author_history
         )
         self.detail.setMinimumWidth(340)
+        self.detail.action_requested.connect(self.post_action_requested)
         self.detail.edit_for = self.ws.db.posts.edit_note  # "edited …" and the text before the edit
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.boards)
@@ -164,6 +171,7 @@ class MainWindow(QMainWindow):
         board.notify_posts.connect(self._notify_posts)
         board.changed.connect(self._layout_changed)
         board.post_selected.connect(self.detail_show)
+        board.post_action_requested.connect(self.post_action_requested)
         board.read_toggled.connect(self.set_read)
         board.marked_read.connect(self._rows_read)
         board.message.connect(self.show_message)
@@ -240,10 +248,17 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Settings…", self.open_settings, ("Ctrl+,", QKeySequence.StandardKey.Preferences))
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, (QKeySequence.StandardKey.Quit,))
         self._build_view_menu(bar.addMenu("&View"))
         go = bar.addMenu("&Go")
         self.nav_actions = {m: self._action(go, t, getattr(self, m), keys) for t, keys, m in NAVIGATION}
+        post_menu = bar.addMenu("&Post")
+        self.post_actions = {
+            key: self._action(post_menu, label, lambda _=False, k=key: self.post_action(k), (shortcut,))
+            for key, label, shortcut in POST_ACTIONS
+        }
         column = bar.addMenu("&Column")
         self._action(column, "&New column…", self.new_column, ("Ctrl+Shift+N",))
         for key, text in (("edit", "&Edit column…"), ("rename", "&Rename…"), ("clear", "Mark all read and &clear")):
@@ -281,7 +296,32 @@ class MainWindow(QMainWindow):
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows = [(" / ".join(keys), text.replace("&", "")) for text, keys, _m in NAVIGATION]
+        rows += [(shortcut, label.rstrip("…") + " (the selected post)") for _k, label, shortcut in POST_ACTIONS]
         return [*rows, ("?", "This help"), ("Ctrl+R", "Run all sources now"), ("Ctrl+Shift+N", "New column")]
+
+    def post_action(self, key: str) -> None:
+        """Open a case / reply / add to a case or incident for the post in the detail pane."""
+        if self.detail.post is None:
+            self.show_message("Select a post first (J/K move through a column).")
+            return
+        self.post_action_requested.emit(key, self.detail.post)
+
+    def open_settings(self) -> None:
+        """File > Settings: your name, the brand, the theme."""
+        from scrm_desktop.ui.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.ws, self)
+        self.settings_dialog = dialog
+
+        def done(result: int) -> None:
+            if result and dialog.theme_chosen != self.ws.settings.theme:
+                self.set_theme(dialog.theme_chosen)
+            if result:
+                self.agent_changed.emit(self.ws.settings.agent_name)
+                self.show_message(f"Settings saved. You work as {self.ws.settings.agent_name or '(no name yet)'}.")
+
+        dialog.finished.connect(done)
+        dialog.open()
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -588,5 +628,7 @@ class MainWindow(QMainWindow):
         self.rule_notices.close()
         self.counter.close()
         self.reads.close()
+        for feature in getattr(self, "feature_windows", {}).values():  # the agent window, the dashboard...
+            feature.close()  # each lets its background reads finish before the workspace goes away
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         super().closeEvent(event)

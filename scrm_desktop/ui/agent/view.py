@@ -48,7 +48,8 @@ QUEUES = (
     ("snoozed", "Snoozed"),
 )
 PAGE = 200  # rows per queue page; the pager walks past them (nothing is cut silently)
-COLUMNS = ("P", "Case", "Author", "Channel", "Sentiment", "Age", "SLA", "Subject")
+COLUMNS = ("P", "Case", "Author", "Channel", "Mood", "Waiting", "SLA", "Subject")  # mood: the post's sentiment
+WIDTHS = (28, 86, 110, 66, 60, 54, 64)  # the subject takes the rest
 SNOOZES = (("1 hour", timedelta(hours=1)), ("4 hours", timedelta(hours=4)), ("Tomorrow", timedelta(days=1)))
 SENTIMENT_COLOURS = {"negative": "#c0392b", "positive": "#1e8449", "neutral": "#5f6b7a"}
 
@@ -85,8 +86,9 @@ class QueueList(QTreeWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.header()
         header.setStretchLastSection(True)
-        for col in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate(WIDTHS):
+            self.setColumnWidth(col, width)
         self.itemActivated.connect(lambda item, _col: on_open(item.data(0, Qt.ItemDataRole.UserRole)))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -281,8 +283,9 @@ class AgentView(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.tabs)
-        split.setStretchFactor(1, 4)
-        split.setSizes([520, 1080])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([720, 760])
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)
@@ -312,6 +315,16 @@ class AgentView(QWidget):
         QShortcut(QKeySequence("F6"), self, self._to_queue, context=context)
         QShortcut(QKeySequence("Ctrl+Shift+Return"), self, lambda: self.resolve("answered"), context=context)
         self._selection_changed()
+
+    def set_agent(self, name: str) -> None:
+        """The agent at this desktop changed name (Settings): claims and signatures use the new one."""
+        if not name or name == self.agent:
+            return
+        if self.case is not None:
+            self.service.release(self.case.id, self.agent)
+            self._show_no_case(f"You work as {name} now: open the case again to claim it under that name.")
+        self.agent = self.incidents.agent = self.templates.agent = name
+        self.refresh()
 
     # ---- tabs, incidents, outbox ---------------------------------------------------------------------------
     def show_tab(self, index: int) -> None:
@@ -430,25 +443,30 @@ class AgentView(QWidget):
         late = case.sla_breached(now)
         subject = " ".join(case.subject.split())
         subject = subject if len(subject) <= 90 else subject[:89] + "…"
+        number = f"#{case.id}"
         if holder and holder != self.agent:
-            subject = f"[{holder}] {subject}"
+            number += f" · {holder.split()[0]}"  # a teammate holds it
         elif case.assignee and case.assignee != self.agent:
-            subject = f"[→ {case.assignee}] {subject}"
-        sentiment = f"{row.sentiment_label} {row.sentiment:+.2f}" if row.sentiment is not None else "—"
+            number += f" → {case.assignee.removeprefix('queue:')}"
+        sentiment = f"{row.sentiment:+.2f}" if row.sentiment is not None else "—"
         status = "" if case.status in ("new", "open") else f" ({case.status})"
         cells = (
             f"P{case.priority}",
-            f"#{case.id}{status}",
+            number + status,
             case.author_name or case.author_handle or "—",
             case.channel,
             sentiment,
-            _age(now - case.created_at),
+            _age(now - (row.posted_at or case.created_at)),  # how long the customer has waited
             sla_clock(case, now),
             subject,
         )
         item = QTreeWidgetItem(list(cells))
         item.setData(0, Qt.ItemDataRole.UserRole, case.id)
         item.setToolTip(7, case.subject)
+        if holder and holder != self.agent:
+            item.setToolTip(1, f"{holder} holds this case now")
+            item.setForeground(1, QColor("#7d3c98"))
+        item.setToolTip(4, f"{row.sentiment_label or 'no'} sentiment")
         if row.sentiment_label in SENTIMENT_COLOURS:
             item.setForeground(4, QColor(SENTIMENT_COLOURS[row.sentiment_label]))
         if late:
@@ -560,20 +578,21 @@ class AgentView(QWidget):
 
         self.loader.load("open", work, lambda case_id: self.open_case(case_id, reply=reply), self._refused)
 
-    def open_case(self, case_id: int, reply: bool = False) -> None:
+    def open_case(self, case_id: int, reply: bool = False, note: str = "") -> None:
         """Claim the case and start the wizard (or show who holds it); a saved draft opens in the editor.
         `reply` opens the editor at once with the best templates for the post."""
         self.editor.flush_draft()  # the reply being typed on the previous case is kept
         agent = self.agent
 
-        def work() -> tuple[Case, list[tuple[str, str]], str, Any, Any]:
+        def work() -> tuple[Case, list[tuple[str, str]], str, Any, Any, str]:
             case = self.service.claim(case_id, agent)
             others = self.service.others_here(case_id, agent)
             post = self.service.repo.post_text(case.post_id) or case.subject
             draft = self.service.repo.draft(case_id, agent)
-            return case, others, post, draft, self.service.start_decision(agent)
+            category = self.service.reply_category(case) if reply else ""
+            return case, others, post, draft, self.service.start_decision(agent), category
 
-        self.loader.load("open", work, lambda result: self._show_case(result, reply), self._refused)
+        self.loader.load("open", work, lambda result: self._show_case(result, reply, note), self._refused)
 
     def _refused(self, exc: Exception) -> None:
         if isinstance(exc, ClaimRefused | CaseError | LookupError):
@@ -581,12 +600,14 @@ class AgentView(QWidget):
         else:
             self.status.setText(f"Could not open the case: {exc}")
 
-    def _show_case(self, result: tuple[Case, list[tuple[str, str]], str, Any, Any], reply: bool) -> None:
-        case, others, post, draft, session = result
+    def _show_case(
+        self, result: tuple[Case, list[tuple[str, str]], str, Any, Any, str], reply: bool, note: str
+    ) -> None:
+        case, others, post, draft, session, category = result
         self.case, self._post_text = case, post
         self.after_reply.hide()
         also = ", ".join(f"{a} ({act})" for a, act in others)
-        self.status.setText(f"Also here: {also}" if also else "")
+        self.status.setText(" ".join(filter(None, (note, f"Also here: {also}." if also else ""))))
         self._show_header()
         self.editor.clear()
         self.editor.setEnabled(False)
@@ -600,7 +621,7 @@ class AgentView(QWidget):
         if draft is not None and draft.text.strip():
             self._restore_draft(case, draft)
         elif reply:
-            self._ready_editor(case, "")
+            self._ready_editor(case, category)
             self.status.setText("Reply as you see fit; the decision tree is there when you want it.")
         self.refresh()
 
@@ -769,9 +790,7 @@ class AgentView(QWidget):
                 self._show_no_case(self.status.text() + " The queue is clear.")
                 self.refresh()
             else:
-                said = self.status.text()
-                self.open_case(case.id)
-                self.status.setText(f"{said} Next: case #{case.id}.".strip())
+                self.open_case(case.id, note=f"{self.status.text()} Next: case #{case.id}.".strip())
 
         self.loader.load("next", lambda: self.service.next_case(agent, view, after=after), landed)
 

@@ -77,6 +77,7 @@ class UnreadCounter(QObject):
 class BoardView(QWidget):
     changed = Signal()  # the spec changed: save the layout
     post_selected = Signal(object)
+    post_action_requested = Signal(str, object)  # a POST_ACTIONS key and the post, from a column's menu
     read_toggled = Signal(list, bool)  # post ids, read
     marked_read = Signal(list)  # post ids already stored as read (a cleared column): other columns update their rows
     message = Signal(str)  # for the status bar
@@ -138,6 +139,7 @@ class BoardView(QWidget):
         column.set_notify(spec.notify)
         column.actions_by_key["save"].setVisible(spec.temporary)
         column.post_selected.connect(self.post_selected)
+        column.post_action_requested.connect(self.post_action_requested)
         column.read_toggled.connect(self.read_toggled)
         column.action_requested.connect(lambda key, c=column: self.act(c, key))
         column.mute_author_requested.connect(lambda handle, c=column: self.mute(c, author_mute(handle)))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
 from scrm_desktop.ui.theme import Theme
+from scrm_desktop.ui.views.post_actions import POST_ACTIONS
 from scrm_desktop.ui.views.post_delegate import display_text, engagement
 
 BEFORE_EDIT_SHOWN = 400  # characters of the text before an edit shown under the post
@@ -37,6 +38,8 @@ def _plain_label(text: str = "", object_name: str = "") -> QLabel:
 
 
 class DetailPane(QFrame):
+    action_requested = Signal(str, object)  # a POST_ACTIONS key and the post shown (open a case, reply...)
+
     def __init__(
         self,
         theme: Theme,
@@ -98,6 +101,18 @@ class DetailPane(QFrame):
         self.placeholder = _plain_label("Select a post to see it in full.", "Muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+        work = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        for key, label, shortcut in POST_ACTIONS:
+            button = QPushButton(label)
+            button.setToolTip(f"{label.rstrip('…')} for this post ({shortcut})")
+            button.clicked.connect(lambda _=False, k=key: self._ask(k))
+            self.action_buttons[key] = button
+            work.addWidget(button)
+        work.addStretch(1)
+        self.work_row = QFrame()
+        self.work_row.setLayout(work)
+        work.setContentsMargins(0, 0, 0, 0)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_link)
         buttons.addWidget(self.link_customer)
@@ -123,6 +138,7 @@ class DetailPane(QFrame):
         layout.addWidget(self.before_edit)
         layout.addWidget(self.thread)
         layout.addLayout(buttons)
+        layout.addWidget(self.work_row)
         layout.addWidget(self.placeholder, 1)
         self.show_post(None)
 
@@ -140,6 +156,7 @@ class DetailPane(QFrame):
             self.author_card,
             self.thread,
             self.open_link,
+            self.work_row,
         )
         for w in content:
             w.setVisible(post is not None)
@@ -240,6 +257,10 @@ class DetailPane(QFrame):
         if self.post is not None and self.on_link_customer is not None:
             self.on_link_customer(self.post)
             self._show_customer(self.post)
+
+    def _ask(self, key: str) -> None:
+        if self.post is not None:
+            self.action_requested.emit(key, self.post)
 
     def _open(self) -> None:
         if self.post and self.post.url:

@@ -23,6 +23,7 @@ from scrm_desktop.core.post import Post
 from scrm_desktop.streams import unread_text
 from scrm_desktop.ui.models.stream_model import KEEP_AFTER_TRIM, PAGE, StreamModel
 from scrm_desktop.ui.theme import Theme
+from scrm_desktop.ui.views.post_actions import POST_ACTIONS
 from scrm_desktop.ui.views.post_delegate import PostDelegate
 
 COLUMN_MIME = "application/x-scrm-column"
@@ -113,6 +114,7 @@ class StreamColumn(QFrame):
     action_requested = Signal(str)  # a HEADER_ACTIONS key
     read_toggled = Signal(list, bool)  # post ids, read
     mute_author_requested = Signal(str)  # author handle
+    post_action_requested = Signal(str, object)  # a POST_ACTIONS key, the Post (open a case, reply...)
 
     def __init__(self, title: str, model: StreamModel, theme: Theme, parent=None, column_id: str = "") -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -336,6 +338,9 @@ class StreamColumn(QFrame):
             return
         self.view.setCurrentIndex(idx)
         menu = QMenu(self)
+        for key, label, shortcut in POST_ACTIONS:
+            menu.addAction(f"{label}\t{shortcut}", lambda k=key: self.post_action_requested.emit(k, post))
+        menu.addSeparator()
         menu.addAction("Open link\tO", self.open_link).setEnabled(bool(post.url))
         menu.addAction("Mark unread\tM" if post.is_read else "Mark read\tM", self.toggle_read)
         if post.author_handle:

@@ -1,0 +1,48 @@
+"""The demo workspace is alive on first start: a team, rules that open cases as the demo listens, a queue with each
+kind of case, a running incident, known customers, yesterday's history and KPIs behind it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scrm_desktop.cli import main
+from scrm_desktop.engage import kpis
+from scrm_desktop.store.case_reports import CaseReports
+from scrm_desktop.workspace import Workspace
+
+
+def test_listen_once_on_the_demo_leaves_cases_rules_and_an_incident(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--basedir", str(tmp_path), "--demo", "listen", "--once"]) == 0
+    assert "new post(s)" in capsys.readouterr().out
+    ws = Workspace.open(str(tmp_path), demo=True)
+    try:
+        now = ws.cases.now()
+        rules = ws.rules.list()
+        assert len(rules) >= 3 and any(a.kind == "case" for r in rules for a in r.actions)
+        [incident] = ws.cases.repo.incidents()
+        assert incident.severity >= 3 and len(ws.cases.repo.linked_cases(incident.id)) >= 2
+        queue = ws.cases.repo.queue("all", "", now, limit=1000)
+        opened_by_rules = [c for c in queue if c.post_id and ws.rules.hits(c.post_id)]
+        assert opened_by_rules, "the rules opened cases from what the demo heard"
+        assert {c.channel for c in queue} >= {"mastodon", "bluesky", "email", "reddit", "youtube"}
+        subjects = " ".join(c.subject for c in queue).lower()
+        for kind in ("nobody came", "refund", "shout-out", "business pricing", "bios"):
+            assert kind in subjects, kind
+        assert any(c.status == "waiting" for c in queue)
+        assert any(c.holder(now) == "Sam Reyes" for c in queue)  # a teammate is working one
+        assert any(c.assignee == "queue:sales" for c in queue)
+        assert len(ws.customers.list()) >= 5
+        rows = CaseReports(ws.db.engine).kpi_rows(now - timedelta(days=2), now)
+        report = kpis.compute(rows, now, now - timedelta(days=2), now)
+        assert report.overall.resolved >= 4 and report.overall.first_response_median_min is not None
+        assert "Sam Reyes" in [a.agent for a in report.agents]
+    finally:
+        ws.close()
+
+    # a second start keeps the demo as it was worked (nothing is seeded twice)
+    assert main(["--basedir", str(tmp_path), "--demo", "sources", "list"]) == 0
+    again = Workspace.open(str(tmp_path), demo=True)
+    try:
+        assert len(again.cases.repo.incidents()) == 1 and len(again.rules.list()) == len(rules)
+    finally:
+        again.close()
