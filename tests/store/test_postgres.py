@@ -14,6 +14,7 @@ import pytest
 
 from scrm_desktop.core.query import parse
 from scrm_desktop.core.rules import Rule, parse_actions
+from scrm_desktop.engage.cases import ClaimRefused
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.streams import StreamService
 from scrm_desktop.workspace import Workspace
@@ -234,3 +235,29 @@ def test_db_set_password_needs_a_server_url(basedir: Path, capsys: pytest.Captur
     assert "--db" in capsys.readouterr().err
     assert main(["--basedir", str(basedir), "--db", f"sqlite:///{basedir}/x.db", "db", "set-password"]) == 2
     assert "SQLite" in capsys.readouterr().err
+
+
+def test_two_desktops_on_postgresql_keep_their_own_agent_and_queue(pg_url: str, basedir: Path) -> None:
+    from scrm_desktop.store.cases import AgentNameTaken, QueueFilter
+
+    first = Workspace.open(str(basedir / "a"), db_url=pg_url)
+    second = Workspace.open(str(basedir / "b"), db_url=pg_url)
+    try:
+        first.set_agent_name("Ana")
+        with pytest.raises(AgentNameTaken):
+            second.set_agent_name("ANA")
+        second.set_agent_name("Ben")
+        when = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        texts = [f"refund 50% off_{i} please" for i in range(3)]
+        first.ingestor.ingest([PostIn("email", f"m{i}", t, when, author_handle=f"c{i}") for i, t in enumerate(texts)])
+        cases = [first.cases.open_from_post(p.id, "Ana") for p in first.db.posts.page(None, limit=3)]
+        first.cases.claim(cases[0].id, "Ana")
+        with pytest.raises(ClaimRefused, match="held by Ana"):
+            second.cases.claim(cases[0].id, "Ben")
+        now = second.cases.now()
+        rows = second.cases.repo.queue_page(QueueFilter("all", text="50% off_1"), "Ben", now)
+        assert [r.case.subject for r in rows] == ["refund 50% off_1 please"]  # % and _ are words, not wildcards
+        assert second.cases.next_case("Ben", "all").id != cases[0].id
+    finally:
+        first.close()
+        second.close()
