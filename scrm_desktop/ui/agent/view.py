@@ -638,8 +638,9 @@ class AgentView(QWidget):
             f" · due {case.sla_due:%d %b %H:%M} UTC<br>{_escape(post[:600])}"
         )
 
-    def _ready_editor(self, case: Case, category: str) -> None:
-        templates = self.service.suggestions(case)
+    def _ready_editor(self, case: Case, category: str, templates: list[Any] | None = None) -> None:
+        """The reply editor with the templates that fit (best first); `templates` read off the GUI thread."""
+        templates = self.service.suggestions(case) if templates is None else templates
         if category:
             templates = [t for t in templates if t.category == category] or templates
         self.editor.load(case.channel, templates, lambda t: self.service.fill(case, t, self.agent))
@@ -659,45 +660,77 @@ class AgentView(QWidget):
     def _save_draft(self, text: str, template_id: str) -> None:
         if self.case is None:
             return
-        self.service.save_draft(self.case.id, self.agent, text, template_id, base_version=self.case.version)
+        case_id, agent, version = self.case.id, self.agent, self.case.version
+        self.loader.load(
+            f"draft-{case_id}",
+            lambda: self.service.save_draft(case_id, agent, text, template_id, base_version=version),
+            lambda _draft: None,
+            lambda exc: self.status.setText(f"Your draft could not be saved: {exc}"),
+        )
 
     def _decided(self, session: Any) -> None:
+        """Store the walk (off the GUI thread), then open the editor when the decision calls for a reply."""
         if self.case is None:
             return
-        self.case = self.service.record_decision(self.case.id, session)
-        self.arm.show_case(self.case.id)
+        case_id = self.case.id
         outcome = session.outcome
-        if outcome.action in ("respond", "amplify", "route_sales", "open_incident") and outcome.category:
-            self._ready_editor(self.case, outcome.category)
+        replies = outcome.action in ("respond", "amplify", "route_sales", "open_incident") and bool(outcome.category)
+
+        def work() -> tuple[Case, list[Any]]:
+            case = self.service.record_decision(case_id, session)
+            return case, self.service.suggestions(case) if replies else []
+
+        def landed(result: tuple[Case, list[Any]]) -> None:
+            case, templates = result
+            if self.case is None or self.case.id != case_id:
+                return  # the agent moved on meanwhile
+            self.case = case
+            self.arm.show_case(case.id)
+            if not replies:
+                self.status.setText(f"Recorded: {outcome.title}. No reply needed: resolve the case when you are done.")
+                return
+            self._ready_editor(case, outcome.category, templates)
             if outcome.action == "open_incident":
-                self.incidents.draft_for_case(self.case.id, self.case.subject, outcome.crisis_level or INCIDENT_LEVEL)
+                self.incidents.draft_for_case(case.id, case.subject, outcome.crisis_level or INCIDENT_LEVEL)
                 self.status.setText(
                     "An incident is pre-filled from this case in the Incidents tab (Ctrl+3): open it there (this case"
                     " is linked) or link the case to an open one, then reply with its status."
                 )
-        else:
-            self.status.setText(f"Recorded: {outcome.title}. No reply needed: resolve the case when you are done.")
+
+        self.loader.load("decided", work, landed, lambda exc: self.status.setText(f"Not recorded: {exc}"))
 
     def _queue_reply(self, text: str, template_id: str) -> None:
+        """Check and queue the reply (off the GUI thread); then ask what now: resolve, wait, or keep it."""
         if self.case is None:
             return
-        try:
-            item = self.service.queue_reply(self.case.id, self.agent, text, self.case.version, template_id)
-        except (ReplyRefused, StaleCase) as exc:
-            self.status.setText(str(exc))
-            return
-        where = "in the outbox" if item.state == "queued" else "waiting for you to post it by hand (manual channel)"
-        self.status.setText(f"Reply queued for case #{self.case.id}: {where}.")
-        self.case = self.service.repo.get(self.case.id)
-        self.editor.clear()
-        self.editor.setEnabled(False)
-        self.after_reply_label.setText(f"Reply queued for case #{self.case.id}. What now?")
-        self.after_reply.show()
-        self.after_resolve.setFocus()
-        self._show_header()
-        self.arm.show_case(self.case.id)
-        self.outbox.refresh()
-        self.refresh()
+        case_id, version, agent = self.case.id, self.case.version, self.agent
+
+        def work() -> tuple[Any, Case]:
+            item = self.service.queue_reply(case_id, agent, text, version, template_id)
+            return item, self.service.repo.get(case_id)
+
+        def landed(result: tuple[Any, Case]) -> None:
+            item, case = result
+            where = "in the outbox" if item.state == "queued" else "waiting for you to post it by hand (manual channel)"
+            self.status.setText(f"Reply queued for case #{case.id}: {where}.")
+            self.case = case
+            self.editor.clear()
+            self.editor.setEnabled(False)
+            self.after_reply_label.setText(f"Reply queued for case #{case.id}. What now?")
+            self.after_reply.show()
+            self.after_resolve.setFocus()
+            self._show_header()
+            self.arm.show_case(case.id)
+            self.outbox.refresh()
+            self.refresh()
+
+        def refused(exc: Exception) -> None:  # the draft stays in the editor
+            if isinstance(exc, ReplyRefused | StaleCase | ClaimRefused):
+                self.status.setText(str(exc))
+            else:
+                self.status.setText(f"The reply could not be queued (it is kept in the editor): {exc}")
+
+        self.loader.load("reply", work, landed, refused)
 
     # ---- the case's actions: each is in the history; the ones that hand the case on open the next ---------
     def _act(self, work: Any, said: str, advance: bool) -> None:
