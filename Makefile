@@ -20,6 +20,7 @@ $(TEST_STAMP): pyproject.toml
 	touch $(STAMP) $@
 
 run: $(STAMP)
+	@$(PY) -m scrm_desktop.platform_check  # Qt's system libraries, named with the install line when missing
 	$(VENV)/bin/scrm-desktop --demo
 
 lint: $(TEST_STAMP)

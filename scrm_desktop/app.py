@@ -6,9 +6,9 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from scrm_desktop import __version__
 from scrm_desktop.ui import theme as themes
@@ -26,7 +26,59 @@ def ensure_app() -> QApplication:
         QCoreApplication.setApplicationName("scrm-desktop")
         QCoreApplication.setApplicationVersion(__version__)
         app = QApplication(sys.argv[:1])
+        _hint_emoji_font()
     return app  # type: ignore[return-value]
+
+
+def _hint_emoji_font() -> None:
+    """Where no emoji font is installed, emoji draw as empty boxes: say which package fixes it (once, in the log)."""
+    from PySide6.QtGui import QFontDatabase
+
+    from scrm_desktop.platform_check import emoji_font_hint
+
+    if QApplication.platformName() in ("offscreen", "minimal"):
+        return  # renders through the same fonts, but nobody is looking at a screen to be told
+    hint = emoji_font_hint(QFontDatabase.families())
+    if hint:
+        log.warning("%s", hint)
+
+
+def startup_error_box(message: str, title: str = "scrm-desktop cannot start") -> QMessageBox:
+    """The dialog shown before any window when the app cannot open its database (started from a launcher, the
+    user sees no terminal)."""
+    ensure_app()
+    first, _, rest = message.partition(": ")
+    box = QMessageBox(QMessageBox.Icon.Critical, title, first if rest else message)
+    if rest:
+        box.setInformativeText(rest)
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    return box
+
+
+def show_startup_error(message: str) -> None:
+    """Show `message` in a dialog and wait for the user to close it; nothing when Qt cannot show a window."""
+    if QApplication.instance() is None and not _can_show_windows():
+        return
+    startup_error_box(message).exec()
+
+
+def _can_show_windows() -> bool:
+    from scrm_desktop.platform_check import display_problem
+
+    return display_problem("gui") is None
+
+
+def show_notices(ws: Workspace, parent: QWidget) -> list[QMessageBox]:
+    """What the workspace has to tell the user (a settings file that could not be read and was kept aside), each
+    in a dialog over the main window that does not block it."""
+    boxes = []
+    for notice in ws.notices:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Settings were reset", notice, parent=parent)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        boxes.append(box)
+    ws.notices.clear()
+    return boxes
 
 
 def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
@@ -181,6 +233,7 @@ def run_gui(ws: Workspace) -> int:
     from scrm_desktop.ui.agent.post_actions import first_start
 
     window.first_start_dialog = first_start(ws, window)  # type: ignore[attr-defined]  # "your name", once
+    window.notice_boxes = show_notices(ws, window)  # type: ignore[attr-defined]
     ws.start_listening()
     try:
         return app.exec()
@@ -193,8 +246,6 @@ def run_gui(ws: Workspace) -> int:
 def run_wall(ws: Workspace, *, listen: bool = False, fullscreen: bool = True) -> int:
     """The wall display alone (a kiosk): full screen, dark, no mouse needed. `listen` also runs the enabled
     sources here; leave it off when a `listen` service or a teammate's desktop listens to the same database."""
-    from PySide6.QtCore import Qt
-
     from scrm_desktop.ui.wall import WallView
 
     app = ensure_app()

@@ -87,6 +87,11 @@ def build_parser() -> Parser:
         "author, created_at, channel, url, lang (optional). Safe to run again.",
     )
     imp.add_argument("file", type=Path)
+    imp.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="import the rows that can be read and list the others (default: a malformed file imports nothing)",
+    )
 
     db = sub.add_parser("db", help="the team database", description="Settings of the team (PostgreSQL) database.")
     ds = db.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
@@ -182,26 +187,46 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "db":  # before opening: the database may need this password to open at all
         return _db_set_password(args)
     if command in ("gui", "snapshot", "wall"):
-        from scrm_desktop import app
-
-        ws = _open_workspace(args, stderr_log=True)
-        if command == "gui":
-            return app.run_gui(ws)
-        if command == "wall":
-            listen = args.demo if args.listen is None else args.listen
-            return app.run_wall(ws, listen=listen, fullscreen=not args.windowed)
-        return app.snapshot(ws, args.view, args.out, args.size, listen=args.listen)
+        return _windowed(command, args)
     ws = _open_workspace(args)
     try:
         if command == "listen":
             return _listen(ws, once=args.once)
         if command == "import":
-            return _import(ws, args.file)
+            return _import(ws, args.file, skip_bad=args.skip_bad)
         if command == "customers":
             return _customers(ws, args)
         return _sources(ws, args)
     finally:
         ws.close()
+
+
+def _windowed(command: str, args: argparse.Namespace) -> int:
+    """The commands that start Qt. Before it starts: the platform (snapshot renders offscreen by itself) and the
+    system libraries a window needs; a database that cannot be opened is told in a dialog too (a launcher shows
+    no terminal)."""
+    from scrm_desktop.platform_check import display_problem, prepare_platform
+
+    prepare_platform(command)
+    problem = display_problem(command)
+    if problem:
+        raise CommandError(problem)
+    from scrm_desktop import app
+
+    try:
+        ws = _open_workspace(args, stderr_log=True)
+    except CommandError as exc:
+        if command != "snapshot":
+            print(f"scrm-desktop: {exc}", file=sys.stderr)
+            app.show_startup_error(str(exc))
+            return exc.code
+        raise
+    if command == "gui":
+        return app.run_gui(ws)
+    if command == "wall":
+        listen = args.demo if args.listen is None else args.listen
+        return app.run_wall(ws, listen=listen, fullscreen=not args.windowed)
+    return app.snapshot(ws, args.view, args.out, args.size, listen=args.listen)
 
 
 # ---- db ----------------------------------------------------------------------------------------------------
@@ -259,7 +284,7 @@ def _customers(ws: Any, args: argparse.Namespace) -> int:
 
 
 # ---- import -------------------------------------------------------------------------------------------------
-def _import(ws: Any, path: Path) -> int:
+def _import(ws: Any, path: Path, *, skip_bad: bool = False) -> int:
     from scrm_desktop.listening.importer import ImportFileError, import_file
 
     bar = _ProgressBar(f"importing {path.name}") if sys.stderr.isatty() else None
@@ -269,7 +294,7 @@ def _import(ws: Any, path: Path) -> int:
         return report.inserted, report.skipped
 
     try:
-        report = import_file(path, ingest, progress=bar.update if bar else None)
+        report = import_file(path, ingest, progress=bar.update if bar else None, skip_bad=skip_bad)
     except ImportFileError as exc:
         raise CommandError(str(exc)) from None
     if bar:

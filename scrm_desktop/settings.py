@@ -24,8 +24,13 @@ class Settings:
     @classmethod
     def load(cls, path: Path) -> Settings:
         """Read settings; a broken file is kept aside (never lost) and defaults are used."""
+        return cls.load_reporting(path)[0]
+
+    @classmethod
+    def load_reporting(cls, path: Path) -> tuple[Settings, str | None]:
+        """Settings, and what the user must be told when the file could not be read (kept aside, defaults used)."""
         if not path.exists():
-            return cls()
+            return cls(), None
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(raw, dict):
@@ -33,15 +38,11 @@ class Settings:
         except (OSError, ValueError) as exc:
             backup = path.with_suffix(".broken.json")
             os.replace(path, backup)
-            log.error(
-                "settings file %s could not be read (%s); kept it as %s and started from defaults",
-                path,
-                exc,
-                backup,
-            )
-            return cls()
+            message = f"settings file {path} could not be read ({exc}); kept it as {backup} and started from defaults"
+            log.error("%s", message)
+            return cls(), message
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known})
+        return cls(**{k: v for k, v in raw.items() if k in known}), None
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,8 @@ class Workspace:
     ) -> None:
         self.name = name
         self.paths = paths.ensure()
-        self.settings = Settings.load(paths.settings_file)
+        self.settings, problem = Settings.load_reporting(paths.settings_file)
+        self.notices: list[str] = [problem] if problem else []  # shown to the user once the app is up
         self.db_url = db_url or self.settings.db_url or sqlite_url(paths.database_file)
         self.clock = clock
         self.db = Database(with_password(self.db_url, _db_password))

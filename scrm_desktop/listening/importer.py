@@ -21,7 +21,12 @@ CHUNK = 2000
 
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be read (missing, wrong format, no `text` column)."""
+    """The file as a whole cannot be read (missing, wrong format, no `text` column, rows that cannot be parsed)."""
+
+
+class Unparsable(str):
+    """A row that could not be parsed at all (an open quote, a line that is not JSON): the file is malformed there.
+    Other problems (an empty text, a time that cannot be read) are about one row's content."""
 
 
 @dataclass
@@ -91,9 +96,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             try:
                 row = json.loads(line)
             except ValueError as exc:
-                yield n, f"not valid JSON ({exc.args[0] if exc.args else exc})"
+                yield n, Unparsable(f"not valid JSON ({exc.args[0] if exc.args else exc})")
                 continue
-            yield n, row if isinstance(row, dict) else "a JSON line must be an object"
+            yield n, row if isinstance(row, dict) else Unparsable("a JSON line must be an object")
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -105,18 +110,23 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         except csv.Error:
             dialect = csv.excel
-        reader = csv.DictReader(fh, dialect=dialect)
+        # strict: a quote left open is an error, not the rest of the file read as one field
+        reader = csv.DictReader(fh, dialect=dialect, strict=True)
         fields = [f.strip().lower() for f in (reader.fieldnames or [])]
         if "text" not in fields:
             raise ImportFileError(f"{path.name}: no `text` column (columns found: {', '.join(fields) or 'none'})")
         reader.fieldnames = fields
         while True:
+            start = reader.line_num + 1
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield reader.line_num, f"unreadable CSV ({exc})"
+                if "unexpected end of data" in str(exc):
+                    yield start, Unparsable("a quoted field opens here and is never closed")
+                else:
+                    yield start, Unparsable(f"unreadable CSV ({exc})")
                 continue
             yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 
@@ -150,9 +160,16 @@ def import_file(
     path: Path,
     ingest: Callable[[list[PostIn]], tuple[int, int]],
     progress: Callable[[int, int], None] | None = None,
+    *,
+    skip_bad: bool = False,
 ) -> ImportReport:
-    """Read `path` and pass posts to `ingest` in chunks (it returns (inserted, duplicates))."""
+    """Read `path` and pass posts to `ingest` in chunks (it returns (inserted, duplicates)).
+
+    A file with rows that cannot be parsed is refused before anything is stored (ImportFileError naming the
+    lines), unless `skip_bad`: then the readable rows are imported and the others reported."""
     total = _count_lines(path)
+    if not skip_bad:
+        _refuse_malformed(path)
     report = ImportReport()
     chunk: list[PostIn] = []
 
@@ -180,6 +197,18 @@ def import_file(
     if progress:
         progress(total, total)
     return report
+
+
+def _refuse_malformed(path: Path, shown: int = 5) -> None:
+    bad = [(line, row) for line, row in read_rows(path) if isinstance(row, Unparsable)]
+    if not bad:
+        return
+    where = "; ".join(f"line {line}: {why}" for line, why in bad[:shown])
+    more = f" (and {len(bad) - shown} more)" if len(bad) > shown else ""
+    raise ImportFileError(
+        f"{path.name} is malformed at {where}{more}; nothing was imported (fix the file, or import the readable "
+        "rows with --skip-bad)"
+    )
 
 
 def _count_lines(path: Path) -> int:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,27 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 class DatabaseError(RuntimeError):
-    """The database cannot be opened or upgraded; the message says why in plain words."""
+    """The database cannot be opened or upgraded; the message says why in plain words.
+
+    `damaged` is set when an SQLite file is unreadable or read-only, so callers can offer the last backup."""
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
+
+
+EXAMPLE_URLS = "sqlite:////path/to/scrm.db or postgresql+psycopg://user@host/dbname"
+POSTGRES_INSTALL = (
+    "pip install 'scrm-desktop[postgres]' (in a source checkout: .venv/bin/pip install 'psycopg[binary]')"
+)
+
+
+def parse_url(url: str) -> URL:
+    """The URL parsed, or DatabaseError saying it is not one (and what one looks like)."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"not a database URL: {url!r} (expected e.g. {EXAMPLE_URLS})") from None
 
 
 def sqlite_url(path: Path) -> str:
@@ -46,7 +67,7 @@ def password_key(url: str) -> str | None:
     """Where a server database's password is kept in the OS keyring: "user@host:port/database" (None for SQLite).
 
     The URL a team shares (settings.json, the systemd unit, a shell history) then carries no password."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return None
     host = parsed.host or parsed.query.get("host") or "localhost"
@@ -58,7 +79,7 @@ def password_key(url: str) -> str | None:
 def with_password(url: str, lookup: Callable[[str], str | None]) -> str:
     """The URL with the keyring's password filled in, when it has none of its own and the keyring holds one."""
     key = password_key(url)
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if key is None or parsed.password is not None:
         return url
     password = lookup(key)
@@ -66,17 +87,55 @@ def with_password(url: str, lookup: Callable[[str], str | None]) -> str:
 
 
 def open_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`; SQLite files get their folder created and the pragmas the app relies on."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database
-        if db and db != ":memory:":
-            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15})
-        _setup_sqlite(engine)
-    else:
-        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    """An engine for `url`; SQLite files get their folder created and the pragmas the app relies on.
+    A URL that cannot be used (not a URL, an unknown kind of database, its driver not installed) raises
+    DatabaseError saying what to do."""
+    parsed = parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            db = parsed.database
+            if db and db != ":memory:":
+                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15})
+            _setup_sqlite(engine)
+        else:
+            # A server that drops packets would otherwise keep a starting app waiting for minutes.
+            args = {"connect_timeout": CONNECT_TIMEOUT_S} if parsed.get_backend_name() == "postgresql" else {}
+            if "connect_timeout" in parsed.query:
+                args = {}
+            engine = create_engine(url, echo=echo, pool_pre_ping=True, connect_args=args)
+    except NoSuchModuleError:
+        raise DatabaseError(
+            f"unknown kind of database {parsed.drivername!r} in {_shown(parsed)} (expected e.g. {EXAMPLE_URLS})"
+        ) from None
+    except ImportError as exc:
+        raise DatabaseError(_missing_driver(parsed, exc)) from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the folder for {parsed.database}: {exc.strerror or exc}") from None
     return engine
+
+
+CONNECT_TIMEOUT_S = 10
+
+
+def _shown(parsed: URL) -> str:
+    return parsed.render_as_string(hide_password=True)
+
+
+def _missing_driver(parsed: URL, exc: ImportError) -> str:
+    module = exc.name or str(exc)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            better = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=True)
+            return (
+                f"the PostgreSQL driver {module!r} for {_shown(parsed)} is not installed; scrm-desktop uses "
+                f"psycopg 3: write the URL as {better}"
+            )
+        return f"the PostgreSQL driver (psycopg) is not installed; install it with: {POSTGRES_INSTALL}"
+    return (
+        f"the driver {module!r} for {_shown(parsed)} is not installed (scrm-desktop works with SQLite and "
+        "PostgreSQL: postgresql+psycopg://...)"
+    )
 
 
 def writer(engine: Engine) -> Engine:
@@ -107,8 +166,37 @@ def upgrade(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
     except Exception as exc:
-        reason = getattr(exc, "orig", None) or exc  # the driver's own words, without SQLAlchemy's boilerplate
-        raise DatabaseError(f"Could not open or upgrade the database at {engine.url!r}: {reason}") from exc
+        raise open_error(engine, exc) from exc
+
+
+def open_error(engine: Engine, exc: BaseException) -> DatabaseError:
+    """`exc` from opening or upgrading the database, in plain words on one line, with what to do about it."""
+    reason = getattr(exc, "orig", None) or exc  # the driver's own words, without SQLAlchemy's boilerplate
+    words = "; ".join(line.strip() for line in str(reason).splitlines() if line.strip()) or type(reason).__name__
+    low = words.lower()
+    where = f"Could not open or upgrade the database at {engine.url!r}"
+    damaged = False
+    if "can't locate revision" in low:
+        revision = words.split("identified by")[-1].strip(" '\"") if "identified by" in words else "?"
+        from scrm_desktop import __version__
+
+        words = (
+            f"it was written by a newer scrm-desktop (its schema revision {revision} is unknown to version "
+            f"{__version__}); update scrm-desktop to open it"
+        )
+    elif "password authentication failed" in low or "no password supplied" in low:
+        words = (
+            f"the server refused the password for user {engine.url.username!r} ({words}); store the right one "
+            f"with: scrm-desktop --db {engine.url!r} db set-password"
+        )
+    elif any(s in low for s in ("connection refused", "could not translate host", "timeout expired", "no route")):
+        host = engine.url.host or engine.url.query.get("host") or "localhost"
+        words = f"cannot reach the database server at {host}:{engine.url.port or 5432} ({words})"
+    elif engine.dialect.name == "sqlite" and any(
+        s in low for s in ("not a database", "malformed", "readonly", "read-only", "unable to open", "disk i/o")
+    ):
+        damaged = True
+    return DatabaseError(f"{where}: {words}", damaged=damaged)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -36,7 +36,9 @@ def test_jsonl_import_with_a_broken_line(tmp_path, capsys):
     lines.insert(2, "{not json")
     lines.insert(3, "[1, 2]")
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert run(tmp_path, "import", str(f)) == 0
+    assert run(tmp_path, "import", str(f)) == 1
+    assert "is malformed at line 3: not valid JSON" in capsys.readouterr().err
+    assert run(tmp_path, "import", "--skip-bad", str(f)) == 0
     out = capsys.readouterr().out
     assert "5 new post(s)" in out and "2 rejected" in out
 
@@ -67,3 +69,36 @@ def test_real_support_export_imports_without_losing_rows(tmp_path, capsys, share
     assert rows >= 5000 and new + rejected == rows and new >= 4900
     assert run(tmp_path, "import", str(raw)) == 0
     assert "0 new post(s)" in capsys.readouterr().out
+
+
+def test_a_quote_left_open_is_refused_naming_its_line_and_nothing_is_imported(tmp_path, capsys):
+    f = tmp_path / "posts.csv"
+    f.write_text(
+        "text,author\n"
+        "first post,alice\n"
+        '"second post, with a quote never closed,bob\n'
+        "third post,carol\n"
+        "fourth post,dave\n",
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "import", str(f)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "scrm-desktop: posts.csv is malformed at line 3: a quoted field opens here and is never closed; nothing "
+        "was imported (fix the file, or import the readable rows with --skip-bad)"
+    )
+    assert run(tmp_path, "sources", "list") == 0
+    assert run(tmp_path, "import", "--skip-bad", str(f)) == 0
+    out = capsys.readouterr().out
+    assert "1 new post(s)" in out and "1 rejected" in out and "line 3: a quoted field opens here" in out
+
+
+def test_a_malformed_jsonl_imports_nothing_unless_asked(tmp_path, capsys):
+    f = tmp_path / "posts.jsonl"
+    f.write_text('{"text": "fine", "external_id": "a"}\n{"text": "broken\n', encoding="utf-8")
+    assert run(tmp_path, "import", str(f)) == 1
+    assert "posts.jsonl is malformed at line 2: not valid JSON" in capsys.readouterr().err
+    assert run(tmp_path, "import", str(f)) == 1  # still nothing stored: a second try says the same
+    capsys.readouterr()
+    assert run(tmp_path, "import", "--skip-bad", str(f)) == 0
+    assert "1 new post(s)" in capsys.readouterr().out

@@ -1,0 +1,68 @@
+"""Started from a launcher there is no terminal: what stops the app, or what it had to reset, is told in a dialog."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from scrm_desktop.app import build_window, show_notices
+from scrm_desktop.cli import main
+from scrm_desktop.workspace import Workspace
+
+
+def close_next_dialog(seen: list[str]) -> None:
+    """As the user would: read the dialog that opens, then press Close."""
+
+    def close() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, close)
+            return
+        seen.append(f"{box.windowTitle()}|{box.text()}|{box.informativeText()}")
+        box.button(QMessageBox.StandardButton.Close).click()
+
+    QTimer.singleShot(0, close)
+
+
+def test_a_gui_that_cannot_open_its_database_says_so_in_a_dialog(qtbot, tmp_path, capsys):
+    seen: list[str] = []
+    close_next_dialog(seen)
+    assert main(["--basedir", str(tmp_path / "home"), "--db", "notaurl"]) == 1
+    assert len(seen) == 1
+    title, text, details = seen[0].split("|")
+    assert title == "scrm-desktop cannot start"
+    assert text == "not a database URL"
+    assert details.startswith("'notaurl' (expected e.g. sqlite:////path/to/scrm.db")
+    assert "not a database URL: 'notaurl'" in capsys.readouterr().err
+
+
+def test_the_wall_display_says_so_too(qtbot, tmp_path, capsys):
+    seen: list[str] = []
+    close_next_dialog(seen)
+    assert main(["--basedir", str(tmp_path / "home"), "--db", "oracle9://x/y", "wall"]) == 1
+    assert "unknown kind of database 'oracle9'" in seen[0]
+
+
+def test_a_settings_file_that_does_not_parse_is_kept_aside_and_the_user_told(qtbot, tmp_path):
+    home = tmp_path / "home"
+    settings = home / "config" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"theme": "dark", "agent_name": "ana"', encoding="utf-8")  # cut short
+    ws = Workspace.open(str(home))
+    try:
+        window, bridge = build_window(ws)
+        qtbot.addWidget(window)
+        window.show()
+        boxes = show_notices(ws, window)
+        assert len(boxes) == 1 and boxes[0].isVisible()
+        assert boxes[0].windowTitle() == "Settings were reset"
+        assert f"kept it as {settings.with_suffix('.broken.json')}" in boxes[0].text()
+        assert settings.with_suffix(".broken.json").read_text(encoding="utf-8").startswith('{"theme": "dark"')
+        boxes[0].accept()
+        assert show_notices(ws, window) == []  # told once
+        bridge.close()
+    finally:
+        ws.close()
+    assert json.loads(settings.read_text(encoding="utf-8"))["theme"] == "auto"
