@@ -43,23 +43,35 @@ def _hint_emoji_font() -> None:
         log.warning("%s", hint)
 
 
-def startup_error_box(message: str, title: str = "scrm-desktop cannot start") -> QMessageBox:
+RESTORE_TEXT = "Restore the last backup"
+
+
+def startup_error_box(
+    message: str, title: str = "scrm-desktop cannot start", backup: Path | None = None
+) -> QMessageBox:
     """The dialog shown before any window when the app cannot open its database (started from a launcher, the
-    user sees no terminal)."""
+    user sees no terminal). With `backup`, it offers to restore it."""
     ensure_app()
     first, _, rest = message.partition(": ")
     box = QMessageBox(QMessageBox.Icon.Critical, title, first if rest else message)
     if rest:
         box.setInformativeText(rest)
     box.setStandardButtons(QMessageBox.StandardButton.Close)
+    if backup is not None:
+        box.addButton(RESTORE_TEXT, QMessageBox.ButtonRole.AcceptRole)
+        box.setDetailedText(f"The last backup: {backup}\nThe current file is kept beside it, nothing is deleted.")
     return box
 
 
-def show_startup_error(message: str) -> None:
-    """Show `message` in a dialog and wait for the user to close it; nothing when Qt cannot show a window."""
+def show_startup_error(message: str, backup: Path | None = None) -> bool:
+    """Show `message` in a dialog and wait for the user; True when they chose to restore `backup`. Nothing is
+    shown (False) when Qt cannot open a window here."""
     if QApplication.instance() is None and not _can_show_windows():
-        return
-    startup_error_box(message).exec()
+        return False
+    box = startup_error_box(message, backup=backup)
+    box.exec()
+    clicked = box.clickedButton()
+    return backup is not None and clicked is not None and clicked.text() == RESTORE_TEXT
 
 
 def _can_show_windows() -> bool:
@@ -228,6 +240,7 @@ def run_gui(ws: Workspace) -> int:
     app = ensure_app()
     handler = ErrorLogHandler(ws.events)
     logging.getLogger().addHandler(handler)
+    ws.backup_if_due()
     window, bridge = build_window(ws)
     window.show()
     from scrm_desktop.ui.agent.post_actions import first_start
@@ -240,6 +253,7 @@ def run_gui(ws: Workspace) -> int:
     finally:
         logging.getLogger().removeHandler(handler)
         bridge.close()
+        ws.backup_if_due()
         ws.close(wait=False)
 
 

@@ -93,7 +93,11 @@ def build_parser() -> Parser:
         help="import the rows that can be read and list the others (default: a malformed file imports nothing)",
     )
 
-    db = sub.add_parser("db", help="the team database", description="Settings of the team (PostgreSQL) database.")
+    db = sub.add_parser(
+        "db",
+        help="the database: backups, restore, the team database's password",
+        description="Back up and restore the SQLite database; store the team (PostgreSQL) database's password.",
+    )
     ds = db.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     ds.add_parser(
         "set-password",
@@ -102,6 +106,23 @@ def build_parser() -> Parser:
         "settings.json or a service file carries none. Example: scrm-desktop --db "
         "postgresql+psycopg://team@dbhost/scrm db set-password",
     )
+    bk = ds.add_parser(
+        "backup",
+        help="copy the SQLite database to a backup file (safe while the app runs)",
+        description="Copy the SQLite database with sqlite3's online backup API, safe while the app or a listener "
+        "writes, and check the copy with PRAGMA integrity_check. Default: a dated file in the backups/ folder "
+        "beside the database, where the app also keeps its daily automatic backups. PostgreSQL: use pg_dump.",
+    )
+    bk.add_argument("--out", type=Path, metavar="FILE", help="write the backup here instead")
+    rs = ds.add_parser(
+        "restore",
+        help="put a backup in place of the SQLite database (the current file is kept aside)",
+        description="Replace the SQLite database with a backup. Refused when the backup fails PRAGMA "
+        "integrity_check or the database is in use (stop the app and any `listen` service first); the current "
+        "file is kept beside it as scrm.db.before-restore-DATE. Without FILE: the newest backup.",
+    )
+    rs.add_argument("file", type=Path, nargs="?", help="the backup (default: the newest in backups/)")
+    ds.add_parser("backups", help="list the backups", description="List the backups of the SQLite database.")
 
     from scrm_desktop.engage.cli_tree import add_tree_parser
 
@@ -175,7 +196,40 @@ def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True):  # ty
     try:
         return Workspace.open(args.basedir, db_url=args.db, demo=args.demo, seed=args.demo)
     except DatabaseError as exc:
-        raise CommandError(str(exc)) from None
+        raise _offer_backup(exc) from None
+
+
+def _open_or_tell(args: argparse.Namespace, app: Any) -> Any:
+    """The workspace, or None after the user was told why not, on stderr and in a dialog; a damaged database
+    is restored from its last backup when the user asks (once)."""
+    from scrm_desktop.store.backup import BackupError
+
+    for attempt in range(2):
+        try:
+            return _open_workspace(args, stderr_log=True)
+        except CommandError as exc:
+            print(f"scrm-desktop: {exc}", file=sys.stderr)
+            backup = getattr(exc, "backup", None) if attempt == 0 else None
+            if not app.show_startup_error(str(exc), backup=backup):
+                return None
+            try:
+                _restore(exc.database, backup)  # type: ignore[attr-defined]
+            except BackupError as again:
+                print(f"scrm-desktop: {again}", file=sys.stderr)
+                app.show_startup_error(str(again))
+                return None
+    return None
+
+
+def _offer_backup(exc: Exception) -> CommandError:
+    """A damaged or read-only SQLite file: the message ends with its newest backup and how to restore it."""
+    from scrm_desktop.store.backup import latest_backup
+
+    database = getattr(exc, "database", None)
+    found = latest_backup(database) if database is not None else None
+    error = CommandError(str(exc) if found is None else f"{exc}; its last backup is {found}: scrm-desktop db restore")
+    error.database, error.backup = database, found  # type: ignore[attr-defined]
+    return error
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -184,8 +238,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from scrm_desktop.engage.cli_tree import run_tree
 
         return run_tree(None, args)
-    if command == "db":  # before opening: the database may need this password to open at all
-        return _db_set_password(args)
+    if command == "db":  # before opening: the database may need this password, or be damaged
+        return _db_set_password(args) if args.action == "set-password" else _db_backups(args)
     if command in ("gui", "snapshot", "wall"):
         return _windowed(command, args)
     ws = _open_workspace(args)
@@ -213,14 +267,12 @@ def _windowed(command: str, args: argparse.Namespace) -> int:
         raise CommandError(problem)
     from scrm_desktop import app
 
-    try:
+    if command == "snapshot":
         ws = _open_workspace(args, stderr_log=True)
-    except CommandError as exc:
-        if command != "snapshot":
-            print(f"scrm-desktop: {exc}", file=sys.stderr)
-            app.show_startup_error(str(exc))
-            return exc.code
-        raise
+    else:
+        ws = _open_or_tell(args, app)
+        if ws is None:
+            return 1
     if command == "gui":
         return app.run_gui(ws)
     if command == "wall":
@@ -253,8 +305,60 @@ def _db_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_file(args: argparse.Namespace) -> Path | None:
+    """The SQLite file the command works on, without opening it (it may be damaged); None for a server."""
+    from scrm_desktop.paths import Paths
+    from scrm_desktop.settings import Settings
+    from scrm_desktop.store.engine import DatabaseError, parse_url, sqlite_url
+
+    paths = (Paths.under(args.basedir) if args.basedir else Paths.for_user()).workspace(
+        "demo" if args.demo else "default"
+    )
+    url = args.db or Settings.load(paths.settings_file).db_url or sqlite_url(paths.database_file)
+    try:
+        parsed = parse_url(url)
+    except DatabaseError as exc:
+        raise CommandError(str(exc), 2) from None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if parsed.database in (None, "", ":memory:"):
+        raise CommandError("an in-memory database has nothing to back up", 2)
+    return Path(parsed.database).expanduser()
+
+
+def _db_backups(args: argparse.Namespace) -> int:
+    from scrm_desktop.store.backup import POSTGRES_HINT, BackupError, backup, latest_backup, list_backups
+
+    database = _database_file(args)
+    if database is None:
+        raise CommandError(POSTGRES_HINT, 2)
+    try:
+        if args.action == "backup":
+            print(f"backed up {database} to {backup(database, args.out)}")
+        elif args.action == "backups":
+            found = list_backups(database)
+            print("\n".join(str(p) for p in found) if found else f"no backups yet of {database}")
+        else:
+            source = args.file or latest_backup(database)
+            if source is None:
+                raise CommandError(f"there is no backup of {database} to restore")
+            _restore(database, source)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
+def _restore(database: Path, source: Path) -> None:
+    from scrm_desktop.store.backup import restore
+
+    done = restore(database, source)
+    aside = f"; the file it replaced is kept as {done.kept_aside}" if done.kept_aside else ""
+    print(f"restored {database} from {source}{aside}")
+
+
 # ---- listen -------------------------------------------------------------------------------------------------
 def _listen(ws: Any, once: bool) -> int:
+    ws.backup_if_due()
     if once:
         outcomes = ws.run_once()
         if not outcomes:

@@ -19,6 +19,7 @@ class Settings:
     agent_name: str = ""  # the display name teammates see on claims and customers read in signatures
     agent_id: str = ""  # this desktop profile's agent, stable across renames (made on first use)
     demo_seeded: bool = False
+    backups_keep: int = 7  # automatic daily SQLite backups kept in the data dir's backups/ folder (0: none)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

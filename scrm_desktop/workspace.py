@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from scrm_desktop import secrets
@@ -223,6 +224,8 @@ class Workspace:
             outbox = getattr(self, "outbox", None)
             if outbox is not None:
                 self.scheduler.add_periodic("outbox", outbox.send_due, self.OUTBOX_EVERY_S)
+            if self.database_file is not None:  # a listener that runs for weeks still makes its daily backup
+                self.scheduler.add_periodic("backup", self.backup_if_due, 3600)
             self.scheduler.start()
 
     def run_once(self, only: str | None = None) -> list:
@@ -235,6 +238,20 @@ class Workspace:
             self.scheduler._record(source.name, outcome)
             outcomes.append(outcome)
         return outcomes
+
+    # ---- backups -----------------------------------------------------------------------------------------
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file, None for a server database."""
+        return self.db.file
+
+    def backup_if_due(self) -> Path | None:
+        """The automatic backup (SQLite): at most once a day, the last `settings.backups_keep` kept."""
+        if self.database_file is None or self.settings.backups_keep <= 0:
+            return None
+        from scrm_desktop.store.backup import backup_if_due
+
+        return backup_if_due(self.database_file, keep=self.settings.backups_keep)
 
     def close(self, wait: bool = True) -> None:
         """Stop listening and close the database. `wait=False` does not wait for fetches under way."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine
 
 from scrm_desktop.store.engine import open_engine, upgrade
@@ -16,6 +18,13 @@ class Database:
         upgrade(self.engine)
         self.sources = SourceRepo(self.engine)
         self.posts = PostRepo(self.engine)
+
+    @property
+    def file(self) -> Path | None:
+        """The SQLite file, None for a server or in-memory database."""
+        if self.dialect != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
+            return None
+        return Path(self.engine.url.database).expanduser()
 
     @property
     def dialect(self) -> str:

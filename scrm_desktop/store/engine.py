@@ -18,11 +18,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 class DatabaseError(RuntimeError):
     """The database cannot be opened or upgraded; the message says why in plain words.
 
-    `damaged` is set when an SQLite file is unreadable or read-only, so callers can offer the last backup."""
+    `database` is the SQLite file when it is one that cannot be read or written (damaged, read-only), so callers
+    can offer its last backup."""
 
-    def __init__(self, message: str, *, damaged: bool = False) -> None:
+    def __init__(self, message: str, *, database: Path | None = None) -> None:
         super().__init__(message)
-        self.damaged = damaged
+        self.database = database
 
 
 EXAMPLE_URLS = "sqlite:////path/to/scrm.db or postgresql+psycopg://user@host/dbname"
@@ -192,11 +193,14 @@ def open_error(engine: Engine, exc: BaseException) -> DatabaseError:
     elif any(s in low for s in ("connection refused", "could not translate host", "timeout expired", "no route")):
         host = engine.url.host or engine.url.query.get("host") or "localhost"
         words = f"cannot reach the database server at {host}:{engine.url.port or 5432} ({words})"
-    elif engine.dialect.name == "sqlite" and any(
-        s in low for s in ("not a database", "malformed", "readonly", "read-only", "unable to open", "disk i/o")
-    ):
+    elif engine.dialect.name == "sqlite" and any(s in low for s in ("readonly", "read-only", "unable to open")):
+        words = f"{words} (the file or its folder is read-only, or not yours: check its permissions)"
         damaged = True
-    return DatabaseError(f"{where}: {words}", damaged=damaged)
+    elif engine.dialect.name == "sqlite" and any(s in low for s in ("not a database", "malformed", "disk i/o")):
+        words = f"{words} (the file is damaged)"
+        damaged = True
+    database = Path(engine.url.database) if damaged and engine.url.database else None
+    return DatabaseError(f"{where}: {words}", database=database)
 
 
 def current_revision(engine: Engine) -> str | None:

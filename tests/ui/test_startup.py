@@ -66,3 +66,45 @@ def test_a_settings_file_that_does_not_parse_is_kept_aside_and_the_user_told(qtb
     finally:
         ws.close()
     assert json.loads(settings.read_text(encoding="utf-8"))["theme"] == "auto"
+
+
+def test_a_damaged_database_is_offered_its_last_backup_and_the_app_opens_on_it(qtbot, tmp_path, capsys):
+    from scrm_desktop.store.backup import backup, list_backups
+
+    home = tmp_path / "home"
+    ws = Workspace.open(str(home))
+    ws.add_source("rss", "Blog", {"url": "https://blog.example/feed"}, enabled=False)
+    ws.close()
+    db = home / "data" / "scrm.db"
+    backup(db)
+    db.write_bytes(b"\0garbage" * 4096)
+    seen: list[str] = []
+
+    def restore_then_close_the_window() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, restore_then_close_the_window)
+            return
+        seen.append(box.informativeText())
+        next(b for b in box.buttons() if b.text() == "Restore the last backup").click()
+        QTimer.singleShot(0, close_main_window)
+
+    def close_main_window() -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w).__name__ == "MainWindow"]
+        if not shown:
+            QTimer.singleShot(20, close_main_window)
+            return
+        shown[0].close()
+
+    QTimer.singleShot(0, restore_then_close_the_window)
+    assert main(["--basedir", str(home)]) == 0
+    assert "file is not a database (the file is damaged)" in seen[0]
+    assert "restored" in capsys.readouterr().out
+    (kept,) = [p for p in db.parent.glob("scrm.db.before-restore-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert kept.read_bytes().startswith(b"\0garbage")
+    ws = Workspace.open(str(home))
+    try:
+        assert [s.name for s in ws.db.sources.list()] == ["Blog"]
+    finally:
+        ws.close()
+    assert len(list_backups(db)) == 1
