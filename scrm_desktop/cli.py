@@ -393,14 +393,30 @@ def _import(ws: Any, path: Path, *, skip_bad: bool = False) -> int:
 
     bar = _ProgressBar(f"importing {path.name}") if sys.stderr.isatty() else None
 
+    from scrm_desktop.store.engine import storage_problem
+
+    stored = [0]
+
     def ingest(chunk: list) -> tuple[int, int]:
         report = ws.ingestor.ingest(chunk)
+        stored[0] += report.inserted
         return report.inserted, report.skipped
 
     try:
         report = import_file(path, ingest, progress=bar.update if bar else None, skip_bad=skip_bad)
     except ImportFileError as exc:
         raise CommandError(str(exc)) from None
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        if bar:
+            bar.close()
+        raise CommandError(
+            f"{problem}: the import stopped after {stored[0]} new post(s); the database is intact with them (a "
+            "batch is stored whole or not at all). Make room and run the same import again: it adds only what is "
+            "missing"
+        ) from None
     if bar:
         bar.close()
     print(

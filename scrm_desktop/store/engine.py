@@ -170,6 +170,19 @@ def upgrade(engine: Engine) -> None:
         raise open_error(engine, exc) from exc
 
 
+def storage_problem(exc: BaseException) -> str | None:
+    """A write that failed because of the disk or the file (full, read-only, I/O error), in plain words; None for
+    anything else. The failed transaction was rolled back, so the database holds what was committed before it."""
+    low = str(getattr(exc, "orig", None) or exc).lower()
+    if "database or disk is full" in low or "no space left" in low or "could not extend file" in low:
+        return "the disk is full"
+    if "readonly database" in low or "read-only" in low:
+        return "the database has become read-only (check the file's permissions and the disk)"
+    if "disk i/o error" in low:
+        return "the disk reported an I/O error"
+    return None
+
+
 def open_error(engine: Engine, exc: BaseException) -> DatabaseError:
     """`exc` from opening or upgrading the database, in plain words on one line, with what to do about it."""
     reason = getattr(exc, "orig", None) or exc  # the driver's own words, without SQLAlchemy's boilerplate
