@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench snapshot clean
+.PHONY: run test lint bench snapshot bundle bundle-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,16 @@ bench: $(TEST_STAMP)
 snapshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/scrm-desktop --demo snapshot --view streams --out docs/screenshot.png
 
+# The one-folder PyInstaller app (dist/scrm-desktop/); PyInstaller comes from the `bundle` extra, not the test path.
+bundle: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	$(VENV)/bin/pyinstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/scrm-desktop.spec
+	$(MAKE) --no-print-directory bundle-check
+
+# Starts the bundle offscreen on a throwaway demo workspace and takes a snapshot (tests/test_bundle.py does the same).
+bundle-check:
+	QT_QPA_PLATFORM=offscreen dist/scrm-desktop/scrm-desktop --basedir build/bundle-home --demo snapshot \
+		--out build/bundle-snapshot.png --size 1200x800
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
