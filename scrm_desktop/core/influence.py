@@ -7,6 +7,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from scrm_desktop.core.text import spreadsheet_safe
+
 ADVOCATE_MIN_POSTS = 3  # positive unprompted mentions in the period ("repeated")
 ADVOCATE_MIN_SHARE = 0.75  # of the author's posts in the period that are positive
 
@@ -97,8 +99,8 @@ def csv_rows(ranked: Iterable[Ranked]) -> list[list[str]]:
             [
                 str(i),
                 a.channel,
-                _cell(a.handle),
-                _cell(a.display_name),
+                spreadsheet_safe(a.handle),
+                spreadsheet_safe(a.display_name),
                 f"{r.score:g}",
                 str(a.posts),
                 str(a.positive),
@@ -112,8 +114,3 @@ def csv_rows(ranked: Iterable[Ranked]) -> list[list[str]]:
             ]
         )
     return out
-
-
-def _cell(text: str) -> str:
-    risky = text[:1] in ("=", "+", "-", "\t", "\r") or (text[:1] == "@" and "(" in text)
-    return "'" + text if risky else text

@@ -72,3 +72,9 @@ def one_line(text: str, limit: int = 280) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0]
     return cut + "…"
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (a leading =, +, -, tab or CR, or @ with a call, gets ')."""
+    risky = text[:1] in ("=", "+", "-", "\t", "\r") or (text[:1] == "@" and "(" in text)
+    return "'" + text if risky else text

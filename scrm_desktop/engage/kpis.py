@@ -6,7 +6,8 @@ still inside its SLA with no answer yet is not counted either way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, median
@@ -79,11 +80,40 @@ def _figures(agent: str, rows: list[KpiRow], now: datetime) -> KpiFigures:
 def compute(rows: Iterable[KpiRow], now: datetime, since: datetime, until: datetime) -> KpiReport:
     """The KPIs of the cases in `rows` (opened in [since, until)), overall and per agent."""
     every = list(rows)
-    by_agent: dict[str, list[KpiRow]] = {}
-    for row in every:
-        by_agent.setdefault(row.agent or UNASSIGNED, []).append(row)
-    agents = tuple(_figures(name, by_agent[name], now) for name in sorted(by_agent))
-    return KpiReport(since, until, _figures("", every, now), agents)
+    return KpiReport(since, until, _figures("", every, now), _grouped(every, now, lambda r: r.agent or UNASSIGNED))
+
+
+def _grouped(rows: list[KpiRow], now: datetime, key: Callable[[KpiRow], str]) -> tuple[KpiFigures, ...]:
+    groups: dict[str, list[KpiRow]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return tuple(_figures(name, groups[name], now) for name in sorted(groups))
+
+
+UNDECIDED = "(not decided yet)"
+
+
+@dataclass(frozen=True)
+class CareReport:
+    """The care report's tables: the KPIs overall and per agent, the same figures per channel (`agent` holds the
+    channel's name there), and how many cases ended in each decision-tree outcome and each status."""
+
+    kpis: KpiReport
+    channels: tuple[KpiFigures, ...]
+    outcomes: dict[str, int]
+    statuses: dict[str, int]
+
+
+def care_report(rows: Iterable[KpiRow], now: datetime, since: datetime, until: datetime) -> CareReport:
+    every = list(rows)
+    outcomes = Counter(r.outcome or UNDECIDED for r in every)
+    statuses = Counter(r.status or "new" for r in every)
+    return CareReport(
+        compute(every, now, since, until),
+        _grouped(every, now, lambda r: r.channel or "?"),
+        dict(outcomes.most_common()),
+        dict(statuses.most_common()),
+    )
 
 
 def format_minutes(value: float | None) -> str:

@@ -51,6 +51,16 @@ class KpiRow:
     sla_due: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
+    channel: str = ""
+    status: str = ""
+    outcome: str = ""  # the decision tree's outcome title ("" until an agent walked the tree)
+    subject: str = ""
+    incident_id: int | None = None
+
+
+def _outcome(decision: Any) -> str:
+    outcome = (decision or {}).get("outcome") if isinstance(decision, dict) else None
+    return str(outcome.get("title") or "") if isinstance(outcome, dict) else ""
 
 
 class CaseReports:
@@ -124,6 +134,11 @@ class CaseReports:
                 r.sla_due,
                 r.first_response_at,
                 r.resolved_at,
+                r.channel,
+                r.status,
+                _outcome(r.decision),
+                r.subject,
+                r.incident_id,
             )
             for r in rows
         ]
