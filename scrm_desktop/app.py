@@ -344,3 +344,73 @@ def snapshot(ws: Workspace, view: str, out: Path, size: tuple[int, int], *, list
         return 1
     print(f"wrote {out} ({size[0]}x{size[1]}, view {view})")
     return 0
+
+
+# ---- reports ------------------------------------------------------------------------------------------------
+def ensure_offscreen_app() -> QApplication:
+    """A QApplication for rendering reports: offscreen unless a platform was chosen (no screen is needed)."""
+    import os
+
+    if QApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return ensure_app()
+
+
+def write_report(ws: Workspace, request: object, out: Path, progress=None) -> int:  # type: ignore[no-untyped-def]
+    """Gather and write one report (ui.reports.data.ReportRequest) as PDF in this thread; the page count.
+    The demo workspace gets its day of posts and sample care work first, so its report has something to say."""
+    from scrm_desktop.ui.reports.data import gather
+    from scrm_desktop.ui.reports.pdf import ReportDocument
+
+    ensure_offscreen_app()
+    if ws.name == "demo":
+        from scrm_desktop.engage.demo_care import ensure_demo_care
+
+        if ws.db.posts.latest_id() == 0:
+            ws.run_once()
+        ensure_demo_care(ws)
+    data = gather(ws, request, progress)  # type: ignore[arg-type]
+    return ReportDocument(data).write_pdf(out)
+
+
+def export_measures(ws: Workspace, request: object, out: Path, fmt: str | None = None) -> int:
+    """The measurement table of a period (and brand) to CSV or JSON; the rows written."""
+    from scrm_desktop import exports
+    from scrm_desktop.engage.outbox import naive
+    from scrm_desktop.ui.dashboard.data import CUSTOM, Filters, build
+    from scrm_desktop.ui.reports.data import pick_brand
+
+    period = request.period  # type: ignore[attr-defined]
+    exports.format_of(out, fmt)
+    brand = pick_brand(ws.topics.list(), request.brand)  # type: ignore[attr-defined]
+    filters = Filters(CUSTOM, brand.name if brand else "", "", period.start, period.end)
+    snap = build(ws.topics, naive(ws.clock()), filters, charts=False, influence=getattr(ws, "influence", None))
+    return exports.write(exports.measures_table(snap.measures), out, fmt)
+
+
+def run_due_reports(ws: Workspace, today: object = None) -> list[Path]:
+    """Scheduled reports (settings extra["reports"]): write the newest whole period's audit, and its
+    measurement table as CSV, into the folder unless they are there already; the files written."""
+    from datetime import date
+
+    from scrm_desktop.core.report import Schedule, file_stem, last_complete
+    from scrm_desktop.ui.reports.data import ReportRequest
+
+    schedule = Schedule.from_settings(ws.settings.extra.get("reports"))
+    if not schedule.active:
+        return []
+    day = today if isinstance(today, date) else ws.clock().date()
+    request = ReportRequest("audit", last_complete(schedule.every, day), schedule.brand)
+    stem = file_stem(f"audit-{schedule.every}", request.period, schedule.brand)
+    folder = Path(schedule.folder).expanduser()
+    pdf, csv_file = folder / f"{stem}.pdf", folder / f"{stem}-measures.csv"
+    written = []
+    if not pdf.exists():
+        write_report(ws, request, pdf)
+        written.append(pdf)
+    if not csv_file.exists():
+        export_measures(ws, request, csv_file)
+        written.append(csv_file)
+    for path in written:
+        log.info("scheduled report written: %s", path)
+    return written

@@ -1,4 +1,4 @@
-"""Command line: the GUI (default), `listen`, `sources`, `import`, `snapshot`. Bad arguments exit 2 with one line."""
+"""Command line: the GUI (default), `listen`, `sources`, `import`, `report`, `snapshot`. Bad arguments exit 2 with one line."""
 
 from __future__ import annotations
 
@@ -132,6 +132,10 @@ def build_parser() -> Parser:
 
     add_customers_parser(sub)
 
+    from scrm_desktop.cli_reports import add_report_parser
+
+    add_report_parser(sub)
+
     wall = sub.add_parser(
         "wall",
         help="the full-screen command-center display (a TV on the wall)",
@@ -250,6 +254,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _import(ws, args.file, skip_bad=args.skip_bad)
         if command == "customers":
             return _customers(ws, args)
+        if command == "report":
+            return _report(ws, args)
         return _sources(ws, args)
     finally:
         ws.close()
@@ -358,6 +364,8 @@ def _restore(database: Path, source: Path) -> None:
 
 # ---- listen -------------------------------------------------------------------------------------------------
 def _listen(ws: Any, once: bool) -> int:
+    from scrm_desktop.cli_reports import ScheduledReports
+
     ws.backup_if_due()
     if once:
         outcomes = ws.run_once()
@@ -366,15 +374,32 @@ def _listen(ws: Any, once: bool) -> int:
         for o in outcomes:
             status = f"{o.items} new post(s)" if o.ok else f"FAILED ({o.kind}): {o.error}"
             print(f"{o.source}: {status}")
+        reports = ScheduledReports.install(ws)
+        for path in reports.run_due() if reports else ():
+            print(f"wrote {path}")
         return 0
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    reports = ScheduledReports.install(ws)  # before the scheduler starts: its check is one of the periodic jobs
     ws.start_listening()
     names = ", ".join(s.name for s in ws.db.sources.list() if s.enabled) or "none"
     print(f"listening (sources: {names}); Ctrl+C to stop", flush=True)
-    stop.wait()
+    if reports is not None:
+        reports.run_until(stop)  # scheduled reports are drawn on this (the main) thread
+    else:
+        stop.wait()
     return 0
+
+
+# ---- report -------------------------------------------------------------------------------------------------
+def _report(ws: Any, args: argparse.Namespace) -> int:
+    from scrm_desktop.cli_reports import run_report
+
+    try:
+        return run_report(ws, args)
+    except (ValueError, OSError) as exc:  # a bad period, brand or format; a file that cannot be written
+        raise CommandError(str(exc)) from None
 
 
 # ---- customers ----------------------------------------------------------------------------------------------

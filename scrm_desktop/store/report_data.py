@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
-from scrm_desktop.store.cases import Incident, _row
+from scrm_desktop.store.cases import Case, Incident, _row
 from scrm_desktop.store.cases_tables import case_events, cases, incidents, outbox
 from scrm_desktop.store.tables import posts
 from scrm_desktop.store.topics import TopicRepo
@@ -46,12 +46,16 @@ class ReportReads:
         topic_id: int | None = None,
         channels: Sequence[str] = (),
         sentiment: str = "",
+        author_id: int | None = None,
         limit: int = 3,
     ) -> list[int]:
-        """The most engaged posts in [start, end) (a topic's, a channel's, one sentiment's), newest first on a tie."""
+        """The most engaged posts in [start, end) (a topic's, a channel's, one sentiment's, one author's), newest
+        first on a tie."""
         cond = TopicRepo._in_window(start, end, topic_id, channels)  # the same window the dashboard counts
         if sentiment:
             cond = and_(cond, posts.c.sentiment_label == sentiment)
+        if author_id is not None:
+            cond = and_(cond, posts.c.author_id == author_id)
         stmt = (
             select(posts.c.id)
             .where(cond)
@@ -60,6 +64,12 @@ class ReportReads:
         )
         with self._engine.connect() as conn:
             return list(conn.execute(stmt).scalars())
+
+    def cases(self, start: datetime, end: datetime) -> list[Case]:
+        """Cases opened in [start, end), oldest first (the case list export)."""
+        stmt = select(cases).where(cases.c.created_at >= start, cases.c.created_at < end)
+        with self._engine.connect() as conn:
+            return [_row(Case, r) for r in conn.execute(stmt.order_by(cases.c.created_at, cases.c.id))]
 
     def incident_timelines(self, start: datetime, end: datetime) -> list[IncidentTimeline]:
         """Incidents open at some time in [start, end): opened, cases linked, status updates sent, resolved."""

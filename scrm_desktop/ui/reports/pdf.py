@@ -1,0 +1,125 @@
+"""A report laid out once on A4 pages (QTextDocument at 96 layout dpi) and painted page by page with a running
+footer: into a PDF with Qt's own QPdfWriter, or into images for the preview (the same pages either way)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
+
+from scrm_desktop.ui.reports.charts import chart_images
+from scrm_desktop.ui.reports.data import ReportData
+from scrm_desktop.ui.reports.document import charts_for, report_html
+
+LAYOUT_DPI = 96
+PAGE_MM = (210.0, 297.0)  # A4
+MARGIN_MM = 16.0
+FOOTER_MM = 8.0
+
+
+def _px(mm: float) -> float:
+    return mm / 25.4 * LAYOUT_DPI
+
+
+class ReportDocument:
+    """The laid-out report: `page_count`, `write_pdf(path)`, `page_image(i, width)`. GUI thread only (it draws
+    the dashboard's chart widgets)."""
+
+    def __init__(self, data: ReportData) -> None:
+        self.data = data
+        self.page_size = QSizeF(_px(PAGE_MM[0]), _px(PAGE_MM[1]))
+        self.margin = _px(MARGIN_MM)
+        self.body = QSizeF(self.page_size.width() - 2 * self.margin, self.page_size.height() - 2 * self.margin)
+        self.body.setHeight(self.body.height() - _px(FOOTER_MM))
+        # fonts are measured at LAYOUT_DPI whatever the screen: the preview and the PDF paginate alike
+        self._device = QImage(8, 8, QImage.Format.Format_RGB32)
+        self._device.setDotsPerMeterX(round(LAYOUT_DPI / 0.0254))
+        self._device.setDotsPerMeterY(round(LAYOUT_DPI / 0.0254))
+        self.doc = QTextDocument()
+        self.doc.documentLayout().setPaintDevice(self._device)
+        font = QFont("DejaVu Sans", 10)
+        font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        font.setFeature(QFont.Tag("liga"), 0)  # "fi" stays two letters when the PDF's text is copied or searched
+        self.doc.setDefaultFont(font)
+        self.doc.setDocumentMargin(0)
+        self.doc.setPageSize(self.body)
+        for key, image in chart_images(data.snapshot, charts_for(data.request.kind)).items() if data.snapshot else ():
+            self.doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart:{key}"), image)
+        self.doc.setHtml(report_html(data, int(self.body.width())))
+
+    @property
+    def page_count(self) -> int:
+        return self.doc.pageCount()
+
+    def footer(self, page: int) -> str:
+        d = self.data
+        about = f" · {d.brand}" if d.brand else ""
+        return f"{d.title}{about} · {d.request.period.label} · page {page + 1} of {self.page_count}"
+
+    def _paint_page(self, painter: QPainter, page: int) -> None:
+        """Page `page` in layout pixels (the painter is scaled to the device)."""
+        painter.save()
+        painter.translate(self.margin, self.margin - page * self.body.height())
+        self.doc.drawContents(painter, QRectF(0, page * self.body.height(), self.body.width(), self.body.height()))
+        painter.restore()
+        if page > 0:  # the cover has no footer
+            painter.save()
+            font = QFont(self.doc.defaultFont())
+            font.setPointSizeF(8)
+            painter.setFont(font)
+            painter.setPen(QColor("#666666"))
+            bottom = QRectF(self.margin, self.page_size.height() - self.margin, self.body.width(), _px(FOOTER_MM))
+            painter.drawText(bottom, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), self.footer(page))
+            painter.restore()
+
+    def write_pdf(self, path: str | Path, progress: Callable[[int, int], None] | None = None) -> int:
+        """Write the PDF (A4, Qt's own writer); returns the number of pages. OSError when it cannot be written."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        writer = QPdfWriter(str(tmp))
+        writer.setPageLayout(
+            QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF())
+        )
+        writer.setResolution(300)
+        writer.setTitle(
+            f"{self.data.title}: {self.data.brand or self.data.workspace}, {self.data.request.period.label}"
+        )
+        writer.setCreator("scrm-desktop")
+        painter = QPainter()
+        if not painter.begin(writer):
+            raise OSError(f"could not write {target}")
+        scale = writer.resolution() / LAYOUT_DPI
+        painter.scale(scale, scale)
+        for page in range(self.page_count):
+            if page:
+                writer.newPage()
+            self._paint_page(painter, page)
+            if progress is not None:
+                progress(page + 1, self.page_count)
+        painter.end()
+        tmp.replace(target)
+        return self.page_count
+
+    def page_image(self, page: int, width: int = 800) -> QImage:
+        """One page as an image `width` pixels wide (the preview, the guide's picture)."""
+        scale = width / self.page_size.width()
+        image = QImage(width, round(self.page_size.height() * scale), QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+        painter.scale(scale, scale)
+        self._paint_page(painter, page)
+        painter.end()
+        return image
