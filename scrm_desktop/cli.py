@@ -1,4 +1,5 @@
-"""Command line: the GUI (default), `listen`, `sources`, `import`, `report`, `snapshot`. Bad arguments exit 2 with one line."""
+"""Command line: the GUI (default), `listen`, `sources`, `import`, `report`, `snapshot`. Bad arguments exit 2
+with one line."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""Reports: the social media audit and the care report as PDF (Qt\x27s own PDF writer), previewed in the Reports window."""
+"""Reports: the social media audit and the care report as PDF (Qt's own PDF writer), previewed in the Reports
+window."""

@@ -250,6 +250,10 @@ def spikes(data: ReportData, width: int) -> str:
     )
 
 
+ATTENTION = ("channel", "mentions", "authors", "potential reach", "likes/post", "reposts/post", "replies/post")
+AUTHORITY = ("channel", "inbound links", "high-reach share", "top by reach", "advocates", "net", "change")
+
+
 def measurement(data: ReportData) -> str:
     measures = data.snapshot.measures if data.snapshot else []
     attention = [
@@ -288,8 +292,9 @@ def measurement(data: ReportData) -> str:
             ("channel", "inbound links", "high-reach share", "top by reach", "advocates", "net", "change"), authority
         ),
         para(
-            f"Attention: posts, unique authors and their followers added up. Engagement: reactions per post. Authority: "
-            f"posts linking somewhere, and posts by authors with {HIGH_REACH_FOLLOWERS:,}+ followers. Influence: the "
+            "Attention: posts, unique authors and their followers added up. Engagement: reactions per post. Authority: "
+            f"posts linking somewhere, and posts by authors with {HIGH_REACH_FOLLOWERS:,}+ followers. "
+            "Influence: the "
             "authors with the widest reach, and the advocates. Sentiment: net, and its change against the period "
             "before.",
             "muted",
