@@ -236,8 +236,8 @@ def spikes(data: ReportData, width: int) -> str:
         for a, _ in data.spikes
     ]
     behind = "".join(
-        f"<h3>{esc(a.topic)}, {a.window_start:%d %b %H:%M}–{a.window_end:%H:%M} ({esc(a.kind)}: {a.value} posts against a baseline "
-        f"of {a.baseline:.1f})</h3>" + quotes(posts)
+        f"<h3>{esc(a.topic)}, {a.window_start:%d %b %H:%M}–{a.window_end:%H:%M} ({esc(a.kind)}: {a.value} posts "
+        f"against a baseline of {a.baseline:.1f})</h3>" + quotes(posts)
         for a, posts in data.spikes
     )
     header = ("topic", "kind", "window (UTC)", "posts", "baseline", "threshold", "top terms")
