@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scrm_desktop import exports
 from scrm_desktop.engage.cases import RESOLUTIONS, ClaimRefused, ReplyRefused
 from scrm_desktop.store.cases import Case, CaseError, QueueFilter, QueueRow, StaleCase
 from scrm_desktop.ui.agent.arm_panel import ArmPanel
@@ -124,6 +126,8 @@ INCIDENT_LEVEL = 2  # "many people, one cause" with no crisis signs: below the b
 
 
 class AgentView(QWidget):
+    cases_exported = Signal(str, int)  # the case list was written: its path, the rows
+
     def __init__(
         self, ws: Any, bridge: Any = None, agent: str = "", parent: QWidget | None = None, synchronous: bool = False
     ) -> None:
@@ -159,6 +163,9 @@ class AgentView(QWidget):
         self.link_selected = QPushButton("Link to incident…")
         self.link_selected.setToolTip("Link the selected cases to an incident (one cause, many people)")
         self.resolve_selected = QPushButton("Resolve selected…")
+        self.export_button = QPushButton("Export cases…")
+        self.export_button.setToolTip("Every case of this queue view and its filters (all pages) to CSV or JSON")
+        self.export_button.clicked.connect(self._export_dialog)
         self.resolve_selected.setToolTip("Resolve every selected case with one outcome (cases a teammate holds stay)")
         self.header = QLabel(wordWrap=True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -258,6 +265,7 @@ class AgentView(QWidget):
         bulk = QHBoxLayout()
         bulk.addWidget(self.link_selected)
         bulk.addWidget(self.resolve_selected)
+        bulk.addWidget(self.export_button)
         lay.addLayout(bulk)
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.wizard)
@@ -422,6 +430,28 @@ class AgentView(QWidget):
             self.queue.setCurrentItem(current)
         elif rows and self.queue.currentRow() < 0:
             self.queue.setCurrentRow(0)
+
+    def _export_dialog(self) -> None:
+        name = f"cases-{self.queue_choice.currentData()}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export cases", name, "CSV (*.csv);;JSON (*.json)")
+        if path:
+            self.export_cases(path)
+
+    def export_cases(self, path: str) -> None:
+        """Every case of the queue view and filters shown, all pages, to CSV or JSON (by the file's suffix), read
+        and written off the GUI thread; `cases_exported(path, rows)` when the file is there."""
+        flt, agent, repo = self.queue_filter(), self.agent, self.service.repo
+
+        def work() -> int:
+            now = self.service.now()
+            found = [r.case for r in repo.queue_page(flt, agent, now, limit=max(repo.queue_count(flt, agent, now), 1))]
+            return exports.write(exports.cases_table(found), path)
+
+        def done(rows: int) -> None:
+            self.status.setText(f"Exported {rows} case(s) to {path}")
+            self.cases_exported.emit(path, rows)
+
+        self.loader.load("export", work, done, lambda exc: self.status.setText(f"Could not export the cases: {exc}"))
 
     def _update_channels(self, channels: list[str]) -> None:
         have = [self.channel_choice.itemData(i) for i in range(1, self.channel_choice.count())]

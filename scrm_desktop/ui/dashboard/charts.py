@@ -98,8 +98,8 @@ class Chart(pg.PlotWidget):
     def export_menu(self) -> QMenu:
         """Right-click: this chart alone as PNG or CSV."""
         menu = QMenu(self)
-        menu.addAction("Export PNG…", lambda: self._export_to("png"))
-        menu.addAction("Export CSV…", lambda: self._export_to("csv"))
+        menu.addAction("Save chart as PNG…", lambda: self._export_to("png"))
+        menu.addAction("Save numbers as CSV…", lambda: self._export_to("csv"))
         return menu
 
     def _export_to(self, kind: str) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scrm_desktop import exports
 from scrm_desktop.core.measure import HIGH_REACH_FOLLOWERS, RANGES, AuthorRank
 from scrm_desktop.core.query_fields import CHANNELS
 from scrm_desktop.ui.dashboard.alerts_list import AlertsList
@@ -66,6 +68,7 @@ MEASURE_COLUMNS = (  # two-line headers keep the 14 columns narrow; the CSV join
     "advocates",
 )
 AUTHOR_COLUMNS = ("author", "channel", "followers", "posts", "engagement")
+EXPORT_FILTER = "CSV (*.csv);;JSON (*.json)"
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
@@ -120,6 +123,8 @@ class DashboardView(QWidget):
         for table in (self.authors, self.engaged):
             table.cellDoubleClicked.connect(lambda row, _col, t=table: self._author_clicked(t, row))
         self.measures = _table(MEASURE_COLUMNS)
+        self.measures.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.measures.customContextMenuRequested.connect(self._measures_menu)
         self.alerts = AlertsList(ws.topics)
         self.alerts.posts_requested.connect(self.posts_requested)
         self._layout()
@@ -382,6 +387,26 @@ class DashboardView(QWidget):
             _write_csv(out / f"{name}.csv", header, rows)  # type: ignore[arg-type]
             written.append(out / f"{name}.csv")
         return written
+
+    def _measures_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        menu.addAction("Export the measurement table…", self._export_measures_dialog)
+        menu.exec(self.measures.viewport().mapToGlobal(pos))
+
+    def _export_measures_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the measurement table", "measures.csv", EXPORT_FILTER)
+        if path:
+            try:
+                rows = self.export_measures(path)
+            except (OSError, ValueError) as exc:
+                self.status.setText(f"Could not export: {exc}")
+            else:
+                self.status.setText(f"Exported {rows} channel(s) to {path}")
+
+    def export_measures(self, path: str | Path) -> int:
+        """The measurement table shown (its full-precision numbers) to CSV or JSON by the file's suffix; rows."""
+        shown = self.snapshot.measures if self.snapshot is not None and self.snapshot.measured else []
+        return exports.write(exports.measures_table(shown), path)
 
     def _export_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export the dashboard to a folder")

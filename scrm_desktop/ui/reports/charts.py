@@ -1,5 +1,5 @@
 """The dashboard's own charts drawn off screen for a printed report: the same classes and the same snapshot, on
-white paper with dark ink, exported through pyqtgraph's image exporter (as the dashboard's "Export PNG…")."""
+white paper with dark ink, exported through pyqtgraph's image exporter (as the dashboard's "Save chart as PNG…")."""
 
 from __future__ import annotations
 

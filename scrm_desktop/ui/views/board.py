@@ -11,8 +11,18 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QMessageBox, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QWidget,
+)
 
+from scrm_desktop import exports
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, StreamService, author_mute
 from scrm_desktop.ui.bridge import ReadWorker
 from scrm_desktop.ui.models.stream_model import StreamModel
@@ -22,6 +32,7 @@ from scrm_desktop.ui.views.stream_column import COLUMN_MIME, MIN_WIDTH, StreamCo
 
 log = logging.getLogger(__name__)
 WIDTH_STEP = 80
+EXPORT_FILTER = "CSV (*.csv);;JSON (*.json)"
 
 
 class UnreadCounter(QObject):
@@ -82,6 +93,7 @@ class BoardView(QWidget):
     marked_read = Signal(list)  # post ids already stored as read (a cleared column): other columns update their rows
     message = Signal(str)  # for the status bar
     column_saved = Signal(str)  # a temporary (search) column became a saved one: its id
+    exported = Signal(str, int)  # a column's posts were written to a file: its path, the rows
     notify_posts = Signal(str, str, list)  # a "notify" column got live posts: column id, column name, posts
 
     def __init__(
@@ -204,6 +216,7 @@ class BoardView(QWidget):
             "wider": lambda c: self.resize_column(c, WIDTH_STEP),
             "narrower": lambda c: self.resize_column(c, -WIDTH_STEP),
             "remove": self.confirm_remove,
+            "export": self.export,
         }
         handlers[key](column)
 
@@ -283,6 +296,31 @@ class BoardView(QWidget):
 
         self.message.emit(f"Clearing “{name}”…")
         self.reads.submit(("clear", spec.id), job, done)
+
+    def export(self, column: StreamColumn) -> None:
+        """Every post of the column (not only the loaded rows) to CSV or JSON, chosen in a file dialog."""
+        spec = self.spec_of(column)
+        name = "".join(ch if ch.isalnum() else "_" for ch in spec.name.lower()).strip("_") or "posts"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export “{spec.name}”", f"{name}.csv", EXPORT_FILTER)
+        if path:
+            self.export_to(column, path)
+
+    def export_to(self, column: StreamColumn, path: str) -> None:
+        """Write the column's posts on the read worker; `exported(path, rows)` or a message when it is done."""
+        spec = self.spec_of(column)
+        query, cleared, name = spec.full_query(), spec.cleared(), spec.name
+
+        def done(rows: Any, error: BaseException | None) -> None:
+            if error is not None:
+                self.message.emit(f"Could not export “{name}”: {error}")
+                return
+            self.message.emit(f"Exported {rows:,} post(s) of “{name}” to {path}")
+            self.exported.emit(path, rows)
+
+        self.message.emit(f"Exporting “{name}”…")
+        self.reads.submit(
+            ("export", spec.id, path), lambda: exports.export_query(self.service, query, path, newer_than=cleared), done
+        )
 
     def save_temporary(self, column: StreamColumn) -> None:
         spec = self.spec_of(column)

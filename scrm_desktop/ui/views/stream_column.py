@@ -36,6 +36,7 @@ HEADER_ACTIONS: tuple[tuple[str, str] | None, ...] = (
     None,
     ("clear", "Mark all read and clear"),
     ("refresh", "Reload"),
+    ("export", "Export posts…"),
     None,
     ("move_left", "Move left"),
     ("move_right", "Move right"),
