@@ -102,7 +102,38 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     window.detail.on_correct = ws.correct_sentiment
     install_work_menu(window, ws, bridge)
     install_view_menu(window, ws)
+    install_reports_menu(window, ws)
     return window, bridge
+
+
+def install_reports_menu(window: MainWindow, ws: Workspace) -> None:
+    """File > Reports… (Ctrl+Shift+P): the audit and care reports as PDF, with a preview, exports and schedules."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    menu = next((a.menu() for a in window.menuBar().actions() if a.text() == "&File"), None)
+    if menu is None:
+        return
+
+    def show_reports() -> None:
+        from scrm_desktop.ui.reports.window import ReportsWindow
+
+        features = window.__dict__.setdefault("feature_windows", {})
+        reports = features.get("reports")
+        if reports is None:
+            reports = features["reports"] = ReportsWindow(ws)
+            reports.setWindowTitle(f"Reports — {window.windowTitle()}")
+        reports.show()
+        reports.raise_()
+        reports.activateWindow()
+
+    action = QAction("&Reports…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+    action.triggered.connect(show_reports)
+    first = menu.actions()[0] if menu.actions() else None
+    menu.insertAction(first, action)
+    if first is not None:
+        menu.insertSeparator(first)
+    window.reports_action = action  # type: ignore[attr-defined]
 
 
 def install_view_menu(window: MainWindow, ws: Workspace) -> None:

@@ -135,7 +135,7 @@ def _export_kpis(ws: Any, period: Period, args: argparse.Namespace) -> int:
 def _schedule(ws: Any, args: argparse.Namespace) -> int:
     current = Schedule.from_settings(ws.settings.extra.get("reports"))
     if args.every is None and args.folder is None and args.brand is None:
-        print(describe(current))
+        print(current.describe())
         return 0
     folder = current.folder if args.folder is None else str(Path(args.folder).expanduser().resolve())
     chosen = Schedule(args.every or current.every, folder, current.brand if args.brand is None else args.brand)
@@ -143,15 +143,8 @@ def _schedule(ws: Any, args: argparse.Namespace) -> int:
         raise ValueError("a schedule needs a folder: --folder DIR")
     ws.settings.extra["reports"] = chosen.to_settings()
     ws.settings.save(ws.paths.settings_file)
-    print(describe(chosen))
+    print(chosen.describe())
     return 0
-
-
-def describe(schedule: Schedule) -> str:
-    if not schedule.active:
-        return "scheduled reports: off (set them with: scrm-desktop report schedule --every weekly --folder DIR)"
-    about = f" about {schedule.brand}" if schedule.brand else ""
-    return f"scheduled reports: {schedule.every} audit{about} into {schedule.folder} (written by `scrm-desktop listen`)"
 
 
 class ScheduledReports:

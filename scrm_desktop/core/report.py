@@ -104,6 +104,12 @@ class Schedule:
     def active(self) -> bool:
         return self.every != "off" and bool(self.folder)
 
+    def describe(self) -> str:
+        if not self.active:
+            return "scheduled reports: off (set them with: scrm-desktop report schedule --every weekly --folder DIR)"
+        about = f" about {self.brand}" if self.brand else ""
+        return f"scheduled reports: {self.every} audit{about} into {self.folder} (written by `scrm-desktop listen`)"
+
 
 # ---- findings and recommendations -------------------------------------------------------------------------------
 @dataclass(frozen=True)

@@ -1,0 +1,336 @@
+"""The Reports window (File > Reports…): the same choices as `scrm-desktop report` (audit or care report, period,
+brand), a preview of the pages, Save PDF…, the measurement table as CSV/JSON, and the schedule the `listen`
+service writes reports on. The figures are read on a worker thread with a progress dialog (cancellable); the
+pages are laid out on the GUI thread, which draws the dashboard's charts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QObject, Qt, QThreadPool, Signal
+from PySide6.QtGui import QCloseEvent, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scrm_desktop import exports
+from scrm_desktop.core.report import KINDS, SCHEDULES, Period, Schedule, check_period, file_stem
+from scrm_desktop.ui.reports.data import ReportCancelled, ReportData, ReportRequest, gather
+from scrm_desktop.ui.reports.pdf import ReportDocument
+
+PREVIEW_WIDTH = 620
+DEFAULT_DAYS = 7
+
+
+class ReportWorker(QObject):
+    """Gathers one report at a time off the GUI thread; `progress`, then `gathered` or `failed`, arrive on it."""
+
+    progress = Signal(int, int, str)
+    gathered = Signal(object)
+    failed = Signal(str)
+    _progress = Signal(int, int, str)  # emitted on the worker thread
+    _done = Signal(object, str)
+
+    def __init__(self, ws: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self.cancel_event = threading.Event()
+        self.busy = False
+        self._progress.connect(self.progress)
+        self._done.connect(self._finished)
+
+    def start(self, request: ReportRequest) -> None:
+        self.cancel_event.clear()
+        self.busy = True
+        self._pool.start(lambda: self._run(request))
+
+    def _run(self, request: ReportRequest) -> None:  # on the worker thread
+        try:
+            if self.ws.name == "demo":  # its report has cases and an incident to show
+                from scrm_desktop.engage.demo_care import ensure_demo_care
+
+                ensure_demo_care(self.ws)
+            data, error = gather(self.ws, request, self._progress.emit, self.cancel_event.is_set), ""
+        except ReportCancelled:
+            data, error = None, ""
+        except Exception as exc:  # shown in the window; the log has the traceback
+            data, error = None, str(exc) or type(exc).__name__
+        self._done.emit(data, error)
+
+    def _finished(self, data: ReportData | None, error: str) -> None:
+        self.busy = False
+        if data is not None:
+            self.gathered.emit(data)
+        else:
+            self.failed.emit(error or "Cancelled.")
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def wait(self) -> None:
+        self._pool.waitForDone(60_000)
+
+
+class ReportsWindow(QWidget):
+    previewed = Signal(int)  # pages shown
+    written = Signal(str, int)  # a PDF was saved: its path, its pages
+    failed = Signal(str)
+
+    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.setWindowTitle("Reports")
+        self.resize(1000, 860)
+        self.document: ReportDocument | None = None
+        self.worker = ReportWorker(ws, self)
+        self.worker.progress.connect(self._progressed)
+        self.worker.gathered.connect(self._gathered)
+        self.worker.failed.connect(self._failed)
+        self._then: Callable[[ReportData], None] | None = None
+        self.progress_dialog: QProgressDialog | None = None
+        self._build()
+
+    # ---- building ----------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.kind = QComboBox()
+        for key, title in KINDS.items():
+            self.kind.addItem(title, key)
+        today = QDate.currentDate()
+        self.from_date, self.to_date = QDateEdit(today.addDays(1 - DEFAULT_DAYS)), QDateEdit(today)
+        for picker in (self.from_date, self.to_date):
+            picker.setCalendarPopup(True)
+            picker.setDisplayFormat("yyyy-MM-dd")
+        self.brand = QComboBox()
+        self._fill_brands()
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.clicked.connect(self.preview)
+        self.save_button = QPushButton("Save PDF…")
+        self.save_button.clicked.connect(self._save_dialog)
+        self.measures_button = QPushButton("Export measurement table…")
+        self.measures_button.setToolTip("The measurement framework per channel for the period, as CSV or JSON")
+        self.measures_button.clicked.connect(self._measures_dialog)
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Report", self.kind)
+        dates = QHBoxLayout()
+        dates.addWidget(self.from_date)
+        dates.addWidget(QLabel("to"))
+        dates.addWidget(self.to_date)
+        dates.addStretch(1)
+        form.addRow("Period (UTC, both days included)", dates)
+        form.addRow("Brand", self.brand)
+        buttons = QHBoxLayout()
+        for b in (self.preview_button, self.save_button, self.measures_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.pages = QVBoxLayout()
+        holder = QWidget()
+        holder.setLayout(self.pages)
+        self.pages.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(holder)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self._schedule_box())
+
+    def _fill_brands(self) -> None:
+        self.brand.clear()
+        self.brand.addItem("The first brand topic", "")
+        for topic in self.ws.topics.list():
+            if topic.kind in ("brand", "competitor"):
+                self.brand.addItem(f"{topic.name} ({topic.kind})", topic.name)
+
+    def _schedule_box(self) -> QGroupBox:
+        current = Schedule.from_settings(self.ws.settings.extra.get("reports"))
+        box = QGroupBox("Scheduled reports (written by the headless `scrm-desktop listen` service)")
+        self.every = QComboBox()
+        self.every.addItems(list(SCHEDULES))
+        self.every.setCurrentText(current.every)
+        self.folder = QLineEdit(current.folder)
+        self.folder.setPlaceholderText("the folder the PDFs and CSVs go to")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_folder)
+        save = QPushButton("Save schedule")
+        save.clicked.connect(self.save_schedule)
+        row = QHBoxLayout(box)
+        row.addWidget(QLabel("Every"))
+        row.addWidget(self.every)
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        row.addWidget(save)
+        return box
+
+    # ---- choices -----------------------------------------------------------------------------------------
+    def request(self) -> ReportRequest:
+        """The report the form describes (ValueError for a period that cannot be)."""
+        period = Period(date(*self.from_date.date().getDate()), date(*self.to_date.date().getDate()))
+        check_period(period)
+        return ReportRequest(self.kind.currentData(), period, self.brand.currentData() or "")
+
+    def set_period(self, first: date, last: date) -> None:
+        self.from_date.setDate(QDate(first.year, first.month, first.day))
+        self.to_date.setDate(QDate(last.year, last.month, last.day))
+
+    # ---- running -----------------------------------------------------------------------------------------
+    def _run(self, then: Callable[[ReportData], None], kind: str = "") -> None:
+        if self.worker.busy:
+            return
+        try:
+            request = self.request()
+        except ValueError as exc:
+            self._failed(str(exc))
+            return
+        if kind:
+            request = ReportRequest(kind, request.period, request.brand)
+        self._then = then
+        self.status.setText("Reading the figures…")
+        for b in (self.preview_button, self.save_button):
+            b.setEnabled(False)
+        dialog = QProgressDialog("Reading the figures…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Report")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)  # a short period never flashes a dialog
+        dialog.canceled.connect(self.worker.cancel)
+        self.progress_dialog = dialog
+        self.worker.start(request)
+
+    def _progressed(self, step: int, steps: int, what: str) -> None:
+        self.status.setText(f"Reading {what}… ({step}/{steps})")
+        if self.progress_dialog is not None:
+            self.progress_dialog.setMaximum(steps + 1)  # the last step is laying out the pages
+            self.progress_dialog.setValue(step)
+            self.progress_dialog.setLabelText(f"Reading {what}…")
+
+    def _close_progress(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.canceled.disconnect(self.worker.cancel)
+            self.progress_dialog.close()
+            self.progress_dialog.deleteLater()
+            self.progress_dialog = None
+        for b in (self.preview_button, self.save_button):
+            b.setEnabled(True)
+
+    def _gathered(self, data: ReportData) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.setLabelText("Laying out the pages…")
+        try:
+            then, self._then = self._then, None
+            if then is not None:
+                then(data)
+        except OSError as exc:
+            self._failed(f"Could not write the report: {exc}")
+        finally:
+            self._close_progress()
+
+    def _failed(self, message: str) -> None:
+        self._close_progress()
+        self.status.setText(message)
+        self.failed.emit(message)
+
+    # ---- actions -----------------------------------------------------------------------------------------
+    def preview(self) -> None:
+        self._run(lambda data: self._show_pages(self._layout(data)))
+
+    def _layout(self, data: ReportData) -> ReportDocument:
+        self.document = ReportDocument(data)
+        return self.document
+
+    def _show_pages(self, document: ReportDocument) -> None:
+        while self.pages.count():
+            item = self.pages.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for page in range(document.page_count):
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(document.page_image(page, PREVIEW_WIDTH)))
+            label.setStyleSheet("border: 1px solid #999; background: white;")
+            label.setAccessibleName(f"Page {page + 1}")
+            self.pages.addWidget(label)
+        self.status.setText(f"{document.data.title}: {document.page_count} pages. Save PDF… writes them.")
+        self.previewed.emit(document.page_count)
+
+    def save_pdf(self, path: str | Path) -> None:
+        """Gather and write the report to `path` (the file dialog's choice); `written` when it is there."""
+
+        def write(data: ReportData) -> None:
+            pages = self._layout(data).write_pdf(path)
+            self.status.setText(f"Saved {path} ({pages} pages)")
+            self.written.emit(str(path), pages)
+
+        self._run(write)
+
+    def _save_dialog(self) -> None:
+        try:
+            request = self.request()
+        except ValueError as exc:
+            self._failed(str(exc))
+            return
+        name = file_stem(request.kind, request.period, request.brand) + ".pdf"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the report", name, "PDF (*.pdf)")
+        if path:
+            self.save_pdf(path)
+
+    def _measures_dialog(self) -> None:
+        name, kinds = "measures.csv", "CSV (*.csv);;JSON (*.json)"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the measurement table", name, kinds)
+        if path:
+            self.export_measures(path)
+
+    def export_measures(self, path: str | Path) -> None:
+        """The period's measurement table to CSV or JSON (from the report's figures: gathered first if needed)."""
+
+        def write(data: ReportData) -> None:
+            snap = data.snapshot
+            rows = exports.write(exports.measures_table(snap.measures if snap else []), path)
+            self.status.setText(f"Exported {rows} channel(s) to {path}")
+            self.written.emit(str(path), rows)
+
+        self._run(write, kind="audit")
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for scheduled reports", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def save_schedule(self) -> None:
+        every, folder = self.every.currentText(), self.folder.text().strip()
+        if every != "off" and not folder:
+            self.status.setText("Choose the folder the scheduled reports go to.")
+            return
+        schedule = Schedule(every, folder, self.brand.currentData() or "")
+        self.ws.settings.extra["reports"] = schedule.to_settings()
+        try:
+            self.ws.settings.save(self.ws.paths.settings_file)
+        except OSError as exc:
+            self.status.setText(f"The schedule could not be saved: {exc}")
+            return
+        self.status.setText(schedule.describe().capitalize() + ".")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.worker.cancel()
+        self.worker.wait()
+        super().closeEvent(event)
