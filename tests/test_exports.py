@@ -27,7 +27,7 @@ def ws(tmp_path):
         PostIn("reddit", f"r-{i}", f"my laptop refund number {i}", NOW - timedelta(minutes=i), author_handle=f"u{i}")
         for i in range(1100)  # more than one keyset page
     ]
-    posts.append(PostIn("mastodon", "evil", "=HYPERLINK(\"http://x\") refund", NOW, author_handle="@evil"))
+    posts.append(PostIn("mastodon", "evil", '=HYPERLINK("http://x") refund', NOW, author_handle="@evil"))
     posts.append(PostIn("mastodon", "other", "nothing to see", NOW, author_handle="someone"))
     ws.ingestor.ingest(posts)
     yield ws

@@ -107,6 +107,8 @@ def gather(
 ) -> ReportData:
     """Read everything the report shows (seconds over a long period on a big database: never on the GUI thread)."""
     g = _Gatherer(ws, request, progress, cancelled)
+    if request.brand:  # a brand that is not there is said at once, whatever the report
+        pick_brand(ws.topics.list(), request.brand)
     now = naive(ws.clock())
     data = ReportData(request, now, ws.name)
     if request.kind == "audit":

@@ -1,0 +1,182 @@
+"""Reports on the demo workspace, read back as a person reads them: the PDF's pages and the text of each section
+(pypdf), the posts quoted as text and escaped, the Reports window's preview and Save PDF from the File menu, and the
+GUI's exports (a column's every post, the agent's case list, the measurement table) against the store's counts."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pypdf
+import pytest
+from PySide6.QtCore import Qt
+
+from scrm_desktop.core.query import parse
+from scrm_desktop.core.report import Period
+from scrm_desktop.engage.demo_care import ensure_demo_care
+from scrm_desktop.listening.api import PostIn
+from scrm_desktop.store.query_sql import to_sql
+from scrm_desktop.ui.reports.data import ReportRequest, gather
+from scrm_desktop.ui.reports.pdf import ReportDocument
+from scrm_desktop.ui.reports.window import ReportsWindow
+from scrm_desktop.workspace import Workspace
+
+HOSTILE = "<b>Brightwave</b> refund & <script>alert(1)</script> now"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    ws = Workspace.open(str(tmp_path_factory.mktemp("reports")), demo=True)
+    ws.run_once()  # a day of demo posts, crisis included
+    now = ws.clock()
+    ws.ingestor.ingest([PostIn("reddit", "hostile", HOSTILE, now - timedelta(minutes=5), likes=100_000)])
+    ensure_demo_care(ws)
+    yield ws
+    ws.close()
+
+
+def week(ws) -> Period:
+    today = ws.clock().date()
+    return Period(today - timedelta(days=6), today)
+
+
+def text_of(path: Path) -> list[str]:
+    """Each page's text, words single-spaced (the extractor puts tabs between positioned words)."""
+    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(str(path)).pages]
+
+
+@pytest.fixture(scope="module")
+def audit_pdf(ws, tmp_path_factory, qapp):
+    out = tmp_path_factory.mktemp("pdf") / "audit.pdf"
+    document = ReportDocument(gather(ws, ReportRequest("audit", week(ws), "Brightwave")))
+    pages = document.write_pdf(out)
+    return out, pages, document
+
+
+def test_the_audit_has_a_cover_a_summary_page_and_every_section(audit_pdf):
+    path, pages, _ = audit_pdf
+    text = text_of(path)
+    assert len(text) == pages >= 8
+    assert "Social media audit" in text[0] and "Brightwave" in text[0] and "against Corvex, Nimbly" in text[0]
+    assert text[1].startswith("Summary") and "What happened" in text[1] and "Recommendations" in text[1]
+    whole = " ".join(text)
+    for heading in (
+        "1. Volume: what people say, and where",
+        "2. Sentiment",
+        "3. Share of voice",
+        "4. Spikes and their baseline",
+        "5. The measurement framework",
+        "6. Top advocates and influencers",
+        "7. The most engaged posts",
+        "8. Customer care",
+        "9. Incidents",
+    ):
+        assert heading in whole, heading
+    assert f"page 2 of {pages}" in text[1]
+
+
+def test_the_figures_in_the_pdf_are_the_stores(ws, audit_pdf):
+    path, _, document = audit_pdf
+    data = document.data
+    period = data.request.period
+    brand_posts = sum(c.total for c in data.by_channel.values())
+    query = f"topic:Brightwave since:{period.start:%Y-%m-%d} until:{period.end:%Y-%m-%d}"
+    assert brand_posts == ws.db.posts.count(to_sql(parse(query)))
+    summary = text_of(path)[1]
+    assert f"{brand_posts:,} posts mentioned Brightwave in the period." in summary
+    assert f"{data.care.kpis.overall.cases} posts became cases" in summary
+
+
+def test_the_posts_behind_the_figures_are_quoted_as_text_and_escaped(audit_pdf):
+    path, _, document = audit_pdf
+    whole = " ".join(text_of(path))
+    assert "“<b>Brightwave</b> refund & <script>alert(1)</script> now”" in whole  # printed, not interpreted
+    top = document.data.top_posts["Most engaged"][0]
+    assert top.text == HOSTILE
+    _spike, posts = document.data.spikes[0]
+    assert posts and f"post #{posts[0].id}" in whole
+
+
+def test_the_care_report_has_outcomes_agents_channels_and_incident_timelines(ws, tmp_path, qapp):
+    out = tmp_path / "care.pdf"
+    data = gather(ws, ReportRequest("care", week(ws)))
+    ReportDocument(data).write_pdf(out)
+    whole = " ".join(text_of(out))
+    assert "Care report" in whole and "Cases by outcome" in whole and "Per agent" in whole and "Per channel" in whole
+    for outcome in data.care.outcomes:
+        assert outcome in whole
+    assert data.care.kpis.overall.cases == 48
+    assert "Brightwave Care technicians not turning up" in whole and "Opened at crisis level 3" in whole
+    assert "Status update to" in whole
+    assert "1. Volume" not in whole  # the audit's sections are not in the care report
+
+
+def test_the_reports_window_previews_and_saves_from_the_file_menu(qtbot, window, ws, tmp_path):
+    window.reports_action.trigger()
+    reports = window.feature_windows["reports"]
+    qtbot.addWidget(reports)
+    assert isinstance(reports, ReportsWindow) and reports.isVisible()
+    period = week(ws)
+    reports.set_period(period.first, period.last)
+    reports.kind.setCurrentIndex(reports.kind.findData("care"))
+    with qtbot.waitSignal(reports.previewed, timeout=60_000) as shown:
+        qtbot.mouseClick(reports.preview_button, Qt.MouseButton.LeftButton)
+    assert shown.args[0] == reports.pages.count() >= 3
+    out = tmp_path / "care.pdf"
+    with qtbot.waitSignal(reports.written, timeout=60_000) as saved:
+        reports.save_pdf(out)
+    assert saved.args == [str(out), len(pypdf.PdfReader(str(out)).pages)]
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_in_the_window(qtbot, ws):
+    reports = ReportsWindow(ws)
+    qtbot.addWidget(reports)
+    today = ws.clock().date()
+    reports.set_period(today, today - timedelta(days=3))
+    with qtbot.waitSignal(reports.failed, timeout=2000):
+        reports.preview()
+    assert "before it starts" in reports.status.text()
+
+
+def test_the_measurement_table_exports_one_row_per_channel(qtbot, ws, tmp_path):
+    reports = ReportsWindow(ws)
+    qtbot.addWidget(reports)
+    period = week(ws)
+    reports.set_period(period.first, period.last)
+    out = tmp_path / "measures.json"
+    with qtbot.waitSignal(reports.written, timeout=60_000):
+        reports.export_measures(out)
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    channels = {r["channel"]: r["mentions"] for r in rows}
+    query = f"topic:Brightwave since:{period.start:%Y-%m-%d} until:{period.end:%Y-%m-%d}"
+    assert sum(channels.values()) == ws.db.posts.count(to_sql(parse(query)))
+    assert channels["reddit"] == ws.db.posts.count(to_sql(parse(f"{query} channel:reddit")))
+
+
+def test_a_columns_export_holds_every_post_of_its_query(qtbot, window, ws, tmp_path):
+    board = window.current_board()
+    column = board.columns[1]  # "Negative"
+    out = tmp_path / "negative.csv"
+    with qtbot.waitSignal(board.exported, timeout=30_000) as done:
+        board.export_to(column, str(out))
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert done.args[1] == len(rows) == ws.db.posts.count(to_sql(parse("sentiment:negative")))
+    assert len(rows) > column.model.rowCount()  # more than the rows loaded on screen
+    assert "Export posts…" in [a.text() for a in column.menu.actions()]
+
+
+def test_the_agent_case_list_exports_the_cases_it_lists(qtbot, ws, tmp_path):
+    from scrm_desktop.ui.agent.view import AgentView
+
+    view = AgentView(ws, agent="Ana", synchronous=True)
+    qtbot.addWidget(view)
+    view.refresh()
+    out = tmp_path / "cases.csv"
+    assert view.export_cases(str(out)) == view.queue.count() > 0
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {int(r["id"]) for r in rows} == {c.id for c in view.shown_cases}
+    assert {r["status"] for r in rows} <= {"new", "open", "waiting"}
