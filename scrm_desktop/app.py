@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QImage
@@ -15,6 +18,9 @@ from scrm_desktop.ui import theme as themes
 from scrm_desktop.ui.bridge import Bridge, ErrorLogHandler
 from scrm_desktop.ui.main_window import MainWindow
 from scrm_desktop.workspace import Workspace
+
+if TYPE_CHECKING:
+    from scrm_desktop.ui.reports.data import ReportRequest
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +112,19 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     return window, bridge
 
 
+def _feature_window(window: MainWindow, key: str, build):  # type: ignore[no-untyped-def]
+    """The window of a feature (built the first time it is asked for, then kept to show again)."""
+    features = window.__dict__.setdefault("feature_windows", {})
+    if features.get(key) is None:
+        features[key] = build()
+    return features[key]
+
+
+def _raise(widget) -> None:  # type: ignore[no-untyped-def]
+    widget.raise_()
+    widget.activateWindow()
+
+
 def install_reports_menu(window: MainWindow, ws: Workspace) -> None:
     """File > Reports… (Ctrl+Shift+P): the audit and care reports as PDF, with a preview, exports and schedules."""
     from PySide6.QtGui import QAction, QKeySequence
@@ -114,17 +133,17 @@ def install_reports_menu(window: MainWindow, ws: Workspace) -> None:
     if menu is None:
         return
 
-    def show_reports() -> None:
+    def reports():  # type: ignore[no-untyped-def]
         from scrm_desktop.ui.reports.window import ReportsWindow
 
-        features = window.__dict__.setdefault("feature_windows", {})
-        reports = features.get("reports")
-        if reports is None:
-            reports = features["reports"] = ReportsWindow(ws)
-            reports.setWindowTitle(f"Reports — {window.windowTitle()}")
-        reports.show()
-        reports.raise_()
-        reports.activateWindow()
+        view = ReportsWindow(ws)
+        view.setWindowTitle(f"Reports — {window.windowTitle()}")
+        return view
+
+    def show_reports() -> None:
+        view = _feature_window(window, "reports", reports)
+        view.show()
+        _raise(view)
 
     action = QAction("&Reports…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+P"))
@@ -148,13 +167,9 @@ def install_view_menu(window: MainWindow, ws: Workspace) -> None:
     def show_wall() -> None:
         from scrm_desktop.ui.wall import WallView
 
-        features = window.__dict__.setdefault("feature_windows", {})
-        wall = features.get("wall")
-        if wall is None:
-            wall = features["wall"] = WallView(ws)
+        wall = _feature_window(window, "wall", lambda: WallView(ws))
         wall.showFullScreen()
-        wall.raise_()
-        wall.activateWindow()
+        _raise(wall)
 
     menu.addSeparator()
     action = QAction("&Wall display", window)
@@ -387,7 +402,9 @@ def ensure_offscreen_app() -> QApplication:
     return ensure_app()
 
 
-def write_report(ws: Workspace, request: object, out: Path, progress=None) -> int:  # type: ignore[no-untyped-def]
+def write_report(
+    ws: Workspace, request: ReportRequest, out: Path, progress: Callable[[int, int, str], None] | None = None
+) -> int:
     """Gather and write one report (ui.reports.data.ReportRequest) as PDF in this thread; the page count.
     The demo workspace gets its day of posts and sample care work first, so its report has something to say."""
     from scrm_desktop.ui.reports.data import gather
@@ -400,37 +417,35 @@ def write_report(ws: Workspace, request: object, out: Path, progress=None) -> in
         if ws.db.posts.latest_id() == 0:
             ws.run_once()
         ensure_demo_care(ws)
-    data = gather(ws, request, progress)  # type: ignore[arg-type]
+    data = gather(ws, request, progress)
     return ReportDocument(data).write_pdf(out)
 
 
-def export_measures(ws: Workspace, request: object, out: Path, fmt: str | None = None) -> int:
+def export_measures(ws: Workspace, request: ReportRequest, out: Path, fmt: str | None = None) -> int:
     """The measurement table of a period (and brand) to CSV or JSON; the rows written."""
     from scrm_desktop import exports
     from scrm_desktop.engage.outbox import naive
     from scrm_desktop.ui.dashboard.data import CUSTOM, Filters, build
     from scrm_desktop.ui.reports.data import pick_brand
 
-    period = request.period  # type: ignore[attr-defined]
+    period = request.period
     exports.format_of(out, fmt)
-    brand = pick_brand(ws.topics.list(), request.brand)  # type: ignore[attr-defined]
+    brand = pick_brand(ws.topics.list(), request.brand)
     filters = Filters(CUSTOM, brand.name if brand else "", "", period.start, period.end)
     snap = build(ws.topics, naive(ws.clock()), filters, charts=False, influence=getattr(ws, "influence", None))
     return exports.write(exports.measures_table(snap.measures), out, fmt)
 
 
-def run_due_reports(ws: Workspace, today: object = None) -> list[Path]:
+def run_due_reports(ws: Workspace, today: date | None = None) -> list[Path]:
     """Scheduled reports (settings extra["reports"]): write the newest whole period's audit, and its
     measurement table as CSV, into the folder unless they are there already; the files written."""
-    from datetime import date
-
     from scrm_desktop.core.report import Schedule, file_stem, last_complete
     from scrm_desktop.ui.reports.data import ReportRequest
 
     schedule = Schedule.from_settings(ws.settings.extra.get("reports"))
     if not schedule.active:
         return []
-    day = today if isinstance(today, date) else ws.clock().date()
+    day = today or ws.clock().date()
     request = ReportRequest("audit", last_complete(schedule.every, day), schedule.brand)
     stem = file_stem(f"audit-{schedule.every}", request.period, schedule.brand)
     folder = Path(schedule.folder).expanduser()
