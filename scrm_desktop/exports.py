@@ -57,6 +57,7 @@ CASE_COLUMNS = (
     "resolved_at",
     "incident_id",
     "outcome",
+    "resolution",
 )
 MEASURE_COLUMNS = (
     "channel",
@@ -152,6 +153,7 @@ def cases_table(found: Iterable[Any]) -> Table:
                 _when(c.resolved_at),
                 c.incident_id,
                 outcome.get("title", "") if isinstance(outcome, dict) else "",
+                getattr(c, "resolution", ""),
             ]
         )
     return Table(CASE_COLUMNS, rows)

@@ -90,8 +90,10 @@ class _Seeder:
         self._reply(case.id, post.channel, REPLY, agent, answered)
         resolved = self._at(answered, 20, 240)
         if resolved is not None and self.rng.random() < 0.8:
+            how = self.rng.choice(("answered", "answered", "fixed", "rebooked", "refunded"))
+            detail = {"status": "resolved", "outcome": how}
             self.repo.update(
-                case.id, agent, resolved, "status", {"status": "resolved"}, status="resolved", resolved_at=resolved
+                case.id, agent, resolved, "resolved", detail, status="resolved", resolved_at=resolved, resolution=how
             )
         return case.id
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import mean, median
 
@@ -102,6 +102,7 @@ class CareReport:
     channels: tuple[KpiFigures, ...]
     outcomes: dict[str, int]
     statuses: dict[str, int]
+    resolutions: dict[str, int] = field(default_factory=dict)  # resolved cases by what they were resolved with
 
 
 def care_report(rows: Iterable[KpiRow], now: datetime, since: datetime, until: datetime) -> CareReport:
@@ -113,6 +114,7 @@ def care_report(rows: Iterable[KpiRow], now: datetime, since: datetime, until: d
         _grouped(every, now, lambda r: r.channel or "?"),
         dict(outcomes.most_common()),
         dict(statuses.most_common()),
+        dict(Counter(r.resolution for r in every if r.resolution).most_common()),
     )
 
 

@@ -56,6 +56,7 @@ class KpiRow:
     outcome: str = ""  # the decision tree's outcome title ("" until an agent walked the tree)
     subject: str = ""
     incident_id: int | None = None
+    resolution: str = ""  # what it was resolved with (answered, fixed, refunded…), once resolved
 
 
 def _outcome(decision: Any) -> str:
@@ -118,7 +119,9 @@ class CaseReports:
                 chunk = ids[start : start + 500]
                 events = conn.execute(
                     select(case_events.c.case_id, case_events.c.kind, case_events.c.actor, case_events.c.detail)
-                    .where(case_events.c.case_id.in_(chunk), case_events.c.kind.in_(("reply_queued", "status")))
+                    .where(
+                        case_events.c.case_id.in_(chunk), case_events.c.kind.in_(("reply_queued", "status", "resolved"))
+                    )
                     .order_by(case_events.c.id)
                 )
                 for e in events:
@@ -139,6 +142,7 @@ class CaseReports:
                 _outcome(r.decision),
                 r.subject,
                 r.incident_id,
+                r.resolution or "",
             )
             for r in rows
         ]

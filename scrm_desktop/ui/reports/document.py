@@ -359,6 +359,10 @@ def care(data: ReportData, number: str = "8. ") -> str:
         table(("outcome", "cases"), report.outcomes.items(), (70, 30)),
         "<h3>Cases by status</h3>",
         table(("status", "cases"), report.statuses.items(), (70, 30)),
+        "<h3>Resolved cases by resolution</h3>",
+        table(("resolution", "cases"), report.resolutions.items(), (70, 30))
+        if report.resolutions
+        else para("No case was resolved in the period."),
         "<h3>Per agent</h3>",
         table(("agent", *KPI_HEADER[1:]), _kpi_rows((report.kpis.overall, *report.kpis.agents))),
         "<h3>Per channel</h3>",
