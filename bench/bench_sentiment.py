@@ -20,6 +20,7 @@ from scrm_desktop.core.sentiment.evaluation import (  # noqa: E402
     macro_f1,
     parse_ground_truth,
 )
+from scrm_desktop.core.sentiment.learned import LearnedAnalyzer  # noqa: E402
 from scrm_desktop.core.sentiment.social import SocialAnalyzer  # noqa: E402
 from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer  # noqa: E402
 from scrm_desktop.core.sentiment.vader_analyzer import VaderAnalyzer  # noqa: E402
@@ -52,6 +53,19 @@ def _posts_per_s(analyzer: Any, texts: list[str], passes: int) -> float:
         started = time.process_time()
         for text in texts:
             analyzer.analyze(text)
+        best = min(best, time.process_time() - started)
+    return round(len(texts) / best, 1)
+
+
+def _classify_posts_per_s(texts: list[str], passes: int) -> float:
+    """Trait, intent and lead for each post (core/classify.py), CPU time like the analyzers."""
+    from scrm_desktop.core.classify import classify
+
+    best = float("inf")
+    for _ in range(passes):
+        started = time.process_time()
+        for text in texts:
+            classify(text)
         best = min(best, time.process_time() - started)
     return round(len(texts) / best, 1)
 
@@ -92,10 +106,24 @@ def _crowdflower(analyzers: list[Any]) -> dict[str, Any]:
     return out
 
 
+def _tweeteval(analyzers: list[Any]) -> dict[str, Any]:
+    """TweetEval's validation tweets (2017). The learned model's own figure here is in-sample (it trains on them):
+    its held-out figure is in sentiment_model.json, from scripts/train_sentiment_model.py."""
+    folder = REPO.parent / "shared" / "data" / "sentiment" / "tweeteval_val"
+    if not folder.is_dir():
+        return {}
+    names = ("negative", "neutral", "positive")
+    texts = (folder / "val_text.txt").read_text(encoding="utf-8").splitlines()
+    labels = [names[int(x)] for x in (folder / "val_labels.txt").read_text(encoding="utf-8").split()]
+    rows = list(zip(texts, labels, strict=True))[: 500 if QUICK else None]
+    f1s, accs = _score(analyzers, rows)
+    return {"sentiment_macro_f1_tweeteval": f1s, "sentiment_accuracy_tweeteval": accs}
+
+
 def run() -> dict[str, Any]:
     if not DATA.is_dir():
         return {"skipped": f"{DATA} is absent (test data kept outside the repository)"}
-    analyzers = [SocialAnalyzer(), VaderAnalyzer(), TextBlobAnalyzer()]
+    analyzers = [LearnedAnalyzer(), SocialAnalyzer(), VaderAnalyzer(), TextBlobAnalyzer()]
     out: dict[str, Any] = {}
     for name, file in SETS.items():
         rows = _load(file)
@@ -108,11 +136,13 @@ def run() -> dict[str, Any]:
         out[f"sentiment_macro_f1_{name}"] = f1s
         out[f"sentiment_accuracy_{name}"] = accs
     out.update(_crowdflower(analyzers))
+    out.update(_tweeteval(analyzers))
     tweets = [text for text, _ in _load(SETS["tweets"])]
     passes = 1 if QUICK else 3
-    out["sentiment_posts_per_s"] = _posts_per_s(analyzers[0], tweets, passes)
+    out["sentiment_posts_per_s"] = _posts_per_s(analyzers[0], tweets, passes)  # the default (learned)
     out["sentiment_baseline_posts_per_s"] = {a.name: _posts_per_s(a, tweets, passes) for a in analyzers[1:]}
     out["sentiment_posts_measured"] = len(tweets)
+    out["classify_posts_per_s"] = _classify_posts_per_s(tweets, passes)
     out["sentiment_support_complaints_negative"] = _support_complaints(analyzers)
     return out
 

@@ -106,6 +106,10 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id)
     window = MainWindow(ws, bridge, theme)
     window.detail.on_correct = ws.correct_sentiment
+    window.detail.classification_for = ws.db.posts.classification
+    window.detail.on_correct_class = lambda post_id, field, value: ws.corrections.correct(
+        post_id, field, value, agent=ws.settings.agent_name
+    )
     install_work_menu(window, ws, bridge)
     install_view_menu(window, ws)
     install_reports_menu(window, ws)

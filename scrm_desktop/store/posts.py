@@ -682,6 +682,12 @@ class PostRepo:
                 )
             ]
 
+    def classification(self, post_id: int) -> dict[str, Any]:
+        """The cues behind a post's trait, intent and lead ({} for none or an unknown post)."""
+        with self._engine.connect() as conn:
+            value = conn.execute(select(posts.c.classification).where(posts.c.id == post_id)).scalar()
+        return dict(value or {})
+
     def reasons(self, post_id: int) -> list[dict[str, Any]]:
         with self._engine.connect() as conn:
             value = conn.execute(select(posts.c.sentiment_reasons).where(posts.c.id == post_id)).scalar()

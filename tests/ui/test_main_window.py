@@ -128,3 +128,22 @@ def test_an_agent_corrects_a_label_and_similar_posts_follow(qtbot, window, ws):
         assert reopened.analyzer.analyze(sarcastic).label == "negative"  # corrections survive a restart
     finally:
         reopened.close()
+
+
+def test_the_detail_pane_shows_trait_intent_lead_and_corrects_them(qtbot, window, ws):
+    text = "My laptop keeps crashing, can someone help? @BrightwaveCare"
+    ws.ingestor.ingest([PostIn(channel="reddit", external_id="c1", text=text, created_at=NOW, author_handle="a")])
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None)
+    assert "Trait: venting" in window.detail.classified.text()
+    assert "keeps crashing" in window.detail.class_reasons.text()
+    box = window.detail.class_boxes["trait"]
+    index = box.findText("trait: passive")
+    box.setCurrentIndex(index)
+    box.activated.emit(index)  # what a click on the item sends
+    post_id = window.detail.post.id
+    assert ws.db.posts.get(post_id).trait == "passive"
+    assert ws.corrections.view(post_id)["trait"]["auto"] == "venting"
+    assert "Trait: passive" in window.detail.classified.text()

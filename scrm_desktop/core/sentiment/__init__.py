@@ -44,10 +44,10 @@ def clamp(score: float) -> float:
 
 
 def default_analyzer() -> Analyzer:
-    """The analyzer used at ingest: SocialAnalyzer (see docs/sentiment.md for how it compares)."""
-    from scrm_desktop.core.sentiment.social import SocialAnalyzer
+    """The analyzer used at ingest: LearnedAnalyzer, the shipped linear model (docs/sentiment.md compares them)."""
+    from scrm_desktop.core.sentiment.learned import LearnedAnalyzer
 
-    return SocialAnalyzer()
+    return LearnedAnalyzer()
 
 
 def __getattr__(name: str) -> object:
@@ -56,6 +56,10 @@ def __getattr__(name: str) -> object:
         from scrm_desktop.core.sentiment.social import SocialAnalyzer
 
         return SocialAnalyzer
+    if name == "LearnedAnalyzer":
+        from scrm_desktop.core.sentiment.learned import LearnedAnalyzer
+
+        return LearnedAnalyzer
     if name == "CorrectionMemory":
         from scrm_desktop.core.sentiment.corrections import CorrectionMemory
 

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from scrm_desktop.core.classify import INTENTS, TRAITS
 from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
 from scrm_desktop.ui.theme import Theme
@@ -98,6 +100,7 @@ class DetailPane(QFrame):
         self.correct_row = QFrame()
         self.correct_row.setLayout(correct_row)
         correct_row.setContentsMargins(0, 0, 0, 0)
+        self._build_classification()
         self.placeholder = _plain_label("Select a post to see it in full.", "Muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -130,6 +133,9 @@ class DetailPane(QFrame):
             self.sentiment,
             self.reasons,
             self.correct_row,
+            self.classified,
+            self.class_reasons,
+            self.class_row,
             self.stats,
             self.title,
         ):
@@ -153,6 +159,9 @@ class DetailPane(QFrame):
             self.sentiment,
             self.reasons,
             self.correct_row,  # nothing to correct without a post
+            self.classified,
+            self.class_reasons,
+            self.class_row,
             self.author_card,
             self.thread,
             self.open_link,
@@ -182,11 +191,55 @@ class DetailPane(QFrame):
         for label, button in self.correct_buttons.items():
             button.setEnabled(self.on_correct is not None and label != post.sentiment_label)
         self.reasons.setText(self._explain(post))
+        self._show_classification(post)
         self.open_link.setEnabled(bool(post.url))
         self.thread.setText(self._thread_text(post))
         self.thread.setVisible(bool(self.thread.text()))
         self.author_card.setText(self._author_text(post))
         self.author_card.setVisible(bool(self.author_card.text()))
+
+    def _build_classification(self) -> None:
+        """Trait, intent and lead with the cues behind them, and a correction for trait and intent."""
+        self.classified = _plain_label(object_name="DetailClassification")
+        self.classified.setAccessibleName("Trait, intent and lead")
+        self.class_reasons = _plain_label(object_name="Muted")
+        self.classification_for: Callable[[int], dict[str, Any]] | None = None  # post id -> cues (app sets)
+        self.on_correct_class: Callable[[int, str, str], None] | None = None  # post id, field, value
+        self.class_boxes: dict[str, QComboBox] = {}
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for field, values in (("trait", TRAITS), ("intent", INTENTS)):
+            box = QComboBox()
+            box.addItems([f"{field}: unknown", *(f"{field}: {v}" for v in values)])
+            box.setToolTip(f"Correct this post's {field}; streams and rules follow the agent's value")
+            box.setAccessibleName(f"Correct the {field}")
+            box.activated.connect(lambda i, f=field, vals=values: self._correct_class(f, ("", *vals)[i]))
+            self.class_boxes[field] = box
+            row.addWidget(box)
+        row.addStretch(1)
+        self.class_row = QFrame()
+        self.class_row.setLayout(row)
+
+    def _show_classification(self, post: Post) -> None:
+        lead = "yes" if post.is_lead else "no"
+        self.classified.setText(f"Trait: {post.trait or 'unknown'} · Intent: {post.intent or 'unknown'} · Lead: {lead}")
+        cues = self.classification_for(post.id) if self.classification_for is not None else {}
+        parts = [
+            f"{name} ← {', '.join(f'“{c}”' for c in cues.get(key, [])[:5])}"
+            for name, key in (("trait", "trait_cues"), ("intent", "intent_cues"), ("lead", "lead_products"))
+            if cues.get(key)
+        ]
+        self.class_reasons.setText(f"Why: {'; '.join(parts)}" if parts else "Why: no trait or intent cues found.")
+        for field, values in (("trait", TRAITS), ("intent", INTENTS)):
+            current = getattr(post, field)
+            self.class_boxes[field].setCurrentIndex(1 + values.index(current) if current in values else 0)
+            self.class_boxes[field].setEnabled(self.on_correct_class is not None)
+
+    def _correct_class(self, field: str, value: str) -> None:
+        if self.post is None or self.on_correct_class is None or getattr(self.post, field) == value:
+            return
+        self.on_correct_class(self.post.id, field, value)
+        self.show_post(replace(self.post, **{field: value}))
 
     def _show_edit(self, post: Post | None) -> None:
         """Shows "edited <local time>" and the text before the edit, for a post its author edited."""
