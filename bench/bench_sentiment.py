@@ -123,7 +123,7 @@ def _tweeteval(analyzers: list[Any]) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     if not DATA.is_dir():
         return {"skipped": f"{DATA} is absent (test data kept outside the repository)"}
-    analyzers = [LearnedAnalyzer(), SocialAnalyzer(), VaderAnalyzer(), TextBlobAnalyzer()]
+    analyzers = [SocialAnalyzer(), LearnedAnalyzer(), VaderAnalyzer(), TextBlobAnalyzer()]
     out: dict[str, Any] = {}
     for name, file in SETS.items():
         rows = _load(file)
@@ -139,7 +139,7 @@ def run() -> dict[str, Any]:
     out.update(_tweeteval(analyzers))
     tweets = [text for text, _ in _load(SETS["tweets"])]
     passes = 1 if QUICK else 3
-    out["sentiment_posts_per_s"] = _posts_per_s(analyzers[0], tweets, passes)  # the default (learned)
+    out["sentiment_posts_per_s"] = _posts_per_s(analyzers[0], tweets, passes)  # the default (social)
     out["sentiment_baseline_posts_per_s"] = {a.name: _posts_per_s(a, tweets, passes) for a in analyzers[1:]}
     out["sentiment_posts_measured"] = len(tweets)
     out["classify_posts_per_s"] = _classify_posts_per_s(tweets, passes)

@@ -26,8 +26,8 @@ def test_shipped_model_loads_with_its_card() -> None:
     assert (REPO / "scrm_desktop" / "core" / "sentiment" / "sentiment_model.md").is_file()
 
 
-def test_default_analyzer_is_the_learned_model() -> None:
-    assert default_analyzer().name == "learned"
+def test_the_learned_model_is_shipped_but_not_the_default() -> None:
+    assert default_analyzer().name == "social" and LearnedAnalyzer().name == "learned"
 
 
 def test_format_is_checked() -> None:
