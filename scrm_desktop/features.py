@@ -59,6 +59,7 @@ def install(ws: Any) -> None:
 
     ws.customers = CustomerRepo(ws.db.engine, rules.naive(ws.clock))
     ws.ingestor.store_hooks.append(ws.customers.update_profile_extras)  # e-mail, bio, URL from plugins
+    ws.cases.topics, ws.cases.customers = ws.topics, ws.customers  # the decision tree's facts (spikes, customers)
     from scrm_desktop.store.influence import InfluenceRepo
 
     ws.influence = InfluenceRepo(ws.db.engine, rules.naive(ws.clock))

@@ -9,9 +9,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrm_desktop.core.sentiment import Analyzer
-from scrm_desktop.engage.decision_tree import DecisionSession, DecisionTree, default_tree
+from scrm_desktop.engage.decision_facts import SpikeInfo, facts_for_case
+from scrm_desktop.engage.decision_tree import DecisionSession, DecisionTree, Fact, default_tree
 from scrm_desktop.engage.outbox import naive
-from scrm_desktop.engage.templates import Template, check_reply, default_templates, render, suggest
+from scrm_desktop.engage.templates import (
+    Template,
+    check_reply,
+    default_templates,
+    display_name,
+    first_name,
+    render,
+    suggest,
+)
 from scrm_desktop.listening.registry import PluginRegistry
 from scrm_desktop.store.cases import CASE_STATUSES, Case, CaseRepo, Draft, Incident, NewReply, OutboxItem
 from scrm_desktop.store.posts import PostRepo
@@ -46,6 +55,9 @@ class CaseService:
     templates: list[Template] = field(default_factory=default_templates)
     # the case priority business rules gave a post (`priority:` actions), used when an agent opens its case
     rule_priority: Callable[[int], int | None] | None = None
+    # what the decision tree may know about a case (None: that feature is not installed): spike alerts, customers
+    topics: Any = None
+    customers: Any = None
 
     def now(self) -> datetime:
         return naive(self.clock())
@@ -190,8 +202,33 @@ class CaseService:
         return [a.name for a in self.repo.agents() if a.name != agent]
 
     # ---- the decision tree -------------------------------------------------------------------------------
-    def start_decision(self, agent: str) -> DecisionSession:
-        return DecisionSession(self.tree, agent=agent, clock=self.clock)
+    def start_decision(self, agent: str, case: Case | None = None) -> DecisionSession:
+        """A walk of the tree; for a case, the questions the app can answer from what it knows are answered."""
+        facts = self.decision_facts(case) if case is not None else {}
+        return DecisionSession(self.tree, agent=agent, clock=self.clock, facts=facts)
+
+    def decision_facts(self, case: Case) -> dict[str, Fact]:
+        """The case's facts for the tree: its post, open incidents, spikes on its topics, customer, earlier cases."""
+        post = self.posts.get(case.post_id) if case.post_id else None
+        if post is None:
+            return {}
+        spikes = [
+            SpikeInfo(a.topic, a.kind, a.window_start, a.window_end, a.value, a.baseline, a.top_terms)
+            for a in (self.topics.alerts(limit=200) if self.topics is not None else [])
+            if a.kind in ("volume", "negative") and a.topic in post.topics
+        ]
+        customer = None
+        if self.customers is not None and post.author_id is not None:
+            customer = self.customers.customer_for_author(post.author_id)
+        return facts_for_case(
+            post,
+            now=self.now(),
+            incidents=self.repo.incidents(open_only=True),
+            spikes=spikes,
+            customer=customer,
+            earlier=self.repo.earlier_cases(case.channel, case.author_handle, case.id),
+            brand=self.brand,
+        )
 
     def record_decision(self, case_id: int, session: DecisionSession) -> Case:
         """Store the walk (path, answers, agent, times, outcome) and apply what it decided."""
@@ -210,11 +247,12 @@ class CaseService:
     # ---- replies -----------------------------------------------------------------------------------------
     def context(self, case: Case, agent: str, incident: Incident | None = None) -> dict[str, Any]:
         return {
+            "first_name": first_name(case.author_name, case.author_handle),
             "author_name": case.author_name or case.author_handle,
             "handle": case.author_handle,
             "brand": self.brand,
             "case_id": case.id,
-            "agent_name": agent,
+            "agent_name": display_name(agent),  # signed as the agent's name ("ana" -> "Ana"), never "agent"
             "incident_url": incident.status_url if incident else "",
         }
 

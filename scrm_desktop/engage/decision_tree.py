@@ -2,14 +2,19 @@
 
 A tree file holds `version`, `title`, `start` (the first node's id), `nodes` (id -> question or outcome) and
 optional `considerations` (shown at the response step). A question has `question`, optional `help` and 1-9
-`answers` (each a `label` and the `next` node id). An outcome has `action` (one of ACTIONS), `title`, optional
-`advice`, `category` (the template category to pre-select), `crisis_level` (1-5, required to escalate),
-`notify`, `scope` (micro/macro) and `considerations` (true: show the response considerations).
+`answers` (each a `label`, the `next` node id and optional `when`: facts the app knows, see FACTS). An outcome
+has `action` (one of ACTIONS), `title`, optional `advice`, `category` (the template category to pre-select),
+`crisis_level` (1-5, required to escalate), `notify`, `scope` (micro/macro) and `considerations` (true: show the
+response considerations).
+
+`when` is a list of conditions that must all hold; each is a fact name, `not fact`, or alternatives joined by
+`or` (`complaint or known_customer`). A session started with the case's facts answers a question by itself when
+exactly one of its answers has a `when` that holds, and records that step as automatic, with the reasons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,14 +23,38 @@ from typing import Any
 import yaml
 
 ACTIONS = ("let_stand", "amplify", "respond", "monitor", "open_incident", "route_sales", "escalate")
-CATEGORIES = ("apology", "fix_facts", "thank_you", "private_message", "status_update", "sales_handoff")
+CATEGORIES = (
+    "apology",
+    "fix_facts",
+    "thank_you",
+    "private_message",
+    "status_update",
+    "sales_handoff",
+    "refund",
+    "answer",
+)
+# What the app can know about a case before the agent reads it (engage/decision_facts.py computes them).
+FACTS = {
+    "negative": "the post's sentiment is strongly negative (-0.3 or lower)",
+    "positive": "the post's sentiment is clearly positive (+0.3 or higher)",
+    "purchase": "the post wants to buy (intent purchase, or a sales lead)",
+    "question": "the post asks for information (intent information)",
+    "complaint": "the post reports a problem (intent venting, request or transactional; trait venting, passive, past)",
+    "refund": "the post asks for a refund or to cancel",
+    "crisis_words": "the post names a safety, legal, press or executive matter",
+    "spike": "a spike alert on one of the post's topics around the post's time",
+    "incident_match": "an open incident's title shares words with the post",
+    "known_customer": "the author is linked to a customer record",
+    "vip": "the author or their customer record is VIP",
+    "repeat": "the author had earlier cases on the same channel",
+}
 MAX_ANSWERS = 9  # answers are picked with the number keys 1-9
 MAX_FILE_BYTES = 1_000_000
 MAX_YAML_NODES = 20_000  # aliases can make a small file expand enormously; we refuse before that
 
 _TOP_KEYS = {"version", "title", "start", "nodes", "considerations"}
 _QUESTION_KEYS = {"question", "help", "answers"}
-_ANSWER_KEYS = {"label", "next"}
+_ANSWER_KEYS = {"label", "next", "when"}
 _OUTCOME_KEYS = {"action", "title", "advice", "category", "crisis_level", "notify", "scope", "considerations"}
 _CONSIDERATION_KEYS = {"id", "title", "text"}
 
@@ -53,9 +82,47 @@ class TreeError(ValueError):
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One thing the app knows about a case, with the reason in words ("sentiment -0.72 (strongly negative)")."""
+
+    name: str
+    value: bool
+    reason: str
+
+
+@dataclass(frozen=True)
 class Answer:
     label: str
     next: str
+    when: tuple[str, ...] = ()  # conditions that must all hold: "fact", "not fact", "fact or other"
+
+    def holds(self, facts: Mapping[str, Fact]) -> tuple[bool, list[str]]:
+        """Whether every condition holds with these facts, and the reasons of the facts that decided it."""
+        if not self.when:
+            return False, []
+        reasons: list[str] = []
+        for condition in self.when:
+            met = [r for alt in _alternatives(condition) if (r := _literal(alt, facts)) is not None]
+            if not met:
+                return False, []
+            reasons.append(met[0])
+        return True, list(dict.fromkeys(reasons))
+
+
+def _alternatives(condition: str) -> list[str]:
+    return [alt.strip() for alt in condition.split(" or ") if alt.strip()]
+
+
+def _fact_name(literal: str) -> str:
+    return literal[4:].strip() if literal.startswith("not ") else literal
+
+
+def _literal(literal: str, facts: Mapping[str, Fact]) -> str | None:
+    """The fact's reason when the literal ("fact" or "not fact") holds, else None (unknown facts never hold)."""
+    fact = facts.get(_fact_name(literal))
+    if fact is None or fact.value == literal.startswith("not "):
+        return None
+    return fact.reason
 
 
 @dataclass(frozen=True)
@@ -227,8 +294,31 @@ def _question(chk: _Checker, node_id: str, raw: dict[str, Any], path: tuple[Any,
         for i, item in enumerate(answers_raw):
             apath = (*path, "answers", i)
             if chk.mapping(item, apath, _ANSWER_KEYS, ("label", "next")):
-                answers.append(Answer(chk.text(item, "label", apath), chk.text(item, "next", apath)))
+                when = _when(chk, item.get("when"), (*apath, "when"))
+                answers.append(Answer(chk.text(item, "label", apath), chk.text(item, "next", apath), when))
     return Question(node_id, chk.text(raw, "question", path), tuple(answers), chk.text(raw, "help", path, False))
+
+
+def _when(chk: _Checker, raw: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+    """`when: [fact, not fact, fact or other]`: every fact name must be one the app knows (FACTS)."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        chk.fail(path, f"expected a list of facts (e.g. [negative, not spike]), got {_kind(raw)}")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, str) or not item.strip():
+            chk.fail((*path, i), f"expected a fact name, got {_kind(item)}")
+            continue
+        condition = " ".join(item.split())
+        for alt in _alternatives(condition):
+            if _fact_name(alt) not in FACTS:
+                chk.fail((*path, i), f"unknown fact {_fact_name(alt)!r} (known: {', '.join(FACTS)})")
+        out.append(condition)
+    return tuple(out)
 
 
 def _outcome(chk: _Checker, node_id: str, raw: dict[str, Any], path: tuple[Any, ...]) -> Outcome:
@@ -376,20 +466,29 @@ class Step:
     question: str
     answer: str
     at: datetime
+    auto: bool = False  # answered by the app from what it knows about the case
+    reason: str = ""  # why, for an automatic step ("sentiment -0.72 (strongly negative); intent: request")
 
 
 @dataclass
 class DecisionSession:
-    """One agent walking the tree for one case: one question at a time, with back, to an outcome."""
+    """One agent walking the tree for one case: one question at a time, with back, to an outcome.
+
+    With `facts`, a question that has exactly one answer whose `when` holds is answered by itself (Step.auto).
+    Going back to a question makes it the agent's: it is not answered automatically again in this session.
+    """
 
     tree: DecisionTree
     agent: str = ""
     clock: Callable[[], datetime] = _utcnow
     steps: list[Step] = field(default_factory=list)
     started_at: datetime | None = None
+    facts: Mapping[str, Fact] = field(default_factory=dict)
+    manual: set[str] = field(default_factory=set)  # node ids the agent went back to: never automatic again
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock()
+        self._advance()
 
     @property
     def current(self) -> Question | Outcome:
@@ -405,32 +504,59 @@ class DecisionSession:
         node = self.current
         return node if isinstance(node, Outcome) else None
 
+    @property
+    def choices(self) -> int:
+        """How many answers the agent gave (automatic steps do not count)."""
+        return sum(1 for s in self.steps if not s.auto)
+
+    def automatic(self, question: Question) -> tuple[int, str] | None:
+        """(answer number, reason) when the facts pick exactly one answer of `question` and it is not the agent's."""
+        if question.id in self.manual or not self.facts:
+            return None
+        held = [(i, a.holds(self.facts)) for i, a in enumerate(question.answers, 1)]
+        picked = [(i, reasons) for i, (ok, reasons) in held if ok]
+        if len(picked) != 1:
+            return None
+        number, reasons = picked[0]
+        return number, "; ".join(reasons)
+
+    def _advance(self) -> None:
+        node = self.current
+        while isinstance(node, Question) and (auto := self.automatic(node)) is not None:
+            number, reason = auto
+            self.steps.append(Step(node.id, node.question, node.answers[number - 1].label, self.clock(), True, reason))
+            node = self.current
+
     def answer(self, number: int) -> Question | Outcome:
-        """Pick answer `number` (1-based, as on the number keys) of the current question."""
+        """Pick answer `number` (1-based, as on the number keys) of the current question; the questions after it
+        that the facts answer are answered too."""
         node = self.current
         if isinstance(node, Outcome):
             raise ValueError("the walk is finished; go back to change an answer")
         if not 1 <= number <= len(node.answers):
             raise ValueError(f"choose an answer from 1 to {len(node.answers)}")
         self.steps.append(Step(node.id, node.question, node.answers[number - 1].label, self.clock()))
+        self._advance()
         return self.current
 
     def back(self) -> Question | Outcome:
+        """Undo the last step (automatic or not); that question is then the agent's to answer."""
         if self.steps:
-            self.steps.pop()
+            self.manual.add(self.steps.pop().node)
         return self.current
 
     def record(self) -> dict[str, Any]:
-        """What is stored with the case: path, answers, agent, times and the outcome."""
+        """What is stored with the case: path (which steps were automatic, and why), answers, agent, times, the
+        facts the app knew and the outcome."""
         outcome = self.outcome
         return {
             "tree": self.tree.title,
             "agent": self.agent,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.steps[-1].at.isoformat() if outcome and self.steps else None,
-            "path": [
-                {"node": s.node, "question": s.question, "answer": s.answer, "at": s.at.isoformat()} for s in self.steps
-            ],
+            "path": [_step_record(s) for s in self.steps],
+            "choices": self.choices,
+            "facts": {f.name: {"value": f.value, "reason": f.reason} for f in self.facts.values()},
             "outcome": None
             if outcome is None
             else {
@@ -443,3 +569,11 @@ class DecisionSession:
                 "scope": outcome.scope,
             },
         }
+
+
+def _step_record(step: Step) -> dict[str, Any]:
+    out: dict[str, Any] = {"node": step.node, "question": step.question, "answer": step.answer}
+    out["at"] = step.at.isoformat()
+    if step.auto:
+        out |= {"auto": True, "reason": step.reason}
+    return out

@@ -14,7 +14,7 @@ import yaml
 from scrm_desktop.core.sentiment import Analyzer
 from scrm_desktop.engage.decision_tree import CATEGORIES
 
-VARIABLES = ("author_name", "handle", "brand", "case_id", "agent_name", "incident_url")
+VARIABLES = ("first_name", "author_name", "handle", "brand", "case_id", "agent_name", "incident_url")
 # None: no practical limit. Mastodon's default instance limit; Bluesky counts graphemes; Reddit comments.
 CHANNEL_LIMITS: dict[str, int | None] = {
     "mastodon": 500,
@@ -33,6 +33,17 @@ _VAR = re.compile(r"\{(\w+)\}")
 _PLACEHOLDER = re.compile(r"\[\[([^\[\]\n]{1,80})\]\]")
 _URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[a-z0-9']{3,}")
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"}
+# what an unset agent name falls back to (ui/agent/view.py): never signed, the agent types their name instead
+GENERIC_AGENTS = {"agent", "snapshot"}
+# sample values for a template's preview and tone check when no case is open
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "first_name": "Dana",
+    "author_name": "Dana Whitfield",
+    "handle": "@dana",
+    "case_id": 123,
+    "incident_url": "https://status.example.com/1",
+}
 
 
 class TemplateError(ValueError):
@@ -49,6 +60,27 @@ class Template:
 
     def fits(self, channel: str) -> bool:
         return not self.channels or channel in self.channels
+
+
+def first_name(author_name: str, handle: str = "") -> str:
+    """How a reply greets the author: the first word of their name ("Jade Mensah" -> "Jade", "Dr. Ana Ruiz" ->
+    "Ana"), else their @handle."""
+    for word in author_name.split():
+        bare = word.strip(".,;:!?()[]\"'")
+        if bare.lower() not in _TITLES and any(c.isalpha() for c in bare):
+            return bare
+    handle = handle.strip()
+    return handle if not handle or handle.startswith("@") else f"@{handle}"
+
+
+def display_name(agent: str) -> str:
+    """How an agent signs a reply: "ana" -> "Ana", "ana.lopez" -> "Ana Lopez"; the anonymous fallback name
+    ("agent") gives "" so the reply asks for a [[name]] rather than signing "agent"."""
+    agent = agent.split("@")[0].strip() if "@" in agent and " " not in agent else agent.strip()
+    if agent.lower() in GENERIC_AGENTS:
+        return ""
+    words = re.split(r"[._\s]+", agent)
+    return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in words if w)
 
 
 def render(text: str, context: Mapping[str, Any]) -> str:
@@ -102,9 +134,30 @@ def check_reply(text: str, channel: str, analyzer: Analyzer | None = None) -> Re
         problems.append("fill in: " + ", ".join(dict.fromkeys(names)))
     if limit is not None and length > limit:
         problems.append(f"{length - limit} characters over the {channel} limit of {limit}")
-    tone = analyzer.analyze(text).score if analyzer and text.strip() else 0.0
-    warnings = (f"the tone reads negative ({tone:+.2f}); consider softer words",) if tone < TONE_WARNING_BELOW else ()
+    tone, cues = _tone(text, analyzer)
+    warnings: tuple[str, ...] = ()
+    if tone < TONE_WARNING_BELOW:
+        because = f": {', '.join(cues)}" if cues else ""
+        warnings = (f"Tone check: reads negative ({tone:+.2f}){because}; consider softer words".replace("-", "−", 1),)
     return ReplyCheck(length, limit, names, tone, tuple(problems), warnings)
+
+
+def _tone(text: str, analyzer: Analyzer | None) -> tuple[float, list[str]]:
+    """The analyzer's score and the words that pulled it down most (quoted), for the tone warning."""
+    if analyzer is None or not text.strip():
+        return 0.0, []
+    result = analyzer.analyze(text)
+    negative = sorted((r for r in result.reasons if r.weight < 0), key=lambda r: r.weight)[:3]
+    return result.score, [f"“{r.cue}”" for r in negative]
+
+
+def template_check(
+    template: Template, context: Mapping[str, Any], channel: str = "", analyzer: Analyzer | None = None
+) -> ReplyCheck:
+    """A template filled with `context`, checked on `channel` (default: the first it fits); `warnings` holds the
+    tone check the editors flag. Unfilled [[placeholders]] are expected here: they are the agent's to fill."""
+    channel = channel or (template.channels[0] if template.channels else "mastodon")
+    return check_reply(render(template.text, context), channel, analyzer)
 
 
 # ---- the library file ------------------------------------------------------------------------------------

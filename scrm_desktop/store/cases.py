@@ -703,3 +703,17 @@ class CaseRepo:
         )
         with self._engine.connect() as conn:
             return [_row(Case, r) for r in conn.execute(query)]
+
+    # ---- the author's history (the decision tree's "repeat" fact) -----------------------------------------
+    def earlier_cases(self, channel: str, author_handle: str, before_case_id: int, limit: int = 20) -> list[Case]:
+        """Cases opened before `before_case_id` for the same author on the same channel, newest first."""
+        if not author_handle:
+            return []
+        query = (
+            select(cases)
+            .where(cases.c.channel == channel, cases.c.author_handle == author_handle, cases.c.id < before_case_id)
+            .order_by(cases.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_row(Case, r) for r in conn.execute(query)]

@@ -62,7 +62,7 @@ def test_suggested_templates_follow_the_decision_and_fill_the_context(tmp_path: 
     [first, *_rest] = world.service.suggestions(case)
     assert first.category == "apology" and case.scope == "micro"
     text = world.service.fill(case, first, "Ana")
-    assert "Fan 0" in text and "Brightwave" in text and "Ana" in text
+    assert "Hi Fan," in text and "Brightwave" in text and "Ana" in text  # greeted by first name
 
 
 def test_replies_are_checked_before_they_are_queued(tmp_path: Path) -> None:

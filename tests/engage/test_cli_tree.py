@@ -19,7 +19,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def test_the_default_tree_checks_out_and_lists_its_paths() -> None:
     code, out, _err = run("--paths")
-    assert code == 0 and "OK (21 nodes, 15 paths)" in out
+    assert code == 0 and "OK (23 nodes, 17 paths)" in out
     assert "No, it is negative > No crisis signs > A troll (ridicules, provokes on purpose)  =>  Monitor only" in out
 
 

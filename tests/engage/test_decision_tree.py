@@ -24,11 +24,13 @@ EXPECTED_PATHS = {
     (1, 2): ("amplify", "thank_you", None),
     (1, 3): ("amplify", "", None),
     (3,): ("route_sales", "sales_handoff", None),
+    (4,): ("respond", "answer", None),
     (2, 1, 1): ("monitor", "", None),  # troll
     (2, 1, 2): ("monitor", "", None),  # rager
     (2, 1, 3): ("respond", "fix_facts", None),
     (2, 1, 4, 1, 1): ("respond", "apology", None),
     (2, 1, 4, 1, 2): ("respond", "private_message", None),
+    (2, 1, 4, 1, 3): ("respond", "refund", None),
     (2, 1, 4, 2): ("open_incident", "status_update", None),
     (2, 2, 1): ("escalate", "", 5),
     (2, 2, 2): ("escalate", "", 4),
@@ -86,8 +88,8 @@ def test_back_undoes_the_last_answer_and_the_record_keeps_path_agent_and_times()
 
 def test_answers_out_of_range_and_after_the_end_are_refused() -> None:
     session = DecisionSession(default_tree())
-    with pytest.raises(ValueError, match="from 1 to 3"):
-        session.answer(4)
+    with pytest.raises(ValueError, match="from 1 to 4"):
+        session.answer(5)
     session.answer(3)
     with pytest.raises(ValueError, match="finished"):
         session.answer(1)

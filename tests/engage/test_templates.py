@@ -19,7 +19,7 @@ from scrm_desktop.engage.templates import (
     suggest,
 )
 
-CONTEXT = {"author_name": "Dana", "handle": "@dana", "brand": "Brightwave", "case_id": 12, "agent_name": "Ana"}
+CONTEXT = {"first_name": "Dana", "author_name": "Dana Whitfield", "handle": "@dana", "brand": "Brightwave", "case_id": 12, "agent_name": "Ana"}
 
 
 def test_the_default_library_covers_every_category() -> None:
@@ -28,7 +28,7 @@ def test_the_default_library_covers_every_category() -> None:
 
 
 def test_render_fills_known_variables_and_turns_missing_ones_into_placeholders() -> None:
-    text = render("Hi {author_name}, see {incident_url}. {case_id} {unknown}", CONTEXT)
+    text = render("Hi {first_name}, see {incident_url}. {case_id} {unknown}", CONTEXT)
     assert text == "Hi Dana, see [[incident url]]. 12 {unknown}"
     assert [name for _s, _e, name in placeholders(text)] == ["incident url"]
 

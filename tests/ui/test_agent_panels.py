@@ -335,7 +335,7 @@ def test_template_editor_validates_and_a_saved_template_reaches_the_reply_editor
     assert "unknown channel 'myspace'" in editor.problems.text()
     editor.channels.setText("mastodon")
     assert editor.problems.text() == "" and editor.save_button.isEnabled()
-    assert editor.preview.text() == "Hi Dana, ana here: a new one ships [[when]]."
+    assert editor.preview.text() == "Hi Dana Whitfield, Ana here: a new one ships [[when]]."  # signed by name
     editor.body.setFocus()
     qtbot.keyClick(editor.body, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     saved = ws.paths.config / "templates.yaml"
@@ -354,13 +354,14 @@ def test_template_editor_validates_and_a_saved_template_reaches_the_reply_editor
     view.show()
     view.refresh()
     view.open_case(case.id)
-    for key in "21411":  # negative, no crisis signs, unhappy customer, micro, canned reply
-        qtbot.keyClick(view.wizard, key)
+    # negative, no crisis signs, unhappy customer, micro: answered from the facts; the agent picks a canned reply
+    assert view.wizard.session.current.id == "reply_kind"
+    qtbot.keyClick(view.wizard, "1")
     titles = [view.editor.picker.itemText(i) for i in range(view.editor.picker.count())]
     assert any(t.startswith("Replacement on its way") for t in titles)
     view.editor.picker.setCurrentIndex(next(i for i, t in enumerate(titles) if t.startswith("Replacement")))
     view.editor.picker.activated.emit(view.editor.picker.currentIndex())
-    assert view.editor.text.toPlainText() == "Hi Fan 0, ana here: a new one ships [[when]]."
+    assert view.editor.text.toPlainText() == "Hi Fan 0, Ana here: a new one ships [[when]]."
 
 
 def test_template_editor_previews_on_the_open_case(qtbot, ws) -> None:  # type: ignore[no-untyped-def]

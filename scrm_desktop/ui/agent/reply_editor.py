@@ -91,7 +91,7 @@ class ReplyEditor(QWidget):
         try:
             self.picker.clear()
             for template in templates:
-                self.picker.addItem(f"{template.title}  [{template.category.replace('_', ' ')}]", template)
+                self._add_choice(template, fill)
             if draft:
                 self.text.setPlainText(draft)
             elif templates:
@@ -99,6 +99,22 @@ class ReplyEditor(QWidget):
         finally:
             self._loading = False
         self._check()
+
+    def _add_choice(self, template: Template, fill: Any) -> None:
+        """One template in the picker; one whose text for this case fails the tone check is marked ⚠ and says why."""
+        label = f"{template.title}  [{template.category.replace('_', ' ')}]"
+        warnings = check_reply(fill(template), self.channel or "email", self.analyzer).warnings if fill else ()
+        self.picker.addItem(f"⚠ {label}" if warnings else label, template)
+        if warnings:
+            self.picker.setItemData(self.picker.count() - 1, "; ".join(warnings), Qt.ItemDataRole.ToolTipRole)
+
+    def tone_flagged(self) -> list[str]:
+        """Ids of the offered templates whose filled text fails the tone check (marked ⚠ in the picker)."""
+        return [
+            self.picker.itemData(i).id
+            for i in range(self.picker.count())
+            if self.picker.itemText(i).startswith("⚠ ") and isinstance(self.picker.itemData(i), Template)
+        ]
 
     def template_id(self) -> str:
         template = self.picker.currentData()

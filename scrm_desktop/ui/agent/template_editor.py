@@ -27,11 +27,21 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.engage.decision_tree import CATEGORIES
 from scrm_desktop.engage.template_library import TemplateLibrary, check, new_id
-from scrm_desktop.engage.templates import CHANNEL_LIMITS, VARIABLES, Template, TemplateError, check_reply, render
+from scrm_desktop.engage.templates import (
+    CHANNEL_LIMITS,
+    SAMPLE_CONTEXT,
+    VARIABLES,
+    Template,
+    TemplateError,
+    check_reply,
+    display_name,
+    render,
+    template_check,
+)
 from scrm_desktop.store.cases import Case
 from scrm_desktop.ui.agent.reply_editor import PlaceholderHighlighter
 
-SAMPLE = {"author_name": "Dana", "handle": "@dana", "case_id": 123, "incident_url": "https://status.example.com/1"}
+SAMPLE = SAMPLE_CONTEXT
 
 
 def library_of(ws: Any) -> TemplateLibrary:
@@ -68,6 +78,9 @@ class TemplateEditor(QWidget):
         self.problems = QLabel(wordWrap=True)
         self.problems.setTextFormat(Qt.TextFormat.PlainText)
         self.problems.setStyleSheet("color: #c0392b;")
+        self.tone = QLabel(wordWrap=True)  # "Tone check: reads negative (−0.40): …" for the edited template
+        self.tone.setTextFormat(Qt.TextFormat.PlainText)
+        self.tone.setStyleSheet("color: #b9770e;")
         self.preview_title = QLabel()
         self.preview = QLabel(wordWrap=True)
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
@@ -105,6 +118,7 @@ class TemplateEditor(QWidget):
         col = QVBoxLayout(right)
         col.addLayout(form, 2)
         col.addWidget(self.problems)
+        col.addWidget(self.tone)
         col.addWidget(self.preview_title)
         col.addWidget(self.preview, 1)
         col.addLayout(buttons)
@@ -138,13 +152,33 @@ class TemplateEditor(QWidget):
             self.list.addTopLevelItem(group)
             for t in (t for t in self.templates if t.category == category):
                 where = f"  ({', '.join(t.channels)})" if t.channels else ""
-                item = QTreeWidgetItem([t.title + where])
+                warnings = self.tone_warnings(t)
+                item = QTreeWidgetItem([("⚠ " if warnings else "") + t.title + where])
                 item.setData(0, Qt.ItemDataRole.UserRole, t.id)
+                if warnings:
+                    item.setToolTip(0, "; ".join(warnings))
                 group.addChild(item)
                 if t.id == select:
                     self.list.setCurrentItem(item)
         self.list.expandAll()
         self.list.blockSignals(False)
+
+    def sample_context(self) -> dict[str, Any]:
+        return dict(SAMPLE, brand=self.service.brand, agent_name=display_name(self.agent))
+
+    def tone_warnings(self, template: Template) -> tuple[str, ...]:
+        """The tone check of a template filled with sample values (the list marks a failing one ⚠)."""
+        return template_check(template, self.sample_context(), analyzer=self.ws.analyzer).warnings
+
+    def flagged(self) -> list[str]:
+        """Ids of the templates the list marks as failing their tone check."""
+        out = []
+        for i in range(self.list.topLevelItemCount()):
+            group = self.list.topLevelItem(i)
+            for j in range(group.childCount()):
+                if group.child(j).text(0).startswith("⚠ "):
+                    out.append(group.child(j).data(0, Qt.ItemDataRole.UserRole))
+        return out
 
     def _pick(self, item: QTreeWidgetItem | None) -> None:
         template_id = item.data(0, Qt.ItemDataRole.UserRole) if item else None
@@ -168,7 +202,7 @@ class TemplateEditor(QWidget):
         self._editing = None
         self.title.clear()
         self.channels.clear()
-        self.body.setPlainText("Hi {author_name}, {agent_name} from {brand} here. [[your message]]")
+        self.body.setPlainText("Hi {first_name}, {agent_name} from {brand} here. [[your message]]")
         self.delete_button.setEnabled(False)
         self.title.setFocus()
         self._validate()
@@ -211,7 +245,7 @@ class TemplateEditor(QWidget):
                 context["incident_url"] = self.service.repo.incident(self.case.incident_id).status_url
             channel, where = self.case.channel, f"case #{self.case.id}"
         else:
-            context = dict(SAMPLE, brand=self.service.brand, agent_name=self.agent)
+            context = self.sample_context()
             channel = template.channels[0] if template.channels else "mastodon"
             where = "sample values (open a case to preview on it)"
         text = render(template.text, context)
@@ -220,6 +254,8 @@ class TemplateEditor(QWidget):
         fill = f" · to fill: {', '.join(reply.placeholders)}" if reply.placeholders else ""
         self.preview_title.setText(f"<b>Preview</b> on {where} · {channel} · {reply.length}{limit} characters{fill}")
         self.preview.setText(text)
+        self.tone.setText("; ".join(reply.warnings))
+        self.tone.setVisible(bool(reply.warnings))
 
     # ---- saving ------------------------------------------------------------------------------------------
     def save(self) -> None:

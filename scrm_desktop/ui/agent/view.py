@@ -592,8 +592,9 @@ class AgentView(QWidget):
         self.wizard.session = None
         while self.wizard.answers.count():
             self.wizard.answers.takeAt(0).widget().deleteLater()
-        for label in (self.wizard.path_label, self.wizard.help, self.wizard.keys):
+        for label in (self.wizard.path_label, self.wizard.reasons, self.wizard.help, self.wizard.keys):
             label.setText("")
+        self.wizard.confirm.hide()
         self.wizard.question.setText("The decision tree opens with a case.")
         for b in self.actions.values():
             b.setEnabled(False)
@@ -620,7 +621,7 @@ class AgentView(QWidget):
             post = self.service.repo.post_text(case.post_id) or case.subject
             draft = self.service.repo.draft(case_id, agent)
             category = self.service.reply_category(case) if reply else ""
-            return case, others, post, draft, self.service.start_decision(agent), category
+            return case, others, post, draft, self.service.start_decision(agent, case), category
 
         self.loader.load("open", work, lambda result: self._show_case(result, reply, note), self._refused)
 

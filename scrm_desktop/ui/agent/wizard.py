@@ -1,4 +1,6 @@
-"""The decision-tree wizard: one question at a time, answers on buttons and keys 1-9, Backspace goes back."""
+"""The decision-tree wizard: one question at a time, answers on buttons and keys 1-9, Backspace goes back.
+Questions the app answered from what it knows about the case are shown in the path with their reasons; a walk
+the app finished by itself waits for Enter (or the button) before it counts as the agent's decision."""
 
 from __future__ import annotations
 
@@ -18,6 +20,15 @@ class TreeWizard(QWidget):
         self.session: DecisionSession | None = None
         self.path_label = QLabel(wordWrap=True)
         self.path_label.setObjectName("wizardPath")
+        self.path_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.reasons = QLabel(wordWrap=True)  # "Answered for you: … because …", one line per automatic step
+        self.reasons.setObjectName("wizardReasons")
+        self.reasons.setTextFormat(Qt.TextFormat.PlainText)
+        self.reasons.setStyleSheet("color: #1f618d;")
+        self.confirm = QPushButton("Use this decision (Enter)")
+        self.confirm.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.confirm.clicked.connect(self.accept)
+        self._pending = False  # the app reached the outcome by itself: the agent has not taken it yet
         self.question = QLabel(wordWrap=True)
         self.question.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.help = QLabel(wordWrap=True)
@@ -25,16 +36,25 @@ class TreeWizard(QWidget):
         self.keys = QLabel(wordWrap=True)
         self.keys.setStyleSheet("color: palette(placeholder-text);")
         layout = QVBoxLayout(self)
-        for widget in (self.path_label, self.question, self.help):
+        for widget in (self.path_label, self.reasons, self.question, self.help):
             layout.addWidget(widget)
         layout.addLayout(self.answers)
+        layout.addWidget(self.confirm)
         layout.addWidget(self.keys)
         layout.addStretch(1)
 
     def start(self, session: DecisionSession) -> None:
         self.session = session
+        self._pending = session.outcome is not None  # every question was answered from the facts
         self._show()
         self.setFocus()
+
+    def accept(self) -> None:
+        """Take the decision the app reached by itself (Enter)."""
+        if self.session is not None and self._pending and self.session.outcome is not None:
+            self._pending = False
+            self._show()
+            self.decision_finished.emit(self.session)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.session is None:
@@ -44,7 +64,10 @@ class TreeWizard(QWidget):
             self.choose(int(text))
         elif event.key() == Qt.Key.Key_Backspace:
             self.session.back()
+            self._pending = False
             self._show()
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._pending:
+            self.accept()
         else:
             super().keyPressEvent(event)
 
@@ -63,14 +86,18 @@ class TreeWizard(QWidget):
         while self.answers.count():
             self.answers.takeAt(0).widget().deleteLater()
         steps = self.session.steps
-        self.path_label.setText(" > ".join(s.answer for s in steps) or "Start")
+        self.path_label.setText(" > ".join(s.answer + (" (auto)" if s.auto else "") for s in steps) or "Start")
+        self.reasons.setText("\n".join(f"Answered for you: “{s.answer}” because {s.reason}" for s in steps if s.auto))
+        self.reasons.setVisible(any(s.auto for s in steps))
+        self.confirm.setVisible(self._pending)
         node = self.session.current
         if isinstance(node, Outcome):
             self.question.setText(f"Decision: {node.title}")
             notes = [node.advice] + ([f"Notify: {node.notify}"] if node.notify else [])
             if node.considerations:
                 notes += [f"- {c.title}: {c.text}" for c in self.session.tree.considerations]
-            self.help.setText("\n".join(n for n in notes if n) + "\n\nBackspace: change the last answer")
+            take = "Enter: use this decision · " if self._pending else ""
+            self.help.setText("\n".join(n for n in notes if n) + f"\n\n{take}Backspace: change the last answer")
             self.keys.setText("")
             return
         self.question.setText(node.question)

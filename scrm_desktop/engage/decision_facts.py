@@ -1,0 +1,212 @@
+"""What the app knows about a case before the agent reads it, as decision-tree facts (see decision_tree.FACTS):
+the post's sentiment, intent and trait, crisis words, spikes on its topics, open incidents it matches, the
+author's customer record and earlier cases. Pure: the case service gathers the inputs, this weighs them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scrm_desktop.core.post import Post
+from scrm_desktop.engage.decision_tree import FACTS, Fact
+from scrm_desktop.store.cases import Case, Incident
+from scrm_desktop.store.customers import Customer
+
+NEGATIVE_AT = -0.3  # "strongly negative": a complaint, not a shrug
+POSITIVE_AT = 0.3
+COMPLAINT_INTENTS = ("venting", "request", "transactional")
+COMPLAINT_TRAITS = ("venting", "passive", "past")
+SPIKE_MARGIN = timedelta(hours=3)  # a spike this close to the post's time is about it
+
+CRISIS_WORDS = re.compile(
+    r"\b(?:fires?|on fire|smok(?:e|ing)|burn(?:ed|t|s)?|explod\w*|exploded|sparks?|electric shock|injur\w*|"
+    r"hospital|unsafe|dangerous|lawyers?|attorneys?|su(?:e|ing)|lawsuit|legal action|court|small claims|"
+    r"regulators?|trading standards|ftc|ombudsman|journalists?|reporters?|the press|press inquiry|newspaper|"
+    r"going to the media|ceo|founder|executives?)\b",
+    re.IGNORECASE,
+)
+REFUND_WORDS = re.compile(
+    r"\b(?:refund\w*|money back|reimburs\w*|charge ?back|cancel(?:l?ing|l?ed)? (?:my |the |our )?"
+    r"(?:\w+ )?(?:subscription|plan|order|contract|account|care))\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z][a-z'\-]{2,}")
+# words every complaint shares: they say nothing about which incident a post is about
+_GENERIC_TEXT = """
+    the and for but not nor you your yours our ours they them their this that these those with from have has had
+    was were are been being will would could should can cannot can't won't don't didn't doesn't isn't still again
+    just really very any all some more most much many people today yesterday now here there what when where why
+    how who which then than also too into onto about after before over under out off one two three lot lots
+    issue issues problem problems help support customer customers service please thanks thank hey anyone else
+    laptop laptops work working works worked get got getting make made take took come came coming arrive arrived
+    arriving arrives go going gone went say said know want need use used try tried wait waiting waited day days
+    hour hours week weeks time times
+    """
+GENERIC = frozenset(_GENERIC_TEXT.split())
+
+
+@dataclass(frozen=True)
+class SpikeInfo:
+    """A spike alert as the facts need it (store.topics.Alert has these fields)."""
+
+    topic: str
+    kind: str
+    window_start: datetime
+    window_end: datetime
+    value: int
+    baseline: float
+    top_terms: tuple[str, ...] = ()
+
+
+def stems(text: str, ignore: Iterable[str] = ()) -> set[str]:
+    """Content words of `text`, lower case, with plural and -ing/-ed endings cut (technicians -> technician)."""
+    skip = GENERIC | {w.lower() for w in ignore}
+    out = set()
+    for word in _WORD.findall(text.lower()):
+        word = word.strip("'-")
+        if word in skip or len(word) < 3:
+            continue
+        for suffix in ("'s", "ing", "ed", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                break
+        out.add(word)
+    return out
+
+
+def _shared(a: set[str], b: set[str]) -> list[str]:
+    """Stems of `a` that `b` has too, or that one of them begins (tech ~ technician)."""
+
+    def alike(x: str, y: str) -> bool:
+        return x == y or (min(len(x), len(y)) >= 4 and (x.startswith(y) or y.startswith(x)))
+
+    return sorted(x for x in a if any(alike(x, y) for y in b))
+
+
+def brand_words(brand: str) -> set[str]:
+    """The brand's own words are in every post about it: "Brightwave" says nothing about which incident."""
+    words = {w.lower() for w in re.findall(r"\w+", brand)}
+    return words | {"".join(words)} if words else set()
+
+
+def _sentiment(post: Post) -> dict[str, Fact]:
+    score = post.sentiment
+    strong = "strongly negative" if score <= NEGATIVE_AT else "clearly positive" if score >= POSITIVE_AT else "mild"
+    said = f"sentiment {score:+.2f} ({strong})".replace("-", "−")
+    return {
+        "negative": Fact("negative", score <= NEGATIVE_AT, said),
+        "positive": Fact("positive", score >= POSITIVE_AT, said),
+    }
+
+
+def _intent(post: Post) -> dict[str, Fact]:
+    intent = f"intent: {post.intent}" if post.intent else "no intent detected"
+    purchase = post.intent == "purchase" or post.is_lead
+    why_purchase = intent if post.intent == "purchase" else "a sales lead" if post.is_lead else intent
+    if post.intent in COMPLAINT_INTENTS:
+        complaint, why = True, intent
+    elif post.trait in COMPLAINT_TRAITS:
+        complaint, why = True, f"trait: {post.trait}"
+    else:
+        complaint, why = False, f"{intent}, trait: {post.trait or 'none'} (no complaint detected)"
+    return {
+        "purchase": Fact("purchase", purchase, why_purchase),
+        "question": Fact("question", post.intent == "information", intent),
+        "complaint": Fact("complaint", complaint, why),
+    }
+
+
+def _words(post: Post) -> dict[str, Fact]:
+    text = f"{post.title} {post.text}"
+    crisis = sorted({m.group(0).lower() for m in CRISIS_WORDS.finditer(text)})
+    refund = sorted({m.group(0).lower() for m in REFUND_WORDS.finditer(text)})
+    return {
+        "crisis_words": Fact(
+            "crisis_words",
+            bool(crisis),
+            f"crisis words: {', '.join(crisis)}" if crisis else "no crisis words (safety, legal, press, executives)",
+        ),
+        "refund": Fact(
+            "refund", bool(refund), f"asks for: {', '.join(refund)}" if refund else "no refund or cancellation asked"
+        ),
+    }
+
+
+def _spike(post: Post, spikes: Sequence[SpikeInfo]) -> Fact:
+    words = stems(f"{post.title} {post.text}")
+    for s in spikes:
+        near = s.window_start - SPIKE_MARGIN <= post.created_at <= s.window_end + SPIKE_MARGIN
+        terms = stems(" ".join(s.top_terms))
+        if s.topic in post.topics and near and (not terms or _shared(terms, words)):
+            kind = "negative posts" if s.kind == "negative" else "posts"
+            about = f"; terms: {', '.join(s.top_terms[:4])}" if s.top_terms else ""
+            said = f"a spike on '{s.topic}' ({s.value} {kind} an hour against ~{s.baseline:.0f}{about})"
+            return Fact("spike", True, said)
+    return Fact("spike", False, "no spike on this post's topics")
+
+
+def _incident(post: Post, incidents: Sequence[Incident], brand: str) -> Fact:
+    words = stems(f"{post.title} {post.text}", brand_words(brand))
+    for incident in incidents:
+        shared = _shared(stems(incident.title, brand_words(brand)), words)
+        if shared:
+            said = f"an open incident '{incident.title}' matches this post's words ({', '.join(shared)})"
+            return Fact("incident_match", True, said)
+    return Fact("incident_match", False, "no open incident matches this post" if incidents else "no open incident")
+
+
+def _customer(post: Post, customer: Customer | None) -> dict[str, Fact]:
+    name = customer.name if customer else ""
+    vip = (customer is not None and customer.vip) or post.author_vip
+    if customer is not None:
+        known = Fact("known_customer", True, f"known customer: {name}{' (VIP)' if vip else ''}")
+    else:
+        known = Fact("known_customer", False, "no customer record for this author")
+    return {
+        "known_customer": known,
+        "vip": Fact("vip", vip, f"VIP: {name or post.author_handle}" if vip else "not a VIP"),
+    }
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86_400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86_400} d ago"
+
+
+def _earlier(earlier: Sequence[Case], now: datetime) -> Fact:
+    if not earlier:
+        return Fact("repeat", False, "no earlier cases from this author")
+    n = len(earlier)
+    last = earlier[0]
+    if last.resolved_at and last.status in ("resolved", "closed"):
+        state = f"last resolved {_ago(last.resolved_at, now)}"
+    else:
+        state = f"the last (#{last.id}, {_ago(last.created_at, now)}) is {last.status}"
+    return Fact("repeat", True, f"{n} earlier case{'s' if n != 1 else ''} from this author, {state}")
+
+
+def facts_for_case(
+    post: Post | None,
+    *,
+    now: datetime,
+    incidents: Sequence[Incident] = (),
+    spikes: Sequence[SpikeInfo] = (),
+    customer: Customer | None = None,
+    earlier: Sequence[Case] = (),
+    brand: str = "",
+) -> dict[str, Fact]:
+    """Every fact in FACTS for a case's post (`now`, `created_at` and windows are naive UTC); no post, no facts."""
+    if post is None:
+        return {}
+    facts = {**_sentiment(post), **_intent(post), **_words(post), **_customer(post, customer)}
+    facts["spike"] = _spike(post, spikes)
+    facts["incident_match"] = _incident(post, incidents, brand)
+    facts["repeat"] = _earlier(earlier, now)
+    assert set(facts) == set(FACTS), set(FACTS) ^ set(facts)
+    return {name: facts[name] for name in FACTS}
