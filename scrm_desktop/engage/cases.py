@@ -212,11 +212,15 @@ class CaseService:
         post = self.posts.get(case.post_id) if case.post_id else None
         if post is None:
             return {}
-        spikes = [
-            SpikeInfo(a.topic, a.kind, a.window_start, a.window_end, a.value, a.baseline, a.top_terms)
-            for a in (self.topics.alerts(limit=200) if self.topics is not None else [])
-            if a.kind in ("volume", "negative") and a.topic in post.topics
-        ]
+        spikes = []
+        if self.topics is not None and post.topics:
+            kinds = {t.name: t.kind for t in self.topics.list()}
+            spikes = [
+                SpikeInfo(a.topic, a.kind, a.window_start, a.window_end, a.value, a.baseline, a.top_terms, specific)
+                for a in self.topics.alerts(limit=200)
+                if a.kind in ("volume", "negative") and a.topic in post.topics
+                for specific in [kinds.get(a.topic) == "topic"]
+            ]
         customer = None
         if self.customers is not None and post.author_id is not None:
             customer = self.customers.customer_for_author(post.author_id)

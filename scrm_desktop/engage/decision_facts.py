@@ -58,6 +58,9 @@ class SpikeInfo:
     value: int
     baseline: float
     top_terms: tuple[str, ...] = ()
+    # a topic of its own (kind "topic"), not a whole brand: a brand's spike is about this post only when the post
+    # shares the spike's top terms
+    specific: bool = True
 
 
 def stems(text: str, ignore: Iterable[str] = ()) -> set[str]:
@@ -139,7 +142,7 @@ def _spike(post: Post, spikes: Sequence[SpikeInfo]) -> Fact:
     for s in spikes:
         near = s.window_start - SPIKE_MARGIN <= post.created_at <= s.window_end + SPIKE_MARGIN
         terms = stems(" ".join(s.top_terms))
-        if s.topic in post.topics and near and (not terms or _shared(terms, words)):
+        if s.topic in post.topics and near and (s.specific or not terms or _shared(terms, words)):
             kind = "negative posts" if s.kind == "negative" else "posts"
             about = f"; terms: {', '.join(s.top_terms[:4])}" if s.top_terms else ""
             said = f"a spike on '{s.topic}' ({s.value} {kind} an hour against ~{s.baseline:.0f}{about})"

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from scrm_desktop.engage.decision_tree import (
+    FACTS,
     DecisionSession,
+    Fact,
     Outcome,
     Question,
     TreeError,
@@ -204,3 +206,92 @@ def test_hostile_files_fail_cleanly(tmp_path: Path) -> None:
         load_tree(binary)
     with pytest.raises(TreeError, match="cannot read the file"):
         load_tree(tmp_path / "missing.yaml")
+
+
+# ---- answers from what the app knows ------------------------------------------------------------------------
+def facts(*true: str) -> dict[str, Fact]:
+    return {name: Fact(name, name in true, f"{name} is {'so' if name in true else 'not so'}") for name in FACTS}
+
+
+COMPLAINT = facts("negative", "complaint")
+
+
+def test_an_obvious_complaint_is_answered_up_to_the_reply_kind_and_the_record_says_why() -> None:
+    times = iter(datetime(2025, 3, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=m) for m in range(20))
+    session = DecisionSession(default_tree(), agent="ana", clock=lambda: next(times), facts=COMPLAINT)
+    assert session.current.id == "reply_kind" and session.choices == 0
+    session.answer(1)
+    assert session.outcome.id == "respond_canned" and session.choices == 1
+    record = session.record()
+    assert [(s["node"], s.get("auto", False)) for s in record["path"]] == [
+        ("tone", True),
+        ("crisis_signs", True),
+        ("negative_kind", True),
+        ("scope", True),
+        ("reply_kind", False),
+    ]
+    assert record["path"][0]["reason"] == "negative is so; purchase is not so"
+    assert record["path"][1]["reason"] == "crisis_words is not so; spike is not so"
+    assert record["path"][2]["reason"] == "complaint is so"
+    assert record["choices"] == 1 and record["facts"]["negative"] == {"value": True, "reason": "negative is so"}
+
+
+def test_back_over_automatic_steps_makes_them_the_agent_s() -> None:
+    session = DecisionSession(default_tree(), facts=COMPLAINT)
+    assert session.back().id == "scope"  # the automatic "this person only" is undone...
+    assert session.current.id == "scope" and len(session.steps) == 3  # ...and not applied again
+    assert session.back().id == "negative_kind"
+    session.answer(4)  # unhappy customer: scope is the agent's now, it is asked
+    assert session.current.id == "scope"
+    session.answer(2)
+    assert session.outcome.id == "incident" and session.choices == 2
+    assert [s.auto for s in session.steps] == [True, True, False, False]
+    assert session.back().id == "scope" and session.back().id == "negative_kind"
+    assert session.back().id == "crisis_signs" and session.back().id == "tone" and session.back().id == "tone"
+    session.answer(2)  # negative: the crisis question is the agent's now too; nothing runs ahead of the agent
+    assert session.current.id == "crisis_signs"
+
+
+def test_a_question_with_two_answers_that_hold_is_left_to_the_agent() -> None:
+    two = GOOD.replace(
+        "        next: done\n",
+        "        next: done\n        when: [vip]\n      - label: Or this\n        next: done\n        when: [vip]\n",
+        1,
+    )
+    session = DecisionSession(parse_tree(two), facts=facts("vip"))
+    assert session.current.id == "a" and session.steps == []
+    refund = DecisionSession(default_tree(), facts=facts("negative", "complaint", "refund", "repeat"))
+    assert refund.outcome.id == "respond_refund"  # a personal reply excludes a refund: one answer holds
+    lead = DecisionSession(default_tree(), facts=facts("negative", "purchase", "question"))
+    assert lead.outcome.id == "route_sales"  # negative and question both exclude a purchase
+    nothing = DecisionSession(default_tree(), facts=facts())
+    assert nothing.current.id == "tone" and nothing.steps == []  # mild sentiment: the agent reads the post
+
+
+def test_when_conditions_hold_with_not_and_or() -> None:
+    tree = parse_tree(
+        GOOD.replace("        next: done\n", "        next: done\n        when: [negative or vip, not spike]\n", 1)
+    )
+    answer = tree.node("a").answers[0]  # type: ignore[union-attr]
+    assert answer.when == ("negative or vip", "not spike")
+    assert answer.holds(facts("vip")) == (True, ["vip is so", "spike is not so"])
+    assert answer.holds(facts("vip", "spike"))[0] is False
+    assert answer.holds(facts())[0] is False
+    assert DecisionSession(tree, facts=facts("negative")).outcome.id == "done"
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("[sentiment_high]", "t.yaml:10: nodes.a.answers[1].when[1]: unknown fact 'sentiment_high' (known: negative"),
+        ("[negative, not spikey]", "t.yaml:10: nodes.a.answers[1].when[2]: unknown fact 'spikey'"),
+        ("[vip or loud]", "t.yaml:10: nodes.a.answers[1].when[1]: unknown fact 'loud'"),
+        ("[]", "t.yaml:10: nodes.a.answers[1].when: expected a list of facts"),
+        ("{negative: yes}", "t.yaml:10: nodes.a.answers[1].when: expected a list of facts"),
+        ("[3]", "t.yaml:10: nodes.a.answers[1].when[1]: expected a fact name, got int 3"),
+    ],
+)
+def test_the_checker_refuses_unknown_facts_naming_the_line(when: str, expected: str) -> None:
+    text = GOOD.replace("        next: done\n", f"        next: done\n        when: {when}\n", 1)
+    found = errors(text)
+    assert any(expected in e for e in found), found

@@ -19,7 +19,14 @@ from scrm_desktop.engage.templates import (
     suggest,
 )
 
-CONTEXT = {"first_name": "Dana", "author_name": "Dana Whitfield", "handle": "@dana", "brand": "Brightwave", "case_id": 12, "agent_name": "Ana"}
+CONTEXT = {
+    "first_name": "Dana",
+    "author_name": "Dana Whitfield",
+    "handle": "@dana",
+    "brand": "Brightwave",
+    "case_id": 12,
+    "agent_name": "Ana",
+}
 
 
 def test_the_default_library_covers_every_category() -> None:
