@@ -103,3 +103,44 @@ def test_suggestions_put_the_path_category_first_then_similar_past_uses() -> Non
 def test_bad_template_files_name_file_line_and_template(text: str, message: str) -> None:
     with pytest.raises(TemplateError, match=re.escape(message)):
         parse_templates(text, "t.yaml")
+
+
+def test_every_default_template_passes_its_tone_check_on_every_channel_it_fits() -> None:
+    from scrm_desktop.engage.templates import CHANNEL_LIMITS, SAMPLE_CONTEXT, template_check
+
+    analyzer = default_analyzer()
+    context = dict(SAMPLE_CONTEXT, brand="Brightwave", agent_name="Ana")
+    for template in default_templates():
+        for channel in [c for c in CHANNEL_LIMITS if template.fits(c)]:
+            check = template_check(template, context, channel, analyzer)
+            assert not check.warnings, (template.id, channel, check.warnings)
+            assert check.limit is None or check.length <= check.limit, (template.id, channel)
+            filled = re.sub(r"\[\[[^\]]+\]\]", "next Tuesday", render(template.text, context))
+            assert check_reply(filled, channel, analyzer).ok, (template.id, channel)  # filled in, it can be sent
+
+
+def test_the_library_fits_the_cases_the_demo_generates() -> None:
+    by_id = {t.id: t for t in default_templates()}
+    for wanted in ("apology-missed-visit", "status-missed-visits", "refund-request", "thanks-technician"):
+        assert wanted in by_id
+    assert {t.category for t in default_templates()} >= {"refund", "answer", "sales_handoff", "status_update"}
+    for template in default_templates():
+        assert "Brightwave" not in template.text  # the brand is a setting: {brand}
+        assert "{author_name}" not in template.text.split(",")[0]  # greetings use {first_name}
+    no_show = "@BrightwaveCare your technician was supposed to come between 8 and 12. Nobody came to the visit."
+    [first, *_rest] = suggest(default_templates(), no_show, "mastodon", category="apology")
+    assert first.id == "apology-missed-visit"
+
+
+def test_a_reply_greets_by_first_name_and_is_signed_with_the_agent_s_name() -> None:
+    from scrm_desktop.engage.templates import display_name, first_name
+
+    assert first_name("Jade Mensah", "@jade") == "Jade"
+    assert first_name("Dr. Ana Ruiz") == "Ana"
+    assert first_name("", "@jade@x.social") == "@jade@x.social"
+    assert first_name("🌿 ", "jade") == "@jade"
+    assert display_name("ana") == "Ana" and display_name("ana.lopez") == "Ana Lopez"
+    assert display_name("Ana McKay") == "Ana McKay" and display_name("ana@example.org") == "Ana"
+    assert display_name("agent") == ""  # the unset-name fallback never signs a reply
+    text = render("Hi {first_name}, {agent_name} from {brand} here.", {"first_name": "Jade", "brand": "B"})
+    assert text == "Hi Jade, [[agent name]] from B here."
