@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrm_desktop.core.sentiment import Analyzer
-from scrm_desktop.engage.decision_facts import SpikeInfo, facts_for_case
+from scrm_desktop.engage.decision_facts import facts_for_case
 from scrm_desktop.engage.decision_tree import DecisionSession, DecisionTree, Fact, default_tree
 from scrm_desktop.engage.outbox import naive
 from scrm_desktop.engage.templates import (
@@ -212,15 +212,10 @@ class CaseService:
         post = self.posts.get(case.post_id) if case.post_id else None
         if post is None:
             return {}
-        spikes = []
+        spikes, broad = [], []
         if self.topics is not None and post.topics:
-            kinds = {t.name: t.kind for t in self.topics.list()}
-            spikes = [
-                SpikeInfo(a.topic, a.kind, a.window_start, a.window_end, a.value, a.baseline, a.top_terms, specific)
-                for a in self.topics.alerts(limit=200)
-                if a.kind in ("volume", "negative") and a.topic in post.topics
-                for specific in [kinds.get(a.topic) == "topic"]
-            ]
+            spikes = self.topics.alerts(limit=200)
+            broad = [t.name for t in self.topics.list() if t.kind != "topic"]
         customer = None
         if self.customers is not None and post.author_id is not None:
             customer = self.customers.customer_for_author(post.author_id)
@@ -229,6 +224,7 @@ class CaseService:
             now=self.now(),
             incidents=self.repo.incidents(open_only=True),
             spikes=spikes,
+            broad_topics=broad,
             customer=customer,
             earlier=self.repo.earlier_cases(case.channel, case.author_handle, case.id),
             brand=self.brand,

@@ -5,14 +5,14 @@ author's customer record and earlier cases. Pure: the case service gathers the i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.engage.decision_tree import FACTS, Fact
 from scrm_desktop.store.cases import Case, Incident
 from scrm_desktop.store.customers import Customer
+from scrm_desktop.store.topics import Alert
 
 NEGATIVE_AT = -0.3  # "strongly negative": a complaint, not a shrug
 POSITIVE_AT = 0.3
@@ -45,22 +45,6 @@ _GENERIC_TEXT = """
     hour hours week weeks time times
     """
 GENERIC = frozenset(_GENERIC_TEXT.split())
-
-
-@dataclass(frozen=True)
-class SpikeInfo:
-    """A spike alert as the facts need it (store.topics.Alert has these fields)."""
-
-    topic: str
-    kind: str
-    window_start: datetime
-    window_end: datetime
-    value: int
-    baseline: float
-    top_terms: tuple[str, ...] = ()
-    # a topic of its own (kind "topic"), not a whole brand: a brand's spike is about this post only when the post
-    # shares the spike's top terms
-    specific: bool = True
 
 
 def stems(text: str, ignore: Iterable[str] = ()) -> set[str]:
@@ -137,12 +121,16 @@ def _words(post: Post) -> dict[str, Fact]:
     }
 
 
-def _spike(post: Post, spikes: Sequence[SpikeInfo]) -> Fact:
+def _spike(post: Post, spikes: Sequence[Alert], broad: Collection[str]) -> Fact:
+    """A volume or negative spike on one of the post's topics near its time; on a broad topic (a whole brand) only
+    when the post shares the spike's top terms, or every complaint about the brand would be "similar"."""
     words = stems(f"{post.title} {post.text}")
     for s in spikes:
+        if s.kind not in ("volume", "negative") or s.topic not in post.topics:
+            continue
         near = s.window_start - SPIKE_MARGIN <= post.created_at <= s.window_end + SPIKE_MARGIN
         terms = stems(" ".join(s.top_terms))
-        if s.topic in post.topics and near and (s.specific or not terms or _shared(terms, words)):
+        if near and (s.topic not in broad or not terms or _shared(terms, words)):
             kind = "negative posts" if s.kind == "negative" else "posts"
             about = f"; terms: {', '.join(s.top_terms[:4])}" if s.top_terms else ""
             said = f"a spike on '{s.topic}' ({s.value} {kind} an hour against ~{s.baseline:.0f}{about})"
@@ -199,16 +187,18 @@ def facts_for_case(
     *,
     now: datetime,
     incidents: Sequence[Incident] = (),
-    spikes: Sequence[SpikeInfo] = (),
+    spikes: Sequence[Alert] = (),
+    broad_topics: Collection[str] = (),
     customer: Customer | None = None,
     earlier: Sequence[Case] = (),
     brand: str = "",
 ) -> dict[str, Fact]:
-    """Every fact in FACTS for a case's post (`now`, `created_at` and windows are naive UTC); no post, no facts."""
+    """Every fact in FACTS for a case's post (`now`, `created_at` and windows are naive UTC); no post, no facts.
+    `broad_topics`: topic names of whole brands (kind brand or competitor), see _spike."""
     if post is None:
         return {}
     facts = {**_sentiment(post), **_intent(post), **_words(post), **_customer(post, customer)}
-    facts["spike"] = _spike(post, spikes)
+    facts["spike"] = _spike(post, spikes, broad_topics)
     facts["incident_match"] = _incident(post, incidents, brand)
     facts["repeat"] = _earlier(earlier, now)
     assert set(facts) == set(FACTS), set(FACTS) ^ set(facts)

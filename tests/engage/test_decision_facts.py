@@ -192,15 +192,20 @@ def test_a_spike_of_similar_posts_is_a_crisis_sign(ws: Workspace) -> None:
 
 def test_a_brand_wide_spike_is_about_a_post_only_when_it_shares_the_spike_s_terms() -> None:
     from scrm_desktop.core.post import Post
-    from scrm_desktop.engage.decision_facts import SpikeInfo, facts_for_case
+    from scrm_desktop.engage.decision_facts import facts_for_case
+    from scrm_desktop.store.topics import Alert
 
     post = Post(1, "mastodon", "1", "my Flux 13 keeps crashing", NOW, sentiment=-0.6, topics=("Brightwave",))
-    spike = SpikeInfo("Brightwave", "negative", NOW - timedelta(hours=1), NOW, 80, 4.0, ("technician", "late"), False)
-    assert not facts_for_case(post, now=NOW, spikes=[spike])["spike"].value
+    window = (NOW - timedelta(hours=1), NOW, 80, 4.0, 9.0, ("technician", "late"), (), NOW, None, None)
+    spike = Alert(1, 1, "Brightwave", "negative", *window)
+    assert facts_for_case(post, now=NOW, spikes=[spike])["spike"].value  # a topic of its own: any post on it
+    assert not facts_for_case(post, now=NOW, spikes=[spike], broad_topics=["Brightwave"])["spike"].value
     about = Post(2, "mastodon", "2", "technician late again", NOW, sentiment=-0.6, topics=("Brightwave",))
-    fact = facts_for_case(about, now=NOW, spikes=[spike])["spike"]
+    fact = facts_for_case(about, now=NOW, spikes=[spike], broad_topics=["Brightwave"])["spike"]
     assert fact.value
     assert fact.reason == "a spike on 'Brightwave' (80 negative posts an hour against ~4; terms: technician, late)"
     long_ago = Post(3, "mastodon", "3", "technician late", NOW - timedelta(days=2), topics=("Brightwave",))
     assert not facts_for_case(long_ago, now=NOW, spikes=[spike])["spike"].value
+    rule = Alert(-1, 0, "Brightwave", "rule", *window)  # a business rule's alert is not a spike
+    assert not facts_for_case(about, now=NOW, spikes=[rule])["spike"].value
     assert facts_for_case(None, now=NOW) == {}
