@@ -38,7 +38,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 def open_first_case(qtbot, ws: Workspace) -> AgentView:  # type: ignore[no-untyped-def]
     [post] = ws.db.posts.page()
     case = ws.cases.open_from_post(post.id, "lead")
-    view = AgentView(ws)
+    view = AgentView(ws, synchronous=True)
     qtbot.addWidget(view)
     view.show()
     view.refresh()
