@@ -49,11 +49,13 @@ GENERIC = frozenset(_GENERIC_TEXT.split())
 
 def stems(text: str, ignore: Iterable[str] = ()) -> set[str]:
     """Content words of `text`, lower case, with plural and -ing/-ed endings cut (technicians -> technician)."""
-    skip = GENERIC | {w.lower() for w in ignore}
+    ignored = {w.lower() for w in ignore}
+    skip = GENERIC | ignored
     out = set()
     for word in _WORD.findall(text.lower()):
         word = word.strip("'-")
-        if word in skip or len(word) < 3:
+        word = next((word[len(b) :] for b in ignored if word.startswith(b) and len(word) > len(b) + 2), word)
+        if word in skip or len(word) < 3:  # a handle like BrightwaveCare counts as "care"
             continue
         for suffix in ("'s", "ing", "ed", "es", "s"):
             if word.endswith(suffix) and len(word) - len(suffix) >= 4:
@@ -121,28 +123,34 @@ def _words(post: Post) -> dict[str, Fact]:
     }
 
 
-def _spike(post: Post, spikes: Sequence[Alert], broad: Collection[str]) -> Fact:
-    """A volume or negative spike on one of the post's topics near its time; on a broad topic (a whole brand) only
-    when the post shares the spike's top terms, or every complaint about the brand would be "similar"."""
-    words = stems(f"{post.title} {post.text}")
+def _spike(post: Post, spikes: Sequence[Alert], broad: Collection[str], brand: str) -> Fact:
+    """A volume or negative spike on one of the post's topics near its time whose top terms the post shares (two
+    of them): a hashtag or the brand's name alone puts every complaint in the topic, similar or not. A spike
+    without top terms counts on a topic of its own, never on a broad one (a whole brand)."""
+    ignore = brand_words(brand)
+    words = stems(f"{post.title} {post.text}", ignore)
     for s in spikes:
         if s.kind not in ("volume", "negative") or s.topic not in post.topics:
             continue
         near = s.window_start - SPIKE_MARGIN <= post.created_at <= s.window_end + SPIKE_MARGIN
-        terms = stems(" ".join(s.top_terms))
-        if near and (s.topic not in broad or not terms or _shared(terms, words)):
+        terms = stems(" ".join(s.top_terms), ignore)
+        similar = len(_shared(terms, words)) >= min(2, len(terms)) if terms else s.topic not in broad
+        if near and similar:
             kind = "negative posts" if s.kind == "negative" else "posts"
             about = f"; terms: {', '.join(s.top_terms[:4])}" if s.top_terms else ""
             said = f"a spike on '{s.topic}' ({s.value} {kind} an hour against ~{s.baseline:.0f}{about})"
             return Fact("spike", True, said)
-    return Fact("spike", False, "no spike on this post's topics")
+    return Fact("spike", False, "no spike of posts like this one on its topics")
 
 
 def _incident(post: Post, incidents: Sequence[Incident], brand: str) -> Fact:
     words = stems(f"{post.title} {post.text}", brand_words(brand))
     for incident in incidents:
-        shared = _shared(stems(incident.title, brand_words(brand)), words)
-        if shared:
+        title = stems(incident.title, brand_words(brand))
+        shared = _shared(title, words)
+        # a short title's one word is enough ("Technicians not arriving"); a longer one needs two of its words,
+        # or "booked" and "care" alone would tie every complaint to "Care technicians not arriving for booked visits"
+        if shared and len(shared) >= min(2, len(title) - 1):
             said = f"an open incident '{incident.title}' matches this post's words ({', '.join(shared)})"
             return Fact("incident_match", True, said)
     return Fact("incident_match", False, "no open incident matches this post" if incidents else "no open incident")
@@ -198,7 +206,7 @@ def facts_for_case(
     if post is None:
         return {}
     facts = {**_sentiment(post), **_intent(post), **_words(post), **_customer(post, customer)}
-    facts["spike"] = _spike(post, spikes, broad_topics)
+    facts["spike"] = _spike(post, spikes, broad_topics, brand)
     facts["incident_match"] = _incident(post, incidents, brand)
     facts["repeat"] = _earlier(earlier, now)
     assert set(facts) == set(FACTS), set(FACTS) ^ set(facts)
