@@ -52,7 +52,7 @@ def case_for(ws: Workspace, text: str, external_id: str = "1") -> Case:
 
 
 COMPLAINT = "My Aero 14 keeps crashing since the update and support never answers. Not ok."
-NO_SHOW = "@BrightwaveCare your technician was supposed to come between 8 and 12. It's 2pm. Nobody. No call."
+NO_SHOW = "@BrightwaveCare your technician was supposed to come at 9. It's 2pm. Nobody came, no call. Terrible."
 
 
 def test_an_obvious_complaint_reaches_a_reply_in_one_choice(ws: Workspace) -> None:
@@ -162,10 +162,10 @@ def test_a_refund_request_goes_to_the_refund_templates(ws: Workspace) -> None:
 
 
 def test_crisis_words_lead_to_the_crisis_question(ws: Workspace) -> None:
-    case = case_for(ws, "My Vista 17 battery started smoking on my desk. I'm calling a lawyer. Awful.")
+    case = case_for(ws, "My Vista 17 battery started smoking on my desk. Dangerous and awful, I'm calling a lawyer.")
     session = ws.cases.start_decision("ana", case)
     assert session.current.id == "crisis_kind" and session.choices == 0  # which sign is the agent's call
-    assert "crisis words: lawyer, smoking" in session.steps[-1].reason
+    assert "crisis words: dangerous, lawyer, smoking" in session.steps[-1].reason
 
 
 def test_a_strongly_positive_post_goes_to_the_positive_branch(ws: Workspace) -> None:
@@ -184,7 +184,8 @@ def test_a_spike_of_similar_posts_is_a_crisis_sign(ws: Workspace) -> None:
     calm = [(f"c{h}-{k}", f"Brightwave Care visit went fine {h}") for h in range(48) for k in range(2)]
     for h in range(48):  # two calm posts an hour for two days, then a burst of no-show complaints
         ingest(ws, *calm[2 * h : 2 * h + 2], at=NOW - timedelta(hours=50 - h))
-    burst = [(f"b{i}", f"Brightwave Care technician was supposed to come. Nobody, no call {i}") for i in range(40)]
+    said = "Brightwave Care technician was supposed to come. Nobody came, no call. Terrible."
+    burst = [(f"b{i}", f"{said} {i}") for i in range(40)]
     ingest(ws, *burst, at=NOW - timedelta(minutes=5))
     assert any(a.topic == "Brightwave Care" for a in ws.topics.alerts())
     case = case_for(ws, NO_SHOW, external_id="x")

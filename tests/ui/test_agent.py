@@ -21,7 +21,8 @@ def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
     ws.cases.brand = "Brightwave"
     source = ws.add_source("mastodon", "Masto", {"instance_url": "http://127.0.0.1:9/", "hashtags": ["x"]})
     when = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-    post = PostIn("mastodon", "11700", "My order arrived broken!", when, author_handle="@dana", author_name="Dana")
+    text = "My order arrived broken! Awful."
+    post = PostIn("mastodon", "11700", text, when, author_handle="@dana", author_name="Dana")
     ws.ingestor.ingest([post], source_id=source.id)  # scored and classified as the app does: an obvious complaint
     yield ws
     ws.close()
@@ -120,7 +121,7 @@ def test_a_many_people_decision_prefills_an_incident_that_links_the_case(qtbot, 
     qtbot.keyClick(view.wizard, "2")
     assert "Incidents tab" in view.status.text()
     panel = view.incidents
-    assert panel.title.text() == "My order arrived broken!"  # the case's subject, not saved yet
+    assert panel.title.text() == "My order arrived broken! Awful."  # the case's subject, not saved yet
     assert panel.severity.value() == 2 and ws.cases.repo.incidents() == []
     assert f"case #{case.id}" in panel.message.text()
     view.show_tab(2)
