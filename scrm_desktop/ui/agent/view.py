@@ -4,6 +4,7 @@ it; the wizard and editor are driven from the keyboard; Ctrl+1..4 switch tabs, F
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -860,7 +861,7 @@ class AgentView(QWidget):
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text)  # untrusted text inside the header's rich text
 
 
 def render_agent(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImage:

@@ -39,6 +39,29 @@ def _plain_label(text: str = "", object_name: str = "") -> QLabel:
     return label
 
 
+def _button_row(
+    into: dict[str, QPushButton],
+    buttons: Sequence[tuple[str, str, str]],
+    clicked: Callable[[str], None],
+    lead: QLabel | None = None,
+) -> QFrame:
+    """A row of buttons (key, text, tooltip), each calling `clicked(key)`, kept in `into` by key."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    if lead is not None:
+        row.addWidget(lead)
+    for key, text, tip in buttons:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.clicked.connect(lambda _=False, k=key: clicked(k))
+        into[key] = button
+        row.addWidget(button)
+    row.addStretch(1)
+    frame = QFrame()
+    frame.setLayout(row)
+    return frame
+
+
 class DetailPane(QFrame):
     action_requested = Signal(str, object)  # a POST_ACTIONS key and the post shown (open a case, reply...)
 
@@ -88,34 +111,25 @@ class DetailPane(QFrame):
         self.open_link.clicked.connect(self._open)
         self.correct_buttons: dict[str, QPushButton] = {}
         self.on_correct: Callable[[int, str], None] | None = None
-        correct_row = QHBoxLayout()
-        correct_row.addWidget(_plain_label("Correct the label:", "Muted"))
-        for label in ("positive", "neutral", "negative"):
-            button = QPushButton(label.capitalize())
-            button.setToolTip(f"Mark this post {label}; similar posts will be scored with it in mind")
-            button.clicked.connect(lambda _=False, lab=label: self._correct(lab))
-            self.correct_buttons[label] = button
-            correct_row.addWidget(button)
-        correct_row.addStretch(1)
-        self.correct_row = QFrame()
-        self.correct_row.setLayout(correct_row)
-        correct_row.setContentsMargins(0, 0, 0, 0)
+        self.correct_row = _button_row(
+            self.correct_buttons,
+            [
+                (label, label.capitalize(), f"Mark this post {label}; similar posts will be scored with it in mind")
+                for label in ("positive", "neutral", "negative")
+            ],
+            self._correct,
+            _plain_label("Correct the label:", "Muted"),
+        )
         self._build_classification()
         self.placeholder = _plain_label("Select a post to see it in full.", "Muted")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        work = QHBoxLayout()
         self.action_buttons: dict[str, QPushButton] = {}
-        for key, label, shortcut in POST_ACTIONS:
-            button = QPushButton(label)
-            button.setToolTip(f"{label.rstrip('…')} for this post ({shortcut})")
-            button.clicked.connect(lambda _=False, k=key: self._ask(k))
-            self.action_buttons[key] = button
-            work.addWidget(button)
-        work.addStretch(1)
-        self.work_row = QFrame()
-        self.work_row.setLayout(work)
-        work.setContentsMargins(0, 0, 0, 0)
+        self.work_row = _button_row(
+            self.action_buttons,
+            [(key, label, f"{label.rstrip('…')} for this post ({shortcut})") for key, label, shortcut in POST_ACTIONS],
+            self._ask,
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_link)
         buttons.addWidget(self.link_customer)
