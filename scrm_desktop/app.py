@@ -187,8 +187,15 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
     """The dashboard and the agent queue open in windows of their own (a second screen, a wall display);
     a click on a chart opens the posts behind it as a column in the main window."""
     from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QMenu
 
-    menu = window.menuBar().addMenu("&Work")
+    bar = window.menuBar()
+    menu = QMenu("&Work", bar)
+    help_menu = next((a for a in bar.actions() if a.text() == "&Help"), None)
+    if help_menu is not None:
+        bar.insertMenu(help_menu, menu)  # Help stays the last menu
+    else:
+        bar.addMenu(menu)
     window.feature_windows = {}  # type: ignore[attr-defined]
 
     def show(key: str, build):  # type: ignore[no-untyped-def]

@@ -37,3 +37,11 @@ def test_dashboard_opens_and_a_click_opens_a_column(qtbot, ws):
     qtbot.addWidget(window.feature_windows["agent"])
     assert window.feature_windows["agent"].isVisible()
     bridge.close()
+
+
+def test_help_is_the_last_menu(qtbot, ws):
+    window, bridge = build_window(ws)
+    qtbot.addWidget(window)
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles[-2:] == ["&Work", "&Help"]
+    bridge.close()
