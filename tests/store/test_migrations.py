@@ -105,3 +105,35 @@ def test_the_migrations_end_in_one_head() -> None:
 
     heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
     assert len(heads) == 1, f"several heads {heads}: add a merge revision"
+
+
+def test_the_quick_check_at_open_knows_the_heads_alembic_knows() -> None:
+    """Opening reads the newest revision from the migration files without alembic: it must agree with alembic,
+    or a database one migration behind would be taken as current and never upgraded."""
+    from alembic.script import ScriptDirectory
+
+    from scrm_desktop.store.engine import MIGRATIONS_DIR, migration_heads
+
+    assert migration_heads() == set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
+def test_a_database_one_revision_behind_is_upgraded_on_open(tmp_path) -> None:
+    """The quick check sees an older revision and lets alembic upgrade: the newest revision is recorded."""
+    from alembic.script import ScriptDirectory
+
+    from scrm_desktop.store.engine import MIGRATIONS_DIR, sqlite_url
+
+    url = sqlite_url(tmp_path / "scrm.db")
+    engine = open_engine(url)
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    previous = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(head).down_revision
+    cfg = _alembic_config(engine)
+    with writer(engine).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, previous if isinstance(previous, str) else previous[0])
+    engine.dispose()
+    db = Database(url)
+    try:
+        assert current_revision(db.engine) == head
+    finally:
+        db.close()
