@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-
-import keyring
-import keyring.errors
+from types import ModuleType
 
 SERVICE = "scrm-desktop"
 
@@ -14,11 +12,21 @@ class SecretStoreUnavailable(RuntimeError):
     """No usable keyring on this machine; we never fall back to plaintext."""
 
 
+def _keyring() -> ModuleType:
+    """keyring, imported on first use (it costs a tenth of a second, and the window shows before any secret is
+    read)."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
 def _key(source_name: str, field: str) -> str:
     return f"source:{source_name}:{field}"
 
 
 def _guard(action):
+    keyring = _keyring()
     try:
         return action()
     except keyring.errors.NoKeyringError as exc:
@@ -33,15 +41,16 @@ def _guard(action):
 
 def get_secret(source_name: str, field: str) -> str | None:
     """The secret stored for a source's field, or None."""
-    return _guard(lambda: keyring.get_password(SERVICE, _key(source_name, field)))
+    return _guard(lambda: _keyring().get_password(SERVICE, _key(source_name, field)))
 
 
 def set_secret(source_name: str, field: str, value: str) -> None:
-    _guard(lambda: keyring.set_password(SERVICE, _key(source_name, field), value))
+    _guard(lambda: _keyring().set_password(SERVICE, _key(source_name, field), value))
 
 
 def delete_secret(source_name: str, field: str) -> None:
     def _delete() -> None:
+        keyring = _keyring()
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(SERVICE, _key(source_name, field))
 
@@ -54,8 +63,8 @@ def has_secret(source_name: str, field: str) -> bool:
 
 def get_db_password(key: str) -> str | None:
     """The password stored for a database ("user@host:port/database", see store.engine.password_key), or None."""
-    return _guard(lambda: keyring.get_password(SERVICE, f"database:{key}"))
+    return _guard(lambda: _keyring().get_password(SERVICE, f"database:{key}"))
 
 
 def set_db_password(key: str, value: str) -> None:
-    _guard(lambda: keyring.set_password(SERVICE, f"database:{key}", value))
+    _guard(lambda: _keyring().set_password(SERVICE, f"database:{key}", value))

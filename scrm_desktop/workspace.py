@@ -14,7 +14,7 @@ from scrm_desktop import secrets
 from scrm_desktop.core.backoff import parse_interval
 from scrm_desktop.core.sentiment import LABELS, Analyzer, default_analyzer
 from scrm_desktop.core.sentiment.corrections import CorrectionMemory
-from scrm_desktop.http import make_client
+from scrm_desktop.lazy_http import SharedClient
 from scrm_desktop.listening.api import Plugin
 from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
 from scrm_desktop.listening.pipeline import Ingestor
@@ -69,7 +69,7 @@ class Workspace:
         self.sentiment_memory = CorrectionMemory(self.db.posts.corrections())
         self.analyzer = self.sentiment_memory.wrap(analyzer or default_analyzer())
         self.ingestor = Ingestor(self.db.posts, self.analyzer, self.events, clock)
-        self.http = make_client()
+        self.http = SharedClient()  # made (httpx imported) on the first request, after the window shows
         self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)
         self._scheduler: ListeningScheduler | None = None
         from scrm_desktop import features

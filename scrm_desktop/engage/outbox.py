@@ -21,8 +21,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-import httpx
+from typing import TYPE_CHECKING
 
 from scrm_desktop.core.backoff import backoff_delay
 from scrm_desktop.listening.api import Plugin, PublishResult, Reply
@@ -31,6 +30,9 @@ from scrm_desktop.listening.registry import PluginRegistry
 from scrm_desktop.listening.runner import classify
 from scrm_desktop.store.cases import CaseRepo, OutboxItem
 from scrm_desktop.store.sources import SourceRepo
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 RETRY_INTERVAL_S = 60.0

@@ -22,11 +22,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from scrm_desktop.core.times import parse_iso as parse_time
+
+if TYPE_CHECKING:  # httpx is imported where a request is made: the app's window shows before any is
+    import httpx
 
 __all__ = [
     "AuthError",
@@ -307,6 +308,8 @@ def check_response(resp: httpx.Response, what: str = "", reason_key: str | None 
 def send(http: httpx.Client, method: str, url: str, *, what: str, where: str, **kwargs: Any) -> httpx.Response:
     """One request through `http`; a timeout or a dead network becomes TransientError saying `what` was asked of
     `where` (a host or service name, never a URL with credentials). Keyword arguments go to `http.request`."""
+    import httpx
+
     try:
         return http.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:

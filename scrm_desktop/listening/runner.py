@@ -6,8 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-import httpx
+from typing import TYPE_CHECKING
 
 from scrm_desktop.listening.api import (
     AuthError,
@@ -20,6 +19,9 @@ from scrm_desktop.listening.context import SourceContext
 from scrm_desktop.listening.pipeline import Ingestor
 from scrm_desktop.listening.registry import PluginRegistry
 from scrm_desktop.store.sources import SourceRepo
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 MAX_PAGES_PER_RUN = 20
@@ -54,6 +56,8 @@ def classify(source: str, exc: BaseException) -> RunOutcome:
         return out("rate_limited", str(exc), exc.retry_after)
     if isinstance(exc, TransientError):
         return out("transient", str(exc), exc.retry_after)
+    import httpx  # loaded by the fetch that raised `exc` (the app starts without it)
+
     if isinstance(exc, httpx.TimeoutException):
         return out("transient", f"the server did not answer in time ({type(exc).__name__})")
     if isinstance(exc, httpx.TransportError):

@@ -9,16 +9,15 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING
 
 from scrm_desktop.core.backoff import backoff_delay
 from scrm_desktop.listening.events import ERROR_RAISED, SOURCE_CHANGED, EventHub
 from scrm_desktop.listening.runner import RunOutcome, SourceRunner
 from scrm_desktop.store.sources import Source, SourceRepo
+
+if TYPE_CHECKING:  # APScheduler is imported when a scheduler is made (listening starts after the window shows)
+    from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +42,9 @@ class ListeningScheduler:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._stopping = False
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -92,6 +94,8 @@ class ListeningScheduler:
                 job.reschedule(trigger)
 
     def _trigger(self, source: Source) -> IntervalTrigger:
+        from apscheduler.triggers.interval import IntervalTrigger
+
         return IntervalTrigger(
             seconds=source.interval_s, jitter=max(1, int(source.interval_s * self._jitter)), timezone=UTC
         )
@@ -182,10 +186,22 @@ class ListeningScheduler:
             except Exception:
                 log.exception("periodic job %s failed", name)
 
+        from apscheduler.triggers.interval import IntervalTrigger
+
         self._scheduler.add_job(
             guarded, IntervalTrigger(seconds=seconds, timezone=UTC), id=f"#{name}", name=name, replace_existing=True
         )
 
+    def run_periodic_now(self, name: str) -> bool:
+        """Run the housekeeping job `name` (add_periodic) as soon as a worker is free; False without one."""
+        job = self._scheduler.get_job(f"#{name}")
+        if job is None:
+            return False
+        job.modify(next_run_time=datetime.now(UTC))
+        return True
+
     def remove(self, name: str) -> None:
+        from apscheduler.jobstores.base import JobLookupError
+
         with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(name)
