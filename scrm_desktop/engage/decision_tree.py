@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from scrm_desktop.engage import yaml_nodes
+
 ACTIONS = ("let_stand", "amplify", "respond", "monitor", "open_incident", "route_sales", "escalate")
 CATEGORIES = (
     "apology",
@@ -214,7 +216,7 @@ class _Marked:
 def _compose(text: str, name: str) -> tuple[Any, _Marked]:
     marked = _Marked()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml_nodes.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from scrm_desktop.core.sentiment import Analyzer
+from scrm_desktop.engage import yaml_nodes
 from scrm_desktop.engage.decision_tree import CATEGORIES
 
 VARIABLES = ("first_name", "author_name", "handle", "brand", "case_id", "agent_name", "incident_url")
@@ -164,7 +165,7 @@ def template_check(
 def parse_templates(text: str, name: str = "<templates>") -> list[Template]:
     """Read a template library (YAML list under `templates`); errors name the file, line and template."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml_nodes.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise TemplateError(f"{name}:{mark.line + 1 if mark else 1}: not valid YAML: {exc}") from None
