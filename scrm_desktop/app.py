@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -293,18 +294,47 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
     window.detail.on_link_customer = link_customer
 
 
-def run_gui(ws: Workspace) -> int:
-    app = ensure_app()
-    handler = ErrorLogHandler(ws.events)
-    logging.getLogger().addHandler(handler)
-    ws.backup_if_due()
+class _FirstPaint(QObject):
+    """Runs `then` once, just after `widget` has painted for the first time."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then: Callable[[], None] | None = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            then, self._then = self._then, None
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, then)  # after this paint has reached the screen
+        return False
+
+
+def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
+    """Build and show the main window. What the first sight of the posts need not wait for runs once it has
+    painted: the "your name" dialog and notices, listening, the day's backup (on a worker), the plugins' list."""
     window, bridge = build_window(ws)
     window.show()
+    window.first_paint = _FirstPaint(window, lambda: _after_first_paint(ws, window))  # type: ignore[attr-defined]
+    return window, bridge
+
+
+def _after_first_paint(ws: Workspace, window: MainWindow) -> None:
     from scrm_desktop.ui.agent.post_actions import first_start
 
     window.first_start_dialog = first_start(ws, window)  # type: ignore[attr-defined]  # "your name", once
     window.notice_boxes = show_notices(ws, window)  # type: ignore[attr-defined]
     ws.start_listening()
+    ws.scheduler.run_periodic_now("backup")  # the day's backup, on a worker (a large file takes a while)
+    # every plugin imported now, off this thread: one that fails is logged as at every start
+    threading.Thread(target=ws.registry.load_all, name="plugins-import", daemon=True).start()
+
+
+def run_gui(ws: Workspace) -> int:
+    app = ensure_app()
+    handler = ErrorLogHandler(ws.events)
+    logging.getLogger().addHandler(handler)
+    _window, bridge = start_gui(ws)  # kept referenced while the app runs
     try:
         return app.exec()
     finally:
