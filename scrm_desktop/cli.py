@@ -204,7 +204,7 @@ def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True):  # ty
         raise _offer_backup(exc) from None
 
 
-def _open_or_tell(args: argparse.Namespace, app: Any) -> Any:
+def _open_or_tell(args: argparse.Namespace) -> Any:
     """The workspace, or None after the user was told why not, on stderr and in a dialog; a damaged database
     is restored from its last backup when the user asks (once)."""
     from scrm_desktop.store.backup import BackupError
@@ -214,6 +214,8 @@ def _open_or_tell(args: argparse.Namespace, app: Any) -> Any:
             return _open_workspace(args, stderr_log=True)
         except CommandError as exc:
             print(f"scrm-desktop: {exc}", file=sys.stderr)
+            from scrm_desktop import app
+
             backup = getattr(exc, "backup", None) if attempt == 0 else None
             if not app.show_startup_error(str(exc), backup=backup):
                 return None
@@ -272,14 +274,17 @@ def _windowed(command: str, args: argparse.Namespace) -> int:
     problem = display_problem(command)
     if problem:
         raise CommandError(problem)
-    from scrm_desktop import app
-
+    # The workspace before Qt: once PySide6 is imported, it reads the source of every module imported after it
+    # (its __feature__ import hook), which cost a fifth of a second of the start for SQLAlchemy and the store.
     if command == "snapshot":
         ws = _open_workspace(args, stderr_log=True)
     else:
-        ws = _open_or_tell(args, app)
+        ws = _open_or_tell(args)
         if ws is None:
             return 1
+    import scrm_desktop.streams  # noqa: F401  # the main window's next imports, before Qt for the same reason
+    from scrm_desktop import app
+
     if command == "gui":
         return app.run_gui(ws)
     if command == "wall":
