@@ -1,9 +1,9 @@
 """Child process: seconds from the parent's spawn (its time.time()) to the main window's first painted rows.
 
 It starts the app the way a user does (`scrm_desktop.cli.main`, the default `gui` command: platform checks,
-logging, the workspace, the backup check, the window, listening) and watches paints through an application-wide
-event filter; once the first stream column has painted rows it quits the event loop, and the app shuts down as on
-any quit."""
+logging, the workspace, the window, then listening and the backup) and notes, through an event filter on the
+first stream column's viewport, its first paint with rows; then it quits the event loop, and the app shuts down as
+on any quit. Qt is patched only as the app itself imports it, so the app's import order and costs stay its own."""
 
 from __future__ import annotations
 
@@ -31,36 +31,39 @@ def main() -> int:
     found: dict[str, object] = {}
 
     def watch(widgets) -> None:  # type: ignore[no-untyped-def]
-        """Once PySide6.QtWidgets is loaded (by the app, in its own order): watch its QApplication's events."""
+        """Once PySide6.QtWidgets is loaded (by the app, in its own order): note when the QApplication is made,
+        and when the main window is shown watch its first column's viewport (only it: a Python filter on every
+        event of the application would add its own cost to the start)."""
         from PySide6.QtCore import QEvent, QObject, QTimer
 
         class FirstRowsPainted(QObject):
-            """Notes when the main window is shown and when its first column first paints with rows."""
-
             def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-                kind = event.type()
-                if kind == QEvent.Type.Show and isinstance(obj, widgets.QMainWindow) and "shown" not in marks:
-                    marks["shown"] = time.time()
-                    found["window"] = obj
-                elif kind == QEvent.Type.Paint and "shown" in marks and "painted" not in marks:
-                    columns = getattr(found["window"], "columns", None)
-                    if columns and obj is columns[0].view.viewport() and columns[0].model.rowCount() > 0:
+                if "painted" not in marks and event.type() == QEvent.Type.Paint:
+                    model = found["window"].columns[0].model
+                    if model.rowCount() > 0:
                         marks["painted"] = time.time()
                         marks["cpu"] = time.process_time()
-                        found["rows"] = columns[0].model.rowCount()
+                        found["rows"] = model.rowCount()
                         QTimer.singleShot(0, widgets.QApplication.instance().quit)
                 return False
 
         probe = found["probe"] = FirstRowsPainted()
-        original = widgets.QApplication.__init__
+        make_app, show = widgets.QApplication.__init__, widgets.QMainWindow.show
 
-        def init_then_watch(self, *a, **kw) -> None:  # type: ignore[no-untyped-def]
-            original(self, *a, **kw)
+        def init_then_mark(self, *a, **kw) -> None:  # type: ignore[no-untyped-def]
+            make_app(self, *a, **kw)
             marks["qapp"] = time.time()
-            self.installEventFilter(probe)
             QTimer.singleShot(int(args.give_up_s * 1000), self.quit)  # never hang the benchmark
 
-        widgets.QApplication.__init__ = init_then_watch
+        def show_watched(self) -> None:  # type: ignore[no-untyped-def]
+            if "shown" not in marks and getattr(self, "columns", None):
+                marks["shown"] = time.time()
+                found["window"] = self
+                self.columns[0].view.viewport().installEventFilter(probe)
+            show(self)
+
+        widgets.QApplication.__init__ = init_then_mark
+        widgets.QMainWindow.show = show_watched
 
     class WhenQtWidgetsLoads:
         """A meta-path finder that changes nothing but runs `watch` right after PySide6.QtWidgets executes:
