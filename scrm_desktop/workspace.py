@@ -14,7 +14,7 @@ from scrm_desktop import secrets
 from scrm_desktop.core.backoff import parse_interval
 from scrm_desktop.core.sentiment import LABELS, Analyzer, default_analyzer
 from scrm_desktop.core.sentiment.corrections import CorrectionMemory
-from scrm_desktop.lazy_http import SharedClient
+from scrm_desktop.lazy import OnFirstUse, SharedClient
 from scrm_desktop.listening.api import Plugin
 from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
 from scrm_desktop.listening.pipeline import Ingestor
@@ -67,7 +67,8 @@ class Workspace:
         self.events = EventHub()
         self.registry = registry or PluginRegistry.discover()
         self.sentiment_memory = CorrectionMemory(self.db.posts.corrections())
-        self.analyzer = self.sentiment_memory.wrap(analyzer or default_analyzer())
+        # the lexicon (or a model) loads with the first post scored or reply checked, after the window shows
+        self.analyzer: Analyzer = OnFirstUse(lambda: self.sentiment_memory.wrap(analyzer or default_analyzer()))  # type: ignore[assignment]
         self.ingestor = Ingestor(self.db.posts, self.analyzer, self.events, clock)
         self.http = SharedClient()  # made (httpx imported) on the first request, after the window shows
         self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)

@@ -8,7 +8,16 @@ import json
 import subprocess
 import sys
 
-DEFERRED = ("httpx", "apscheduler", "alembic", "keyring", "feedparser", "scrm_plugins.rss", "pyqtgraph")
+DEFERRED = (
+    "httpx",
+    "apscheduler",
+    "alembic",
+    "keyring",
+    "feedparser",
+    "scrm_plugins.rss",
+    "pyqtgraph",
+    "scrm_desktop.core.sentiment.lexicon",
+)
 
 SECOND_START = """
 import json, sys

@@ -1,0 +1,59 @@
+"""Parts of a workspace made on first use: the main window shows long before the first fetch, reply or scored
+post, and importing httpx (with its TLS context) or loading the sentiment lexicon cost more than a bare Qt
+window's whole start."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+class OnFirstUse:
+    """Stands in for the object `make()` returns: any attribute is that object's, made by the first thread that
+    asks (under a lock, so once)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._made: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def made(self) -> bool:
+        """Whether the object exists yet."""
+        return self._made is not None
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._made is None:
+                self._made = self._make()
+            return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+def _make_client() -> Any:
+    from scrm_desktop.http import make_client
+
+    return make_client()
+
+
+class SharedClient(OnFirstUse):
+    """The one `httpx.Client` (scrm_desktop.http.make_client) the sources and the outbox share, made by the first
+    request. `close()` closes it if it was made; a use after that fails as on any closed httpx client."""
+
+    def __init__(self, make: Callable[[], Any] = _make_client) -> None:
+        self._closed = False
+        super().__init__(lambda: self._opened(make()))
+
+    def _opened(self, client: Any) -> Any:
+        if self._closed:
+            client.close()
+        return client
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._made is not None:
+                self._made.close()
