@@ -295,19 +295,28 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
 
 
 class _FirstPaint(QObject):
-    """Runs `then` once, just after `widget` has painted for the first time."""
+    """Runs `then` once, just after `widget` has painted for the first time, or after LATEST_MS when it has not
+    (a window started minimised or on another desktop is not painted, and listening must start all the same)."""
+
+    LATEST_MS = 3000
 
     def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
         super().__init__(widget)
         self._then: Callable[[], None] | None = then
+        self._widget = widget
         widget.installEventFilter(self)
+        QTimer.singleShot(self.LATEST_MS, self, self._run)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and self._then is not None:
-            then, self._then = self._then, None
-            obj.removeEventFilter(self)
-            QTimer.singleShot(0, then)  # after this paint has reached the screen
+            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen
         return False
+
+    def _run(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            self._widget.removeEventFilter(self)
+            then()
 
 
 def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
