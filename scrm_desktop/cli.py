@@ -49,7 +49,9 @@ def build_parser() -> Parser:
         help="run the enabled sources headless",
         description="Run the enabled sources on their schedules until stopped (Ctrl+C).",
     )
-    listen.add_argument("--once", action="store_true", help="run each enabled source one time, then exit")
+    listen.add_argument(
+        "--once", action="store_true", help="run each enabled source one time, send the replies due, then exit"
+    )
 
     src = sub.add_parser("sources", help="manage listening sources", description="Manage listening sources.")
     ss = src.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
@@ -380,6 +382,7 @@ def _listen(ws: Any, once: bool) -> int:
         for o in outcomes:
             status = f"{o.items} new post(s)" if o.ok else f"FAILED ({o.kind}): {o.error}"
             print(f"{o.source}: {status}")
+        _send_outbox(ws)
         reports = ScheduledReports.install(ws)
         for path in reports.run_due() if reports else ():
             print(f"wrote {path}")
@@ -396,6 +399,14 @@ def _listen(ws: Any, once: bool) -> int:
     else:
         stop.wait()
     return 0
+
+
+def _send_outbox(ws: Any) -> None:
+    """The replies due, sent once (a cron'd `listen --once` is a whole sender); one line per reply that moved."""
+    outbox = getattr(ws, "outbox", None)
+    for result in outbox.send_due() if outbox is not None else ():
+        detail = f": {result.message}" if result.message else ""
+        print(f"outbox reply {result.item_id}: {result.state}{detail}")
 
 
 # ---- report -------------------------------------------------------------------------------------------------
