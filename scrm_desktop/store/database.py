@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scrm_desktop.store.engine import open_engine, upgrade
+from scrm_desktop.store.engine import check_writable, open_engine, upgrade
 from scrm_desktop.store.posts import PostRepo
 from scrm_desktop.store.sources import SourceRepo
 
@@ -16,6 +16,7 @@ class Database:
         self.url = url
         self.engine: Engine = open_engine(url)
         upgrade(self.engine)
+        check_writable(self.engine)
         self.sources = SourceRepo(self.engine)
         self.posts = PostRepo(self.engine)
 

@@ -216,6 +216,19 @@ def _assigned(path: Path, names: tuple[str, ...]) -> dict[str, object]:
     return found
 
 
+def check_writable(engine: Engine) -> None:
+    """SQLite opens a read-only file without complaint and fails at the first write, deep inside whatever writes
+    first: try one now (a table created and rolled back) so the user hears it on open, in one line."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    try:
+        with engine.connect() as conn, conn.begin() as trans:
+            conn.exec_driver_sql("CREATE TABLE scrm_write_check (x INTEGER)")
+            trans.rollback()
+    except Exception as exc:
+        raise open_error(engine, exc) from exc
+
+
 def storage_problem(exc: BaseException) -> str | None:
     """A write that failed because of the disk or the file (full, read-only, I/O error), in plain words; None for
     anything else. The failed transaction was rolled back, so the database holds what was committed before it."""
@@ -253,13 +266,24 @@ def open_error(engine: Engine, exc: BaseException) -> DatabaseError:
         host = engine.url.host or engine.url.query.get("host") or "localhost"
         words = f"cannot reach the database server at {host}:{engine.url.port or 5432} ({words})"
     elif engine.dialect.name == "sqlite" and any(s in low for s in ("readonly", "read-only", "unable to open")):
-        words = f"{words} (the file or its folder is read-only, or not yours: check its permissions)"
-        damaged = True
+        # Nothing is lost, so no backup is offered (restoring would overwrite a sound file); a copy reads it.
+        shown = _file_of(engine)
+        words = (
+            f"{words} (the file or its folder is read-only, or not yours: check its permissions; to read it "
+            f"meanwhile, copy it: scrm-desktop --db sqlite:///{shown} db backup --out copy.db, then open "
+            "--db sqlite:///copy.db)"
+        )
     elif engine.dialect.name == "sqlite" and any(s in low for s in ("not a database", "malformed", "disk i/o")):
         words = f"{words} (the file is damaged)"
         damaged = True
     database = Path(engine.url.database) if damaged and engine.url.database else None
     return DatabaseError(f"{where}: {words}", database=database)
+
+
+def _file_of(engine: Engine) -> str:
+    """The SQLite file's path, also for a `file:...?mode=ro` URI."""
+    database = engine.url.database or ""
+    return database.removeprefix("file:") if engine.url.query.get("uri") else database
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +66,86 @@ def test_a_database_written_by_a_newer_version(tmp_path, capsys):
 def test_db_set_password_with_a_bad_url(tmp_path, capsys):
     assert main(["--basedir", str(tmp_path / "home"), "--db", "notaurl", "db", "set-password"]) == 2
     assert "not a database URL" in capsys.readouterr().err
+
+
+# ---- damaged and read-only SQLite files ---------------------------------------------------------------------
+def _workspace_with_a_source(tmp_path) -> Path:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home"
+    assert (
+        main(["--basedir", str(home), "sources", "add", "rss", "--name", "Blog", "--url", "https://b.example/f"]) == 0
+    )
+    return home / "data" / "scrm.db"
+
+
+def _sources_listed(capsys, *args: str) -> str:  # type: ignore[no-untyped-def]
+    assert main([*args, "sources", "list"]) == 0
+    return capsys.readouterr().out
+
+
+def test_a_read_only_database_says_so_offers_no_restore_and_its_copy_reads(tmp_path, capsys):
+    # A `mode=ro` URI makes SQLite refuse writes even to root (a chmod does not stop root: see the next test).
+    db = _workspace_with_a_source(tmp_path)
+    assert main(["--basedir", str(tmp_path / "home"), "db", "backup"]) == 0
+    capsys.readouterr()
+    before = db.read_bytes()
+    err = open_with(tmp_path, capsys, f"sqlite:///file:{db}?mode=ro&uri=true")
+    assert "attempt to write a readonly database (the file or its folder is read-only" in err
+    assert "last backup" not in err and "db restore" not in err  # nothing is lost: restoring would overwrite it
+    assert f"copy it: scrm-desktop --db sqlite:///{db} db backup --out copy.db" in err
+    assert db.read_bytes() == before
+    copy = tmp_path / "copy.db"
+    assert main(["--db", f"sqlite:///{db}", "db", "backup", "--out", str(copy)]) == 0  # the way the message says
+    capsys.readouterr()
+    assert "Blog\trss" in _sources_listed(capsys, "--basedir", str(tmp_path / "home"), "--db", f"sqlite:///{copy}")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to a file whatever its mode; the mode=ro test covers it")
+def test_a_database_file_without_write_permission(tmp_path, capsys):
+    db = _workspace_with_a_source(tmp_path)
+    for side in db.parent.glob("scrm.db-*"):
+        side.unlink()
+    db.chmod(0o444)
+    try:
+        err = open_with(tmp_path, capsys, f"sqlite:///{db}")
+    finally:
+        db.chmod(0o644)
+    assert "read-only" in err and "check its permissions" in err
+
+
+def test_a_truncated_database_is_called_damaged_and_offered_its_backup(tmp_path, capsys):
+    db = _workspace_with_a_source(tmp_path)
+    home = str(tmp_path / "home")
+    assert main(["--basedir", home, "db", "backup"]) == 0
+    made = capsys.readouterr().out.split(" to ")[-1].strip()
+    for side in db.parent.glob("scrm.db-*"):
+        side.unlink()
+    with db.open("r+b") as f:  # a copy or a disk that stopped half-way
+        f.truncate(db.stat().st_size // 2)
+    assert main(["--basedir", home, "sources", "list"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "database disk image is malformed (the file is damaged)" in err
+    assert err.endswith(f"its last backup is {made}: scrm-desktop db restore")
+    assert main(["--basedir", home, "db", "restore"]) == 0
+    capsys.readouterr()
+    assert "Blog\trss" in _sources_listed(capsys, "--basedir", home)
+
+
+# ---- PostgreSQL: a wrong password, a schema newer than the app -------------------------------------------------
+def test_a_wrong_postgresql_password_is_one_line_saying_how_to_store_the_right_one(pg, tmp_path, capsys):
+    pg.execute("CREATE ROLE wrongpw LOGIN PASSWORD 'the-right-one'")
+    url = pg.new_database(owner="wrongpw").replace("scrm@", "wrongpw:not-it@")
+    err = open_with(tmp_path, capsys, url)
+    assert "the server refused the password for user 'wrongpw'" in err
+    assert "store the right one with: scrm-desktop --db" in err and "db set-password" in err
+    assert "not-it" not in err  # the password given is never repeated
+
+
+def test_a_postgresql_database_written_by_a_newer_version(pg, tmp_path, capsys):
+    url = pg.new_database()
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dfacefeed'")
+    db.close()
+    err = open_with(tmp_path, capsys, url)
+    assert "it was written by a newer scrm-desktop (its schema revision f00dfacefeed is unknown" in err

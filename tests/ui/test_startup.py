@@ -108,3 +108,27 @@ def test_a_damaged_database_is_offered_its_last_backup_and_the_app_opens_on_it(q
     finally:
         ws.close()
     assert len(list_backups(db)) == 1
+
+
+def test_a_read_only_database_is_told_in_a_dialog_without_offering_a_restore(qtbot, tmp_path, capsys):
+    home = tmp_path / "home"
+    Workspace.open(str(home)).close()
+    db = home / "data" / "scrm.db"
+    assert main(["--basedir", str(home), "db", "backup"]) == 0  # a backup exists, and still none is offered
+    seen: list[str] = []
+    buttons: list[list[str]] = []
+
+    def read_then_close() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, read_then_close)
+            return
+        buttons.append([b.text() for b in box.buttons()])
+        seen.append(box.informativeText())
+        box.button(QMessageBox.StandardButton.Close).click()
+
+    QTimer.singleShot(0, read_then_close)
+    assert main(["--basedir", str(home), "--db", f"sqlite:///file:{db}?mode=ro&uri=true"]) == 1
+    assert "read-only" in seen[0] and "check its permissions" in seen[0] and "db backup --out" in seen[0]
+    assert not any("Restore" in text for text in buttons[0])
+    assert "read-only" in capsys.readouterr().err
