@@ -38,13 +38,15 @@ def ensure_app() -> QApplication:
 
 
 def _hint_emoji_font() -> None:
-    """Where no emoji font is installed, emoji draw as empty boxes: say which package fixes it (once, in the log)."""
+    """Emoji draw as glyphs through the bundled emoji font where the system has none (ui/fonts.py); if even that
+    cannot be loaded, say which package fixes it (once, in the log)."""
     from PySide6.QtGui import QFontDatabase
 
     from scrm_desktop.platform_check import emoji_font_hint
+    from scrm_desktop.ui.fonts import install_emoji_font
 
-    if QApplication.platformName() in ("offscreen", "minimal"):
-        return  # renders through the same fonts, but nobody is looking at a screen to be told
+    if install_emoji_font() is not None or QApplication.platformName() in ("offscreen", "minimal"):
+        return
     hint = emoji_font_hint(QFontDatabase.families())
     if hint:
         log.warning("%s", hint)

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from scrm_desktop.ui.fonts import install_emoji_font
 from scrm_desktop.ui.reports.charts import chart_images
 from scrm_desktop.ui.reports.data import ReportData
 from scrm_desktop.ui.reports.document import charts_for, report_html
@@ -37,6 +38,7 @@ class ReportDocument:
     the dashboard's chart widgets)."""
 
     def __init__(self, data: ReportData) -> None:
+        install_emoji_font()  # a post's emoji are glyphs in the PDF, not empty boxes (`report` has no main window)
         self.data = data
         self.page_size = QSizeF(_px(PAGE_MM[0]), _px(PAGE_MM[1]))
         self.margin = _px(MARGIN_MM)
