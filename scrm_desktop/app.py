@@ -489,26 +489,24 @@ def export_measures(ws: Workspace, request: ReportRequest, out: Path, fmt: str |
 
 
 def run_due_reports(ws: Workspace, today: date | None = None) -> list[Path]:
-    """Scheduled reports (settings extra["reports"]): write the newest whole period's audit, and its
-    measurement table as CSV, into the folder unless they are there already; the files written."""
-    from scrm_desktop.core.report import Schedule, file_stem, last_complete
+    """Scheduled reports (settings extra["reports"]): for each schedule, write the newest whole period's audit,
+    and its measurement table as CSV, into its folder unless they are there already; the files written."""
+    from scrm_desktop.core.report import file_stem, last_complete, schedules_from_settings
     from scrm_desktop.ui.reports.data import ReportRequest
 
-    schedule = Schedule.from_settings(ws.settings.extra.get("reports"))
-    if not schedule.active:
-        return []
     day = today or ws.clock().date()
-    request = ReportRequest("audit", last_complete(schedule.every, day), schedule.brand)
-    stem = file_stem(f"audit-{schedule.every}", request.period, schedule.brand)
-    folder = Path(schedule.folder).expanduser()
-    pdf, csv_file = folder / f"{stem}.pdf", folder / f"{stem}-measures.csv"
     written = []
-    if not pdf.exists():
-        write_report(ws, request, pdf)
-        written.append(pdf)
-    if not csv_file.exists():
-        export_measures(ws, request, csv_file)
-        written.append(csv_file)
+    for schedule in schedules_from_settings(ws.settings.extra.get("reports")):
+        request = ReportRequest("audit", last_complete(schedule.every, day), schedule.brand)
+        stem = file_stem(f"audit-{schedule.every}", request.period, schedule.brand)
+        folder = Path(schedule.folder).expanduser()
+        pdf, csv_file = folder / f"{stem}.pdf", folder / f"{stem}-measures.csv"
+        if not pdf.exists():
+            write_report(ws, request, pdf)
+            written.append(pdf)
+        if not csv_file.exists():
+            export_measures(ws, request, csv_file)
+            written.append(csv_file)
     for path in written:
         log.info("scheduled report written: %s", path)
     return written

@@ -9,7 +9,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from scrm_desktop.core.report import KINDS, SCHEDULES, Period, Schedule, parse_period
+from scrm_desktop.core.report import (
+    KINDS,
+    SCHEDULES,
+    Period,
+    Schedule,
+    describe_schedules,
+    parse_period,
+    schedules_from_settings,
+    schedules_to_settings,
+    with_schedule,
+)
 
 EXPORTS = ("posts", "cases", "measures", "kpis")
 REPORT_CHECK_S = 15 * 60  # how often `listen` looks for a scheduled report that is due
@@ -42,9 +52,10 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     ex.add_argument("--out", type=Path, required=True, help="file to write")
     sc = actions.add_parser(
         "schedule",
-        help="show or set the reports the listen service writes",
-        description="Show or set scheduled reports: `listen` writes the audit of each finished day or week "
-        "(and its measurement table as CSV) into the folder.",
+        help="show, add or stop the reports the listen service writes",
+        description="Show, add or stop scheduled reports: `listen` writes the audit of each finished day or "
+        "week (and its measurement table as CSV) into the folder. One daily and one weekly schedule a brand: "
+        "adding one for the same period and brand replaces it; --every off stops them all.",
     )
     sc.add_argument("--every", choices=SCHEDULES, help="off, daily (yesterday) or weekly (last Monday to Sunday)")
     sc.add_argument("--folder", help="where the reports go")
@@ -133,17 +144,26 @@ def _export_kpis(ws: Any, period: Period, args: argparse.Namespace) -> int:
 
 
 def _schedule(ws: Any, args: argparse.Namespace) -> int:
-    current = Schedule.from_settings(ws.settings.extra.get("reports"))
+    """Show the schedules; add one (or replace the one for the same period and brand); `--every off` stops all."""
+    schedules = schedules_from_settings(ws.settings.extra.get("reports"))
     if args.every is None and args.folder is None and args.brand is None:
-        print(current.describe())
+        print(describe_schedules(schedules))
         return 0
-    folder = current.folder if args.folder is None else str(Path(args.folder).expanduser().resolve())
-    chosen = Schedule(args.every or current.every, folder, current.brand if args.brand is None else args.brand)
-    if chosen.every != "off" and not chosen.folder:
-        raise ValueError("a schedule needs a folder: --folder DIR")
-    ws.settings.extra["reports"] = chosen.to_settings()
+    if args.every == "off":
+        schedules = []
+    else:
+        last = schedules[-1] if schedules else Schedule()
+        every = args.every or (last.every if schedules else "")
+        if not every:
+            raise ValueError("say how often: --every daily or --every weekly")
+        folder = last.folder if args.folder is None else str(Path(args.folder).expanduser().resolve())
+        chosen = Schedule(every, folder, last.brand if args.brand is None else args.brand)
+        if not chosen.folder:
+            raise ValueError("a schedule needs a folder: --folder DIR")
+        schedules = with_schedule(schedules, chosen)
+    ws.settings.extra["reports"] = schedules_to_settings(schedules)
     ws.settings.save(ws.paths.settings_file)
-    print(chosen.describe())
+    print(describe_schedules(schedules))
     return 0
 
 
@@ -158,7 +178,7 @@ class ScheduledReports:
 
     @classmethod
     def install(cls, ws: Any) -> ScheduledReports | None:
-        if not Schedule.from_settings(ws.settings.extra.get("reports")).active:
+        if not schedules_from_settings(ws.settings.extra.get("reports")):
             return None
         reports = cls(ws)
         ws.scheduler.add_periodic("reports", reports.due.set, REPORT_CHECK_S)

@@ -111,6 +111,26 @@ class Schedule:
         return f"scheduled reports: {self.every} audit{about} into {self.folder} (written by `scrm-desktop listen`)"
 
 
+def schedules_from_settings(raw: object) -> list[Schedule]:
+    """The active schedules in settings extra["reports"]: a list (an older settings file holds one, as a dict)."""
+    found = [Schedule.from_settings(item) for item in (raw if isinstance(raw, list) else [raw])]
+    return [schedule for schedule in found if schedule.active]
+
+
+def schedules_to_settings(schedules: list[Schedule]) -> list[dict[str, str]]:
+    return [schedule.to_settings() for schedule in schedules]
+
+
+def with_schedule(schedules: list[Schedule], new: Schedule) -> list[Schedule]:
+    """`new` added, in place of the one for the same period and brand (one daily and one weekly audit a brand)."""
+    kept = [s for s in schedules if (s.every, s.brand) != (new.every, new.brand)]
+    return [*kept, new] if new.active else kept
+
+
+def describe_schedules(schedules: list[Schedule]) -> str:
+    return "\n".join(s.describe() for s in schedules) if schedules else Schedule().describe()
+
+
 # ---- findings and recommendations -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AuditFacts:

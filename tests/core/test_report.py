@@ -95,3 +95,19 @@ def test_a_quiet_period_recommends_keeping_on_listening() -> None:
     quiet = AuditFacts(brand="", mentions=0, net_sentiment=None, net_change=None)
     assert recommendations(quiet) == ["Nothing calls for action: keep listening, and compare with the next period."]
     assert findings(quiet) == ["0 posts mentioned the tracked topics in the period."]
+
+
+def test_schedules_are_a_list_one_daily_and_one_weekly_a_brand() -> None:
+    from scrm_desktop.core.report import describe_schedules, schedules_from_settings, with_schedule
+
+    old = {"every": "weekly", "folder": "/srv/reports"}  # a settings file from before there could be several
+    assert schedules_from_settings(old) == [Schedule("weekly", "/srv/reports")]
+    both = with_schedule(schedules_from_settings(old), Schedule("daily", "/srv/daily"))
+    assert [s.every for s in both] == ["weekly", "daily"]
+    moved = with_schedule(both, Schedule("weekly", "/srv/elsewhere"))
+    assert [(s.every, s.folder) for s in moved] == [("daily", "/srv/daily"), ("weekly", "/srv/elsewhere")]
+    other_brand = with_schedule(moved, Schedule("weekly", "/srv/corvex", "Corvex"))
+    assert len(other_brand) == 3
+    assert schedules_from_settings([*(s.to_settings() for s in moved), "junk", {"every": "daily"}]) == moved
+    assert describe_schedules([]) == Schedule().describe()
+    assert describe_schedules(moved).count("\n") == 1

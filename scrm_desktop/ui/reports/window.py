@@ -18,10 +18,8 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressDialog,
     QPushButton,
     QScrollArea,
@@ -30,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop import exports
-from scrm_desktop.core.report import KINDS, SCHEDULES, Period, Schedule, check_period, file_stem
+from scrm_desktop.core.report import KINDS, Period, check_period, file_stem
 from scrm_desktop.ui.reports.data import ReportCancelled, ReportData, ReportRequest, gather
 from scrm_desktop.ui.reports.pdf import ReportDocument
+from scrm_desktop.ui.reports.schedules import SchedulesBox
 
 PREVIEW_WIDTH = 620
 DEFAULT_DAYS = 7
@@ -155,7 +154,9 @@ class ReportsWindow(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(self.scroll, 1)
-        layout.addWidget(self._schedule_box())
+        self.schedules = SchedulesBox(self.ws, self.brand)
+        self.schedules.changed.connect(self.status.setText)
+        layout.addWidget(self.schedules)
 
     def _fill_brands(self) -> None:
         self.brand.clear()
@@ -163,26 +164,6 @@ class ReportsWindow(QWidget):
         for topic in self.ws.topics.list():
             if topic.kind in ("brand", "competitor"):
                 self.brand.addItem(f"{topic.name} ({topic.kind})", topic.name)
-
-    def _schedule_box(self) -> QGroupBox:
-        current = Schedule.from_settings(self.ws.settings.extra.get("reports"))
-        box = QGroupBox("Scheduled reports (written by the headless `scrm-desktop listen` service)")
-        self.every = QComboBox()
-        self.every.addItems(list(SCHEDULES))
-        self.every.setCurrentText(current.every)
-        self.folder = QLineEdit(current.folder)
-        self.folder.setPlaceholderText("the folder the PDFs and CSVs go to")
-        browse = QPushButton("Choose…")
-        browse.clicked.connect(self._choose_folder)
-        save = QPushButton("Save schedule")
-        save.clicked.connect(self.save_schedule)
-        row = QHBoxLayout(box)
-        row.addWidget(QLabel("Every"))
-        row.addWidget(self.every)
-        row.addWidget(self.folder, 1)
-        row.addWidget(browse)
-        row.addWidget(save)
-        return box
 
     # ---- choices -----------------------------------------------------------------------------------------
     def request(self) -> ReportRequest:
@@ -220,10 +201,11 @@ class ReportsWindow(QWidget):
 
     def _progressed(self, step: int, steps: int, what: str) -> None:
         self.status.setText(f"Reading {what}… ({step}/{steps})")
-        if self.progress_dialog is not None:
-            self.progress_dialog.setMaximum(steps + 1)  # the last step is laying out the pages
-            self.progress_dialog.setValue(step)
-            self.progress_dialog.setLabelText(f"Reading {what}…")
+        dialog = self.progress_dialog  # a modal dialog's setValue runs the event loop: the report may finish there
+        if dialog is not None:
+            dialog.setMaximum(steps + 1)  # the last step is laying out the pages
+            dialog.setLabelText(f"Reading {what}…")
+            dialog.setValue(step)
 
     def _close_progress(self) -> None:
         if self.progress_dialog is not None:
@@ -310,25 +292,6 @@ class ReportsWindow(QWidget):
             self.written.emit(str(path), rows)
 
         self._run(write, kind="audit")
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for scheduled reports", self.folder.text())
-        if folder:
-            self.folder.setText(folder)
-
-    def save_schedule(self) -> None:
-        every, folder = self.every.currentText(), self.folder.text().strip()
-        if every != "off" and not folder:
-            self.status.setText("Choose the folder the scheduled reports go to.")
-            return
-        schedule = Schedule(every, folder, self.brand.currentData() or "")
-        self.ws.settings.extra["reports"] = schedule.to_settings()
-        try:
-            self.ws.settings.save(self.ws.paths.settings_file)
-        except OSError as exc:
-            self.status.setText(f"The schedule could not be saved: {exc}")
-            return
-        self.status.setText(schedule.describe().capitalize() + ".")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.worker.cancel()
