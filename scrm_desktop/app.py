@@ -464,11 +464,11 @@ def write_report(
 
     ensure_offscreen_app()
     if ws.name == "demo":
-        from scrm_desktop.engage.demo_care import ensure_demo_care
+        from scrm_desktop.demo_workspace import seed_care_history
 
         if ws.db.posts.latest_id() == 0:
             ws.run_once()
-        ensure_demo_care(ws)
+        seed_care_history(ws)
     data = gather(ws, request, progress)
     return ReportDocument(data).write_pdf(out)
 

@@ -46,3 +46,20 @@ def test_listen_once_on_the_demo_leaves_cases_rules_and_an_incident(tmp_path, ca
         assert len(again.cases.repo.incidents()) == 1 and len(again.rules.list()) == len(rules)
     finally:
         again.close()
+
+
+def test_the_care_history_behind_the_reports_joins_the_demos_one_running_incident(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from scrm_desktop import demo_workspace
+
+    ws = Workspace.open(str(tmp_path), demo=True)
+    try:
+        assert ws.run_once()[0].ok
+        running = demo_workspace._incident(ws, demo_workspace._utc(ws.clock))  # as `seed` opens it
+        assert demo_workspace.seed_care_history(ws) > 0
+        [incident] = ws.cases.repo.incidents(open_only=False)  # one crisis, one incident: not a second one
+        assert incident.id == running and incident.title == demo_workspace.INCIDENT["title"]
+        assert incident.status != "resolved"  # the demo's incident is still running for the agent window
+        assert len(ws.cases.repo.linked_cases(incident.id)) >= 5
+        assert demo_workspace.seed_care_history(ws) == 0  # written once
+    finally:
+        ws.close()

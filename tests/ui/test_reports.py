@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 
 from scrm_desktop.core.query import parse
 from scrm_desktop.core.report import Period
-from scrm_desktop.engage.demo_care import ensure_demo_care
+from scrm_desktop.demo_workspace import INCIDENT, seed_care_history
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.store.query_sql import to_sql
 from scrm_desktop.ui.reports.data import ReportRequest, gather
@@ -32,7 +32,7 @@ def ws(tmp_path_factory):
     ws.run_once()  # a day of demo posts, crisis included
     now = ws.clock()
     ws.ingestor.ingest([PostIn("reddit", "hostile", HOSTILE, now - timedelta(minutes=5), likes=100_000)])
-    ensure_demo_care(ws)
+    seed_care_history(ws)
     yield ws
     ws.close()
 
@@ -108,7 +108,7 @@ def test_the_care_report_has_outcomes_agents_channels_and_incident_timelines(ws,
     for outcome in data.care.outcomes:
         assert outcome in whole
     assert data.care.kpis.overall.cases == 48
-    assert "Brightwave Care technicians not turning up" in whole and "Opened at crisis level 3" in whole
+    assert INCIDENT["title"] in whole and "Opened at crisis level 3" in whole
     assert "Status update to" in whole
     assert "1. Volume" not in whole  # the audit's sections are not in the care report
 

@@ -64,9 +64,9 @@ class ReportWorker(QObject):
     def _run(self, request: ReportRequest) -> None:  # on the worker thread
         try:
             if self.ws.name == "demo":  # its report has cases and an incident to show
-                from scrm_desktop.engage.demo_care import ensure_demo_care
+                from scrm_desktop.demo_workspace import seed_care_history
 
-                ensure_demo_care(self.ws)
+                seed_care_history(self.ws)
             data, error = gather(self.ws, request, self._progress.emit, self.cancel_event.is_set), ""
         except ReportCancelled:
             data, error = None, ""
