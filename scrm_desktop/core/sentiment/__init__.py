@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +30,15 @@ class Analyzer(Protocol):
     name: str
 
     def analyze(self, text: str) -> SentimentResult: ...
+
+
+def score_many(analyzer: Analyzer, texts: Iterable[str]) -> list[SentimentResult]:
+    """Scores a batch with `analyzer.score_many` when it has one (SocialAnalyzer, LearnedAnalyzer), else one
+    `analyze` call per text: the Analyzer protocol itself stays one method, so any analyzer keeps working."""
+    batch = getattr(analyzer, "score_many", None)
+    if batch is not None:
+        return list(batch(texts))
+    return [analyzer.analyze(text) for text in texts]
 
 
 def label_for(score: float, band: float = NEUTRAL_BAND) -> str:

@@ -105,6 +105,10 @@ class RuleEngine:
     def __init__(self, lexicon: Lexicon, params: RuleParams) -> None:
         self.lex = lexicon
         self.p = params
+        # Words known to carry nothing (no rating, no phrase starts with them, not a negated-only verb): most
+        # words of a post. Remembered per distinct word so the loop skips them without a look-up chain.
+        self._plain: dict[str, bool] = {}
+        self._looked_up: dict[str, tuple[float | None, bool]] = {}  # word -> _lookup's answer
 
     def extract(self, tokens: list[Token]) -> Extraction:
         cap_diff = self._cap_differential(tokens)
@@ -113,12 +117,19 @@ class RuleEngine:
         boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
         # A word that repeats an @handle of the same post names that account: "@united UNITED lost my bag".
         handles = {t.low[1:] for t in tokens if t.kind == "handle"}
+        plain = self._plain
+        if len(plain) > 100_000:
+            plain.clear()
         for i, tok in enumerate(tokens):
             if i < skip_until:
                 continue
-            if tok.kind == "word" and tok.low in handles:
-                continue
             if tok.kind == "word":
+                low = tok.low
+                is_plain = plain.get(low)
+                if is_plain is None:
+                    is_plain = plain[low] = self._is_plain(low)
+                if is_plain or low in handles:
+                    continue
                 skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
             elif tok.kind == "hashtag":
                 self._hashtag(tok, i, out.cues)
@@ -126,12 +137,17 @@ class RuleEngine:
                 valence = self._symbol_valence(tok)
                 if valence:
                     out.cues.append(Cue(tok.raw, valence, tok.kind, i))
-        self._clause_rules(tokens, out)
-        self._sarcasm(tokens, out.cues)
-        self._punctuation(tokens, out)
+        if out.cues:  # the clause rules only reweigh cues; a post without any stays empty
+            self._clause_rules(tokens, out)
+            self._sarcasm(tokens, out.cues)
+            self._punctuation(tokens, out)
         return out
 
     # --- words and phrases -------------------------------------------------------------------------------
+
+    def _is_plain(self, low: str) -> bool:
+        """`_word` would do nothing with this word, wherever it stands."""
+        return low not in self.lex.phrases and low not in self.lex.negated_only and self._lookup(low)[0] is None
 
     def _word(self, toks: list[Token], i: int, cap_diff: bool, boosted: dict[int, float], cues: list[Cue]) -> int:
         phrase = self._phrase_at(toks, i)
@@ -168,6 +184,14 @@ class RuleEngine:
         return False
 
     def _lookup(self, low: str) -> tuple[float | None, bool]:
+        found = self._looked_up.get(low)
+        if found is None:
+            if len(self._looked_up) > 100_000:
+                self._looked_up.clear()
+            found = self._looked_up[low] = self._lookup_uncached(low)
+        return found
+
+    def _lookup_uncached(self, low: str) -> tuple[float | None, bool]:
         valence = self.lex.words.get(low)
         if valence is not None or len(low) < 4:
             return valence, False
@@ -186,11 +210,15 @@ class RuleEngine:
         candidates = self.lex.phrases.get(toks[i].low)
         if not candidates:
             return None
+        n = len(toks)
         for phrase in candidates:
-            end = i + len(phrase.words)
-            if end <= len(toks) and all(
-                toks[i + k].kind == "word" and toks[i + k].low == w for k, w in enumerate(phrase.words)
-            ):
+            if i + len(phrase.words) > n:
+                continue
+            for k, w in enumerate(phrase.words):
+                tok = toks[i + k]
+                if tok.low != w or tok.kind != "word":
+                    break
+            else:
                 return phrase
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from scrm_desktop.core.sentiment import Reason, SentimentResult, label_for
@@ -39,6 +40,11 @@ class SocialAnalyzer:
         # Reasons are shown in score units; cues that cancel out are still shown at the neutral-band slope.
         scale = score / z if z else output.slope_at_zero
         return SentimentResult(score=score, label=label_for(score), reasons=_reasons(parts, scale))
+
+    def score_many(self, texts: Iterable[str]) -> list[SentimentResult]:
+        """`analyze` for a batch, in order (one call per batch for the pipeline's scoring stage)."""
+        analyze = self.analyze
+        return [analyze(text) for text in texts]
 
     def extract(self, text: str) -> Extraction:
         """The cues the rules found (before the learned weights): for training and for debugging."""
