@@ -1,12 +1,14 @@
 """The features the learned sentiment model reads: words (negation-scoped), word pairs, emoji, emoticons, hashtags,
-"!"/"?", links, and the lexicon's ratings of the words. Pure Python, one regex pass, no allocation per feature."""
+"!"/"?", links, the lexicon's ratings of the words, and the rules' own cues (customer-service phrases, verbs that
+only complain when negated, hashtag verdicts). Pure Python, one regex pass, a cached class per distinct token."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 
-from scrm_desktop.core.sentiment.lexicon import NEGATORS
+from scrm_desktop.core.sentiment.lexicon import NEGATORS, load
 from scrm_desktop.core.sentiment.tokens import clean
 
 # One pass, no named groups (the first character tells the kind): links, handles, hashtags, emoticons, words,
@@ -29,9 +31,13 @@ EXCLAIM = "!"
 ASK = "?"
 LEX_POS = "<lexicon +>"  # dense: sum of the lexicon's positive ratings of the post's words (/4)
 LEX_NEG = "<lexicon ->"  # dense: sum of its negative ratings (/4), negated words flipped
-RULES_POS = "<rules +>"  # dense, combined model only: SocialAnalyzer's evidence when it points up (/4)
-RULES_NEG = "<rules ->"  # ...and when it points down
-DENSE = (LEX_POS, LEX_NEG, RULES_POS, RULES_NEG)
+CUES_POS = "<rule cues +>"  # dense: the rules' own cues (phrases, negated-only verbs, hashtag verdicts) (/4)
+CUES_NEG = "<rule cues ->"
+DENSE = (LEX_POS, LEX_NEG, CUES_POS, CUES_NEG)
+
+# Token classes, computed once per distinct token (a post's tokens are mostly ones seen before).
+_SKIP, _EXCLAIM, _ASK, _BOTH, _BREAK, _LINK, _TAG, _SYMBOL, _NEGATOR, _WORD = range(10)
+_CACHE_LIMIT = 200_000
 
 
 def tokens(text: object) -> list[str]:
@@ -46,65 +52,143 @@ def _norm(word: str) -> str:
     return low
 
 
-def extract(text: object, lexicon: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
-    """(features -> value, word -> its signed lexicon rating /4 as counted in LEX_POS/LEX_NEG).
+def _classify(tok: str) -> tuple[int, str]:
+    first = tok[0]
+    if first == "@" and len(tok) > 1:
+        return _SKIP, ""
+    if first in "!?":
+        return (_BOTH if "?" in tok else _EXCLAIM) if "!" in tok else _ASK, ""
+    if first in ".,;:…":
+        return _BREAK, ""
+    if tok.startswith(("http", "www.")):
+        return _LINK, ""
+    if first == "#" and len(tok) > 1:
+        return _TAG, tok.lower()
+    if not first.isalpha():
+        return _SYMBOL, tok
+    low = _norm(tok)
+    if low in NEGATORS or low.endswith("n't"):
+        return _NEGATOR, low
+    return _WORD, low
+
+
+_classes: dict[str, tuple[int, str]] = {}
+
+
+def counts(text: object) -> dict[str, float]:
+    """The post's sparse features: key -> value (words, emoji and negated words count; pairs, hashtags and the
+    "!", "?", link flags are 0/1).
 
     Words within three words after a negator (and before a clause break) become "not <word>"; pairs of adjacent
     words ("customer service", "not working") are features of their own; handles are never read (they name
     accounts, and which accounts a training set talks to says nothing about the next post).
     """
     feats: dict[str, float] = {}
-    rated: dict[str, float] = {}
     prev = ""
     negated = 0
-    for tok in tokens(text):
-        first = tok[0]
-        if first == "@" and len(tok) > 1:
+    classes = _classes
+    if len(classes) > _CACHE_LIMIT:
+        classes.clear()
+    for tok in _TOKEN_RE.findall(clean(text)):
+        found = classes.get(tok)
+        if found is None:
+            found = classes[tok] = _classify(tok)
+        kind, low = found
+        if kind == _WORD:
+            if negated:
+                key = "not " + low
+                negated -= 1
+            else:
+                key = low
+            feats[key] = feats.get(key, 0.0) + 1.0
+            if prev:
+                feats[prev + " " + low] = 1.0
+            prev = low
+        elif kind == _SKIP:
             prev = ""
-            continue
-        if first in "!?":
-            feats[EXCLAIM if "!" in tok else ASK] = 1.0
-            if "?" in tok and "!" in tok:
-                feats[ASK] = 1.0
-            prev, negated = "", 0
-            continue
-        if first in ".,;:…":
-            prev, negated = "", 0
-            continue
-        if tok.startswith(("http", "www.")):
-            feats[LINK] = 1.0
-            prev = ""
-            continue
-        if first == "#" and len(tok) > 1:
-            feats[tok.lower()] = 1.0
-            tok = tok[1:]
-        if not tok[0].isalpha():  # emoji, emoticon
-            feats[tok] = feats.get(tok, 0.0) + 1.0
-            _rate(tok, lexicon.get(tok), feats, rated)
-            prev = ""
-            continue
-        low = _norm(tok)
-        if low in NEGATORS or low.endswith("n't"):
+        elif kind == _NEGATOR:
             feats[low] = feats.get(low, 0.0) + 1.0
             if prev:
                 feats[prev + " " + low] = 1.0
             prev, negated = low, _NEGATION_REACH
-            continue
-        key = "not " + low if negated else low
-        negated = max(0, negated - 1)
-        feats[key] = feats.get(key, 0.0) + 1.0
-        if prev:
-            feats[prev + " " + low] = 1.0
-        prev = low
-        valence = lexicon.get(low)
+        elif kind == _SYMBOL:
+            feats[low] = feats.get(low, 0.0) + 1.0
+            prev = ""
+        elif kind == _TAG:
+            feats[low] = 1.0
+            word = low[1:]
+            if word[0].isalpha():
+                word = _norm(word)
+                key = "not " + word if negated else word
+                negated = max(0, negated - 1)
+                feats[key] = feats.get(key, 0.0) + 1.0
+                if prev:
+                    feats[prev + " " + word] = 1.0
+                prev = word
+            else:
+                feats[word] = feats.get(word, 0.0) + 1.0
+                prev = ""
+        elif kind == _BREAK:
+            prev, negated = "", 0
+        elif kind == _LINK:
+            feats[LINK] = 1.0
+            prev = ""
+        else:
+            if kind != _ASK:
+                feats[EXCLAIM] = 1.0
+            if kind != _EXCLAIM:
+                feats[ASK] = 1.0
+            prev, negated = "", 0
+    return feats
+
+
+@cache
+def ratings() -> dict[str, tuple[str, float]]:
+    """Feature key -> (dense feature, signed rating /4): what a key adds to the lexicon and rule-cue features.
+
+    The lexicon's words, emoticons and emoji (a negated word flipped), and the rules' cues: customer-service
+    phrases and idioms of two words ("still waiting", "on hold"), verbs that only complain when negated
+    ("not working", "never arrived"), run-together hashtag verdicts ("#epicfail").
+    """
+    lex = load()
+    out: dict[str, tuple[str, float]] = {}
+
+    def put(key: str, dense_pos: str, dense_neg: str, valence: float) -> None:
         if valence:
-            _rate(key, -valence if key[0:4] == "not " else valence, feats, rated)
-    return feats, rated
+            out[key] = (dense_pos if valence > 0 else dense_neg, valence / 4.0)
+
+    for table in (lex.words, lex.emoticons, lex.emoji):
+        for key, valence in table.items():
+            put(key, LEX_POS, LEX_NEG, valence)
+    for key, valence in lex.words.items():
+        put("not " + key, LEX_POS, LEX_NEG, -valence)
+    for key, valence in lex.negated_only.items():
+        put("not " + key, CUES_POS, CUES_NEG, valence)
+    for candidates in lex.phrases.values():
+        for phrase in candidates:
+            if len(phrase.words) == 2 and phrase.kind != "booster":
+                put(" ".join(phrase.words), CUES_POS, CUES_NEG, phrase.valence)
+    return out
 
 
-def _rate(key: str, valence: float | None, feats: dict[str, float], rated: dict[str, float]) -> None:
-    if valence:
-        signed = valence / 4.0
-        rated[key] = rated.get(key, 0.0) + signed
-        dense = LEX_POS if signed > 0 else LEX_NEG
-        feats[dense] = feats.get(dense, 0.0) + signed
+def tag_rating(key: str) -> float:
+    """A run-together hashtag's verdict ("#careerfail" -> the rules' rating of "fail"), 0 when none."""
+    from scrm_desktop.core.sentiment.rules import _tag_suffix_valence
+
+    return _tag_suffix_valence(key[1:]) / 4.0 if key[:1] == "#" else 0.0
+
+
+def extract(text: object, lexicon: Mapping[str, tuple[str, float]] | None = None) -> dict[str, float]:
+    """`counts` plus the dense features (lexicon and rule-cue ratings summed): what the model is trained on."""
+    rated = ratings() if lexicon is None else lexicon
+    feats = counts(text)
+    dense: dict[str, float] = {}
+    for key, value in feats.items():
+        found = rated.get(key)
+        if found is not None:
+            dense[found[0]] = dense.get(found[0], 0.0) + value * found[1]
+        elif key[0] == "#" and (verdict := tag_rating(key)):
+            name = CUES_POS if verdict > 0 else CUES_NEG
+            dense[name] = dense.get(name, 0.0) + verdict
+    feats.update(dense)
+    return feats

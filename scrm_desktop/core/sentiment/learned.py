@@ -1,10 +1,12 @@
-"""LearnedAnalyzer: a linear model over words, word pairs, negation, emoji and the lexicon's ratings, trained by
-scripts/train_sentiment_model.py. Every score is explained: its reasons are the features' signed contributions."""
+"""LearnedAnalyzer: a linear model over words, word pairs, negation, emoji, the lexicon's ratings and the rules' own
+cues, trained by scripts/train_sentiment_model.py. Every score is explained: its reasons are the features' signed
+contributions (a word's own weight and its share of the lexicon and rule-cue features are one reason)."""
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -13,25 +15,25 @@ from typing import Any
 from scrm_desktop.core.sentiment import NEUTRAL_BAND, Reason, SentimentResult
 from scrm_desktop.core.sentiment.features import (
     ASK,
+    CUES_NEG,
+    CUES_POS,
     DENSE,
     EXCLAIM,
-    LEX_NEG,
-    LEX_POS,
     LINK,
-    RULES_NEG,
-    RULES_POS,
-    extract,
+    counts,
+    ratings,
+    tag_rating,
 )
-from scrm_desktop.core.sentiment.lexicon import load
 
 MODEL_FILE = "sentiment_model.json"
-FORMAT = 1
+FORMAT = 2  # 2: the rule-cue features (features.CUES_POS/CUES_NEG); format 1 had none
 _NEUTRAL = SentimentResult(score=0.0, label="neutral", reasons=())
 _SPECIAL = {
     EXCLAIM: ("!", "emphasis"),
     ASK: ("?", "question"),
     LINK: ("link in the post", "context"),
 }
+_CACHE_LIMIT = 300_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,6 @@ class SentimentModel:
     curve: float = 2.0
     version: str = ""
     meta: dict[str, Any] | None = None
-
-    @property
-    def uses_rules(self) -> bool:
-        """A combined model: SocialAnalyzer's cues are two of its features (slower, see docs/sentiment.md)."""
-        return RULES_POS in self.weights or RULES_NEG in self.weights
 
     def score(self, z: float) -> float:
         """Monotone, odd, in (-1, 1): |z| = threshold lands exactly on the neutral band's edge (0.05)."""
@@ -80,12 +77,6 @@ def _shipped() -> SentimentModel:
     return SentimentModel.from_json(json.loads(text))
 
 
-@cache
-def _ratings() -> dict[str, float]:
-    lex = load()
-    return {**lex.words, **lex.emoticons, **lex.emoji}
-
-
 class LearnedAnalyzer:
     """Scores posts in [-1, 1] with the shipped linear model; `reasons` add up to the score, biggest first."""
 
@@ -94,69 +85,68 @@ class LearnedAnalyzer:
     def __init__(self, model: SentimentModel | None = None) -> None:
         self.model = model or SentimentModel.shipped()
         self._w = self.model.weights
-        self._ratings = _ratings()
-        self._rules = _social() if self.model.uses_rules else None
+        self._ratings = ratings()
+        # key -> (effective weight, cue, kind): the key's own weight plus its share of the dense features,
+        # filled on first sight (most of a post's keys were seen before).
+        self._eff: dict[str, tuple[float, str, str]] = {}
 
     def analyze(self, text: str) -> SentimentResult:
-        parts = self.contributions(text)
+        feats = counts(text)
+        if not feats:
+            return _NEUTRAL
+        eff = self._eff
+        if len(eff) > _CACHE_LIMIT:
+            eff.clear()
+        parts: list[tuple[float, str, str]] = []
+        z = 0.0
+        for key, value in feats.items():
+            found = eff.get(key)
+            if found is None:
+                found = eff[key] = self._effective(key)
+            if found[0]:
+                contribution = found[0] * value
+                z += contribution
+                parts.append((contribution, found[1], found[2]))
         if not parts:
             return _NEUTRAL
-        z = sum(parts.values())
+        t = self.model.threshold
         score = self.model.score(z)
-        scale = score / z if z else NEUTRAL_BAND / self.model.threshold
-        reasons = [Reason(cue=cue, weight=round(w * scale, 4), kind=kind) for (cue, kind), w in parts.items()]
-        reasons = [r for r in reasons if r.weight]
-        reasons.sort(key=lambda r: -abs(r.weight))
-        label = "positive" if z > self.model.threshold else "negative" if z < -self.model.threshold else "neutral"
-        return SentimentResult(score=score, label=label, reasons=tuple(reasons))
+        scale = score / z if z else NEUTRAL_BAND / t
+        parts.sort(key=_magnitude, reverse=True)
+        reasons = tuple(Reason(cue, round(c * scale, 4), kind) for c, cue, kind in parts if round(c * scale, 4))
+        label = "positive" if z > t else "negative" if z < -t else "neutral"
+        return SentimentResult(score=score, label=label, reasons=reasons)
+
+    def score_many(self, texts: Iterable[str]) -> list[SentimentResult]:
+        """`analyze` for a batch (the pipeline's stage can call it once per batch)."""
+        analyze = self.analyze
+        return [analyze(text) for text in texts]
 
     def contributions(self, text: str) -> dict[tuple[str, str], float]:
-        """(cue, kind) -> signed evidence; a word's own weight and its share of the lexicon features are one cue."""
-        feats, rated = extract(text, self._ratings)
+        """(cue, kind) -> signed evidence (before the score curve); they add up to z."""
+        out: dict[tuple[str, str], float] = {}
+        for key, value in counts(text).items():
+            weight, cue, kind = self._effective(key)
+            if weight:
+                out[(cue, kind)] = out.get((cue, kind), 0.0) + weight * value
+        return out
+
+    def _effective(self, key: str) -> tuple[float, str, str]:
+        if key in DENSE:
+            return 0.0, key, ""
         w = self._w
-        parts: dict[tuple[str, str], float] = {}
-        for key, value in feats.items():
-            weight = w.get(key)
-            if not weight or key in DENSE:
-                continue
-            cue = _cue(key)
-            parts[cue] = parts.get(cue, 0.0) + weight * value
-        pos, neg = w.get(LEX_POS, 0.0), w.get(LEX_NEG, 0.0)
-        for key, signed in rated.items():
-            cue = _cue(key)
-            parts[cue] = parts.get(cue, 0.0) + (pos if signed > 0 else neg) * signed
-        if self._rules is not None:
-            self._add_rules(text, parts)
-        return parts
-
-    def _add_rules(self, text: str, parts: dict[tuple[str, str], float]) -> None:
-        """The rules' cues, each scaled by the learned weight of the rules' evidence (it goes in as z / 4)."""
-        assert self._rules is not None
-        extraction = self._rules.extract(text)
-        if not extraction.cues:
-            return
-        cues = self._rules._contributions(extraction)
-        z = sum(weight for _, weight, _ in cues)
-        scale = self._w.get(RULES_POS if z > 0 else RULES_NEG, 0.0) / 4.0
-        for label, weight, kind in cues:
-            key = (label.lower(), kind)
-            parts[key] = parts.get(key, 0.0) + scale * weight
+        weight = w.get(key, 0.0)
+        rated = self._ratings.get(key)
+        if rated is not None:
+            weight += w.get(rated[0], 0.0) * rated[1]
+        elif key[0] == "#" and (verdict := tag_rating(key)):
+            weight += w.get(CUES_POS if verdict > 0 else CUES_NEG, 0.0) * verdict
+        cue, kind = _cue(key)
+        return weight, cue, kind
 
 
-def rules_features(social: Any, text: str) -> dict[str, float]:
-    """The combined model's two rule features for a post (for training)."""
-    extraction = social.extract(text)
-    if not extraction.cues:
-        return {}
-    z = sum(weight for _, weight, _ in social._contributions(extraction))
-    return {RULES_POS: z / 4.0} if z > 0 else {RULES_NEG: z / 4.0} if z < 0 else {}
-
-
-@cache
-def _social() -> Any:
-    from scrm_desktop.core.sentiment.social import SocialAnalyzer
-
-    return SocialAnalyzer()
+def _magnitude(part: tuple[float, str, str]) -> float:
+    return abs(part[0])
 
 
 def _cue(key: str) -> tuple[str, str]:
