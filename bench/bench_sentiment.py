@@ -1,4 +1,5 @@
-"""Sentiment: how fast SocialAnalyzer scores posts and how well it agrees with people, next to VADER/TextBlob."""
+"""Sentiment and classification: how fast SocialAnalyzer scores posts and how well it agrees with people, next to
+the learned model, VADER and TextBlob; how fast trait/intent/lead are classified and how well (labelled tweets)."""
 
 from __future__ import annotations
 
@@ -57,17 +58,60 @@ def _posts_per_s(analyzer: Any, texts: list[str], passes: int) -> float:
     return round(len(texts) / best, 1)
 
 
-def _classify_posts_per_s(texts: list[str], passes: int) -> float:
-    """Trait, intent and lead for each post (core/classify.py), CPU time like the analyzers."""
-    from scrm_desktop.core.classify import classify
-
+def _batch_posts_per_s(analyzer: Any, texts: list[str], passes: int) -> float:
+    """Like _posts_per_s, through the batch API (`score_many`, one call per 500 posts)."""
     best = float("inf")
     for _ in range(passes):
         started = time.process_time()
-        for text in texts:
-            classify(text)
+        for i in range(0, len(texts), 500):
+            analyzer.score_many(texts[i : i + 500])
         best = min(best, time.process_time() - started)
     return round(len(texts) / best, 1)
+
+
+def _classify_posts_per_s(texts: list[str], passes: int) -> dict[str, float]:
+    """Trait, intent and lead for each post, CPU time like the analyzers: the learned classifier as the pipeline
+    calls it (with the sentiment label it already scored) and the cue rules alone (core/classify.py)."""
+    from scrm_desktop.core.classify import classify, classify_rules
+
+    labels = [SocialAnalyzer().analyze(t).label for t in texts]
+    runs = {"learned": lambda: [classify(t, sentiment=s) for t, s in zip(texts, labels, strict=True)],
+            "rules": lambda: [classify_rules(t) for t in texts]}  # fmt: skip
+    out = {}
+    for name, run in runs.items():
+        best = float("inf")
+        for _ in range(passes):
+            started = time.process_time()
+            run()
+            best = min(best, time.process_time() - started)
+        out[name] = round(len(texts) / best, 1)
+    return out
+
+
+def _classify_accuracy() -> dict[str, Any]:
+    """The classifier's figures on the labelled support tweets (bench/data/support_labels.tsv, docs/labels.md):
+    the cue rules measured here, the learned model's 5-fold cross-validated figures from its model file (it was
+    trained on these tweets, so scoring it here would be in-sample)."""
+    from scrm_desktop.core.classify import classify_rules
+    from scrm_desktop.core.classify_model import ClassifyModel
+
+    labels = REPO / "bench" / "data" / "support_labels.tsv"
+    twcs = REPO.parent / "shared" / "data" / "support" / "twcs_first5000" / "twcs_first5000.csv"
+    if not twcs.is_file():
+        return {}
+    with twcs.open(encoding="utf-8", newline="") as fh:
+        texts = {r["tweet_id"]: r["text"] for r in csv.DictReader(fh)}
+    with labels.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    found = [classify_rules(texts[r["tweet_id"]]) for r in rows]
+    rules = {field: round(sum((getattr(c, field) or "none") == r[field] for c, r in zip(found, rows, strict=True))
+                          / len(rows), 3) for field in ("trait", "intent")}  # fmt: skip
+    cv = ClassifyModel.shipped().meta.get("cross_validated", {})
+    learned = {f: cv[f]["after_model"]["accuracy"] for f in ("trait", "intent") if f in cv}
+    return {
+        "classify_accuracy_support": {"rules": rules, "learned_cross_validated": learned},
+        "classify_labelled": len(rows),
+    }
 
 
 def _support_complaints(analyzers: list[Any]) -> dict[str, float]:
@@ -142,7 +186,11 @@ def run() -> dict[str, Any]:
     out["sentiment_posts_per_s"] = _posts_per_s(analyzers[0], tweets, passes)  # the default (social)
     out["sentiment_baseline_posts_per_s"] = {a.name: _posts_per_s(a, tweets, passes) for a in analyzers[1:]}
     out["sentiment_posts_measured"] = len(tweets)
-    out["classify_posts_per_s"] = _classify_posts_per_s(tweets, passes)
+    classify_speed = _classify_posts_per_s(tweets, passes)
+    out["classify_posts_per_s"] = classify_speed["learned"]  # what ingest runs
+    out["classify_rules_posts_per_s"] = classify_speed["rules"]
+    out["sentiment_score_many_posts_per_s"] = _batch_posts_per_s(analyzers[0], tweets, passes)
+    out.update(_classify_accuracy())
     out["sentiment_support_complaints_negative"] = _support_complaints(analyzers)
     return out
 

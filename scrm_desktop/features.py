@@ -15,9 +15,11 @@ def install(ws: Any) -> None:
     ws.ingestor.stored_keys = partial(stored_keys, ws.db.engine)  # posts we have are not scored again
 
     from scrm_desktop.core import classify
+    from scrm_desktop.core.classify_model import Corrections
 
     classify.register_query_fields()
-    ws.ingestor.enrichers.append(classify.enrich)  # trait, intent, lead (+ cues) on every post
+    learned = Corrections()  # agents' trait/intent corrections, learned per workspace (ws.corrections fills it)
+    ws.ingestor.enrichers.append(partial(classify.enrich, corrections=learned))  # trait, intent, lead + reasons
 
     from scrm_desktop.store.topics import TopicRepo
 
@@ -34,7 +36,7 @@ def install(ws: Any) -> None:
     from scrm_desktop.engage.cases import SLA_BY_PRIORITY
 
     ws.rules = rules.RuleRepo(ws.db.engine, naive_clock, sla=SLA_BY_PRIORITY)  # cases rules open keep the SLA
-    ws.corrections = rules.CorrectionRepo(ws.db.engine, naive_clock)
+    ws.corrections = rules.CorrectionRepo(ws.db.engine, naive_clock, memory=learned)
     ws.ingestor.store_hooks.append(ws.rules.apply)  # business rules, in order, after the classifiers
 
     from scrm_desktop.engage.cases import CaseService

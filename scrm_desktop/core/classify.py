@@ -1,8 +1,11 @@
-"""Customer trait, intent and sales-lead detection for one post: cue phrases, each kept as the reason.
+"""Customer trait, intent and sales-lead detection for one post: cue rules, then a learned model over them.
 
-Rules, not a trained model: every decision names the words behind it (Classification.*_cues), so an agent can
-see why a post was called "venting" and correct it. Negation ("I would never leave") and sarcasm ("oh great,
-another outage") switch cues off; switched-off cues are kept in the explanation as "ignored: ...".
+The cue rules (`classify_rules`) find cue phrases, each kept as a reason; negation ("I would never leave") and
+sarcasm ("oh great, another outage") switch cues off, and switched-off cues are kept as "ignored: ...". The
+learned model (core/classify_model.py) reads the rules' findings, the sentiment label and the words, and decides
+with a confidence: the rules' answer stands unless it is very sure of another, a field it is unsure of is left
+empty (unknown), and a workspace's agent corrections retrain it (`classify(..., corrections=...)`). Every decision
+names what it rests on (Classification.*_cues), so an agent can see why a post was called "venting" and correct it.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrm_desktop.core.query_fields import FIELDS, register_field
+
+if TYPE_CHECKING:
+    from scrm_desktop.core.classify_model import Corrections
 
 TRAITS = ("venting", "passive", "past", "collaborative", "advocate", "future")
 INTENTS = ("transactional", "request", "venting", "information", "engaged", "community", "purchase")
@@ -376,16 +383,35 @@ class Classification:
     trait: str = ""
     intent: str = ""
     is_lead: bool = False
-    trait_cues: tuple[str, ...] = ()
+    trait_cues: tuple[str, ...] = ()  # the reasons: cue words, "rules: ...", words the model weighs
     intent_cues: tuple[str, ...] = ()
     lead_products: tuple[str, ...] = ()
+    trait_confidence: float = 0.0  # the model's probability of its best guess
+    intent_confidence: float = 0.0
+    lead_confidence: float = 0.0
+    trait_guess: str = ""  # the best guess even when unsure ("none" = no trait); trait is "" when unsure
+    intent_guess: str = ""
 
-    def as_json(self) -> dict[str, list[str]]:
-        return {
+    @property
+    def trait_unknown(self) -> bool:
+        """Unsure: the model's guess was a trait, but below its confidence floor."""
+        return not self.trait and self.trait_guess not in ("", "none")
+
+    @property
+    def intent_unknown(self) -> bool:
+        return not self.intent and self.intent_guess not in ("", "none")
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "trait_cues": list(self.trait_cues),
             "intent_cues": list(self.intent_cues),
             "lead_products": list(self.lead_products),
         }
+        if self.trait_guess or self.intent_guess:
+            out.update(trait_confidence=self.trait_confidence, intent_confidence=self.intent_confidence,
+                       lead_confidence=self.lead_confidence, trait_guess=self.trait_guess,
+                       intent_guess=self.intent_guess)  # fmt: skip
+        return out
 
 
 def _clean(text: str) -> str:
@@ -532,15 +558,23 @@ _INTENT_ORDER = (
 )
 
 
-def _intent(text: str, products: tuple[str, ...], sarcastic: bool) -> tuple[str, list[str]]:
+def _intent_hits(text: str) -> dict[str, list[re.Match[str]]]:
+    """Every intent cue family's matches, found once (the rules and the learned model's features both read them)."""
+    return {name: _hits(pattern, text) for name, pattern in _INTENT_ORDER}
+
+
+def _intent(
+    text: str, products: tuple[str, ...], sarcastic: bool, hits: dict[str, list[re.Match[str]]] | None = None
+) -> tuple[str, list[str]]:
     if products:
         return "purchase", ["buying question"] + [p for p in products if p]
-    if sarcastic and (problem := _words(_hits(VENT, text)) or _words(_hits(SARCASM, text))):
+    hits = _intent_hits(text) if hits is None else hits
+    if sarcastic and (problem := _words(hits["venting"]) or _words(_hits(SARCASM, text))):
         return "venting", problem
-    for name, pattern in _INTENT_ORDER:
+    for name, _ in _INTENT_ORDER:
         if name == "engaged" and sarcastic:
             continue  # "oh great, thanks a lot" is not engagement
-        matches = _hits(pattern, text)
+        matches = hits[name]
         if name == "engaged":  # "I don't love it" is not engagement
             matches = [m for m in matches if not _negated(text, m.start())]
         if words := _words(matches):
@@ -550,16 +584,15 @@ def _intent(text: str, products: tuple[str, ...], sarcastic: bool) -> tuple[str,
     return "", []
 
 
-def classify(text: str, title: str = "") -> Classification:
-    """Trait, intent and lead for a post's text (and title), with the cues behind each."""
-    body = _clean(f"{title}. {text}" if title and title not in text else text)
-    if not body.strip():
-        return Classification()
+def _rules(body: str) -> tuple[Classification, dict[str, list[str]]]:
+    """Today's cue rules on a cleaned body: their Classification, and every cue family's hits (the learned
+    model's features)."""
     cues = _cues(body)
     products = lead_products(body, choosing=bool(cues.choosing) and not cues.leaving)
     trait, trait_cues = _trait(cues, products)
-    intent, intent_cues = _intent(body, products, bool(cues.sarcasm))
-    return Classification(
+    hits = _intent_hits(body)
+    intent, intent_cues = _intent(body, products, bool(cues.sarcasm), hits)
+    found = Classification(
         trait=trait,
         intent=intent,
         is_lead=bool(products),
@@ -567,15 +600,134 @@ def classify(text: str, title: str = "") -> Classification:
         intent_cues=tuple(intent_cues),
         lead_products=tuple(p for p in products if p),
     )
+    families = {f.name: getattr(cues, f.name) for f in dataclasses.fields(cues) if f.name != "ignored"}
+    for name, matches in hits.items():
+        families[f"intent {name}"] = _words(matches)
+    families["lead"] = ["buying question"] if products else []
+    return found, families
+
+
+def post_body(text: str, title: str = "") -> str:
+    """The text the classifier reads: the title (when not already in the text), then the text, cleaned."""
+    return _clean(f"{title}. {text}" if title and title not in text else text)
+
+
+def classify_rules(text: str, title: str = "") -> Classification:
+    """The cue rules alone (the classifier before issue #16; kept for comparison and as the model's features)."""
+    body = post_body(text, title)
+    return _rules(body)[0] if body.strip() else Classification()
+
+
+def post_features(text: str, title: str = "", sentiment: str = "") -> dict[str, float]:
+    """The learned model's features for a post (classify_model.features over the rules' cues and decisions)."""
+    from scrm_desktop.core.classify_model import features
+
+    body = post_body(text, title)
+    if not body.strip():
+        return {}
+    found, families = _rules(body)
+    return features(body, families, _decisions(found, body, sentiment))
+
+
+def _decisions(found: Classification, body: str, sentiment: str) -> dict[str, str]:
+    return {"trait": found.trait, "intent": found.intent, "lead": "yes" if found.is_lead else "",
+            "sentiment": sentiment or _sentiment(body)}  # fmt: skip
+
+
+@cache
+def _analyzer() -> Any:
+    from scrm_desktop.core.sentiment import default_analyzer
+
+    return default_analyzer()
+
+
+def _sentiment(body: str) -> str:
+    """The post's sentiment label when the caller has none (the pipeline passes the one it scored)."""
+    return _analyzer().analyze(body).label
+
+
+def classify(text: str, title: str = "", corrections: Corrections | None = None, sentiment: str = "") -> Classification:
+    """Trait, intent and lead for a post's text (and title), each with a confidence and the reasons behind it.
+
+    The learned model (core/classify_model.py) decides, over the cue rules' findings and the post's words; a
+    field it is unsure of is left empty ("unknown") with its best guess in `*_guess`. `corrections` are a
+    workspace's agent corrections: the corrected post gets the agent's value and similar posts lean to it.
+    `sentiment`: the post's sentiment label if already scored (else the default analyzer scores it)."""
+    from scrm_desktop.core.classify_model import ClassifyModel, features
+
+    body = post_body(text, title)
+    if not body.strip():
+        return Classification()
+    found, families = _rules(body)
+    model = ClassifyModel.shipped()
+    x = features(body, families, _decisions(found, body, sentiment))
+    out: dict[str, Any] = {}
+    for name in ("trait", "intent", "lead"):
+        extra = corrections.extra(model, name) if corrections is not None and name != "lead" else None
+        rule = {"trait": found.trait, "intent": found.intent, "lead": "yes" if found.is_lead else ""}[name]
+        decision = model.fields[name].decide(x, extra, rule)
+        agent = corrections.exact(body, name) if corrections is not None and name != "lead" else None
+        if agent is not None:
+            value = "" if agent == "none" else agent
+            out[name] = (value, value or "none", 1.0, ("agent correction",))
+        else:
+            own = _RULE_CUES[name](found) if decision.value and decision.value == rule else ()
+            out[name] = (decision.value, decision.guess, decision.confidence,
+                         _explain(own, decision.reasons, families, found, extra))  # fmt: skip
+    is_lead = out["lead"][0] == "yes"
+    return Classification(
+        trait=out["trait"][0],
+        intent=out["intent"][0],
+        is_lead=is_lead,
+        trait_cues=out["trait"][3],
+        intent_cues=out["intent"][3],
+        lead_products=found.lead_products if is_lead else (),
+        trait_confidence=out["trait"][2],
+        intent_confidence=out["intent"][2],
+        lead_confidence=out["lead"][2],
+        trait_guess=out["trait"][1],
+        intent_guess=out["intent"][1],
+    )
+
+
+_RULE_CUES = {
+    "trait": lambda c: [x for x in c.trait_cues if not x.startswith("ignored")],
+    "intent": lambda c: list(c.intent_cues),
+    "lead": lambda c: [f"buying: {p}" for p in c.lead_products] or ["buying question"],
+}
+
+
+def _explain(
+    own: Iterable[str], keys: tuple[str, ...], families: dict[str, list[str]], found: Classification, extra: Any
+) -> tuple[str, ...]:
+    """The reasons in words: the rules' cues when their answer stands, then the model's top features (a cue
+    family as the cue words the rules found, a rule decision as "rules: ...", a word as itself; a word the
+    workspace's corrections moved says so)."""
+    out: list[str] = list(own)
+    for key in keys:
+        if key.startswith("cue "):
+            out.extend(families.get(key[4:], [])[:2])
+        elif key.startswith("rule "):
+            name, _, value = key[5:].partition("=")
+            out.append(f"rules: {'a buying question' if name == 'lead' else value}")
+        elif key.startswith("sentiment "):
+            out.append(f"sentiment: {key[10:]}")
+        elif extra and key in extra:
+            out.append(f"{key} (agents' corrections)")
+        else:
+            out.append(key)
+    ignored = [c for c in found.trait_cues if c.startswith("ignored")]
+    return tuple(dict.fromkeys(out + ignored))
 
 
 P = TypeVar("P", bound=Any)
 
 
-def enrich(post: P) -> P:
+def enrich(post: P, corrections: Corrections | None = None) -> P:
     """Ingest enricher: the post (any dataclass with text, title, trait, intent, is_lead, classification)
-    with its classification filled in. A rule or an agent may still change it later."""
-    found = classify(post.text, post.title)
+    with its classification filled in. A rule or an agent may still change it later. `corrections`: the
+    workspace's agent corrections (features.py passes them)."""
+    found = classify(post.text, post.title, corrections, getattr(post, "sentiment_label", "") or "")
     return replace(
         post,
         trait=found.trait,

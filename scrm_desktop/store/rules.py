@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,9 @@ from scrm_desktop.store.rule_actions import DEFAULT_SLA, write_effects
 from scrm_desktop.store.rules_tables import author_flags, classification_corrections, rule_hits, rules
 from scrm_desktop.store.tables import authors, posts, sources
 from scrm_desktop.store.topics_tables import post_topics, topics
+
+if TYPE_CHECKING:
+    from scrm_desktop.core.classify_model import Corrections
 
 log = logging.getLogger(__name__)
 DRY_RUN_POSTS = 500
@@ -471,9 +474,30 @@ class CorrectionRepo:
 
     ALLOWED: Mapping[str, tuple[str, ...]] = {"trait": TRAITS, "intent": INTENTS}
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] = _utcnow, memory: Corrections | None = None
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self.memory = memory  # the classifier learns from the corrections (read from here on first use)
+        if memory is not None:
+            memory.loader = self.learned
+
+    def learned(self) -> list[tuple[str, str, str, str]]:
+        """(text, title, field, value) of every corrected post's latest correction per field, oldest first."""
+        latest = (
+            select(func.max(classification_corrections.c.id))
+            .group_by(classification_corrections.c.post_id, classification_corrections.c.field)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(posts.c.text, posts.c.title, classification_corrections.c.field, classification_corrections.c.value)
+            .join(posts, posts.c.id == classification_corrections.c.post_id)
+            .where(classification_corrections.c.id.in_(latest))
+            .order_by(classification_corrections.c.id)
+        )
+        with self._engine.connect() as conn:
+            return [(r.text or "", r.title or "", r.field, r.value) for r in conn.execute(stmt)]
 
     def correct(self, post_id: int, field: str, value: str, agent: str = "") -> None:
         if field not in self.ALLOWED:
@@ -482,7 +506,9 @@ class CorrectionRepo:
         if value and value not in self.ALLOWED[field]:
             raise ValueError(f"{field} must be one of {', '.join(self.ALLOWED[field])} (or empty), not {value!r}")
         with writer(self._engine).begin() as conn:
-            current = conn.execute(select(posts.c[field]).where(posts.c.id == post_id)).first()
+            current = conn.execute(
+                select(posts.c[field], posts.c.text, posts.c.title).where(posts.c.id == post_id)
+            ).first()
             if current is None:
                 raise KeyError(f"no post with id {post_id}")
             auto = self._automatic(conn, post_id, field, current[0])
@@ -497,6 +523,8 @@ class CorrectionRepo:
                 )
             )
             conn.execute(update(posts).where(posts.c.id == post_id).values({field: value}))
+        if self.memory is not None:
+            self.memory.add(current.text or "", field, value, current.title or "")
 
     @staticmethod
     def _automatic(conn: Connection, post_id: int, field: str, current: str) -> str:

@@ -95,3 +95,20 @@ def test_training_script_trains_a_loadable_model_on_a_slice(shared_data: Path, t
     assert model.weights and model.threshold > 0
     assert model.meta is not None and model.meta["trained_on"]["tweeteval"] == 150
     assert LearnedAnalyzer(model).analyze("I love it, great").score > 0
+
+
+def test_the_model_file_is_small_and_reads_the_rules_cues() -> None:
+    assert (REPO / "scrm_desktop" / "core" / "sentiment" / MODEL_FILE).stat().st_size < 1_000_000
+    reasons = LearnedAnalyzer().analyze("the app is not working").reasons
+    assert LearnedAnalyzer().analyze("the app is not working").label == "negative"
+    assert any(r.cue == "not working" and r.kind == "negation" and r.weight < 0 for r in reasons)
+
+
+def test_score_many_gives_what_analyze_gives() -> None:
+    from scrm_desktop.core.sentiment import score_many
+    from scrm_desktop.core.sentiment.social import SocialAnalyzer
+
+    texts = ["I love it", "My order arrived broken!", "", "not working again 😡"]
+    for analyzer in (LearnedAnalyzer(), SocialAnalyzer()):
+        assert score_many(analyzer, texts) == [analyzer.analyze(t) for t in texts]
+    assert SocialAnalyzer().score_many(texts)[1].label == "negative"

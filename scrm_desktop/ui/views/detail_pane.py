@@ -235,9 +235,11 @@ class DetailPane(QFrame):
         self.class_row.setLayout(row)
 
     def _show_classification(self, post: Post) -> None:
-        lead = "yes" if post.is_lead else "no"
-        self.classified.setText(f"Trait: {post.trait or 'unknown'} · Intent: {post.intent or 'unknown'} · Lead: {lead}")
         cues = self.classification_for(post.id) if self.classification_for is not None else {}
+        lead = ("yes" if post.is_lead else "no") + _sure(cues, "lead", "")
+        trait = (post.trait or "unknown") + _sure(cues, "trait", post.trait)
+        intent = (post.intent or "unknown") + _sure(cues, "intent", post.intent)
+        self.classified.setText(f"Trait: {trait} · Intent: {intent} · Lead: {lead}")
         parts = [
             f"{name} ← {', '.join(f'“{c}”' for c in cues.get(key, [])[:5])}"
             for name, key in (("trait", "trait_cues"), ("intent", "intent_cues"), ("lead", "lead_products"))
@@ -332,3 +334,17 @@ class DetailPane(QFrame):
     def _open(self) -> None:
         if self.post and self.post.url:
             QDesktopServices.openUrl(QUrl(self.post.url))
+
+
+def _sure(cues: dict[str, Any], field: str, value: str) -> str:
+    """ " (84%)" beside a classifier's answer, " (maybe passive, 38%)" when it was unsure; "" for an agent's value
+    or a post classified before the learned model (no confidence stored)."""
+    confidence = cues.get(f"{field}_confidence")
+    if not isinstance(confidence, int | float):
+        return ""
+    guess = str(cues.get(f"{field}_guess") or "")
+    if field != "lead" and not value and guess not in ("", "none"):
+        return f" (maybe {guess}, {confidence:.0%})"
+    if field != "lead" and value and guess and guess != value:
+        return ""  # an agent changed it since
+    return f" ({confidence:.0%})"

@@ -1,0 +1,260 @@
+"""The learned trait / intent / lead classifier: a multinomial logistic regression per field over the rules' cues
+and decisions (core/classify.py) and the post's words, trained by scripts/train_classify_model.py.
+
+Every answer carries a confidence (the model's probability) and its reasons (the features that pushed it most
+towards the answer); below the field's confidence floor the answer is "unknown" (stored as empty) rather than a
+guess. Agents' corrections retrain it per workspace (`Corrections`): a corrected post gets the agent's value, and
+later posts like it follow, because the corrections are added to the model as training examples.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+MODEL_FILE = "classify_model.json"
+FORMAT = 1
+FIELDS = ("trait", "intent", "lead")
+NONE = "none"  # the class "no trait / no intent / no lead" (stored as empty, like "unknown")
+UNKNOWN = "unknown"
+
+_WORD_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+|[^\W\d_]+(?:['’][^\W\d_]+)?|[!?]")
+_STOP = frozenset(
+    """a an the and or of to in on at by for with from as is are was were be been it its this that i me my we our
+    you your he she they them their his her so just do does did have has had will would can could rt via
+    """.split()  # noqa: SIM905
+)
+
+
+def features(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[str, str]) -> dict[str, float]:
+    """The post's features: the rules' decisions ("rule trait=venting"), the sentiment label ("sentiment negative"),
+    which cue families fired ("cue problem"), and its words (lower-cased, handles and links left out, stop words
+    dropped)."""
+    out: dict[str, float] = {}
+    for name, value in decisions.items():
+        if name == "sentiment":
+            out[f"sentiment {value}"] = 1.0
+        else:
+            out[f"rule {name}={value or NONE}"] = 1.0
+    for family, found in cues.items():
+        if any(not c.startswith("ignored") for c in found):
+            out[f"cue {family}"] = 1.0
+    for tok in _WORD_RE.findall(text[:4000]):
+        if tok[0] == "@" or tok.startswith(("http", "www.")):
+            continue
+        low = tok.lower().replace("’", "'")
+        if low not in _STOP and (len(low) > 1 or low in "!?"):
+            out[low] = 1.0
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One field's answer: `value` ("" when none or unsure), the model's best guess and its probability."""
+
+    value: str
+    guess: str
+    confidence: float
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def unknown(self) -> bool:
+        """Unsure: the best guess names a label, but it was not confident enough to give it."""
+        return not self.value and self.guess not in ("", NONE)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldModel:
+    """Softmax over `classes`: score_c = bias_c + sum_f weight[f][c] * x_f; answers below `floor` are unknown, and
+    the rules' own answer is overridden only by a guess at least `override` sure."""
+
+    classes: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+    floor: float
+    override: float = 0.6
+
+    def probabilities(self, x: Mapping[str, float], extra: Mapping[str, list[float]] | None = None) -> list[float]:
+        rows = self._rows(x, extra)
+        if not rows:
+            scores = list(self.bias)
+        else:  # one column per class: every row has one weight per class
+            scores = [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+        top = max(scores)
+        exp = [math.exp(s - top) for s in scores]
+        total = sum(exp)
+        return [e / total for e in exp]
+
+    def _rows(self, x: Mapping[str, float], extra: Mapping[str, list[float]] | None) -> list[Sequence[float]]:
+        """Each present feature's weight row, times its value (features are 0/1, so mostly as they are)."""
+        rows: list[Sequence[float]] = []
+        for table in (self.weights, extra) if extra else (self.weights,):
+            for key, value in x.items():
+                row = table.get(key)
+                if row is not None:
+                    rows.append(row if value == 1.0 else [w * value for w in row])
+        return rows
+
+    def decide(
+        self, x: Mapping[str, float], extra: Mapping[str, list[float]] | None = None, rule: str = ""
+    ) -> Decision:
+        """The answer: the rules' value (`rule`, "" when they found none) stands unless the model is at least
+        `override` sure of another; without one, the model's guess if at least `floor` sure, else unknown."""
+        p = self.probabilities(x, extra)
+        best = max(range(len(p)), key=p.__getitem__)
+        guess = self.classes[best]
+        if rule in self.classes and rule != NONE and not (guess != rule and p[best] >= self.override):
+            r = self.classes.index(rule)
+            return Decision(rule, rule, round(p[r], 3), self._reasons(x, r, extra))
+        value = guess if p[best] >= self.floor and guess != NONE else ""
+        return Decision(value, guess, round(p[best], 3), self._reasons(x, best, extra))
+
+    def _reasons(self, x: Mapping[str, float], c: int, extra: Mapping[str, list[float]] | None) -> tuple[str, ...]:
+        """The features that favour class c over the average class most, biggest first (at most five)."""
+        n = len(self.classes)
+        pushes: dict[str, float] = {}
+        for table in (self.weights, extra) if extra else (self.weights,):
+            for key, value in x.items():
+                row = table.get(key)
+                if row is not None:
+                    pushes[key] = pushes.get(key, 0.0) + (row[c] - sum(row) / n) * value
+        ranked = sorted(((v, k) for k, v in pushes.items() if v > 0.05), reverse=True)
+        return tuple(key for _, key in ranked[:5])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"classes": list(self.classes), "bias": list(self.bias), "floor": self.floor,
+                "override": self.override, "weights": {k: list(v) for k, v in self.weights.items()}}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FieldModel:
+        classes = tuple(str(c) for c in data["classes"])
+        weights = {str(k): tuple(float(w) for w in v) for k, v in data["weights"].items()}
+        if any(len(v) != len(classes) for v in weights.values()) or len(data["bias"]) != len(classes):
+            raise ValueError("classify model: a weight row does not match the classes")
+        bias = tuple(float(b) for b in data["bias"])
+        return cls(classes, bias, weights, float(data["floor"]), float(data.get("override", 0.6)))
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifyModel:
+    fields: dict[str, FieldModel]
+    version: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": self.version, "meta": self.meta,
+                "fields": {k: m.to_json() for k, m in self.fields.items()}}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClassifyModel:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"classify model format {data.get('format')!r}, expected {FORMAT}")
+        fields = {str(k): FieldModel.from_json(v) for k, v in data["fields"].items()}
+        if set(fields) != set(FIELDS):
+            raise ValueError(f"classify model: fields {sorted(fields)}, expected {list(FIELDS)}")
+        return cls(fields, str(data.get("version", "")), dict(data.get("meta") or {}))
+
+    @classmethod
+    def shipped(cls) -> ClassifyModel:
+        return _shipped()
+
+
+@cache
+def _shipped() -> ClassifyModel:
+    text = resources.files("scrm_desktop.core").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return ClassifyModel.from_json(json.loads(text))
+
+
+# ---- agents' corrections, per workspace -------------------------------------------------------------------------
+
+CORRECTION_WEIGHT = 4.0  # one correction counts like this many training posts
+CORRECTION_STEPS = 30  # passes of gradient steps over a workspace's corrections
+CORRECTION_RATE = 0.5
+CORRECTION_L2 = 0.05  # pulls the workspace's adjustment back towards the shipped model
+
+
+class Corrections:
+    """A workspace's trait/intent corrections, and the adjustment they make to the shipped model.
+
+    `add(text, field, value)` records one (a later correction of the same text replaces it). The adjustment is a
+    set of extra weights, refitted on every change by gradient steps on the corrected posts (the shipped weights
+    stay fixed): a post like a corrected one then leans to the agent's value, with the correction as its reason.
+    The corrected text itself always gets the agent's value.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str, str, str]] = ()) -> None:
+        self._entries: dict[tuple[str, str], tuple[dict[str, float], str]] = {}
+        self._extra: dict[str, dict[str, list[float]]] = {}
+        self.version = 0
+        self._fitted = -1
+        self._model: ClassifyModel | None = None
+        # Stored corrections to read on first use, (text, title, field, value) each (CorrectionRepo sets it), so
+        # opening a workspace does not wait for them.
+        self.loader: Callable[[], Iterable[tuple[str, str, str, str]]] | None = None
+        for text, title, name, value in entries:
+            self.add(text, name, value, title)
+
+    def __len__(self) -> int:
+        self._load()
+        return len(self._entries)
+
+    def _load(self) -> None:
+        loader, self.loader = self.loader, None
+        if loader is not None:
+            for text, title, name, value in loader():
+                self._add(text, name, value, title)
+
+    def add(self, text: str, name: str, value: str, title: str = "") -> None:
+        """Learn that the post `text` (with `title`) has `value` ("" = none) for `name` (trait or intent)."""
+        self._load()
+        self._add(text, name, value, title)
+
+    def _add(self, text: str, name: str, value: str, title: str) -> None:
+        if name not in ("trait", "intent"):
+            raise ValueError(f"only trait or intent corrections are learned from, not {name!r}")
+        from scrm_desktop.core.classify import post_body, post_features
+
+        key = _key(post_body(str(text), str(title)))
+        if not key:
+            return
+        self._entries[(name, key)] = (post_features(str(text), str(title)), value or NONE)
+        self.version += 1
+
+    def exact(self, body: str, name: str) -> str | None:
+        """The agent's value for this very post (its cleaned body, classify.post_body), or None."""
+        self._load()
+        found = self._entries.get((name, _key(body)))
+        return None if found is None else found[1]
+
+    def extra(self, model: ClassifyModel, name: str) -> dict[str, list[float]]:
+        """The workspace's extra weights for one field (refitted when corrections changed)."""
+        self._load()
+        if self._fitted != self.version or self._model is not model:
+            self._extra = {f: self._fit(model.fields[f], f) for f in ("trait", "intent")}
+            self._fitted, self._model = self.version, model
+        return self._extra.get(name, {})
+
+    def _fit(self, base: FieldModel, name: str) -> dict[str, list[float]]:
+        examples = [(x, base.classes.index(v)) for (f, _), (x, v) in self._entries.items()
+                    if f == name and v in base.classes]  # fmt: skip
+        extra: dict[str, list[float]] = {}
+        n = len(base.classes)
+        for _ in range(CORRECTION_STEPS if examples else 0):
+            for x, y in examples:
+                p = base.probabilities(x, extra)
+                for key, value in x.items():
+                    row = extra.setdefault(key, [0.0] * n)
+                    for c in range(n):
+                        grad = (p[c] - (c == y)) * value * CORRECTION_WEIGHT + CORRECTION_L2 * row[c]
+                        row[c] -= CORRECTION_RATE * grad / CORRECTION_WEIGHT
+        return extra
+
+
+def _key(body: str) -> str:
+    return " ".join(body.lower().split())

@@ -1,0 +1,121 @@
+"""The learned trait/intent/lead classifier: the shipped file loads, answers carry confidence and reasons, unsure
+answers are unknown, the training script trains, and agents' corrections change later labels per workspace."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from scrm_desktop.core.classify import classify, classify_rules
+from scrm_desktop.core.classify_model import FIELDS, MODEL_FILE, ClassifyModel, Corrections, FieldModel
+from scrm_desktop.listening.api import PostIn
+from scrm_desktop.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def test_shipped_model_loads_with_its_provenance() -> None:
+    model = ClassifyModel.shipped()
+    assert set(model.fields) == set(FIELDS) and model.version
+    assert model.meta["trained_on"]["support_labels"] >= 150
+    assert "after_model" in model.meta["cross_validated"]["trait"]
+    assert (REPO / "scrm_desktop" / "core" / MODEL_FILE).stat().st_size < 1_000_000
+
+
+def test_format_and_shape_are_checked() -> None:
+    with pytest.raises(ValueError, match="format"):
+        ClassifyModel.from_json({"format": 99, "fields": {}})
+    with pytest.raises(ValueError, match="does not match"):
+        FieldModel.from_json({"classes": ["none", "past"], "bias": [0, 0], "floor": 0.4, "weights": {"x": [1]}})
+
+
+def test_answers_carry_a_confidence_and_reasons() -> None:
+    found = classify("@AcmeHelp my laptop won't boot after the update, help please")
+    assert found.trait == "venting" and 0.4 <= found.trait_confidence <= 1
+    assert "won't boot" in found.trait_cues
+    assert found.as_json()["trait_confidence"] == found.trait_confidence
+
+
+def test_an_unsure_answer_is_unknown_not_a_guess() -> None:
+    model = FieldModel(("none", "venting", "passive"), (0.0, 0.0, 0.0), {"broken": (0.0, 1.0, 1.1)}, floor=0.5)
+    decision = model.decide({"broken": 1.0})
+    assert decision.value == "" and decision.guess == "passive" and decision.unknown
+    assert 0.3 < decision.confidence < 0.5
+    sure = model.decide({"broken": 4.0})
+    assert sure.value == "passive" and not sure.unknown
+
+
+def test_the_rules_answer_stands_unless_the_model_is_very_sure() -> None:
+    model = FieldModel(("none", "past"), (0.0, 0.0), {"bye": (2.0, 0.0)}, floor=0.4, override=0.9)
+    assert model.decide({"bye": 1.0}, rule="past").value == "past"  # model 0.88 sure of none: not enough
+    assert model.decide({"bye": 2.0}, rule="past").value == ""  # 0.98 sure: it overrides
+
+
+def test_rules_alone_are_kept_for_comparison() -> None:
+    text = "Switching to Corvex, done with Acme"
+    assert classify_rules(text).trait == "past" and classify_rules(text).trait_confidence == 0.0
+    assert classify(text).trait == "past"
+
+
+def test_training_script_trains_a_loadable_model_on_a_slice(shared_data: Path, tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import train_classify_model
+
+    code = train_classify_model.main(["--data", str(shared_data), "--limit", "60", "--out", str(tmp_path)])
+    assert code == 0
+    model = ClassifyModel.from_json(json.loads((tmp_path / MODEL_FILE).read_text(encoding="utf-8")))
+    assert model.meta["trained_on"] == {"support_labels": 60, "demo_posts": 60}
+    assert model.fields["trait"].decide({"rule trait=past": 1.0}, rule="past").value == "past"
+
+
+def test_a_correction_moves_similar_posts_in_memory() -> None:
+    text = "the hinge on my Aero creaks every time I open the lid"
+    similar = "my Aero hinge creaks when I open the lid"
+    before = classify(similar)
+    memory = Corrections()
+    memory.add(text, "trait", "collaborative")
+    assert classify(text, corrections=memory).trait == "collaborative"
+    assert classify(text, corrections=memory).trait_cues == ("agent correction",)
+    after = classify(similar, corrections=memory)
+    assert before.trait != "collaborative" and after.trait == "collaborative"
+    assert any("agents' corrections" in c for c in after.trait_cues)
+    assert classify("Which laptop should I get for uni?", corrections=memory).trait == "future"  # others stay
+
+
+def _post(ext: str, text: str, minutes: int) -> PostIn:
+    return PostIn(channel="mastodon", external_id=ext, text=text, created_at=NOW - timedelta(minutes=minutes),
+                  author_handle=f"a{ext}")  # fmt: skip
+
+
+def test_a_workspace_learns_from_its_agents_and_remembers(tmp_path: Path) -> None:
+    ws = Workspace.open(str(tmp_path), clock=lambda: NOW)
+    try:
+        ws.ingestor.ingest([_post("p1", "the hinge on my Aero creaks every time I open the lid", 30)])
+        [first] = ws.db.posts.page()
+        assert first.trait != "collaborative"
+        ws.corrections.correct(first.id, "trait", "collaborative", agent="sam")
+        ws.corrections.correct(first.id, "intent", "request", agent="sam")
+        ws.ingestor.ingest([_post("p2", "my Aero hinge creaks when I open the lid", 20)])
+        second = next(p for p in ws.db.posts.page() if p.external_id == "p2")
+        assert (second.trait, second.intent) == ("collaborative", "request")
+    finally:
+        ws.close()
+    reopened = Workspace.open(str(tmp_path), clock=lambda: NOW)  # the corrections are read back from the database
+    try:
+        reopened.ingestor.ingest([_post("p3", "Aero hinge creaks when I open the lid, again", 10)])
+        third = next(p for p in reopened.db.posts.page() if p.external_id == "p3")
+        assert third.trait == "collaborative"
+    finally:
+        reopened.close()
+    other = Workspace.open(str(tmp_path / "other"), clock=lambda: NOW)  # another workspace did not learn it
+    try:
+        other.ingestor.ingest([_post("p4", "my Aero hinge creaks when I open the lid", 5)])
+        [fourth] = other.db.posts.page()
+        assert fourth.trait != "collaborative"
+    finally:
+        other.close()
