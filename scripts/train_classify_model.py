@@ -194,6 +194,35 @@ def write(model: ClassifyModel, folder: Path) -> None:
     (folder / MODEL_FILE).write_text(text + "\n", encoding="utf-8")
 
 
+def write_card(model: ClassifyModel, folder: Path) -> None:
+    """classify_model.md beside the model: what it was trained on and what it reached, cross-validated."""
+    meta = model.meta
+    lines = [
+        "# classify_model.json",
+        "",
+        "Written by `scripts/train_classify_model.py` (do not edit by hand); read by `core/classify_model.py`.",
+        "",
+        f"- version `{model.version}`, fields {', '.join(model.fields)}; L2 {meta.get('l2')}, unknown below "
+        f"{meta.get('floor')}, the rules' answer overridden at {meta.get('override')}, demo weight "
+        f"{meta.get('demo_weight')}, {meta.get('trained', '')}",
+        f"- trained on {meta['trained_on']['support_labels']} labelled support tweets (bench/data/support_labels.tsv"
+        f" ids + ../shared/data/support/twcs_first5000 texts, CC BY-NC-SA, labelled by docs/labels.md) and "
+        f"{meta['trained_on']['demo_posts']} demo scenario posts (this project's own); only weights are kept",
+        f"- data sha256 `{meta.get('data_sha256', '')}`",
+        "",
+        "5-fold cross-validation over the labelled tweets (each classified by a model that never saw it):",
+        "",
+        "| field | accuracy, rules | accuracy, model | wrong labels, rules | wrong labels, model | unknown |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in meta.get("cross_validated", {}).items():
+        b, a = row["before_rules"], row["after_model"]
+        lines.append(f"| {name} | {b['accuracy']:.3f} | {a['accuracy']:.3f} | {b['wrong_labels']} | "
+                     f"{a['wrong_labels']} | {a.get('unknown', 0)} |")  # fmt: skip
+    lines += ["", "Per-label precision and recall: docs/guide/customers.md."]
+    (folder / "classify_model.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -217,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             "script": "scripts/train_classify_model.py", "trained": time.strftime("%Y-%m-%d")}  # fmt: skip
     model = ClassifyModel(train(real, demo, x_real, x_demo), f"{time.strftime('%Y%m%d')}-{digest[:8]}", meta)
     write(model, args.out)
+    write_card(model, args.out)
     size = (args.out / MODEL_FILE).stat().st_size
     print(f"wrote {args.out / MODEL_FILE}: {size:,} bytes, {time.time() - started:.0f} s")
     return 0

@@ -24,6 +24,7 @@ def test_shipped_model_loads_with_its_provenance() -> None:
     assert set(model.fields) == set(FIELDS) and model.version
     assert model.meta["trained_on"]["support_labels"] >= 150
     assert "after_model" in model.meta["cross_validated"]["trait"]
+    assert (REPO / "scrm_desktop" / "core" / "classify_model.md").is_file()
     assert (REPO / "scrm_desktop" / "core" / MODEL_FILE).stat().st_size < 1_000_000
 
 
@@ -70,6 +71,7 @@ def test_training_script_trains_a_loadable_model_on_a_slice(shared_data: Path, t
     assert code == 0
     model = ClassifyModel.from_json(json.loads((tmp_path / MODEL_FILE).read_text(encoding="utf-8")))
     assert model.meta["trained_on"] == {"support_labels": 60, "demo_posts": 60}
+    assert (tmp_path / "classify_model.md").is_file()
     assert model.fields["trait"].decide({"rule trait=past": 1.0}, rule="past").value == "past"
 
 
