@@ -45,7 +45,7 @@ def load(ws: Workspace, repo: TopicRepo, n: int) -> dict[str, float]:
     now, write_s, started = NOW.replace(tzinfo=None), 0.0, time.perf_counter()
     for k, batch in enumerate(Corpus(seed=5, authors=20_000).new_posts(n, batch=BATCH, span=SPAN)):
         t = time.perf_counter()
-        ws.db.posts.write_batch(batch, now=now, hooks=[repo.tag_posts])
+        ws.db.posts.write_batch(batch, now=now, stages=[repo.stage()])
         write_s += time.perf_counter() - t
         done = min(n, (k + 1) * BATCH)
         if done % 50_000 == 0 or done == n:

@@ -12,20 +12,30 @@ from typing import Any
 
 from scrm_desktop import secrets
 from scrm_desktop.core.backoff import parse_interval
+from scrm_desktop.core.classify_model import Corrections
 from scrm_desktop.core.sentiment import LABELS, Analyzer, default_analyzer
 from scrm_desktop.core.sentiment.corrections import CorrectionMemory
+from scrm_desktop.engage.cases import CaseService
+from scrm_desktop.engage.outbox import OutboxSender
+from scrm_desktop.engage.template_library import TemplateLibrary
 from scrm_desktop.lazy import OnFirstUse, SharedClient
 from scrm_desktop.listening.api import Plugin
 from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
-from scrm_desktop.listening.pipeline import Ingestor
+from scrm_desktop.listening.pipeline import STORE, Ingestor, PrepareStage, Stage, enricher, normalise, scorer
 from scrm_desktop.listening.registry import PluginRegistry
 from scrm_desktop.listening.runner import SourceRunner
 from scrm_desktop.listening.scheduler import ListeningScheduler
 from scrm_desktop.paths import Paths
 from scrm_desktop.settings import Settings
+from scrm_desktop.store.batch import PostStage, StoredBatch
+from scrm_desktop.store.cases import CaseRepo, reopen_on_reply
+from scrm_desktop.store.customers import CustomerRepo
 from scrm_desktop.store.database import Database
 from scrm_desktop.store.engine import sqlite_url, with_password
+from scrm_desktop.store.influence import InfluenceRepo
+from scrm_desktop.store.rules import CorrectionRepo, RuleRepo, naive
 from scrm_desktop.store.sources import Source
+from scrm_desktop.store.topics import TopicRepo
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +79,54 @@ class Workspace:
         self.sentiment_memory = CorrectionMemory(self.db.posts.corrections())
         # the lexicon (or a model) loads with the first post scored or reply checked, after the window shows
         self.analyzer: Analyzer = OnFirstUse(lambda: self.sentiment_memory.wrap(analyzer or default_analyzer()))  # type: ignore[assignment]
-        self.ingestor = Ingestor(self.db.posts, self.analyzer, self.events, clock)
         self.http = SharedClient()  # made (httpx imported) on the first request, after the window shows
+        stored_clock = naive(clock)  # the naive UTC times the database stores
+        self.topics = TopicRepo(self.db.engine, clock=clock)
+        self.rules = RuleRepo(self.db.engine, stored_clock)
+        self.learned_labels = Corrections()  # agents' trait/intent corrections, learned per workspace
+        self.corrections = CorrectionRepo(self.db.engine, stored_clock, memory=self.learned_labels)
+        self.customers = CustomerRepo(self.db.engine, stored_clock)
+        self.influence = InfluenceRepo(self.db.engine, stored_clock)
+        self.templates = TemplateLibrary(self.paths.config)  # the workspace's own templates.yaml
+        case_repo = CaseRepo(self.db.engine)
+        self.cases = CaseService(
+            case_repo,
+            self.db.posts,
+            self.db.sources,
+            self.registry,
+            clock,
+            self.analyzer,
+            brand=str(self.settings.extra.get("brand") or ("Brightwave" if name == "demo" else "")),
+            templates=self.templates.load_or_defaults(),
+            rule_priority=self.rules.case_priority,  # a rule's `priority:` counts when an agent opens the case
+            topics=self.topics,  # the decision tree's facts: spikes, customers
+            customers=self.customers,
+        )
+        self.outbox = OutboxSender(case_repo, self.db.sources, self.registry, self.http, self._secret, clock)
+        self.ingestor = Ingestor(self.db.posts, self.events, self.post_stages(), clock)
         self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)
         self._scheduler: ListeningScheduler | None = None
-        from scrm_desktop import features
+        self.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)
+        if name == "demo":
+            self.topics.ensure_defaults()  # Brightwave, Corvex, Nimbly, Brightwave Care on first open
 
-        features.install(self)
+    def post_stages(self) -> tuple[Stage, ...]:
+        """Every post's path, in order (docs/architecture.md): prepare stages on the drafts, the store, then post
+        stages in the same transaction as the posts. Stored posts are dropped before the first stage."""
+        return (
+            PrepareStage("normalise", normalise),
+            PrepareStage("score", scorer(self.analyzer)),  # sentiment, with the agents' corrections in mind
+            PrepareStage("enrich", enricher(self.learned_labels)),  # trait, intent, lead, with their reasons
+            STORE,  # authors, posts, full text, hourly rollups, the source's cursor
+            self.topics.stage(),  # topic tags, per-topic rollups, spike alerts; an edit is tagged afresh
+            PostStage("advocates", self.influence.update_advocates),  # before the rules: "advocate author" sees it
+            PostStage("rules", self._apply_rules),  # business rules, in order; cases through engage
+            PostStage("reopen-on-reply", reopen_on_reply),  # the customer wrote again: their waiting case opens
+            PostStage("customers", self.customers.update_profile_extras),  # e-mail, bio, URL from plugins
+        )
+
+    def _apply_rules(self, batch: StoredBatch) -> None:
+        self.cases.open_for_rules(batch.conn, self.rules.apply(batch))
 
     @classmethod
     def open(
@@ -222,9 +273,7 @@ class Workspace:
     def start_listening(self) -> None:
         """Run the enabled sources on their schedules, and send due replies from the outbox."""
         if not self.scheduler.running:
-            outbox = getattr(self, "outbox", None)
-            if outbox is not None:
-                self.scheduler.add_periodic("outbox", outbox.send_due, self.OUTBOX_EVERY_S)
+            self.scheduler.add_periodic("outbox", self.outbox.send_due, self.OUTBOX_EVERY_S)
             if self.database_file is not None:  # a listener that runs for weeks still makes its daily backup
                 self.scheduler.add_periodic("backup", self.backup_if_due, 3600)
             self.scheduler.start()

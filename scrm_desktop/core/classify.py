@@ -17,13 +17,12 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from scrm_desktop.core.query_fields import FIELDS, register_field
+from scrm_desktop.core.query_fields import INTENTS as INTENTS  # the values `trait:` and `intent:` accept
+from scrm_desktop.core.query_fields import TRAITS as TRAITS
 
 if TYPE_CHECKING:
     from scrm_desktop.core.classify_model import Corrections
 
-TRAITS = ("venting", "passive", "past", "collaborative", "advocate", "future")
-INTENTS = ("transactional", "request", "venting", "information", "engaged", "community", "purchase")
 MAX_CHARS = 4000  # cues sit in the opening of a post; a 40,000-character email is judged on its start
 
 _NEGATORS = r"(?:never|not|no|zero|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|can'?t|cannot|isn'?t|ain'?t|hardly)"
@@ -735,9 +734,3 @@ def enrich(post: P, corrections: Corrections | None = None) -> P:
         is_lead=found.is_lead,
         classification=found.as_json(),
     )
-
-
-def register_query_fields() -> None:
-    """`trait:` and `intent:` accept only the values the classifier gives (a typo gets a suggestion)."""
-    for name, values in (("trait", TRAITS), ("intent", INTENTS)):
-        register_field(dataclasses.replace(FIELDS[name], values=values))

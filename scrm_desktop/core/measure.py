@@ -1,4 +1,4 @@
-"""Measurement maths: share of voice, net sentiment, the per-channel framework, and the `since:`/`until:` fields."""
+"""Measurement maths: share of voice, net sentiment, the per-channel framework, `since:`/`until:` windows."""
 
 from __future__ import annotations
 
@@ -6,26 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scrm_desktop.core.query_fields import FieldSpec, register_field
-
 RANGES: dict[str, timedelta] = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-# ---- time window fields for the query language ---------------------------------------------------------------
-def parse_time(value: str) -> datetime | None:
-    """A typed `since:`/`until:` value (2024-05-01 or 2024-05-01T10:00, UTC) as naive UTC, or None."""
-    try:
-        when = datetime.fromisoformat(value.strip().upper().removesuffix("Z"))
-    except ValueError:
-        return None
-    return when.replace(tzinfo=None) if when.tzinfo is None else None
-
-
-def _time_key(value: str) -> str:
-    # An unreadable value becomes "" so the parser says "`since:` needs a value, like since:2024-05-01".
-    when = parse_time(value)
-    return when.strftime("%Y-%m-%dT%H:%M:%S") if when else ""
 
 
 def format_time(when: datetime) -> str:
@@ -36,26 +18,6 @@ def format_time(when: datetime) -> str:
 def window_query(start: datetime, end: datetime) -> str:
     """`since:` (inclusive) and `until:` (exclusive) for a naive UTC window."""
     return f"since:{format_time(start)} until:{format_time(end)}"
-
-
-register_field(
-    FieldSpec(
-        "since",
-        "posted at or after this UTC time (2024-05-01 or 2024-05-01T10:00)",
-        lambda p, k, s: p.created_at >= datetime.fromisoformat(k),
-        key=_time_key,
-        example="since:2024-05-01T10:00",
-    )
-)
-register_field(
-    FieldSpec(
-        "until",
-        "posted before this UTC time (2024-05-02 or 2024-05-01T11:00)",
-        lambda p, k, s: p.created_at < datetime.fromisoformat(k),
-        key=_time_key,
-        example="until:2024-05-02",
-    )
-)
 
 
 # ---- share of voice and sentiment ------------------------------------------------------------------------------

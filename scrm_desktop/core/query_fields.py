@@ -1,7 +1,8 @@
 """The query language's fields: names, allowed values, and how each field tests a post held in memory.
 
-The parser knows fields only through this registry, so later features add a field with `register_field`
-(and its SQL with `scrm_desktop.store.query_sql.register_field_sql`) without touching the grammar.
+The parser knows fields only through this table, declared once here (and their SQL once in
+scrm_desktop.store.query_sql.FIELD_SQL): nothing is registered at import or when a workspace opens, so two
+workspaces in one process read the same fields. `register_field` remains for an extension (or a test) that adds one.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import difflib
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 from scrm_desktop.core.post import Post
 
 CHANNELS = ("rss", "mastodon", "reddit", "hackernews", "bluesky", "youtube", "email")
+TRAITS = ("venting", "passive", "past", "collaborative", "advocate", "future")  # core.classify gives these
+INTENTS = ("transactional", "request", "venting", "information", "engaged", "community", "purchase")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 # (post, key, source name) -> whether the post has that value
@@ -135,8 +139,23 @@ def _assignee(post: Post, key: str, _source: str | None) -> bool:
     return (ascii_lower(post.assignee) or NONE) == key
 
 
-def _workflow(name: str, attr: str, summary: str, example: str) -> FieldSpec:
-    return FieldSpec(name, summary, _attribute_test(attr), attr=attr, example=example)
+def _workflow(name: str, attr: str, summary: str, example: str, values: tuple[str, ...] = ()) -> FieldSpec:
+    return FieldSpec(name, summary, _attribute_test(attr), values=values, attr=attr, example=example)
+
+
+def parse_time(value: str) -> datetime | None:
+    """A typed `since:`/`until:` value (2024-05-01 or 2024-05-01T10:00, UTC) as naive UTC, or None."""
+    try:
+        when = datetime.fromisoformat(value.strip().upper().removesuffix("Z"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=None) if when.tzinfo is None else None
+
+
+def _time_key(value: str) -> str:
+    # An unreadable value becomes "" so the parser says "`since:` needs a value, like since:2024-05-01".
+    when = parse_time(value)
+    return when.strftime("%Y-%m-%dT%H:%M:%S") if when else ""
 
 
 for _spec in (
@@ -184,9 +203,23 @@ for _spec in (
         attr="assignee",
         example="assignee:sam",
     ),
-    _workflow("trait", "trait", "the social customer trait", "trait:venting"),
-    _workflow("intent", "intent", "the detected intent", "intent:purchase"),
+    _workflow("trait", "trait", "the social customer trait", "trait:venting", TRAITS),
+    _workflow("intent", "intent", "the detected intent", "intent:purchase", INTENTS),
     _workflow("topic", "topics", "a detected topic", "topic:billing"),
     _workflow("tag", "tags", "a tag set by an agent or a rule", "tag:urgent"),
+    FieldSpec(
+        "since",
+        "posted at or after this UTC time (2024-05-01 or 2024-05-01T10:00)",
+        lambda p, k, s: p.created_at >= datetime.fromisoformat(k),
+        key=_time_key,
+        example="since:2024-05-01T10:00",
+    ),
+    FieldSpec(
+        "until",
+        "posted before this UTC time (2024-05-02 or 2024-05-01T11:00)",
+        lambda p, k, s: p.created_at < datetime.fromisoformat(k),
+        key=_time_key,
+        example="until:2024-05-02",
+    ),
 ):
-    register_field(_spec)
+    FIELDS[_spec.name] = _spec

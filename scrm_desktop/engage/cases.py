@@ -3,11 +3,13 @@ and run incidents (macro issues) whose status updates go to every linked case th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scrm_desktop.core.post import Post
+from scrm_desktop.core.rules import CASE_PRIORITY, effects
 from scrm_desktop.core.sentiment import Analyzer
 from scrm_desktop.engage.decision_facts import facts_for_case
 from scrm_desktop.engage.decision_tree import DecisionSession, DecisionTree, Fact, default_tree
@@ -22,9 +24,26 @@ from scrm_desktop.engage.templates import (
     suggest,
 )
 from scrm_desktop.listening.registry import PluginRegistry
-from scrm_desktop.store.cases import CASE_STATUSES, Case, CaseRepo, Draft, Incident, NewReply, OutboxItem
+from scrm_desktop.store.cases import (
+    CASE_STATUSES,
+    Case,
+    CaseOpening,
+    CaseRepo,
+    Draft,
+    Incident,
+    NewReply,
+    OutboxItem,
+    open_cases_in,
+)
 from scrm_desktop.store.posts import PostRepo
+from scrm_desktop.store.rule_actions import CASE_ACTIONS, RuleOpening
 from scrm_desktop.store.sources import SourceRepo
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from scrm_desktop.store.customers import CustomerRepo
+    from scrm_desktop.store.topics import TopicRepo
 
 SLA_BY_PRIORITY = {1: timedelta(hours=1), 2: timedelta(hours=4), 3: timedelta(hours=24), 4: timedelta(hours=72)}
 PRIORITY_BY_CRISIS_LEVEL = {5: 1, 4: 1, 3: 1, 2: 2, 1: 2}
@@ -32,6 +51,37 @@ LEASE_S = 15 * 60  # a claim lapses after 15 minutes without activity
 PRESENCE_TTL_S = 120
 # how a case was resolved (cases.resolution): the care report counts cases by these
 RESOLUTIONS = ("answered", "fixed", "refunded", "rebooked", "sold", "no action needed", "duplicate", "spam")
+
+
+def case_values(post: Post, priority: int, now: datetime, assignee: str = "") -> dict[str, Any]:
+    """The columns of a case opened on a post, by an agent or by a rule: the one definition of its subject and
+    SLA due time."""
+    return {
+        "channel": post.channel,
+        "author_handle": post.author_handle,
+        "author_name": post.author_name,
+        "subject": (post.title or post.text).strip().replace("\n", " ")[:200],
+        "status": "new",
+        "priority": priority,
+        "scope": "",
+        "assignee": assignee,
+        "decision": {},
+        "sla_due": now + SLA_BY_PRIORITY.get(priority, SLA_BY_PRIORITY[3]),
+    }
+
+
+def _rule_opening(fired: RuleOpening) -> CaseOpening:
+    result = effects(fired.hits)
+    opener = next(h for h in fired.hits if h["action"] in CASE_ACTIONS)
+    values = case_values(fired.post, CASE_PRIORITY.get(result.priority, 3), fired.at, result.assignee)
+    notes = [h["value"] for h in fired.hits if h["action"] == "case" and h["value"]]
+    detail: dict[str, Any] = {"rule": opener["rule_name"], "rule_id": opener["rule_id"]}
+    detail["note"] = "; ".join(notes)[:1000]
+    if result.priority:
+        detail["priority"] = result.priority
+    if result.assignee:
+        detail["assignee"] = result.assignee
+    return CaseOpening(fired.post.id, values, f"rule: {opener['rule_name']}", detail)
 
 
 class ClaimRefused(RuntimeError):
@@ -56,8 +106,8 @@ class CaseService:
     # the case priority business rules gave a post (`priority:` actions), used when an agent opens its case
     rule_priority: Callable[[int], int | None] | None = None
     # what the decision tree may know about a case (None: that feature is not installed): spike alerts, customers
-    topics: Any = None
-    customers: Any = None
+    topics: TopicRepo | None = None
+    customers: CustomerRepo | None = None
 
     def now(self) -> datetime:
         return naive(self.clock())
@@ -71,16 +121,17 @@ class CaseService:
         if priority is None:
             priority = (self.rule_priority(post_id) if self.rule_priority else None) or 3
         now = self.now()
-        subject = (post.title or post.text).strip().replace("\n", " ")[:200]
-        values = {
-            "channel": post.channel,
-            "author_handle": post.author_handle,
-            "author_name": post.author_name,
-            "subject": subject,
-            "priority": priority,
-            "sla_due": now + SLA_BY_PRIORITY.get(priority, SLA_BY_PRIORITY[3]),
-        }
-        return self.repo.open_case(post_id, values, agent, now)
+        return self.repo.open_case(post_id, case_values(post, priority, now), agent, now)
+
+    def open_for_rules(self, conn: Connection, openings: Sequence[RuleOpening]) -> None:
+        """Open the cases business rules asked for, in the ingest transaction `conn` (the rules post stage): the
+        last priority and assignee the post's rules set win; "opened by rule X" goes in the history. A post that
+        has a case already keeps it as it is."""
+        by_time: dict[datetime, list[CaseOpening]] = {}
+        for fired in openings:
+            by_time.setdefault(fired.at, []).append(_rule_opening(fired))
+        for at, batch in by_time.items():
+            open_cases_in(conn, batch, at)
 
     def claim(self, case_id: int, agent: str) -> Case:
         if not agent.strip():

@@ -1,23 +1,31 @@
-"""The ingest pipeline: normalise -> dedupe -> enrich (sentiment) -> one transaction per batch -> event.
-A stored post that comes again with a later `extra["edited_at"]` is an edit: scored again and written as an
-update (posts_edited), not skipped."""
+"""The ingest pipeline: dedupe, then the workspace's post stages in their one order (see docs/architecture.md):
+prepare stages (normalise, score, enrich) on the drafts outside the write lock, then the store and the post
+stages (topics, advocates, rules, ...) in one transaction per batch, then the event. A stored post that comes
+again with a later `extra["edited_at"]` is an edit: scored again and written as an update (posts_edited)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scrm_desktop.core.classify import classify
 from scrm_desktop.core.edits import edited_time, is_newer_edit
 from scrm_desktop.core.sentiment import Analyzer
 from scrm_desktop.core.text import normalize_text
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_EDITED, POSTS_INGESTED, EventHub
-from scrm_desktop.store.posts import NewPost, PostRepo, StoreHook
+from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
+from scrm_desktop.store.posts import PostRepo, WriteReport
+
+if TYPE_CHECKING:
+    from scrm_desktop.core.classify_model import Corrections
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +41,6 @@ class IngestReport:
     first_id: int | None
     last_id: int | None
     updated: int = 0  # stored posts replaced by a later edit (neither inserted nor skipped)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A batch sorted out: posts to insert, and later versions (edits) of stored posts to update."""
-
-    new: list[NewPost]
-    edits: list[NewPost]
 
 
 def to_naive_utc(when: datetime) -> datetime:
@@ -65,55 +65,163 @@ def post_key(p: PostIn) -> tuple[str, str]:
     return (p.channel or "unknown").strip().lower()[:50], (p.external_id or "").strip()[:500] or fallback_id(p)
 
 
+@dataclass
+class Drafts:
+    """The batch before it is stored, in the one shape every prepare stage reads: the incoming posts, their keys,
+    and one dict of NewPost fields per post that the stages fill column by column (normalise makes them)."""
+
+    items: list[PostIn]
+    keys: list[tuple[str, str]]
+    now: datetime  # naive UTC
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def scored_texts(self) -> list[str]:
+        """What the analyzer reads per post: the title too, when the text does not contain it."""
+        return [
+            f"{title}\n{text}" if (title := r["title"]) and title not in (text := r["text"]) else r["text"]
+            for r in self.rows
+        ]
+
+    def posts(self) -> list[NewPost]:
+        return [NewPost(**row) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class PrepareStage:
+    """A step before the store, outside the write lock: pure work on the drafts (no database)."""
+
+    name: str
+    run: Callable[[Drafts], None]
+
+
+class Store:
+    """The marker of where, in the list of stages, the posts are written (PostRepo.write_batch)."""
+
+    name = "store"
+
+
+STORE = Store()
+Stage = PrepareStage | Store | PostStage
+
+
+def normalise(drafts: Drafts) -> None:
+    """Prepare stage: plain, capped text and names, naive UTC times (a future time is the ingest time), web
+    links only."""
+    now = drafts.now
+    rows = []
+    for p, (channel, external_id) in zip(drafts.items, drafts.keys, strict=True):
+        is_html = p.text_format == "html"
+        created = to_naive_utc(p.created_at)
+        if created > now + MAX_FUTURE:  # a wrong clock upstream must not pin a post above everything
+            created = now
+        rows.append(
+            {
+                "channel": channel,
+                "external_id": external_id,
+                "text": normalize_text(p.text or "", is_html=is_html),
+                "created_at": created,
+                "author_handle": normalize_text(p.author_handle or "", max_len=300),
+                "author_name": normalize_text(p.author_name or "", max_len=300),
+                "author_followers": p.author_followers,
+                "url": safe_url(p.url or ""),
+                "title": normalize_text(p.title or "", is_html=is_html, max_len=1000),
+                "lang": (p.lang or "").strip().lower()[:20],
+                "reply_to": (p.reply_to or "")[:500],
+                "thread_id": (p.thread_id or "")[:500],
+                "likes": p.likes,
+                "reposts": p.reposts,
+                "replies": p.replies,
+                "extra": dict(p.extra or {}),
+            }
+        )
+    drafts.rows = rows
+
+
+def scorer(analyzer: Analyzer) -> Callable[[Drafts], None]:
+    """Prepare stage: sentiment score, label and its reasons (the first twelve) for every draft."""
+
+    def score(drafts: Drafts) -> None:
+        texts = drafts.scored_texts()
+        many = getattr(analyzer, "score_many", None)  # an analyzer that scores a batch at once
+        analyze = analyzer.analyze  # once per batch (the workspace's analyzer is made on first use)
+        results = many(texts) if many is not None else [analyze(text) for text in texts]
+        for row, found in zip(drafts.rows, results, strict=True):
+            row["sentiment"] = round(found.score, 4)
+            row["sentiment_label"] = found.label
+            row["sentiment_reasons"] = [{"cue": r.cue, "weight": r.weight, "kind": r.kind} for r in found.reasons[:12]]
+
+    return score
+
+
 class Ingestor:
-    """Turns plugin output into stored posts. Enrichment runs in the caller's thread; writes are serialised
-    (one writer at a time, as SQLite requires)."""
+    """Turns plugin output into stored posts through `stages`, in their order: prepare stages run in the caller's
+    thread, the store and post stages under the write lock (one writer at a time, as SQLite requires).
+    `stage_seconds` adds up the time each stage took (the benchmark reports it)."""
 
     def __init__(
         self,
         posts: PostRepo,
-        analyzer: Analyzer,
         events: EventHub,
+        stages: Sequence[Stage],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        # Enrichers turn a normalised post into an enriched one (classifiers); pure, run outside the write lock.
-        self.enrichers: list[Callable[[NewPost], NewPost]] = []
-        # Store hooks write more in the same transaction as the posts (topic tags, rules, cases).
-        self.store_hooks: list[StoreHook] = []
-        # Edit hooks write more in the same transaction for posts replaced by a later edit (topic re-tagging);
-        # store hooks (rules, profiles) do not see edits: a rule's case or alert is not raised twice.
-        self.edit_hooks: list[StoreHook] = []
-        # Which (channel, external_id) keys are stored already (features.py sets it): those posts are skipped
-        # before they are scored. The insert still skips duplicates, so a race with another writer is harmless.
-        self.stored_keys: Callable[[Sequence[tuple[str, str]]], set[tuple[str, str]]] | None = None
         self._posts = posts
-        self._analyzer = analyzer
         self._events = events
         self._clock = clock
         self._write_lock = threading.Lock()
+        self.stage_seconds: Counter[str] = Counter()
+        self.stages = tuple(stages)
 
-    def prepare(self, items: Iterable[PostIn]) -> Prepared:
-        """Normalise and enrich; duplicates within the batch are dropped (the first wins, or the latest edit),
-        and so are posts already stored (when `stored_keys` is set), before any scoring. A stored post whose
-        incoming copy has a later `extra["edited_at"]` than the stored one is kept, as an edit."""
-        now = to_naive_utc(self._clock())
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The post stages in their one order: prepare stages, the store, post stages."""
+        return self._stages
+
+    @stages.setter
+    def stages(self, stages: Sequence[Stage]) -> None:
+        kinds = [0 if isinstance(s, PrepareStage) else 1 if isinstance(s, Store) else 2 for s in stages]
+        if kinds.count(1) != 1 or kinds != sorted(kinds):
+            raise ValueError("stages run prepare stages, then the store once, then post stages")
+        self._stages = tuple(stages)
+        self._prepare = [s for s in self._stages if isinstance(s, PrepareStage)]
+        self._after = [self._timed(s) for s in self._stages if isinstance(s, PostStage)]
+
+    def _timed(self, stage: PostStage) -> PostStage:
+        def run(batch: StoredBatch, step: Callable[[StoredBatch], None] = stage.run) -> None:
+            started = time.perf_counter()
+            try:
+                step(batch)
+            finally:
+                self.stage_seconds[stage.name] += time.perf_counter() - started
+
+        edits = stage.on_edits
+        return PostStage(stage.name, run, None if edits is None else lambda b: run(b, edits))
+
+    def prepare(self, items: Iterable[PostIn]) -> tuple[list[NewPost], list[NewPost]]:
+        """(posts to insert, later versions of stored posts): the batch deduplicated (the first copy wins, or the
+        latest edit), posts already stored dropped before any scoring, then the prepare stages. A stored post
+        whose incoming copy has a later `extra["edited_at"]` than the stored one is kept, as an edit."""
+        started = time.perf_counter()
         fresh: dict[tuple[str, str], PostIn] = {}
         for item in items:
             key = post_key(item)
             if key not in fresh or is_newer_edit(item.extra, fresh[key].extra):
                 fresh[key] = item
         edit_keys = self._edits(fresh)
-        if self.stored_keys is not None:
-            plain = [key for key in fresh if key not in edit_keys]
-            for key in self.stored_keys(plain) if plain else ():
-                del fresh[key]
-        out = Prepared([], [])
-        for key, item in fresh.items():
-            post = self._normalise(item, now, key)
-            for enrich in self.enrichers:
-                post = enrich(post)
-            (out.edits if key in edit_keys else out.new).append(post)
-        return out
+        plain = [key for key in fresh if key not in edit_keys]
+        for key in self._posts.stored_keys(plain) if plain else ():
+            del fresh[key]
+        self.stage_seconds["dedupe"] += time.perf_counter() - started
+        drafts = Drafts(list(fresh.values()), list(fresh), to_naive_utc(self._clock()))
+        for stage in self._prepare:
+            started = time.perf_counter()
+            stage.run(drafts)
+            self.stage_seconds[stage.name] += time.perf_counter() - started
+        new: list[NewPost] = []
+        edits: list[NewPost] = []
+        for key, post in zip(drafts.keys, drafts.posts(), strict=True):
+            (edits if key in edit_keys else new).append(post)
+        return new, edits
 
     def _edits(self, fresh: dict[tuple[str, str], PostIn]) -> set[tuple[str, str]]:
         """Keys of stored posts that come with a later edit. Only posts carrying `edited_at` are looked up
@@ -129,36 +237,6 @@ class Ingestor:
                 del fresh[key]
         return edits
 
-    def _normalise(self, p: PostIn, now: datetime, key: tuple[str, str]) -> NewPost:
-        is_html = p.text_format == "html"
-        text = normalize_text(p.text or "", is_html=is_html)
-        title = normalize_text(p.title or "", is_html=is_html, max_len=1000)
-        created = to_naive_utc(p.created_at)
-        if created > now + MAX_FUTURE:  # a wrong clock upstream must not pin a post above everything
-            created = now
-        scored = self._analyzer.analyze(f"{title}\n{text}" if title and title not in text else text)
-        return NewPost(
-            channel=key[0],
-            external_id=key[1],
-            text=text,
-            created_at=created,
-            author_handle=normalize_text(p.author_handle or "", max_len=300),
-            author_name=normalize_text(p.author_name or "", max_len=300),
-            author_followers=p.author_followers,
-            url=safe_url(p.url or ""),
-            title=title,
-            lang=(p.lang or "").strip().lower()[:20],
-            sentiment=round(scored.score, 4),
-            sentiment_label=scored.label,
-            sentiment_reasons=[{"cue": r.cue, "weight": r.weight, "kind": r.kind} for r in scored.reasons[:12]],
-            reply_to=(p.reply_to or "")[:500],
-            thread_id=(p.thread_id or "")[:500],
-            likes=p.likes,
-            reposts=p.reposts,
-            replies=p.replies,
-            extra=dict(p.extra or {}),
-        )
-
     def ingest(
         self,
         items: Sequence[PostIn],
@@ -169,8 +247,7 @@ class Ingestor:
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
         """Store posts in batches; the cursor is committed with the last batch. Emits `posts_ingested`."""
-        prepared = self.prepare(items)
-        new, edits = prepared.new, prepared.edits
+        new, edits = self.prepare(items)
         total = len(new) + len(edits)
         inserted = skipped = updated = 0
         first: int | None = None
@@ -179,15 +256,7 @@ class Ingestor:
         for n in range(1, count + 1):
             part = slice((n - 1) * batch_size, n * batch_size)
             with self._write_lock:
-                report = self._posts.write_batch(
-                    new[part],
-                    now=to_naive_utc(self._clock()),
-                    source_id=source_id,
-                    cursor=cursor if n == count else None,
-                    hooks=self.store_hooks,
-                    edits=edits[part],
-                    edit_hooks=self.edit_hooks,
-                )
+                report = self._write(new[part], edits[part], source_id, cursor if n == count else None)
             inserted += report.inserted
             skipped += report.skipped
             updated += report.updated
@@ -201,3 +270,30 @@ class Ingestor:
                 progress(min(n * batch_size, len(new)) + min(n * batch_size, len(edits)), total)
         skipped += len(items) - total
         return IngestReport(len(items), inserted, skipped, first, last, updated)
+
+    def _write(
+        self, new: list[NewPost], edits: list[NewPost], source_id: int | None, cursor: Mapping[str, Any] | None
+    ) -> WriteReport:
+        """The store stage (its own time is the transaction's less the post stages' inside it)."""
+        inside = sum(self.stage_seconds[s.name] for s in self._after)
+        started = time.perf_counter()
+        report = self._posts.write_batch(
+            new, now=to_naive_utc(self._clock()), source_id=source_id, cursor=cursor, stages=self._after, edits=edits
+        )
+        spent = time.perf_counter() - started - (sum(self.stage_seconds[s.name] for s in self._after) - inside)
+        self.stage_seconds[STORE.name] += spent
+        return report
+
+
+def enricher(corrections: Corrections | None = None) -> Callable[[Drafts], None]:
+    """Prepare stage: trait, intent and lead, with the confidence and reasons behind them, for every draft
+    (core.classify), read with the workspace's agent corrections in mind and the sentiment the score stage gave.
+    A rule or an agent may still change them later."""
+
+    def enrich(drafts: Drafts) -> None:
+        for row in drafts.rows:
+            found = classify(row["text"], row["title"], corrections, row.get("sentiment_label") or "")
+            row["trait"], row["intent"], row["is_lead"] = found.trait, found.intent, found.is_lead
+            row["classification"] = found.as_json()
+
+    return enrich

@@ -40,3 +40,30 @@ def _array(column: Column[Any], values: list[Any]) -> BindParameter[Any]:
     else:
         item = column.type
     return bindparam(f"bulk_{column.name}", values, type_=postgresql.ARRAY(item))
+
+
+def driver_rows(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple]:
+    """`rows` as the driver takes them for `conn.exec_driver_sql(sql, rows)` (one prepared statement, run by the
+    driver's executemany): each column through its type's own bind processor, column by column, so the stored
+    values are exactly what an ORM-level insert stores (datetimes as SQLite text, JSON as text)."""
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        columns.append([process(v) for v in values] if process is not None else values)
+    return list(zip(*columns, strict=True))
+
+
+def sqlite_insert(table: Table, names: Sequence[str], tail: str = "") -> str:
+    """`INSERT INTO table (names) VALUES (?, ...) <tail>` for SQLite's driver (tail: an ON CONFLICT clause)."""
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) {tail}".rstrip()
+
+
+def sqlite_in(conn: Connection, sql: str, first: Any, values: Sequence[Any], chunk: int = 900) -> list[Any]:
+    """Rows of `<sql> IN (values)` on SQLite's driver, `first` bound to the one `?` in `sql`, in chunks that stay
+    under the 999 parameters of the oldest SQLite builds: e.g. `SELECT id FROM t WHERE channel = ? AND key`."""
+    rows: list[Any] = []
+    for i in range(0, len(values), chunk):
+        part = values[i : i + chunk]
+        rows += conn.exec_driver_sql(f"{sql} IN ({', '.join('?' * len(part))})", (first, *part)).all()
+    return rows

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from scrm_desktop.store.batch import StoredBatch
 from scrm_desktop.store.cases_tables import agents, case_events, case_posts, cases, drafts, incidents, outbox, presence
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.tables import posts
@@ -178,6 +180,65 @@ class NewReply:
     template_id: str = ""
 
 
+@dataclass(frozen=True)
+class CaseOpening:
+    """A case to open: its columns (engage.cases.case_values makes them), who opens it, and what the "opened"
+    history entry adds to the post id (e.g. the rule that opened it)."""
+
+    post_id: int | None
+    values: Mapping[str, Any]
+    actor: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+def open_cases_in(conn: Connection, openings: Sequence[CaseOpening], now: datetime) -> list[int]:
+    """Open cases inside the caller's transaction (rules open theirs in the ingest transaction): one insert and
+    one history insert for the batch. A post that has a case keeps it as it is (no second "opened" entry); its
+    case id is returned like the others, in the order of `openings`."""
+    if len({frozenset(o.values) for o in openings}) > 1:  # an executemany takes one set of columns
+        return [case_id for o in openings for case_id in open_cases_in(conn, [o], now)]
+    known = _cases_of(conn, [o.post_id for o in openings if o.post_id is not None])
+    fresh: dict[int | None, CaseOpening] = {}
+    loose: list[CaseOpening] = []  # cases of no post (never a conflict)
+    for o in openings:
+        if o.post_id is None:
+            loose.append(o)
+        elif o.post_id not in known:
+            fresh.setdefault(o.post_id, o)
+    todo = [*fresh.values(), *loose]
+    rows = [{**o.values, "post_id": o.post_id, "created_at": now, "updated_at": now, "version": 1} for o in todo]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(cases)
+        .on_conflict_do_nothing(index_elements=[cases.c.post_id])
+        .returning(cases.c.id, cases.c.post_id, sort_by_parameter_order=True)
+    )
+    opened = conn.execute(stmt, rows).all() if rows else []
+    events, loose_ids = [], []
+    for case_id, post_id in opened:
+        opening = fresh[post_id] if post_id is not None else loose[len(loose_ids)]
+        if post_id is None:
+            loose_ids.append(case_id)
+        detail = {"post_id": post_id, **opening.detail}
+        events.append({"case_id": case_id, "at": now, "actor": opening.actor, "kind": "opened", "detail": detail})
+        if post_id is not None:
+            known.setdefault(post_id, case_id)
+    if events:
+        conn.execute(insert(case_events), events)
+    known.update(_cases_of(conn, [p for p in fresh if p not in known]))  # another writer opened it meanwhile
+    left = iter(loose_ids)
+    return [int(known[o.post_id]) if o.post_id is not None else int(next(left)) for o in openings]
+
+
+def _cases_of(conn: Connection, post_ids: Sequence[int]) -> dict[int | None, int]:
+    found: dict[int | None, int] = {}
+    ordered = sorted(set(post_ids))
+    for i in range(0, len(ordered), 900):
+        stmt = select(cases.c.post_id, cases.c.id).where(cases.c.post_id.in_(ordered[i : i + 900]))
+        found.update({pid: cid for pid, cid in conn.execute(stmt)})
+    return found
+
+
 def open_case_in(
     conn: Connection,
     post_id: int | None,
@@ -186,24 +247,16 @@ def open_case_in(
     now: datetime,
     detail: Mapping[str, Any] | None = None,
 ) -> int:
-    """Open a case inside the caller's transaction (a rule opens one in the ingest transaction); a post's
-    existing case is returned as it is. `detail` adds to the "opened" history entry (e.g. the rule)."""
-    if post_id is not None:
-        found = conn.execute(select(cases.c.id).where(cases.c.post_id == post_id)).scalar()
-        if found is not None:
-            return int(found)
-    case_id = conn.execute(
-        insert(cases).values(post_id=post_id, created_at=now, updated_at=now, version=1, **values)
-    ).inserted_primary_key[0]
-    CaseRepo._event(conn, case_id, now, actor, "opened", {"post_id": post_id, **(detail or {})})
-    return int(case_id)
+    """Open one case inside the caller's transaction (see open_cases_in); a post's existing case is returned."""
+    return open_cases_in(conn, [CaseOpening(post_id, values, actor, detail or {})], now)[0]
 
 
-def reopen_on_reply(conn: Connection, stored: Sequence[tuple[int, Any]], now: datetime | None = None) -> None:
-    """Ingest stage: when a customer writes again in the thread of their case (a reply to the case's post, or in
+def reopen_on_reply(batch: StoredBatch) -> None:
+    """Post stage: when a customer writes again in the thread of their case (a reply to the case's post, or in
     its thread, by the same author), the post joins the case and a case that waited on the customer (or was
     resolved) is open again, back in the queues, with the reason in its history. One query per batch."""
-    replies = [(pid, p) for pid, p in stored if (p.reply_to or p.thread_id) and p.author_handle]
+    conn = batch.conn
+    replies = [(pid, p) for pid, p in batch if (p.reply_to or p.thread_id) and p.author_handle]
     if not replies:
         return
     keys = sorted({k for _pid, p in replies for k in (p.reply_to, p.thread_id) if k})
@@ -224,7 +277,7 @@ def reopen_on_reply(conn: Connection, stored: Sequence[tuple[int, Any]], now: da
             for key in (r.external_id, r.thread_id):
                 if key:
                     found[(r.channel, key, r.author_handle)] = (r.id, r.status)
-    when = now or max(p.created_at for _pid, p in replies)
+    when = max(p.created_at for _pid, p in replies)
     for post_id, p in replies:
         hit = found.get((p.channel, p.reply_to, p.author_handle)) or found.get(
             (p.channel, p.thread_id, p.author_handle)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, sele
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.profiles import handle_key, handles_for_url, normalize_name, normalize_url, urls_in
+from scrm_desktop.store.batch import StoredBatch
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.posts import PostRepo
@@ -526,12 +527,12 @@ class CustomerRepo:
         return self._posts.page(posts.c.author_id.in_(linked), before=before, limit=limit)
 
     # ---- profile extras at ingest -----------------------------------------------------------------------------
-    def update_profile_extras(self, conn: Connection, stored: Sequence[tuple[int, Any]]) -> None:
-        """Store hook: e-mail, bio and profile URL a plugin gave in a post's extra (author_email, author_bio,
+    def update_profile_extras(self, batch: StoredBatch) -> None:
+        """Post stage: e-mail, bio and profile URL a plugin gave in a post's extra (author_email, author_bio,
         author_url) are kept on the author, for suggested links."""
         latest: dict[tuple[str, str], dict[str, str]] = {}
-        for _pid, p in stored:
-            extra = getattr(p, "extra", None) or {}
+        for p in batch.new:
+            extra = p.extra or {}
             values = {
                 col: str(extra[key])[:limit]
                 for key, col, limit in (
@@ -544,7 +545,7 @@ class CustomerRepo:
             if values and p.author_handle:
                 latest.setdefault((p.channel, p.author_handle), {}).update(values)
         for (channel, handle), values in latest.items():
-            conn.execute(
+            batch.conn.execute(
                 update(authors).where(authors.c.channel == channel, authors.c.handle == handle).values(**values)
             )
 

@@ -20,6 +20,7 @@ from scrm_desktop.core.influence import (
     rank_advocates,
     rank_influencers,
 )
+from scrm_desktop.store.batch import StoredBatch
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rules_tables import author_flags
 from scrm_desktop.store.tables import authors, posts
@@ -145,18 +146,19 @@ class InfluenceRepo:
             self._set(conn, current - chosen, False)
         return len(chosen)
 
-    def update_advocates(self, conn: Connection, stored: Sequence[tuple[int, Any]]) -> None:
-        """Store hook: re-check the flag of the authors it can change for: those with new unprompted praise (may
+    def update_advocates(self, batch: StoredBatch) -> None:
+        """Post stage: re-check the flag of the authors it can change for: those with new unprompted praise (may
         turn on) and flagged authors with any new post (may turn off). One grouped query on their posts of the
         last 90 days, by the author index. Authors whose praise ages out are cleared by refresh_advocates()."""
-        praise = [pid for pid, p in stored if p.sentiment_label == "positive" and not p.reply_to]
+        conn = batch.conn
+        praise = [pid for pid, p in batch if p.sentiment_label == "positive" and not p.reply_to]
         ids = self._authors_of(conn, praise)
         flagged = (
             select(posts.c.author_id)
             .join(author_flags, author_flags.c.author_id == posts.c.author_id)
             .where(author_flags.c.advocate == true())
         )
-        ids |= self._authors_of(conn, [pid for pid, _ in stored], flagged)
+        ids |= self._authors_of(conn, list(batch.ids), flagged)
         if not ids:
             return
         chosen: set[int] = set()

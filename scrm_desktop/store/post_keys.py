@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine, select
 
+from scrm_desktop.store.bulk import sqlite_in
 from scrm_desktop.store.tables import posts
 
 CHUNK = 400  # keys per query (bound parameters stay well under SQLite's limit)
@@ -20,6 +21,11 @@ def stored_keys(engine: Engine, keys: Sequence[tuple[str, str]]) -> set[tuple[st
         by_channel.setdefault(channel, []).append(external_id)
     found: set[tuple[str, str]] = set()
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":  # the driver's own statement: no SQL built per chunk
+            for channel, ids in by_channel.items():
+                sql = "SELECT external_id FROM posts WHERE channel = ? AND external_id"
+                found.update((channel, e) for (e,) in sqlite_in(conn, sql, channel, ids))
+            return found
         for channel, ids in by_channel.items():
             for i in range(0, len(ids), CHUNK):
                 stmt = select(posts.c.external_id).where(

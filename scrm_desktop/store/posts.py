@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,9 +33,11 @@ from sqlalchemy.sql.visitors import iterate, replacement_traverse
 from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, previous_text
 from scrm_desktop.core.post import Post
 from scrm_desktop.store import text_pages
-from scrm_desktop.store.bulk import bulk_insert
+from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
+from scrm_desktop.store.bulk import bulk_insert, driver_rows, sqlite_in, sqlite_insert
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
+from scrm_desktop.store.post_keys import stored_keys
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
 from scrm_desktop.store.tables import authors, posts, rollup_hourly, sentiment_corrections, sources
 from scrm_desktop.store.topics_tables import post_topics, rollup_topic_hourly, topics
@@ -46,6 +48,16 @@ COUNT_CAP = 1000  # counts shown in the UI stop here ("999+"): a count never rea
 
 
 RARE_MATCHES = 2000  # a full-text lookup with fewer matches than this is read match by match
+
+
+# The authors upsert of _upsert_authors, in SQLite's own words (for the driver-level executemany)
+_AUTHOR_UPSERT_SQLITE = (
+    "ON CONFLICT (channel, handle) DO UPDATE SET "
+    "display_name = coalesce(nullif(excluded.display_name, ''), authors.display_name), "
+    "followers = coalesce(excluded.followers, authors.followers), "
+    "last_seen = max(excluded.last_seen, authors.last_seen), "
+    "first_seen = min(excluded.first_seen, authors.first_seen)"
+)
 
 
 def _is_fts(element: Any) -> bool:
@@ -112,41 +124,6 @@ class AuthorHistory:
 
 
 @dataclass(frozen=True)
-class NewPost:
-    """A normalised, enriched post ready to store (the pipeline makes these)."""
-
-    channel: str
-    external_id: str
-    text: str
-    created_at: datetime  # naive UTC
-    author_handle: str = ""
-    author_name: str = ""
-    author_followers: int | None = None
-    url: str = ""
-    title: str = ""
-    lang: str = ""
-    sentiment: float = 0.0
-    sentiment_label: str = "neutral"
-    sentiment_reasons: Sequence[Mapping[str, Any]] = ()
-    reply_to: str = ""
-    thread_id: str = ""
-    likes: int | None = None
-    reposts: int | None = None
-    replies: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    trait: str = ""
-    intent: str = ""
-    is_lead: bool = False
-    classification: Mapping[str, Any] = field(default_factory=dict)
-
-
-class StoreHook(Protocol):
-    """Extra writes in the ingest transaction (topic tags, rule results, cases), given the posts just stored."""
-
-    def __call__(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None: ...
-
-
-@dataclass(frozen=True)
 class WriteReport:
     inserted: int
     skipped: int
@@ -177,27 +154,32 @@ class PostRepo:
         now: datetime,
         source_id: int | None = None,
         cursor: Mapping[str, Any] | None = None,
-        hooks: Sequence[StoreHook] = (),
+        stages: Sequence[PostStage] = (),
         edits: Sequence[NewPost] = (),
-        edit_hooks: Sequence[StoreHook] = (),
     ) -> WriteReport:
-        """Store a batch in one transaction: authors, posts (duplicates skipped), rollups and the source's cursor.
-        The cursor moves only if the posts it stands for are committed with it. `edits` are later versions of
-        stored posts: each replaces its stored copy if its `edited_at` is still newer (see `_apply_edits`), and
-        `edit_hooks` (not `hooks`: rules do not fire twice) see the posts so replaced."""
+        """Store a batch in one transaction: authors, posts (duplicates skipped), rollups and the source's cursor,
+        then each of `stages` in order on the posts inserted (one StoredBatch for all of them). The cursor moves
+        only if the posts it stands for are committed with it. `edits` are later versions of stored posts: each
+        replaces its stored copy if its `edited_at` is still newer (see `_apply_edits`), and the stages'
+        `on_edits` (not `run`: rules do not fire twice) see the posts so replaced."""
         with writer(self._engine).begin() as conn:
             author_ids = self._upsert_authors(conn, batch, now)
             inserted = self._insert_posts(conn, batch, author_ids, now, source_id)
             self._bump_author_counts(conn, inserted)
             self._bump_rollups(conn, inserted)
-            if hooks and inserted:
+            source_name = self._source_name(conn, source_id) if stages else ""
+            if stages and inserted:
                 by_key = {(p.channel, p.external_id): p for p in batch}
-                stored = [(row[0], by_key[(row[3], row[5])]) for row in inserted]
-                for hook in hooks:
-                    hook(conn, stored)
+                ids = [row[0] for row in inserted]
+                stored = StoredBatch(conn, now, ids, [by_key[(row[3], row[5])] for row in inserted], source_name)
+                for stage in stages:
+                    stage.run(stored)
             edited = self._apply_edits(conn, edits) if edits else []
-            for hook in edit_hooks if edited else ():
-                hook(conn, edited)
+            if edited and any(stage.on_edits for stage in stages):
+                again = StoredBatch(conn, now, [i for i, _ in edited], [p for _, p in edited], source_name, True)
+                for stage in stages:
+                    if stage.on_edits is not None:
+                        stage.on_edits(again)
             if source_id is not None:
                 values: dict[str, Any] = {"items_total": sources.c.items_total + len(inserted)}
                 if cursor is not None:
@@ -212,6 +194,16 @@ class PostRepo:
             updated=len(edited),
             edited_ids=tuple(pid for pid, _ in edited),
         )
+
+    @staticmethod
+    def _source_name(conn: Connection, source_id: int | None) -> str:
+        if source_id is None:
+            return ""
+        return conn.execute(select(sources.c.name).where(sources.c.id == source_id)).scalar() or ""
+
+    def stored_keys(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (channel, external_id) keys among `keys` that are stored already (see store.post_keys)."""
+        return stored_keys(self._engine, keys)
 
     # ---- edits --------------------------------------------------------------------------------------------
     def edit_marks(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -315,6 +307,8 @@ class PostRepo:
             }
             for (c, h), p in latest.items()
         ]
+        if conn.dialect.name == "sqlite":
+            return self._upsert_authors_sqlite(conn, rows)
         stmt, params = bulk_insert(conn, authors, rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=[authors.c.channel, authors.c.handle],
@@ -343,6 +337,23 @@ class PostRepo:
                     )
                 )
                 ids.update({(channel, h): aid for h, aid in found})
+        return ids
+
+    @staticmethod
+    def _upsert_authors_sqlite(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple, int]:
+        """The same upsert as below, as one prepared statement the driver runs for every row, and the ids read
+        back by the (channel, handle) index in the same statement's order."""
+        names = list(rows[0])
+        conn.exec_driver_sql(
+            sqlite_insert(authors, names, _AUTHOR_UPSERT_SQLITE), driver_rows(conn, authors, names, rows)
+        )
+        by_channel: dict[str, list[str]] = {}
+        for row in rows:
+            by_channel.setdefault(row["channel"], []).append(row["handle"])
+        ids: dict[tuple, int] = {}
+        for channel, handles in by_channel.items():
+            found = sqlite_in(conn, "SELECT handle, id FROM authors WHERE channel = ? AND handle", channel, handles)
+            ids.update({(channel, h): aid for h, aid in found})
         return ids
 
     def _insert_posts(
@@ -384,6 +395,8 @@ class PostRepo:
         ]
         if not rows:
             return []
+        if conn.dialect.name == "sqlite":
+            return self._insert_posts_sqlite(conn, batch, rows)
         stmt, params = bulk_insert(conn, posts, rows)
         stmt = stmt.on_conflict_do_nothing(index_elements=[posts.c.channel, posts.c.external_id]).returning(
             posts.c.id,
@@ -395,9 +408,39 @@ class PostRepo:
         )
         return [tuple(r) for r in conn.execute(stmt, params)]
 
+    @staticmethod
+    def _insert_posts_sqlite(conn: Connection, batch: Sequence[NewPost], rows: list[dict[str, Any]]) -> list[tuple]:
+        """The posts as one prepared statement the driver runs for every row (duplicates skipped by the unique
+        index). The transaction holds the write lock from BEGIN (store.engine.writer), so the rows past the
+        highest id before the insert are exactly the ones inserted (and go to the full-text index together);
+        they come back in the same shape as the
+        RETURNING rows of the other path: (id, author_id, created_at, channel, sentiment_label, external_id)."""
+        before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM posts").scalar_one()
+        names = list(rows[0])
+        conn.exec_driver_sql(
+            sqlite_insert(posts, names, "ON CONFLICT (channel, external_id) DO NOTHING"),
+            driver_rows(conn, posts, names, rows),
+        )
+        stored = conn.exec_driver_sql(
+            "SELECT id, author_id, channel, external_id FROM posts WHERE id > ? ORDER BY id", (before,)
+        ).all()
+        # the full-text index takes the batch in one statement (migration 0016 dropped the per-row trigger)
+        conn.exec_driver_sql(
+            f"INSERT INTO {FTS_TABLE}(rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?", (before,)
+        )
+        by_key = {(p.channel, p.external_id): p for p in batch}
+        out = []
+        for pid, author_id, channel, external_id in stored:
+            p = by_key[(channel, external_id)]
+            out.append((pid, author_id, p.created_at, channel, p.sentiment_label, external_id))
+        return out
+
     def _bump_author_counts(self, conn: Connection, inserted: Iterable[tuple], sign: int = 1) -> None:
         counts = Counter(r[1] for r in inserted if r[1] is not None)
-        if counts:
+        if counts and conn.dialect.name == "sqlite":  # one prepared statement, run by the driver for each author
+            sql = "UPDATE authors SET post_count = post_count + ? WHERE id = ?"
+            conn.exec_driver_sql(sql, [(sign * n, aid) for aid, n in counts.items()])
+        elif counts:
             conn.execute(
                 update(authors)
                 .where(authors.c.id == bindparam("aid"))

@@ -8,15 +8,17 @@ a field with no mapping and no `posts` column of its name is reported as not ava
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, and_, false, func, literal, literal_column, not_, or_, select, true
 from sqlalchemy.sql import column, table
 
 from scrm_desktop.core.query import And, Field, Node, Not, Or, Query, QueryError, Term
+from scrm_desktop.core.query_fields import parse_time
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.rules_tables import rule_hits
 from scrm_desktop.store.tables import authors, posts, sources
+from scrm_desktop.store.topics_tables import post_topics, topics
 
 DIALECTS = ("sqlite", "postgresql")
 _fts = table("posts_fts", column("rowid"))
@@ -85,7 +87,17 @@ def _tag(node: Field, dialect: str) -> ColumnElement[bool]:
     return posts.c.id.in_(tagged)
 
 
-FIELD_SQL: dict[str, FieldSql] = {
+def _topic(node: Field, dialect: str) -> ColumnElement[bool]:
+    tagged = (
+        select(post_topics.c.post_id)
+        .join(topics, topics.c.id == post_topics.c.topic_id)
+        .where(_lower(topics.c.name, dialect) == node.key)
+    )
+    return posts.c.id.in_(tagged)
+
+
+# Every field's SQL, declared once (the fields themselves: core.query_fields.FIELDS); nothing adds to it later.
+FIELD_SQL: Mapping[str, FieldSql] = {
     "status": _status,
     "assignee": _assignee,
     "tag": _tag,
@@ -96,12 +108,13 @@ FIELD_SQL: dict[str, FieldSql] = {
     "source": _source,
     "has": _has,
     "is": lambda node, dialect: posts.c.is_read == (true() if node.key == "read" else false()),
+    # trait and intent are stored lower-case on indexed columns: plain equality
+    "trait": lambda node, dialect: posts.c.trait == node.key,
+    "intent": lambda node, dialect: posts.c.intent == node.key,
+    "topic": _topic,
+    "since": lambda node, dialect: posts.c.created_at >= parse_time(node.key),
+    "until": lambda node, dialect: posts.c.created_at < parse_time(node.key),
 }
-
-
-def register_field_sql(name: str, compile_field: FieldSql) -> None:
-    """Map a field (core.query_fields.register_field) to its SQL condition."""
-    FIELD_SQL[name] = compile_field
 
 
 def _field(node: Field, dialect: str) -> ColumnElement[bool]:

@@ -1,5 +1,6 @@
-"""What business rules do at ingest, written in the ingest transaction itself: leads marked, cases opened (with
-the rules' priority and assignee, "opened by rule X" in their history), alerts raised. Being part of the same
+"""What business rules do at ingest, written in the ingest transaction itself: leads marked, alerts raised, and
+the cases to open handed to engage (CaseService.open_for_rules opens them with the rules' priority and assignee,
+"opened by rule X" in their history). Being part of the same
 transaction as the posts makes every action happen exactly once: a crash rolls all of it back with the posts,
 and a re-ingested batch inserts no post, so no rule fires again. Also: reading and acknowledging rule alerts."""
 
@@ -10,21 +11,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scrm_desktop.core.measure import window_query
 from scrm_desktop.core.post import Post
-from scrm_desktop.core.rules import CASE_PRIORITY, effects
-from scrm_desktop.store.cases_tables import case_events, cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rule_actions_tables import rule_alerts
 from scrm_desktop.store.tables import authors, posts
 
-# Case SLA by priority; features.py passes engage.cases.SLA_BY_PRIORITY so rules and agents agree.
-DEFAULT_SLA = {1: timedelta(hours=1), 2: timedelta(hours=4), 3: timedelta(hours=24), 4: timedelta(hours=72)}
 CASE_ACTIONS = ("case", "assign")  # assigning a post to a person or queue opens its case
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RuleOpening:
+    """A post whose rules open its case: the post, its hits in firing order, and when they fired."""
+
+    post: Post
+    hits: tuple[Mapping[str, Any], ...]
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -44,13 +50,11 @@ class RuleAlert:
 
 
 def write_effects(
-    conn: Connection,
-    stored: Mapping[int, Post],
-    hits: Sequence[Mapping[str, Any]],
-    now: datetime,
-    sla: Mapping[int, timedelta] = DEFAULT_SLA,
-) -> None:
-    """Carry out the hits (in firing order) of the posts just stored."""
+    conn: Connection, stored: Mapping[int, Post], hits: Sequence[Mapping[str, Any]], now: datetime
+) -> list[RuleOpening]:
+    """Carry out the hits (in firing order) of the posts just stored: leads marked, alerts raised. The cases
+    they open are returned, for engage's one case-opening path (CaseService.open_for_rules) in the same
+    transaction."""
     by_post: dict[int, list[Mapping[str, Any]]] = {}
     for hit in hits:
         by_post.setdefault(hit["post_id"], []).append(hit)
@@ -61,11 +65,11 @@ def write_effects(
     if alerts:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         conn.execute(dialect.insert(rule_alerts).on_conflict_do_nothing(), alerts)
-    opening = [
-        (stored[pid], found) for pid, found in by_post.items() if any(h["action"] in CASE_ACTIONS for h in found)
+    return [
+        RuleOpening(stored[pid], tuple(found), now)
+        for pid, found in by_post.items()
+        if any(h["action"] in CASE_ACTIONS for h in found)
     ]
-    if opening:
-        _open_cases(conn, opening, now, sla)
 
 
 def _alert_rows(post_id: int, found: Iterable[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
@@ -86,63 +90,6 @@ def _alert_rows(post_id: int, found: Iterable[Mapping[str, Any]], now: datetime)
         if hit["value"]:
             row["message"] = "; ".join(filter(None, (row["message"], hit["value"])))[:1000]
     return list(rows.values())
-
-
-def _open_cases(
-    conn: Connection,
-    opening: Sequence[tuple[Post, Sequence[Mapping[str, Any]]]],
-    now: datetime,
-    sla: Mapping[int, timedelta],
-) -> None:
-    """The posts' cases with what the rules decided (the last priority and assignee set win), in two statements
-    for the whole batch. A post that already has a case (another hook opened it) keeps it as it is."""
-    rows, details = [], {}
-    for post, found in opening:
-        row, details[post.id] = _case_values(post, found, now, sla)
-        rows.append(row)
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(cases)
-        .on_conflict_do_nothing(index_elements=[cases.c.post_id])
-        .returning(cases.c.id, cases.c.post_id, sort_by_parameter_order=True)
-    )
-    opened = conn.execute(stmt, rows).all()
-    events = [{"case_id": cid, "at": now, "kind": "opened", **details[pid]} for cid, pid in opened]
-    if events:
-        conn.execute(insert(case_events), events)
-
-
-def _case_values(
-    post: Post, found: Sequence[Mapping[str, Any]], now: datetime, sla: Mapping[int, timedelta]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the case row, the actor and detail of its "opened" history entry) for one post."""
-    result = effects(found)
-    opener = next(h for h in found if h["action"] in CASE_ACTIONS)
-    priority = CASE_PRIORITY.get(result.priority, 3)
-    row = {
-        "post_id": post.id,
-        "channel": post.channel,
-        "author_handle": post.author_handle,
-        "author_name": post.author_name,
-        "subject": (post.title or post.text).strip().replace("\n", " ")[:200],
-        "status": "new",
-        "priority": priority,
-        "scope": "",
-        "assignee": result.assignee,
-        "version": 1,
-        "decision": {},
-        "created_at": now,
-        "updated_at": now,
-        "sla_due": now + sla.get(priority, sla[3]),
-    }
-    notes = [h["value"] for h in found if h["action"] == "case" and h["value"]]
-    detail: dict[str, Any] = {"post_id": post.id, "rule": opener["rule_name"], "rule_id": opener["rule_id"]}
-    detail["note"] = "; ".join(notes)[:1000]
-    if result.priority:
-        detail["priority"] = result.priority
-    if result.assignee:
-        detail["assignee"] = result.assignee
-    return row, {"actor": f"rule: {opener['rule_name']}", "detail": detail}
 
 
 # ---- reading and acknowledging rule alerts (the dashboard lists them beside spike alerts) ---------------------

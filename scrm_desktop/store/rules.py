@@ -4,9 +4,9 @@ store hook), the hits they leave, agents' trait/intent corrections, and the VIP 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, select, true, update
@@ -17,12 +17,12 @@ from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Query
 from scrm_desktop.core.query_compile import Indexed, compile_query
 from scrm_desktop.core.rules import CASE_PRIORITY, Action, Rule, RuleError, effects, validate
+from scrm_desktop.store.batch import StoredBatch
 from scrm_desktop.store.engine import writer
-from scrm_desktop.store.posts import NewPost
-from scrm_desktop.store.query_sql import register_field_sql, to_sql
-from scrm_desktop.store.rule_actions import DEFAULT_SLA, write_effects
+from scrm_desktop.store.query_sql import to_sql
+from scrm_desktop.store.rule_actions import RuleOpening, write_effects
 from scrm_desktop.store.rules_tables import author_flags, classification_corrections, rule_hits, rules
-from scrm_desktop.store.tables import authors, posts, sources
+from scrm_desktop.store.tables import authors, posts
 from scrm_desktop.store.topics_tables import post_topics, topics
 
 if TYPE_CHECKING:
@@ -30,12 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DRY_RUN_POSTS = 500
-
-
-def register_query_sql() -> None:
-    """`trait:` and `intent:` as plain equality on their indexed columns (values are stored lower-case)."""
-    register_field_sql("trait", lambda node, dialect: posts.c.trait == node.key)
-    register_field_sql("intent", lambda node, dialect: posts.c.intent == node.key)
 
 
 def _utcnow() -> datetime:
@@ -123,9 +117,9 @@ class _Batch:
     """The posts just inserted, as core Posts carrying what earlier rules did to them, and (fetched once, when
     a rule asks) their authors' standing, source names and topics."""
 
-    def __init__(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None:
-        self.conn = conn
-        self.posts = {pid: _as_post(pid, p) for pid, p in stored}
+    def __init__(self, stored: StoredBatch) -> None:
+        self.conn = stored.conn
+        self.posts = {p.id: p for p in stored.posts()}
         self._authors: dict[int, tuple[int | None, bool, bool]] | None = None
 
     def author_ok(self, post_id: int, rule: Rule) -> bool:
@@ -154,14 +148,10 @@ class _Batch:
         return [ids[i : i + size] for i in range(0, len(ids), size)]
 
     def load(self, fields: frozenset[str]) -> None:
-        """Source names and topics, once, when some rule's query uses them (topics are tagged by the store hook
-        that runs before the rules)."""
+        """Topics, once, when some rule's query uses them (the topics stage, before the rules, tagged them; the
+        batch's posts carry their source's name already)."""
         found: dict[int, dict[str, Any]] = {}
         for chunk in self.chunks():
-            if "source" in fields:
-                stmt = select(posts.c.id, sources.c.name).join(sources, sources.c.id == posts.c.source_id)
-                for pid, name in self.conn.execute(stmt.where(posts.c.id.in_(chunk))):
-                    found.setdefault(pid, {})["source_name"] = name
             if "topic" in fields:
                 stmt = select(post_topics.c.post_id, topics.c.name).join(topics, topics.c.id == post_topics.c.topic_id)
                 for pid, name in self.conn.execute(stmt.where(post_topics.c.post_id.in_(chunk))):
@@ -187,34 +177,10 @@ class _Batch:
         return bool(changes)
 
 
-def _as_post(post_id: int, p: NewPost) -> Post:
-    return Post(
-        id=post_id,
-        channel=p.channel,
-        external_id=p.external_id,
-        text=p.text,
-        created_at=p.created_at,
-        author_handle=p.author_handle,
-        author_name=p.author_name,
-        author_followers=p.author_followers,
-        url=p.url,
-        title=p.title,
-        lang=p.lang,
-        sentiment=p.sentiment,
-        sentiment_label=p.sentiment_label,
-        trait=p.trait,
-        intent=p.intent,
-        is_lead=p.is_lead,
-    )
-
-
 class RuleRepo:
-    def __init__(
-        self, engine: Engine, clock: Callable[[], datetime] = _utcnow, sla: Mapping[int, timedelta] = DEFAULT_SLA
-    ) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utcnow) -> None:
         self._engine = engine
         self._clock = clock
-        self.sla = sla  # case SLA by priority for cases rules open
         self._compiled: dict[tuple, ColumnElement[bool] | None] = {}
 
     @property
@@ -307,13 +273,14 @@ class RuleRepo:
                 self._compiled[key] = None
         return self._compiled[key]
 
-    def apply(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None:
-        """Store hook: run the enabled rules in order on each post just inserted, record every action, and carry
-        the actions out in the same transaction (store.rule_actions): exactly once, whatever happens."""
-        active = self._active(conn)
+    def apply(self, stored: StoredBatch) -> list[RuleOpening]:
+        """Post stage: run the enabled rules in order on each post just inserted, record every action, and carry
+        the actions out in the same transaction (store.rule_actions): exactly once, whatever happens. Returns
+        the cases the rules open, for engage to open in the same transaction (CaseService.open_for_rules)."""
+        active = self._active(stored.conn)
         if not active or not stored:
-            return
-        batch = _Batch(conn, stored)
+            return []
+        batch = _Batch(stored)
         batch.load(frozenset().union(*(query.fields() for _, query in active)))
         in_sql = {rule.name: self._sql_matches(batch, rule) for rule, query in active if self._needs_sql(query)}
         history: dict[int, set[int]] = {}
@@ -339,9 +306,10 @@ class RuleRepo:
                     current = current.with_post(batch.posts[post_id])
                 if rule.stop:
                     break
-        if hits:
-            conn.execute(insert(rule_hits), hits)
-            write_effects(conn, batch.posts, hits, now, self.sla)
+        if not hits:
+            return []
+        batch.conn.execute(insert(rule_hits), hits)
+        return write_effects(batch.conn, batch.posts, hits, now)
 
     def _active(self, conn: Connection) -> list[tuple[Rule, Query]]:
         """The enabled rules in order with their parsed queries; a rule that no longer parses is skipped."""

@@ -29,18 +29,18 @@ from scrm_desktop.core.measure import (
     AuthorRank,
     ChannelTotals,
     SentimentCounts,
-    parse_time,
 )
 from scrm_desktop.core.post import Post
-from scrm_desktop.core.query import Field, Query, QueryError, parse
+from scrm_desktop.core.query import Query, QueryError, parse
 from scrm_desktop.core.query_compile import Indexed, compile_query
 from scrm_desktop.core.spikes import HOUR, Spike, SpikeRule, detect, top_terms
 from scrm_desktop.store import rule_actions
+from scrm_desktop.store.batch import PostStage, StoredBatch
 from scrm_desktop.store.bulk import bulk_insert
 from scrm_desktop.store.engine import writer
-from scrm_desktop.store.posts import NewPost, hour_bucket
-from scrm_desktop.store.query_sql import register_field_sql, to_sql
-from scrm_desktop.store.tables import authors, posts, rollup_hourly, sources
+from scrm_desktop.store.posts import hour_bucket
+from scrm_desktop.store.query_sql import to_sql
+from scrm_desktop.store.tables import authors, posts, rollup_hourly
 from scrm_desktop.store.topics_tables import KINDS, alerts, post_topics, rollup_topic_hourly, topics
 
 log = logging.getLogger(__name__)
@@ -106,21 +106,6 @@ def _lower(expr: Any, dialect: str) -> Any:
     return func.lower(expr)
 
 
-# ---- query language: topic:, since:, until: in SQL -------------------------------------------------------------
-def _topic_sql(node: Field, dialect: str) -> ColumnElement[bool]:
-    tagged = (
-        select(post_topics.c.post_id)
-        .join(topics, topics.c.id == post_topics.c.topic_id)
-        .where(_lower(topics.c.name, dialect) == node.key)
-    )
-    return posts.c.id.in_(tagged)
-
-
-register_field_sql("topic", _topic_sql)
-register_field_sql("since", lambda node, dialect: posts.c.created_at >= parse_time(node.key))
-register_field_sql("until", lambda node, dialect: posts.c.created_at < parse_time(node.key))
-
-
 def check_query(text: str, dialect: str = "sqlite") -> Query:
     """A topic's query, parsed and checked for both ingest-time and database matching."""
     try:
@@ -132,33 +117,6 @@ def check_query(text: str, dialect: str = "sqlite") -> Query:
     except QueryError as exc:
         raise TopicError(f"The query is not valid: {exc.message}\n{exc.pretty(text)}") from exc
     return query
-
-
-def _as_post(post_id: int, p: NewPost, source_name: str) -> Post:
-    return Post(
-        id=post_id,
-        channel=p.channel,
-        external_id=p.external_id,
-        text=p.text,
-        created_at=p.created_at,
-        author_handle=p.author_handle,
-        author_name=p.author_name,
-        author_followers=p.author_followers,
-        source_name=source_name,
-        url=p.url,
-        title=p.title,
-        lang=p.lang,
-        sentiment=p.sentiment,
-        sentiment_label=p.sentiment_label,
-        reply_to=p.reply_to,
-        thread_id=p.thread_id,
-        likes=p.likes,
-        reposts=p.reposts,
-        replies=p.replies,
-        trait=p.trait,
-        intent=p.intent,
-        is_lead=p.is_lead,
-    )
 
 
 def _naive(when: datetime) -> datetime:
@@ -287,19 +245,19 @@ class TopicRepo:
                 self._parsed[text] = None
         return self._parsed[text]
 
-    def tag_posts(self, conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> None:
-        """Store hook: tag the posts just inserted, bump per-topic rollups, check for spikes (same transaction)."""
+    def tag_batch(self, batch: StoredBatch) -> None:
+        """Post stage: tag the posts just inserted, bump per-topic rollups, check for spikes (same transaction)."""
+        conn = batch.conn
         active = [(t, q) for t in self._list(conn) if (q := self._query(t.query)) is not None]
-        if not active or not stored:
+        if not active or not batch:
             return
-        names = self._source_names(conn, stored) if any("source" in q.fields() for _, q in active) else {}
         rows = []
         tests = [(topic, compile_query(query)) for topic, query in active]  # Query.matches, without the tree walk
-        for post_id, new in stored:
-            post = Indexed.of(_as_post(post_id, new, names.get(post_id, "")))
+        for post in batch.posts():
+            indexed = Indexed.of(post)
             for topic, test in tests:
-                if test(post):
-                    rows.append(self._tag_row(post_id, topic.id, new.created_at, new.channel, new.sentiment_label))
+                if test(indexed):
+                    rows.append(self._tag_row(post.id, topic.id, post.created_at, post.channel, post.sentiment_label))
         tagged = self._write_tags(conn, rows)
         touched: dict[int, set[datetime]] = {}
         for topic_id, bucket in tagged:
@@ -307,19 +265,18 @@ class TopicRepo:
         for topic_id, buckets in touched.items():
             self._check(conn, topic_id, min(buckets), max(buckets) + HOUR)
 
-    def retag_posts(self, conn: Connection, edited: Sequence[tuple[int, NewPost]]) -> None:
-        """Edit hook: posts whose text (and so maybe label) changed are tagged afresh. Their old tags go first
-        (the delete trigger takes them out of the rollups under the old label), then they are tagged as new."""
-        ids = [pid for pid, _ in edited]
+    def retag_batch(self, batch: StoredBatch) -> None:
+        """Post stage, for edits: posts whose text (and so maybe label) changed are tagged afresh. Their old tags
+        go first (the delete trigger takes them out of the rollups under the old label), then they are tagged
+        as new."""
+        ids = list(batch.ids)
         for i in range(0, len(ids), 500):
-            conn.execute(delete(post_topics).where(post_topics.c.post_id.in_(ids[i : i + 500])))
-        self.tag_posts(conn, edited)
+            batch.conn.execute(delete(post_topics).where(post_topics.c.post_id.in_(ids[i : i + 500])))
+        self.tag_batch(batch)
 
-    @staticmethod
-    def _source_names(conn: Connection, stored: Sequence[tuple[int, NewPost]]) -> dict[int, str]:
-        ids = [pid for pid, _ in stored]
-        stmt = select(posts.c.id, sources.c.name).join(sources, sources.c.id == posts.c.source_id)
-        return {pid: name for pid, name in conn.execute(stmt.where(posts.c.id.in_(ids)))}
+    def stage(self) -> PostStage:
+        """Topic tags, per-topic rollups and spike alerts; an edited post is tagged afresh."""
+        return PostStage("topics", self.tag_batch, on_edits=self.retag_batch)
 
     @staticmethod
     def _tag_row(post_id: int, topic_id: int, created: datetime, channel: str, label: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scrm_desktop.core.classify import INTENTS, TRAITS, classify, enrich, register_query_fields
+from scrm_desktop.core.classify import INTENTS, TRAITS, classify, enrich
 from scrm_desktop.core.query import QueryError, parse
 
 TRAIT_EXAMPLES = [
@@ -141,7 +141,6 @@ def test_the_enricher_fills_a_post_and_keeps_the_rest():
 
 
 def test_query_fields_know_the_values():
-    register_query_fields()
     assert parse("intent:purchase").root.key == "purchase"
     with pytest.raises(QueryError, match="venting"):
         parse("trait:ventng")

@@ -3,13 +3,12 @@ not sentiment and classification again."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from scrm_desktop.listening.api import PostIn
-from scrm_desktop.store.posts import NewPost
+from scrm_desktop.listening.pipeline import Drafts, PrepareStage
 from scrm_desktop.workspace import Workspace
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -29,11 +28,12 @@ def post(i: int, channel: str = "reddit", text: str = "the courier lost my parce
 def test_stored_posts_are_skipped_before_enrichment(ws):
     enriched: list[str] = []
 
-    def remember(p: NewPost) -> NewPost:  # a real enricher: marks the post and notes which ones it saw
-        enriched.append(p.external_id)
-        return replace(p, extra={**p.extra, "seen": True})
+    def remember(drafts: Drafts) -> None:  # a real prepare stage: marks the posts and notes which ones it saw
+        for row in drafts.rows:
+            enriched.append(row["external_id"])
+            row["extra"] = {**row["extra"], "seen": True}
 
-    ws.ingestor.enrichers.append(remember)
+    ws.ingestor.stages = [*ws.ingestor.stages[:3], PrepareStage("remember", remember), *ws.ingestor.stages[3:]]
     first = ws.ingestor.ingest([post(i) for i in range(5)])
     assert (first.inserted, first.skipped) == (5, 0) and len(enriched) == 5
     enriched.clear()

@@ -98,8 +98,8 @@ def test_rollups_and_topic_tags_count_each_new_post_once(ws: Workspace) -> None:
     repo = TopicRepo(ws.db.engine, clock=lambda: NOW)
     topic = repo.add("Refunds", "topic", "refunds")
     batch = [post(1), post(2, sentiment_label="negative"), post(3, text="nothing to see")]
-    ws.db.posts.write_batch(batch, now=NOW, hooks=[repo.tag_posts])
-    ws.db.posts.write_batch([*batch, post(4, channel="reddit", external_id="r-4")], now=NOW, hooks=[repo.tag_posts])
+    ws.db.posts.write_batch(batch, now=NOW, stages=[repo.stage()])
+    ws.db.posts.write_batch([*batch, post(4, channel="reddit", external_id="r-4")], now=NOW, stages=[repo.stage()])
     assert ws.db.posts.rollup_counts(datetime(2025, 3, 1)) == {"neutral": 3, "negative": 1}
     counts = repo.counts(datetime(2025, 3, 1), datetime(2025, 3, 2), topic_id=topic.id)
     assert sorted((ch, label, n) for _, ch, label, n in counts) == [

@@ -8,8 +8,11 @@ import pytest
 from alembic import command
 
 from scrm_desktop.cli import main
+from scrm_desktop.core.query import parse
 from scrm_desktop.store.database import Database
 from scrm_desktop.store.engine import DatabaseError, _alembic_config, current_revision, open_engine, upgrade, writer
+from scrm_desktop.store.posts import NewPost
+from scrm_desktop.store.query_sql import to_sql
 
 
 def test_an_older_database_is_upgraded_and_keeps_its_posts(tmp_path):
@@ -35,8 +38,12 @@ def test_an_older_database_is_upgraded_and_keeps_its_posts(tmp_path):
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'refund'").scalar() == 1
             triggers = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='trigger'")}
-        assert {"posts_fts_ai", "posts_fts_ad", "posts_fts_au"} <= triggers
+        # new posts reach the full-text index with their ingest batch (0016); edits and deletions by trigger
+        assert {"posts_fts_ad", "posts_fts_au"} <= triggers and "posts_fts_ai" not in triggers
         assert current_revision(db.engine) != "0001"
+        newer = NewPost("rss", "b", "a newer refund story", datetime(2026, 2, 1))
+        db.posts.write_batch([newer], now=datetime(2026, 2, 1))
+        assert {p.external_id for p in db.posts.page(to_sql(parse("refund")))} == {"a", "b"}
     finally:
         db.close()
 

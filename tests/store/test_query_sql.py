@@ -110,6 +110,8 @@ def store(engine: Engine, rows: Sequence[Row], people: Sequence[tuple[str, str, 
             ],
         )
         conn.execute(insert(posts), [_db_row(i + 1, row) for i, row in enumerate(rows)])
+        if conn.dialect.name == "sqlite":  # what PostRepo.write_batch does for each batch it stores
+            conn.exec_driver_sql("INSERT INTO posts_fts(rowid, title, text) SELECT id, title, text FROM posts")
     return [_post(i + 1, row, people) for i, row in enumerate(rows)]
 
 

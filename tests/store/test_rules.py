@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from scrm_desktop.core.query import parse
 from scrm_desktop.core.rules import Action, Rule, RuleError, effects, parse_actions
 from scrm_desktop.listening.api import PostIn
+from scrm_desktop.store.batch import PostStage
 from scrm_desktop.store.query_sql import to_sql
 from scrm_desktop.store.tables import authors
 from scrm_desktop.workspace import Workspace
@@ -286,14 +287,15 @@ def test_a_batch_ingested_again_or_rolled_back_never_acts_twice(ws):
     ws.ingestor.ingest(make_posts())  # the same posts again: nothing new is stored, no rule fires again
     assert case_count(ws) == 2 and len([a for a in ws.topics.alerts() if a.kind == "rule"]) == 2
 
-    def crash(conn, stored_posts):
+    def crash(batch):
         raise RuntimeError("power cut")
 
     more = make_posts([("gus", 1, "broken on arrival")], start=50)
-    ws.ingestor.store_hooks.append(crash)  # fails after the rules, inside the same transaction
+    stages = ws.ingestor.stages
+    ws.ingestor.stages = [*stages, PostStage("crash", crash)]  # fails after the rules, inside the same transaction
     with pytest.raises(RuntimeError, match="power cut"):
         ws.ingestor.ingest(more)
-    ws.ingestor.store_hooks.remove(crash)
+    ws.ingestor.stages = stages
     assert case_count(ws) == 2 and "p50" not in stored(ws)  # rolled back with the posts
     ws.ingestor.ingest(more)
     ws.ingestor.ingest(more)

@@ -57,7 +57,7 @@ def make(rng: random.Random, n: int, start: int) -> list[NewPost]:
 
 
 def write(db: Database, repo: TopicRepo, batch: list[NewPost]) -> None:
-    db.posts.write_batch(batch, now=NOW, hooks=[repo.tag_posts])
+    db.posts.write_batch(batch, now=NOW, stages=[repo.stage()])
 
 
 def rollups(db: Database) -> Counter:

@@ -1,0 +1,90 @@
+"""The stored batch: the one shape every post stage after the store reads (topics, advocates, rules, cases,
+customers), and the stage type itself. Built once per ingest transaction by PostRepo.write_batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import Connection
+
+from scrm_desktop.core.post import Post
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """A normalised, enriched post ready to store (the pipeline makes these)."""
+
+    channel: str
+    external_id: str
+    text: str
+    created_at: datetime  # naive UTC
+    author_handle: str = ""
+    author_name: str = ""
+    author_followers: int | None = None
+    url: str = ""
+    title: str = ""
+    lang: str = ""
+    sentiment: float = 0.0
+    sentiment_label: str = "neutral"
+    sentiment_reasons: Sequence[Mapping[str, Any]] = ()
+    reply_to: str = ""
+    thread_id: str = ""
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    trait: str = ""
+    intent: str = ""
+    is_lead: bool = False
+    classification: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StoredBatch:
+    """Posts one transaction just wrote: their ids beside the values stored (same order), the transaction, the
+    ingest time and the source's name. `posts()` gives them as core Posts, built once for all stages.
+    `edited` is True for posts a later edit replaced (only stages with `on_edits` see those)."""
+
+    conn: Connection
+    now: datetime  # naive UTC
+    ids: Sequence[int]
+    new: Sequence[NewPost]
+    source_name: str = ""
+    edited: bool = False
+    _posts: list[Post] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[tuple[int, NewPost]]:
+        return zip(self.ids, self.new, strict=True)
+
+    def posts(self) -> list[Post]:
+        """The batch as core Posts (what queries match), made on first use and shared by every stage."""
+        if self._posts is None:
+            self._posts = [as_post(pid, p, self.source_name) for pid, p in self]
+        return self._posts
+
+
+# what a stored post and a core Post both have: the core Post of a batch's post is made of these
+_SHARED = tuple(f.name for f in fields(Post) if f.name in {g.name for g in fields(NewPost)})
+_shared_values = attrgetter(*_SHARED)
+
+
+def as_post(post_id: int, p: NewPost, source_name: str = "") -> Post:
+    return Post(id=post_id, source_name=source_name, **dict(zip(_SHARED, _shared_values(p), strict=True)))
+
+
+@dataclass(frozen=True)
+class PostStage:
+    """A step after the store, inside the ingest transaction: `run` sees the posts just inserted, `on_edits`
+    (when given) the stored posts a later edit replaced. Rules and profiles have no `on_edits`: a rule's case
+    or alert is never raised twice for one post."""
+
+    name: str
+    run: Callable[[StoredBatch], None]
+    on_edits: Callable[[StoredBatch], None] | None = None
