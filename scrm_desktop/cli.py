@@ -11,9 +11,12 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from scrm_desktop import __version__
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger("scrm_desktop.cli")
 
@@ -371,7 +374,7 @@ def _restore(database: Path, source: Path) -> None:
 
 
 # ---- listen -------------------------------------------------------------------------------------------------
-def _listen(ws: Any, once: bool) -> int:
+def _listen(ws: Workspace, once: bool) -> int:
     from scrm_desktop.cli_reports import ScheduledReports
 
     ws.backup_if_due()
@@ -410,7 +413,7 @@ def _send_outbox(ws: Any) -> None:
 
 
 # ---- report -------------------------------------------------------------------------------------------------
-def _report(ws: Any, args: argparse.Namespace) -> int:
+def _report(ws: Workspace, args: argparse.Namespace) -> int:
     from scrm_desktop.cli_reports import run_report
 
     try:
@@ -420,7 +423,7 @@ def _report(ws: Any, args: argparse.Namespace) -> int:
 
 
 # ---- customers ----------------------------------------------------------------------------------------------
-def _customers(ws: Any, args: argparse.Namespace) -> int:
+def _customers(ws: Workspace, args: argparse.Namespace) -> int:
     from scrm_desktop.cli_customers import run_customers
 
     try:
@@ -430,7 +433,7 @@ def _customers(ws: Any, args: argparse.Namespace) -> int:
 
 
 # ---- import -------------------------------------------------------------------------------------------------
-def _import(ws: Any, path: Path, *, skip_bad: bool = False) -> int:
+def _import(ws: Workspace, path: Path, *, skip_bad: bool = False) -> int:
     from scrm_desktop.listening.importer import ImportFileError, import_file
 
     bar = _ProgressBar(f"importing {path.name}") if sys.stderr.isatty() else None
@@ -485,7 +488,7 @@ class _ProgressBar:
 
 
 # ---- sources ------------------------------------------------------------------------------------------------
-def _sources(ws: Any, args: argparse.Namespace) -> int:
+def _sources(ws: Workspace, args: argparse.Namespace) -> int:
     from scrm_desktop.listening.api import ConfigError
     from scrm_desktop.store.sources import SourceError
 
@@ -495,7 +498,7 @@ def _sources(ws: Any, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
 
 
-def _sources_list(ws: Any, _args: argparse.Namespace) -> int:
+def _sources_list(ws: Workspace, _args: argparse.Namespace) -> int:
     from scrm_desktop.core.backoff import format_interval
 
     rows = ws.db.sources.list()
@@ -512,7 +515,7 @@ def _sources_list(ws: Any, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _sources_plugins(ws: Any, _args: argparse.Namespace) -> int:
+def _sources_plugins(ws: Workspace, _args: argparse.Namespace) -> int:
     for name in ws.registry.names():
         cls = ws.registry.get(name)
         print(f"{name}: {cls.title} (v{cls.version})")
@@ -549,7 +552,7 @@ def _plugin_options(cls: Any, extra: list[str]) -> dict[str, Any]:
     return out
 
 
-def _sources_add(ws: Any, args: argparse.Namespace) -> int:
+def _sources_add(ws: Workspace, args: argparse.Namespace) -> int:
     cls = ws.plugin(args.plugin)
     config = _plugin_options(cls, args.extra)
     source = ws.add_source(args.plugin, args.name, config, args.every, enabled=not args.disabled)
@@ -559,7 +562,7 @@ def _sources_add(ws: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _sources_toggle(ws: Any, args: argparse.Namespace) -> int:
+def _sources_toggle(ws: Workspace, args: argparse.Namespace) -> int:
     if args.action == "remove":
         ws.remove_source(args.name)
         print(f"removed {args.name} (its posts are kept)")
@@ -569,7 +572,7 @@ def _sources_toggle(ws: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _sources_run(ws: Any, args: argparse.Namespace) -> int:
+def _sources_run(ws: Workspace, args: argparse.Namespace) -> int:
     ws.db.sources.get(args.name)
     for o in ws.run_once(only=args.name):
         print(f"{o.source}: {o.items} new post(s)" if o.ok else f"{o.source}: FAILED ({o.kind}): {o.error}")
@@ -577,7 +580,7 @@ def _sources_run(ws: Any, args: argparse.Namespace) -> int:
     return 1
 
 
-def _sources_set_secret(ws: Any, args: argparse.Namespace) -> int:
+def _sources_set_secret(ws: Workspace, args: argparse.Namespace) -> int:
     from scrm_desktop import secrets
 
     source = ws.db.sources.get(args.name)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 
 def add_customers_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -39,7 +42,7 @@ def add_customers_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run_customers(ws: Any, args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run_customers(ws: Workspace, args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Raises ValueError with a one-line message for a file or period that cannot be used."""
     import sys
 

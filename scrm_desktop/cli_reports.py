@@ -7,7 +7,7 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrm_desktop.core.report import (
     KINDS,
@@ -20,6 +20,9 @@ from scrm_desktop.core.report import (
     schedules_to_settings,
     with_schedule,
 )
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 EXPORTS = ("posts", "cases", "measures", "kpis")
 REPORT_CHECK_S = 15 * 60  # how often `listen` looks for a scheduled report that is due
@@ -69,7 +72,7 @@ def _period_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--brand", default="", help="the brand topic (default: the workspace's first brand)")
 
 
-def run_report(ws: Any, args: argparse.Namespace) -> int:
+def run_report(ws: Workspace, args: argparse.Namespace) -> int:
     """Raises ValueError (a bad period, brand or format) and OSError (a file) for the caller to show."""
     if args.action == "schedule":
         return _schedule(ws, args)
@@ -95,7 +98,7 @@ def _progress() -> Any:
     return show
 
 
-def _export(ws: Any, args: argparse.Namespace, period: Period) -> int:
+def _export(ws: Workspace, args: argparse.Namespace, period: Period) -> int:
     from scrm_desktop import exports
 
     exports.format_of(args.out, args.format)
@@ -131,7 +134,7 @@ def _brand_query(brand: str) -> str:
     return "" if not brand else f'topic:"{brand.replace(chr(34), "")}"'
 
 
-def _export_kpis(ws: Any, period: Period, args: argparse.Namespace) -> int:
+def _export_kpis(ws: Workspace, period: Period, args: argparse.Namespace) -> int:
     from scrm_desktop import exports
     from scrm_desktop.engage.kpis import care_report
     from scrm_desktop.engage.outbox import naive
@@ -143,7 +146,7 @@ def _export_kpis(ws: Any, period: Period, args: argparse.Namespace) -> int:
     return exports.write(exports.kpi_table(figures), args.out, args.format)
 
 
-def _schedule(ws: Any, args: argparse.Namespace) -> int:
+def _schedule(ws: Workspace, args: argparse.Namespace) -> int:
     """Show the schedules; add one (or replace the one for the same period and brand); `--every off` stops all."""
     schedules = schedules_from_settings(ws.settings.extra.get("reports"))
     if args.every is None and args.folder is None and args.brand is None:
@@ -171,13 +174,13 @@ class ScheduledReports:
     """Scheduled reports for the headless `listen` service. The scheduler's periodic job only says a check is due;
     the reports are drawn on the main thread (Qt draws the charts there), in `run_until`."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.due = threading.Event()
         self.due.set()  # a report missed while the service was down is written at start
 
     @classmethod
-    def install(cls, ws: Any) -> ScheduledReports | None:
+    def install(cls, ws: Workspace) -> ScheduledReports | None:
         if not schedules_from_settings(ws.settings.extra.get("reports")):
             return None
         reports = cls(ws)

@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrm_desktop.core.query import parse
 from scrm_desktop.core.rules import Action, Rule
@@ -24,6 +24,9 @@ from scrm_desktop.listening.api import PostIn
 from scrm_desktop.store.case_reports import CaseReports
 from scrm_desktop.store.cases import CaseRepo, NewReply
 from scrm_desktop.store.query_sql import to_sql
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +208,7 @@ def _utc(clock: Callable[[], datetime]) -> datetime:
     return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
 
 
-def seed(ws: Any) -> bool:
+def seed(ws: Workspace) -> bool:
     """Write the demo's team, rules, customers, incident and cases once (False when the database has cases
     or rules already: a demo someone has worked in is left as it is)."""
     if ws.rules.list() or ws.cases.repo.queue_count("all", "", ws.cases.now()) or ws.cases.repo.incidents():
@@ -224,7 +227,7 @@ def seed(ws: Any) -> bool:
     return True
 
 
-def _posts(ws: Any, now: datetime) -> dict[str, int]:
+def _posts(ws: Workspace, now: datetime) -> dict[str, int]:
     items = [
         PostIn(
             channel=p.channel,
@@ -244,7 +247,7 @@ def _posts(ws: Any, now: datetime) -> dict[str, int]:
     return {p.external_id.removeprefix("demo-seed:"): p.id for p in stored if p.external_id.startswith("demo-seed:")}
 
 
-def _customers(ws: Any, ids: dict[str, int]) -> None:
+def _customers(ws: Workspace, ids: dict[str, int]) -> None:
     for name, handle, channel, tier, tags in CUSTOMERS:
         profile = ws.customers.find_profile(channel, handle)
         if profile is None:
@@ -255,7 +258,7 @@ def _customers(ws: Any, ids: dict[str, int]) -> None:
             ws.rules.set_vip(profile.author_id)
 
 
-def _incident(ws: Any, now: datetime) -> int:
+def _incident(ws: Workspace, now: datetime) -> int:
     service = dataclasses.replace(ws.cases, clock=lambda: now - timedelta(hours=2))
     incident = service.open_incident(
         INCIDENT["title"],
@@ -267,12 +270,12 @@ def _incident(ws: Any, now: datetime) -> int:
     return int(incident.id)
 
 
-def _at(ws: Any, when: datetime) -> Any:
+def _at(ws: Workspace, when: datetime) -> Any:
     """The case service as it was at `when` (the seeded history keeps its own times)."""
     return dataclasses.replace(ws.cases, clock=lambda: when)
 
 
-def _cases(ws: Any, ids: dict[str, int], now: datetime, incident: int) -> None:
+def _cases(ws: Workspace, ids: dict[str, int], now: datetime, incident: int) -> None:
     sam = TEAMMATE[1]
     hours = {p.key: p.hours_ago for p in POSTS}
 
@@ -364,7 +367,7 @@ CASES = 36
 CRISIS_CASES = 12
 
 
-def seed_care_history(ws: Any, seed: int = 7) -> int:
+def seed_care_history(ws: Workspace, seed: int = 7) -> int:
     """A day of care work behind the demo's reports, written once (none when the workspace already has cases in
     the last day): cases for negative posts, decided, answered and resolved by three agents at plausible times (a
     few late, a few not yet answered), and the crisis's cases linked to the demo's incident (the one `seed` opened;

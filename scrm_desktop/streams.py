@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement
 
@@ -21,6 +21,9 @@ from scrm_desktop.core.query import Query, QueryError, parse
 from scrm_desktop.core.query_ast import quote
 from scrm_desktop.store.posts import COUNT_CAP
 from scrm_desktop.store.query_sql import to_sql
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +236,7 @@ class StreamService:
 
     CACHE = 64
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Workspace) -> None:
         self._posts = ws.db.posts
         self._dialect = ws.db.dialect
         self._cache: OrderedDict[str, ColumnElement[bool] | None] = OrderedDict()

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.store.case_reports import AuthorRecord, CaseReports
 from scrm_desktop.store.cases import Case, CaseEvent, CaseRepo
 from scrm_desktop.store.posts import PostRepo
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 PRIVATE_CHANNELS = frozenset({"email", "dm"})  # one-to-one: nobody else reads the conversation
 
@@ -39,7 +42,7 @@ class ArmFacts:
         return (self.case.decision or {}).get("outcome")
 
 
-def gather(ws: Any, case_id: int, thread_limit: int = 8) -> ArmFacts:
+def gather(ws: Workspace, case_id: int, thread_limit: int = 8) -> ArmFacts:
     """Everything the ARM panel shows for a case (several small queries: run it off the GUI thread)."""
     repo: CaseRepo = ws.cases.repo
     posts: PostRepo = ws.db.posts

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scrm_desktop.engage.decision_tree import TreeError, default_tree_path, load_tree
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 
 def add_tree_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -18,7 +21,7 @@ def add_tree_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run_tree(_ws: Any, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run_tree(_ws: Workspace, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Exit code 0 when the tree is valid, 1 with every problem listed (file:line: field: message)."""
     out, err = out or sys.stdout, err or sys.stderr
     path = args.file or str(default_tree_path())
