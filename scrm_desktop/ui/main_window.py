@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.core.post import Post
+from scrm_desktop.store.sources import Source
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, LayoutStore, StreamService, check_query
 from scrm_desktop.ui import theme as themes
-from scrm_desktop.ui.bridge import Bridge, ReadWorker
+from scrm_desktop.ui.bridge import Bridge
 from scrm_desktop.ui.notifications import Notifier, RuleNotices
+from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
-from scrm_desktop.ui.views.board import BoardView, UnreadCounter
+from scrm_desktop.ui.views.board import BoardView
 from scrm_desktop.ui.views.column_dialog import INVALID_STYLE
 from scrm_desktop.ui.views.detail_pane import DetailPane
 from scrm_desktop.ui.views.post_actions import POST_ACTIONS
@@ -99,8 +101,8 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.service = StreamService(ws)
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
-        self.counter = UnreadCounter(self.service, self)
-        self.reads = ReadWorker(self)  # every column's pages and live checks, off the GUI thread
+        self.counter = TaskRunner(self)  # unread counts, on a thread of their own: a slow count holds no page back
+        self.reads = TaskRunner(self)  # every read and write the window asks for (pages, live checks, marks...)
         self.layout_store = LayoutStore(ws.paths.config)
         self.layout_spec = self.layout_store.load()
         self.columns: list[StreamColumn] = []  # every board's columns, board by board
@@ -502,21 +504,25 @@ class MainWindow(QMainWindow):
         shown = self.detail.post
         if shown is not None and shown.id in post_ids:
 
-            def done(post: Post | None, error: BaseException | None) -> None:
-                if error is None and post is not None and self.detail.post and self.detail.post.id == post.id:
+            def done(post: Post | None) -> None:
+                if post is not None and self.detail.post and self.detail.post.id == post.id:
                     self.detail.show_post(post)
 
-            self.reads.submit(("detail-edited", shown.id), lambda: self.ws.db.posts.get(shown.id), done)
+            self.reads.run(lambda: self.ws.db.posts.get(shown.id), done, key=("detail-edited", shown.id))
 
     def set_read(self, post_ids: list[int], read: bool) -> None:
-        try:
-            self.ws.db.posts.mark_read(post_ids, read)
-        except Exception as exc:  # a locked database must not lose the click silently
-            self.show_message(f"Could not change the read state: {exc}")
-            return
+        """The rows change at once; the store is written in the background (a locked database: the rows go back
+        and the status bar says why, the click is not lost silently)."""
         for column in self.columns:
             column.model.set_read(post_ids, read)
-        self._counts.start()
+
+        def failed(exc: Exception) -> None:
+            for column in self.columns:
+                column.model.set_read(post_ids, not read)
+            self.show_message(f"Could not change the read state: {exc}")
+
+        write = self.ws.db.posts.mark_read
+        self.reads.run(lambda: write(post_ids, read), lambda _: self._counts.start(), failure=failed)
 
     def _rows_read(self, post_ids: list[int]) -> None:
         """Posts a cleared column stored as read: the other columns' loaded rows follow, counts refresh."""
@@ -558,13 +564,19 @@ class MainWindow(QMainWindow):
         dialog.show()
 
     def run_all_now(self) -> None:
-        for s in self.ws.db.sources.list():
-            if s.enabled:
-                self.ws.scheduler.run_now(s.name)
+        def run(sources: list[Source]) -> None:
+            for s in sources:
+                if s.enabled:
+                    self.ws.scheduler.run_now(s.name)
+
+        self.reads.run(self.ws.db.sources.list, run, key="run-all")
         self.show_message("Running all enabled sources…")
 
     def refresh_health(self) -> None:
-        srcs = self.ws.db.sources.list()
+        """The status bar's sources line (the sources are read in the background)."""
+        self.reads.run(self.ws.db.sources.list, self._show_health, key="health")
+
+    def _show_health(self, srcs: list[Source]) -> None:
         enabled = [s for s in srcs if s.enabled]
         failing = [s for s in srcs if not s.healthy]
         parts = [f"{len(enabled)} source(s) listening"]

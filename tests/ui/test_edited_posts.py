@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import settled
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EDITED_AT = (NOW - timedelta(minutes=5)).isoformat()
@@ -40,14 +41,14 @@ def test_a_visible_card_and_the_detail_pane_show_the_edit(qtbot, window, ws):
     qtbot.waitUntil(lambda: column.model.rowCount() == 1)
     column.view.setFocus()
     qtbot.keyClick(column.view, Qt.Key.Key_Down)
-    qtbot.waitUntil(lambda: window.detail.post is not None)
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
     assert window.detail.edited.isHidden() and window.detail.before_edit.isHidden()
 
     ws.ingestor.ingest([toot("Update: the router died after a day, want a refund", EDITED_AT)])
     card = column.model.index(0, 0)
     qtbot.waitUntil(lambda: "router died" in card.data(Qt.ItemDataRole.DisplayRole))
     assert column.model.rowCount() == 1  # the same post, not a second card
-    qtbot.waitUntil(lambda: "router died" in window.detail.body.toPlainText())
+    qtbot.waitUntil(lambda: "router died" in window.detail.body.toPlainText() and settled(window))
     when = datetime.fromisoformat(EDITED_AT).astimezone()
     assert window.detail.edited.text() == f"edited {when:%Y-%m-%d %H:%M} (your time)"
     assert window.detail.before_edit.text() == "Before the edit: <b>Love</b> the new router, works great"

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.workspace import DEMO_SOURCE, Workspace
+from tests.ui.helpers import settled
 
 NOW = datetime.now(UTC)
 
@@ -65,7 +66,7 @@ def test_selecting_a_post_shows_it_as_plain_text(qtbot, window, ws):
     assert window.detail.body.toPlainText() == "<b>bold?</b> <i>no</i>"
     assert window.detail.author.textFormat() == Qt.TextFormat.PlainText
     assert window.detail.open_link.isEnabled()
-    assert ws.db.posts.unread_count() == 0
+    qtbot.waitUntil(lambda: ws.db.posts.unread_count() == 0)  # stored in the background
 
 
 def test_reading_position_holds_when_posts_arrive_on_top(qtbot, window, ws):
@@ -113,6 +114,7 @@ def test_an_agent_corrects_a_label_and_similar_posts_follow(qtbot, window, ws):
     qtbot.waitUntil(lambda: window.detail.post is not None)
     assert window.detail.post.sentiment_label == "positive"  # read literally
     qtbot.mouseClick(window.detail.correct_buttons["negative"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settled(window))  # stored in the background, the pane reads it back
     stored = ws.db.posts.get(window.detail.post.id)
     assert stored.sentiment_label == "negative"
     assert "corrected by" in window.detail.reasons.text()
@@ -136,13 +138,14 @@ def test_the_detail_pane_shows_trait_intent_lead_and_corrects_them(qtbot, window
     column = window.columns[0]
     qtbot.waitUntil(lambda: column.model.rowCount() == 1)
     column.view.setCurrentIndex(column.model.index(0, 0))
-    qtbot.waitUntil(lambda: window.detail.post is not None)
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
     assert "Trait: venting" in window.detail.classified.text()
     assert "keeps crashing" in window.detail.class_reasons.text()
     box = window.detail.class_boxes["trait"]
     index = box.findText("trait: passive")
     box.setCurrentIndex(index)
     box.activated.emit(index)  # what a click on the item sends
+    qtbot.waitUntil(lambda: settled(window))
     post_id = window.detail.post.id
     assert ws.db.posts.get(post_id).trait == "passive"
     assert ws.corrections.view(post_id)["trait"]["auto"] == "venting"

@@ -12,8 +12,8 @@ from scrm_desktop.app import build_window
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.store.posts import COUNT_CAP, NewPost
 from scrm_desktop.streams import ColumnSpec
-from scrm_desktop.ui.bridge import ReadWorker
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import settled as runners_idle
 
 NOW = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 
@@ -41,7 +41,7 @@ def texts(column) -> list[str]:
 
 
 def settled(window) -> bool:
-    return window.reads.idle() and not any(c.model.busy for c in window.columns)
+    return runners_idle(window) and not any(c.model.busy for c in window.columns)
 
 
 def post(i: int, text: str, minutes_ago: float = 0, author: str = "someone") -> PostIn:
@@ -98,18 +98,6 @@ def test_live_posts_are_read_off_the_gui_thread(qtbot, window, ws):
     assert readers and threading.main_thread().name not in readers
 
 
-def test_a_read_asked_again_before_it_starts_runs_once(qtbot):
-    worker = ReadWorker()
-    gate, ran, got = threading.Event(), [], []
-    worker.submit("a", lambda: (gate.wait(5), ran.append("a"))[1], lambda r, e: got.append("a"))
-    worker.submit("b", lambda: ran.append("b1"), lambda r, e: got.append("b1"))
-    worker.submit("b", lambda: ran.append("b2"), lambda r, e: got.append("b2"))  # replaces b1, still waiting
-    gate.set()
-    qtbot.waitUntil(lambda: len(got) == 2)
-    assert ran == ["a", "b2"] and got == ["a", "b2"]
-    worker.close()
-
-
 def test_a_failed_read_is_shown_in_the_column(qtbot, window):
     column = window.columns[0]
 
@@ -134,6 +122,7 @@ def test_the_author_card_says_how_many_posts_we_hold_from_the_author(qtbot, wind
     qtbot.waitUntil(lambda: column.model.rowCount() == 4)
     row = next(r for r in range(4) if column.model.post_at(r).text == "third from ann")
     column.view.setCurrentIndex(column.model.index(row, 0))
+    qtbot.waitUntil(lambda: settled(window))  # the pane reads the author's history in the background
     card = window.detail.author_card
     assert card.isVisibleTo(window.detail)
     assert card.text().startswith("3 posts from this author")

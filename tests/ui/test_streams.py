@@ -24,6 +24,7 @@ from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues
 from scrm_desktop.ui.views.post_delegate import MAX_TEXT_LINES, PostDelegate
 from scrm_desktop.ui.views.stream_column import COLUMN_MIME, MIN_WIDTH
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import settled as runners_idle
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -76,7 +77,7 @@ def column_named(window, name: str):
 
 def settled(window) -> bool:
     """Every column's reads are done (pages and live checks run in the background)."""
-    return window.reads.idle() and not any(c.model.busy for c in window.columns)
+    return runners_idle(window) and not any(c.model.busy for c in window.columns)
 
 
 def texts(column) -> list[str]:
@@ -122,6 +123,7 @@ def test_selecting_a_post_marks_it_read_in_every_column(qtbot, window, ws):
     mastodon.view.setCurrentIndex(mastodon.model.index(0, 0))
     assert window.detail.post.text == "hello from mastodon"
     assert everything.model.post_at(0).is_read and mastodon.model.post_at(0).is_read
+    qtbot.waitUntil(lambda: settled(window))  # stored in the background
     assert ws.db.posts.unread_count() == 0
     qtbot.waitUntil(lambda: everything.count.text() == "0 unread")
 
@@ -278,9 +280,13 @@ def test_keyboard_moves_opens_and_toggles(qtbot, window, ws):
     assert first.current_post().text == "post 1"
     assert first.current_post().is_read  # reading it marked it
     qtbot.keyClick(first.view, Qt.Key.Key_M)
-    assert not first.current_post().is_read and ws.db.posts.unread_count() == 1
+    assert not first.current_post().is_read
+    qtbot.waitUntil(lambda: settled(window))
+    assert ws.db.posts.unread_count() == 1
     qtbot.keyClick(first.view, Qt.Key.Key_Space)
-    assert first.current_post().is_read and ws.db.posts.unread_count() == 0
+    assert first.current_post().is_read
+    qtbot.waitUntil(lambda: settled(window))
+    assert ws.db.posts.unread_count() == 0
     catcher = UrlCatcher()
     QDesktopServices.setUrlHandler("https", catcher, "open")
     try:

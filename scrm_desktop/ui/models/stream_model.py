@@ -9,11 +9,10 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from scrm_desktop.core.post import Post
-from scrm_desktop.ui.bridge import ReadWorker
+from scrm_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class StreamModel(QAbstractListModel):
         load_since: Callable[[int], Sequence[Post]],
         parent: Any = None,
         *,
-        worker: ReadWorker | None = None,
+        worker: TaskRunner | None = None,
         latest_id: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(parent)
@@ -99,11 +98,11 @@ class StreamModel(QAbstractListModel):
         self._run("page", read, lambda result, error: self._page_done(before, result, error))
 
     # ---- reads -------------------------------------------------------------------------------------------
-    def _run(self, kind: str, read: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
+    def _run(self, kind: object, read: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
         generation = self._generation
 
         def deliver(result: Any, error: BaseException | None) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if generation == self._generation:
                 done(result, error)
 
         if self._worker is None:
@@ -114,7 +113,13 @@ class StreamModel(QAbstractListModel):
             else:
                 deliver(result, None)
         else:
-            self._worker.submit((self._key, kind), read, deliver)
+            self._worker.run(
+                read,
+                lambda result: deliver(result, None),
+                key=(self._key, kind),
+                failure=lambda error: deliver(None, error),
+                owner=self,
+            )
 
     def _failed(self, error: BaseException) -> None:
         # a query the database rejects, a locked or vanished file: shown in the column, never fatal

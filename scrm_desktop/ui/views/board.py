@@ -3,13 +3,12 @@ user edits, mutes, clears, moves (drag or menu), resizes and removes columns."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop import exports
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, StreamService, author_mute
-from scrm_desktop.ui.bridge import ReadWorker
 from scrm_desktop.ui.models.stream_model import StreamModel
+from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues
 from scrm_desktop.ui.views.stream_column import COLUMN_MIME, MIN_WIDTH, StreamColumn
@@ -33,56 +32,6 @@ from scrm_desktop.ui.views.stream_column import COLUMN_MIME, MIN_WIDTH, StreamCo
 log = logging.getLogger(__name__)
 WIDTH_STEP = 80
 EXPORT_FILTER = "CSV (*.csv);;JSON (*.json)"
-
-
-class UnreadCounter(QObject):
-    """Counts unread posts per column on one worker thread: on a large archive a count takes a noticeable
-    fraction of a second, and the GUI thread must not wait for it. Requests made while a count runs are
-    merged and run next; results come back to the GUI thread through `counted`."""
-
-    counted = Signal(object)  # {column id: count, or None when the count failed}
-    _finished = Signal(object)  # emitted on the worker thread, delivered on the GUI thread
-
-    def __init__(self, service: StreamService, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._service = service
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._pending: dict[str, tuple[str, datetime | None]] = {}
-        self._busy = False
-        self._closed = False
-        self._finished.connect(self._on_finished)  # a QObject method: queued to this object's (GUI) thread
-
-    def request(self, jobs: dict[str, tuple[str, datetime | None]]) -> None:
-        self._pending.update(jobs)
-        if not self._busy and not self._closed:
-            self._start()
-
-    def _start(self) -> None:
-        jobs, self._pending = self._pending, {}
-        self._busy = True
-        self._pool.start(lambda: self._count(jobs))
-
-    def _count(self, jobs: dict[str, tuple[str, datetime | None]]) -> None:  # on the worker thread
-        results: dict[str, int | None] = {}
-        for column_id, (query, cleared) in jobs.items():
-            try:
-                results[column_id] = self._service.count_unread(query, cleared)
-            except Exception as exc:  # an unusable query shows its problem in the column itself
-                log.debug("unread count failed: %s", exc)
-                results[column_id] = None
-        with contextlib.suppress(RuntimeError):  # the window went away meanwhile
-            self._finished.emit(results)
-
-    def _on_finished(self, results: dict[str, int | None]) -> None:
-        self._busy = False
-        self.counted.emit(results)
-        if self._pending and not self._closed:
-            self._start()
-
-    def close(self) -> None:
-        self._closed = True
-        self._pool.waitForDone(10_000)
 
 
 class BoardView(QWidget):
@@ -103,16 +52,15 @@ class BoardView(QWidget):
         theme: Theme,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QWidget | None = None,
-        counter: UnreadCounter | None = None,
-        reads: ReadWorker | None = None,
+        counter: TaskRunner | None = None,
+        reads: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("Board")
         self.spec = spec
         self.service = service
-        self.reads = reads or ReadWorker(self)  # pages and live checks, off the GUI thread
-        self.counter = counter or UnreadCounter(service, self)
-        self.counter.counted.connect(self._show_counts)
+        self.reads = reads or TaskRunner(self)  # pages and live checks, off the GUI thread
+        self.counter = counter or TaskRunner(self)  # unread counts: a slow count never holds a page back
         self.theme = theme
         self._now = now
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -187,16 +135,21 @@ class BoardView(QWidget):
 
     def refresh_counts(self) -> None:
         """Recount the columns' unread posts (in the background; the headers update when it is done)."""
-        jobs = {}
         for column in self.columns:
             spec = self.spec_of(column)
-            jobs[spec.id] = (spec.full_query(), spec.cleared())
-        self.counter.request(jobs)
+            query, cleared = spec.full_query(), spec.cleared()
+            self.counter.run(
+                lambda q=query, c=cleared: self.service.count_unread(q, c),
+                column.set_unread_total,
+                key=("unread", spec.id),
+                failure=lambda exc, c=column: self._count_failed(c, exc),  # the column shows its query's problem
+                owner=column,
+            )
 
-    def _show_counts(self, results: dict[str, int | None]) -> None:
-        for column in self.columns:
-            if column.column_id in results:
-                column.set_unread_total(results[column.column_id])
+    @staticmethod
+    def _count_failed(column: StreamColumn, exc: Exception) -> None:
+        log.debug("unread count failed: %s", exc)
+        column.set_unread_total(None)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -279,10 +232,7 @@ class BoardView(QWidget):
         def job() -> tuple[list[int], datetime | None]:
             return self.service.mark_all_read(query, cleared), self.service.newest(query)
 
-        def done(result: Any, error: BaseException | None) -> None:
-            if error is not None:  # a locked database or an unusable query must not crash the GUI
-                self.message.emit(f"Could not clear “{name}”: {error}")
-                return
+        def done(result: Any) -> None:
             ids, newest = result
             if spec not in self.spec.columns:  # removed meanwhile: the posts are marked read all the same
                 return
@@ -295,7 +245,9 @@ class BoardView(QWidget):
             self.message.emit(f"Cleared “{name}”: {len(ids):,} marked read")
 
         self.message.emit(f"Clearing “{name}”…")
-        self.reads.submit(("clear", spec.id), job, done)
+        self.reads.run(  # a locked database or an unusable query must not crash the GUI
+            job, done, key=("clear", spec.id), failure=lambda exc: self.message.emit(f"Could not clear “{name}”: {exc}")
+        )
 
     def export(self, column: StreamColumn) -> None:
         """Every post of the column (not only the loaded rows) to CSV or JSON, chosen in a file dialog."""
@@ -310,16 +262,16 @@ class BoardView(QWidget):
         spec = self.spec_of(column)
         query, cleared, name = spec.full_query(), spec.cleared(), spec.name
 
-        def done(rows: Any, error: BaseException | None) -> None:
-            if error is not None:
-                self.message.emit(f"Could not export “{name}”: {error}")
-                return
+        def done(rows: Any) -> None:
             self.message.emit(f"Exported {rows:,} post(s) of “{name}” to {path}")
             self.exported.emit(path, rows)
 
         self.message.emit(f"Exporting “{name}”…")
-        self.reads.submit(
-            ("export", spec.id, path), lambda: exports.export_query(self.service, query, path, newer_than=cleared), done
+        self.reads.run(
+            lambda: exports.export_query(self.service, query, path, newer_than=cleared),
+            done,
+            key=("export", spec.id, path),
+            failure=lambda exc: self.message.emit(f"Could not export “{name}”: {exc}"),
         )
 
     def save_temporary(self, column: StreamColumn) -> None:

@@ -3,8 +3,9 @@ browser (nothing remote is loaded), and its conversation."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -22,10 +23,12 @@ from PySide6.QtWidgets import (
 from scrm_desktop.core.classify import INTENTS, TRAITS
 from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
+from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_actions import POST_ACTIONS
 from scrm_desktop.ui.views.post_delegate import display_text, engagement
 
+log = logging.getLogger(__name__)
 BEFORE_EDIT_SHOWN = 400  # characters of the text before an edit shown under the post
 
 
@@ -62,6 +65,33 @@ def _button_row(
     return frame
 
 
+@dataclass(frozen=True)
+class _Extras:
+    """What the store knows around a post, read together off the GUI thread."""
+
+    loaded: bool = False
+    reasons: Sequence[dict[str, Any]] = ()
+    cues: dict[str, Any] | None = None
+    thread: Sequence[Post] = ()
+    history: Any = None  # .post_count, .recent
+    customer: Any = None  # the linked customer record
+    edit: tuple[str, str] = ("", "")  # (edited_at, previous text)
+
+    @classmethod
+    def read(cls, post: Post, reasons, cues, thread, history, customer, edit) -> _Extras:  # type: ignore[no-untyped-def]
+        """On the worker thread: each source is a callable the app set, or None."""
+        author = post.author_id
+        return cls(
+            loaded=True,
+            reasons=reasons(post.id),
+            cues=cues(post.id) if cues is not None else {},
+            thread=thread(post),
+            history=history(author) if history is not None and author is not None else None,
+            customer=customer(author) if customer is not None and author is not None else None,
+            edit=edit(post.id) if edit is not None else ("", ""),
+        )
+
+
 class DetailPane(QFrame):
     action_requested = Signal(str, object)  # a POST_ACTIONS key and the post shown (open a case, reply...)
 
@@ -72,9 +102,11 @@ class DetailPane(QFrame):
         thread_for: Callable[[Post], Sequence[Post]],
         parent=None,  # type: ignore[no-untyped-def]
         author_for: Callable[[int | None], Any] | None = None,  # author id -> .post_count, .recent (PostRepo)
+        tasks: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("Detail")
+        self.tasks = tasks or TaskRunner(self)  # what the store knows about the post is read off the GUI thread
         self.theme = theme
         self._reasons_for = reasons_for
         self._thread_for = thread_for
@@ -184,8 +216,7 @@ class DetailPane(QFrame):
         for w in content:
             w.setVisible(post is not None)
         self.placeholder.setVisible(post is None)
-        self._show_customer(post)
-        self._show_edit(post)
+        self._show_extras(post, _Extras())  # until the store's answer lands: nothing of the previous post
         if post is None:
             return
         name = post.author_name or post.author_handle or "Unknown author"
@@ -204,12 +235,35 @@ class DetailPane(QFrame):
         self.sentiment.setText(f"Sentiment: {post.sentiment_label} ({post.sentiment:+.2f})")
         for label, button in self.correct_buttons.items():
             button.setEnabled(self.on_correct is not None and label != post.sentiment_label)
-        self.reasons.setText(self._explain(post))
-        self._show_classification(post)
         self.open_link.setEnabled(bool(post.url))
-        self.thread.setText(self._thread_text(post))
+        self._load_extras(post)
+
+    def _load_extras(self, post: Post) -> None:
+        """Read what the store knows around the post (cues, thread, author, customer, edit) in the background."""
+        sources = (
+            self._reasons_for,
+            self.classification_for,
+            self._thread_for,
+            self._author_for,
+            self.customer_for,
+            self.edit_for,
+        )
+        self.tasks.run(
+            lambda: _Extras.read(post, *sources),
+            lambda extras: self._show_extras(post, extras) if self.post is post else None,
+            key="extras",
+        )
+
+    def _show_extras(self, post: Post | None, extras: _Extras) -> None:
+        self._show_customer(post, extras.customer)
+        self._show_edit(post, extras.edit)
+        if post is None:
+            return
+        self.reasons.setText(self._explain(extras.reasons) if extras.loaded else "")
+        self._show_classification(post, (extras.cues or {}) if extras.loaded else None)
+        self.thread.setText(self._thread_text(extras.thread))
         self.thread.setVisible(bool(self.thread.text()))
-        self.author_card.setText(self._author_text(post))
+        self.author_card.setText(self._author_text(post, extras.history))
         self.author_card.setVisible(bool(self.author_card.text()))
 
     def _build_classification(self) -> None:
@@ -234,32 +288,50 @@ class DetailPane(QFrame):
         self.class_row = QFrame()
         self.class_row.setLayout(row)
 
-    def _show_classification(self, post: Post) -> None:
-        cues = self.classification_for(post.id) if self.classification_for is not None else {}
-        lead = ("yes" if post.is_lead else "no") + _sure(cues, "lead", "")
-        trait = (post.trait or "unknown") + _sure(cues, "trait", post.trait)
-        intent = (post.intent or "unknown") + _sure(cues, "intent", post.intent)
+    def _show_classification(self, post: Post, cues: dict[str, Any] | None) -> None:
+        known = cues or {}  # None: not read yet (no confidences, no cues shown meanwhile)
+        lead = ("yes" if post.is_lead else "no") + _sure(known, "lead", "")
+        trait = (post.trait or "unknown") + _sure(known, "trait", post.trait)
+        intent = (post.intent or "unknown") + _sure(known, "intent", post.intent)
         self.classified.setText(f"Trait: {trait} · Intent: {intent} · Lead: {lead}")
+        self._show_cues(cues)
+        for field, values in (("trait", TRAITS), ("intent", INTENTS)):
+            current = getattr(post, field)
+            self.class_boxes[field].setCurrentIndex(1 + values.index(current) if current in values else 0)
+            self.class_boxes[field].setEnabled(self.on_correct_class is not None)
+
+    def _show_cues(self, cues: dict[str, Any] | None) -> None:
+        if cues is None:  # not read yet
+            self.class_reasons.setText("")
+            return
         parts = [
             f"{name} ← {', '.join(f'“{c}”' for c in cues.get(key, [])[:5])}"
             for name, key in (("trait", "trait_cues"), ("intent", "intent_cues"), ("lead", "lead_products"))
             if cues.get(key)
         ]
         self.class_reasons.setText(f"Why: {'; '.join(parts)}" if parts else "Why: no trait or intent cues found.")
-        for field, values in (("trait", TRAITS), ("intent", INTENTS)):
-            current = getattr(post, field)
-            self.class_boxes[field].setCurrentIndex(1 + values.index(current) if current in values else 0)
-            self.class_boxes[field].setEnabled(self.on_correct_class is not None)
 
     def _correct_class(self, field: str, value: str) -> None:
         if self.post is None or self.on_correct_class is None or getattr(self.post, field) == value:
             return
-        self.on_correct_class(self.post.id, field, value)
+        self._write(self.on_correct_class, self.post.id, field, value)
         self.show_post(replace(self.post, **{field: value}))
 
-    def _show_edit(self, post: Post | None) -> None:
+    def _write(self, write: Callable[..., Any], *args: Any) -> None:
+        """A correction is stored in the background; the pane shows it at once (a failure is logged and shown)."""
+        shown = self.post
+
+        def failed(exc: Exception) -> None:
+            log.warning("the correction could not be stored: %s", exc)
+            if self.post is not None and shown is not None and self.post.id == shown.id:
+                self.show_post(shown)
+                self.reasons.setText(f"The correction could not be stored: {exc}")
+
+        self.tasks.run(lambda: write(*args), failure=failed)
+
+    def _show_edit(self, post: Post | None, edit: tuple[str, str]) -> None:
         """Shows "edited <local time>" and the text before the edit, for a post its author edited."""
-        edited_at, before = self.edit_for(post.id) if post is not None and self.edit_for is not None else ("", "")
+        edited_at, before = edit if post is not None else ("", "")
         when = edited_time({"edited_at": edited_at})
         self.edited.setText(f"edited {when.astimezone():%Y-%m-%d %H:%M} (your time)" if when else "")
         self.edited.setVisible(when is not None)
@@ -270,11 +342,11 @@ class DetailPane(QFrame):
     def _correct(self, label: str) -> None:
         if self.post is None or self.on_correct is None:
             return
-        self.on_correct(self.post.id, label)
+        self._write(self.on_correct, self.post.id, label)
         self.show_post(replace(self.post, sentiment_label=label))
 
-    def _explain(self, post: Post) -> str:
-        reasons = self._reasons_for(post.id)
+    @staticmethod
+    def _explain(reasons: Sequence[dict[str, Any]]) -> str:
         if not reasons:
             return "Why: no sentiment cues found."
         notes = [r for r in reasons if r.get("kind") == "correction"]
@@ -286,19 +358,19 @@ class DetailPane(QFrame):
         head = f"Agent: {notes[0].get('cue', '')}\n" if notes else ""
         return f"{head}Why: {cues or 'no sentiment cues found.'}"
 
-    def _author_text(self, post: Post) -> str:
+    @staticmethod
+    def _author_text(post: Post, history: Any) -> str:
         """How many posts we hold from the author (counted at ingest) and their latest others."""
-        if self._author_for is None or post.author_id is None:
+        if history is None:
             return ""
-        history = self._author_for(post.author_id)
         n = history.post_count
         lines = [f"{n:,} post{'s' if n != 1 else ''} from this author"]
         for p in [p for p in history.recent if p.id != post.id][:3]:
             lines.append(f"  {p.created_at:%b %d} · {p.channel}: {display_text(p.text, 100)}")
         return "\n".join(lines)
 
-    def _thread_text(self, post: Post) -> str:
-        others = self._thread_for(post)
+    @staticmethod
+    def _thread_text(others: Sequence[Post]) -> str:
         if not others:
             return ""
         lines = [f"Conversation ({len(others)} more):"]
@@ -307,10 +379,10 @@ class DetailPane(QFrame):
             lines.append(f"  {who}: {p.text[:140]}")
         return "\n".join(lines)
 
-    def _show_customer(self, post: Post | None) -> None:
+    def _show_customer(self, post: Post | None, record: Any) -> None:
         """The linked customer record (name, tier, tags, other profiles) and the link action."""
         author = post.author_id if post is not None else None
-        record = self.customer_for(author) if author is not None and self.customer_for is not None else None
+        record = record if author is not None else None
         self.customer.setVisible(record is not None)
         self.link_customer.setVisible(author is not None and self.on_link_customer is not None)
         self.link_customer.setText("Customer link…" if record is not None else "Link to customer…")
@@ -325,7 +397,7 @@ class DetailPane(QFrame):
     def _link_customer(self) -> None:
         if self.post is not None and self.on_link_customer is not None:
             self.on_link_customer(self.post)
-            self._show_customer(self.post)
+            self._load_extras(self.post)
 
     def _ask(self, key: str) -> None:
         if self.post is not None:

@@ -1,0 +1,158 @@
+"""The one way the GUI runs work off its thread (in the spirit of Anki's QueryOp): `TaskRunner.run(work, success)`
+runs `work()` on the runner's worker thread and calls `success(result)` (or `failure(exc)`) on the GUI thread.
+
+- One op at a time per runner, in the order asked; the next starts as soon as the previous one's result lands.
+- `key`: an op asked for under a key whose previous op has not started yet replaces it (a burst of refreshes
+  costs one run); one already running finishes, but its result is dropped: only the newest op of a key is
+  delivered, so a slow query never paints stale data over fresh. The newest op of a key is always delivered.
+- `owner`: a widget whose ops are dropped (not run, not delivered) once it is destroyed; the runner's parent
+  by default. Nothing is delivered after `close()`.
+- `progress`: `work` is then called as `work(report)`; `report(done, total)` from the worker reaches
+  `progress(done, total)` on the GUI thread.
+- `synchronous=True` runs each op inline (snapshots, scripts): the same callbacks, no thread.
+See docs/gui-tasks.md."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[int, int], None]  # (done, total), called from the worker
+
+
+@dataclass
+class _Op:
+    ticket: int
+    key: Hashable
+    work: Callable[..., Any]
+    success: Callable[[Any], None] | None
+    failure: Callable[[Exception], None] | None
+    owner: QObject | None
+    progress: Callable[[int, int], None] | None
+
+    def alive(self) -> bool:
+        return self.owner is None or shiboken6.isValid(self.owner)
+
+
+class TaskRunner(QObject):
+    """Owned by a window (its parent); `close()` it before the workspace closes."""
+
+    _landed = Signal(int, object, object)  # ticket, result, error: emitted on the worker, handled on the GUI thread
+    _reported = Signal(int, int, int)  # ticket, done, total
+
+    def __init__(self, parent: QObject | None = None, *, synchronous: bool = False) -> None:
+        super().__init__(parent)
+        self.synchronous = synchronous
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._tickets = itertools.count(1)
+        self._newest: dict[Hashable, int] = {}  # key -> ticket of its newest op
+        self._queue: OrderedDict[Hashable, _Op] = OrderedDict()
+        self._running: _Op | None = None
+        self._closed = False
+        self.started = 0  # ops that began to run (tests check that a burst of requests runs once)
+        self._landed.connect(self._land)
+        self._reported.connect(self._report)
+
+    def run(
+        self,
+        work: Callable[..., Any],
+        success: Callable[[Any], None] | None = None,
+        *,
+        key: Hashable = None,
+        failure: Callable[[Exception], None] | None = None,
+        owner: QObject | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Run `work()` off the GUI thread, then `success(result)` or `failure(exc)` on it (GUI thread only)."""
+        if self._closed:
+            return
+        ticket = next(self._tickets)
+        key = ("op", ticket) if key is None else key
+        self._newest[key] = ticket
+        op = _Op(ticket, key, work, success, failure, owner if owner is not None else self.parent(), progress)
+        self._queue.pop(key, None)  # not started yet: the newer op replaces it
+        self._queue[key] = op
+        if self._running is None:
+            self._next()
+
+    @property
+    def busy(self) -> bool:
+        """An op is running or waiting (its result not delivered yet)."""
+        return self._running is not None or bool(self._queue)
+
+    def idle(self) -> bool:
+        return not self.busy
+
+    def wait(self, ms: int = 30_000) -> None:
+        """Let the op under way finish (a window closing; it may be shown again). Its result still lands."""
+        self._pool.waitForDone(ms)
+
+    def close(self) -> None:
+        """Drop waiting ops, let the running one finish, deliver nothing more (call before the workspace closes)."""
+        self._closed = True
+        self._queue.clear()
+        self._pool.waitForDone(30_000)
+        self._running = None
+
+    # ---- inside ----------------------------------------------------------------------------------------------
+    def _next(self) -> None:
+        while self._queue and not self._closed:
+            _key, op = self._queue.popitem(last=False)
+            if not op.alive():
+                continue
+            self._running = op
+            self.started += 1
+            if self.synchronous:
+                self._land(op.ticket, *self._call(op))
+            else:
+                self._pool.start(lambda op=op: self._execute(op))
+            return
+
+    def _call(self, op: _Op) -> tuple[Any, Exception | None]:
+        try:
+            if op.progress is None:
+                return op.work(), None
+            return op.work(lambda done, total: self._emit(self._reported, op.ticket, done, total)), None
+        except Exception as exc:  # handed to the op's failure callback: a locked database is shown, not fatal
+            log.debug("background op %r failed: %s", op.key, exc)
+            return None, exc
+
+    def _execute(self, op: _Op) -> None:  # on the worker thread
+        self._emit(self._landed, op.ticket, *self._call(op))
+
+    @staticmethod
+    def _emit(signal: Any, *args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the runner went away meanwhile (its window was destroyed)
+            signal.emit(*args)
+
+    def _report(self, ticket: int, done: int, total: int) -> None:
+        op = self._running
+        if op is not None and op.ticket == ticket and op.progress is not None and op.alive() and not self._closed:
+            op.progress(done, total)
+
+    def _land(self, ticket: int, result: Any, error: Exception | None) -> None:
+        op, self._running = self._running, None
+        if op is None or op.ticket != ticket:
+            return
+        self._next()  # the worker goes on while the GUI thread takes this result
+        if self._closed or not op.alive() or self._newest.get(op.key) != ticket:
+            return
+        del self._newest[op.key]
+        if error is None:
+            if op.success is not None:
+                op.success(result)
+        elif op.failure is not None:
+            op.failure(error)
+        else:
+            log.warning("a background read failed: %s", error)
