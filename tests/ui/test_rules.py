@@ -13,6 +13,7 @@ from scrm_desktop.core.rules import Rule, parse_actions
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.ui.rules.rules_dialog import RuleEditor, RulesDialog
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import settled
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -51,7 +52,8 @@ def test_editor_refuses_a_broken_query_and_counts_a_good_one(qtbot, ws):
     assert not ok_button(editor).isEnabled() and "priority must be one of" in editor.error.text()
     editor.actions.setPlainText("tag: refund")
     qtbot.mouseClick(ok_button(editor), Qt.MouseButton.LeftButton)
-    assert editor.rule() is not None and [r.name for r in ws.rules.list()] == ["Refunds"]
+    qtbot.waitUntil(lambda: editor.rule() is not None)  # saved in the background, then the editor closes
+    assert [r.name for r in ws.rules.list()] == ["Refunds"]
 
 
 def test_list_reorders_and_pauses_rules(qtbot, ws):
@@ -59,10 +61,13 @@ def test_list_reorders_and_pauses_rules(qtbot, ws):
         ws.rules.save(Rule(name=name, query="laptop", actions=parse_actions("tag: x")))
     dialog = RulesDialog(ws)
     qtbot.addWidget(dialog)
-    assert dialog.list.count() == 2 and dialog.list.item(0).text().startswith("First")
+    qtbot.waitUntil(lambda: dialog.list.count() == 2)  # read in the background
+    assert dialog.list.item(0).text().startswith("First")
     dialog.list.setCurrentRow(1)
     dialog.move(-1)
+    qtbot.waitUntil(lambda: settled(dialog))
     assert [r.name for r in ws.rules.list()] == ["Second", "First"]
     assert dialog.list.item(0).text().startswith("Second") and dialog.list.currentRow() == 0
     dialog.list.item(1).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: settled(dialog))
     assert [r.enabled for r in ws.rules.list()] == [True, False]

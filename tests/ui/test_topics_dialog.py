@@ -45,6 +45,7 @@ def dialog(qtbot, ws):
     qtbot.addWidget(d)
     d.show()
     qtbot.waitUntil(lambda: d.preview.text() != "Reading the newest posts…" and d._recent is not None, timeout=10_000)
+    qtbot.waitUntil(d.tasks.idle)  # the list is read in the background too
     return d
 
 
@@ -106,6 +107,7 @@ def test_brand_and_competitor_limits_are_explained(qtbot, dialog, ws):
     for i in range(9):
         ws.topics.add(f"Rival {i}", "competitor", f"rival{i}")
     dialog.reload()
+    qtbot.waitUntil(dialog.tasks.idle)
     dialog.kind.setCurrentIndex(dialog.kind.findData("competitor"))
     assert dialog.save() is False and "Up to 10 competitors" in dialog.error.text()
     assert "10 of 10 competitors" in dialog.counts.text()
@@ -161,6 +163,7 @@ def test_remove_asks_first(qtbot, dialog, ws):
     dialog.select("Globex")
     dialog.remove_button.click()
     dialog.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(dialog.tasks.idle)  # the list is read again in the background
     assert dialog.topic_names() == ["Acme"] and [t.name for t in ws.topics.list()] == ["Acme"]
 
 
@@ -197,7 +200,7 @@ def test_work_menu_opens_the_topics_editor(qtbot, ws):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Work")
     next(a for a in menu.actions() if a.text() == "&Topics…").trigger()
     dialog = window.topics_dialog
-    qtbot.waitUntil(dialog.isVisible)
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.tasks.idle())
     assert dialog.topic_names() == ["Acme", "Globex"]
     dialog.reject()
     bridge.close()

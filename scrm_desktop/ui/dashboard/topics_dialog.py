@@ -4,11 +4,10 @@ changed query re-tags the archive in the background with progress and Cancel."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -33,6 +32,7 @@ from scrm_desktop.core.query import QueryError
 from scrm_desktop.store.topics import MAX_COMPETITORS, Topic, TopicError, check_query
 from scrm_desktop.store.topics_tables import KINDS
 from scrm_desktop.ui.dashboard.retagger import Retagger
+from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.views.query_problem import problem_labels, show_problem
 
 log = logging.getLogger(__name__)
@@ -44,33 +44,6 @@ QUERY_HELP = (
     'Words and "exact phrases" (all must occur), OR, -word to exclude, brightwave* for a prefix, and filters such '
     "as channel:reddit or sentiment:negative. `topic:` cannot be used here."
 )
-
-
-class _RecentPosts(QObject):
-    """Reads the newest posts for the preview on a worker thread."""
-
-    loaded = Signal(list)
-    _done = Signal(list)
-
-    def __init__(self, ws: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._done.connect(self.loaded)
-        posts = ws.db.posts
-        self._pool.start(lambda: self._run(posts))
-
-    def _run(self, posts: Any) -> None:  # on the worker thread
-        try:
-            found = posts.page(limit=PREVIEW_POSTS)
-        except Exception:
-            log.exception("could not read posts for the topic preview")
-            found = []
-        with contextlib.suppress(RuntimeError):
-            self._done.emit(found)
-
-    def close(self) -> None:
-        self._pool.waitForDone(30_000)
 
 
 def _swatch(color: str) -> QIcon:
@@ -97,8 +70,9 @@ class TopicsDialog(QDialog):
         self.retagger.progress.connect(self._retag_progress)
         self.retagger.finished.connect(self._retag_finished)
         self.retagger.failed.connect(self._retag_failed)
-        self._posts = _RecentPosts(ws, self)
-        self._posts.loaded.connect(self._posts_loaded)
+        self.tasks = TaskRunner(self)  # the list and the preview's posts are read off the GUI thread
+        posts = ws.db.posts
+        self.tasks.run(lambda: posts.page(limit=PREVIEW_POSTS), self._posts_loaded, failure=self._no_posts)
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(150)
@@ -193,8 +167,14 @@ class TopicsDialog(QDialog):
         self.setStyleSheet(ERROR_STYLE)
 
     # ---- the list ----------------------------------------------------------------------------------------
+    def _no_posts(self, exc: Exception) -> None:
+        log.error("could not read posts for the topic preview: %s", exc)
+        self._posts_loaded([])
+
     def reload(self, select: int | None = None) -> None:
-        topics = self._repo.list()
+        self.tasks.run(self._repo.list, lambda topics: self._show_topics(topics, select), key="topics")
+
+    def _show_topics(self, topics: list[Topic], select: int | None) -> None:
         self.list.blockSignals(True)
         self.list.clear()
         for topic in topics:
@@ -393,5 +373,5 @@ class TopicsDialog(QDialog):
 
     def done(self, result: int) -> None:
         self.retagger.close()  # cancels a re-tag under way (consistent: chunks are whole transactions)
-        self._posts.close()
+        self.tasks.close()
         super().done(result)

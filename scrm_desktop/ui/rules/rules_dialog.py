@@ -3,7 +3,8 @@ with live query validation and a "would match N of the last 500 posts" count."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -25,7 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.core.rules import ACTIONS, Rule, RuleError, format_actions, parse_actions, validate
-from scrm_desktop.store.rules import DRY_RUN_POSTS
+from scrm_desktop.store.rules import DRY_RUN_POSTS, RuleRepo
+from scrm_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 ACTION_HELP = "One action per line: " + "; ".join(f"{k}: {v[0]}" for k, v in ACTIONS.items())
 
@@ -37,11 +42,14 @@ def _none_if_zero(value: int) -> int | None:
 class RuleEditor(QDialog):
     """Edit one rule; OK is enabled only while the rule is valid. `rule()` gives the result."""
 
-    def __init__(self, repo: Any, rule: Rule | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, repo: RuleRepo, rule: Rule | None = None, parent: QWidget | None = None, tasks: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit rule" if rule else "New rule")
         self.setMinimumWidth(600)
         self._repo = repo
+        self.tasks = tasks or TaskRunner(self)  # the dry run and the save, off the GUI thread
         self._id = rule.id if rule else None
         self._enabled = rule.enabled if rule else True
         self.name = QLineEdit(rule.name if rule else "")
@@ -116,18 +124,33 @@ class RuleEditor(QDialog):
 
     def _dry_run(self) -> None:
         try:
-            matched, tried = self._repo.dry_run(self._build(), DRY_RUN_POSTS)
+            rule = self._build()
         except RuleError as exc:
-            self.error.setText(f"{exc.part.capitalize()}: {exc.message}")
+            self._refused(exc)
             return
-        self.count.setText(f"Would match {matched} of the last {tried} posts")
+        self.tasks.run(
+            lambda: self._repo.dry_run(rule, DRY_RUN_POSTS),
+            lambda found: self.count.setText(f"Would match {found[0]} of the last {found[1]} posts"),
+            key="dry-run",
+            failure=self._refused,
+        )
+
+    def _refused(self, exc: Exception) -> None:
+        if isinstance(exc, RuleError):
+            self.error.setText(f"{exc.part.capitalize()}: {exc.message}")
+        else:
+            self.error.setText(f"Could not check the rule: {exc}")
 
     def _save(self) -> None:
         try:
-            self._result = self._repo.save(self._build())
+            rule = self._build()
         except RuleError as exc:
-            self.error.setText(f"{exc.part.capitalize()}: {exc.message}")
+            self._refused(exc)
             return
+        self.tasks.run(lambda: self._repo.save(rule), self._saved, key="save", failure=self._refused)
+
+    def _saved(self, rule: Rule) -> None:
+        self._result = rule
         self.accept()
 
     def rule(self) -> Rule | None:
@@ -137,11 +160,12 @@ class RuleEditor(QDialog):
 class RulesDialog(QDialog):
     """The team's rules in the order they run. Takes a workspace (ws.rules is the RuleRepo)."""
 
-    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Business rules")
         self.setMinimumSize(640, 420)
         self._repo = ws.rules
+        self.tasks = TaskRunner(self)  # every read and write of the rules, off the GUI thread
         self.list = QListWidget()
         self.list.itemChanged.connect(self._toggled)
         self.list.itemDoubleClicked.connect(lambda _item: self.edit())
@@ -169,9 +193,19 @@ class RulesDialog(QDialog):
         self.refresh()
 
     def refresh(self, select_id: int | None = None) -> None:
+        self.tasks.run(self._repo.list, lambda rules: self._show(rules, select_id), key="list", failure=self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        QMessageBox.warning(self, "Business rules", f"The rules could not be read or changed: {exc}")
+
+    def _change(self, write: Callable[[], object], select_id: int | None = None) -> None:
+        """A write, then the list read again (both in the background)."""
+        self.tasks.run(write, lambda _r: self.refresh(select_id), failure=self._failed)
+
+    def _show(self, rules: list[Rule], select_id: int | None) -> None:
         self.list.blockSignals(True)
         self.list.clear()
-        for rule in self._repo.list():
+        for rule in rules:
             conditions = " · ".join([rule.query or "every post", *rule.conditions()])
             actions = ", ".join(map(str, rule.actions))
             item = QListWidgetItem(f"{rule.name}   —   {conditions}   →   {actions}")
@@ -188,14 +222,20 @@ class RulesDialog(QDialog):
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def _toggled(self, item: QListWidgetItem) -> None:
-        self._repo.set_enabled(item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked)
+        rule_id, on = item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked
+        self.tasks.run(lambda: self._repo.set_enabled(rule_id, on), failure=self._failed)
 
     def add(self) -> None:
         self._open(RuleEditor(self._repo, None, self))
 
     def edit(self) -> None:
         if (rule_id := self._current_id()) is not None:
-            self._open(RuleEditor(self._repo, self._repo.get(rule_id), self))
+            self.tasks.run(
+                lambda: self._repo.get(rule_id),
+                lambda rule: self._open(RuleEditor(self._repo, rule, self)),
+                key="edit",
+                failure=self._failed,
+            )
 
     def _open(self, editor: RuleEditor) -> None:
         if editor.exec() == QDialog.DialogCode.Accepted and (saved := editor.rule()) is not None:
@@ -203,8 +243,7 @@ class RulesDialog(QDialog):
 
     def move(self, steps: int) -> None:
         if (rule_id := self._current_id()) is not None:
-            self._repo.move(rule_id, steps)
-            self.refresh(rule_id)
+            self._change(lambda: self._repo.move(rule_id, steps), rule_id)
 
     def delete(self) -> None:
         rule_id = self._current_id()
@@ -212,5 +251,4 @@ class RulesDialog(QDialog):
             return
         answer = QMessageBox.question(self, "Delete rule", "Delete this rule? Its past hits stay on the posts.")
         if answer == QMessageBox.StandardButton.Yes:
-            self._repo.delete(rule_id)
-            self.refresh()
+            self._change(lambda: self._repo.delete(rule_id))
