@@ -257,9 +257,13 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
     def link_customer(post) -> None:  # type: ignore[no-untyped-def]
         from scrm_desktop.ui.customers.link_dialog import LinkDialog
 
-        profile = ws.customers.profile(post.author_id) if post.author_id is not None else None
-        if profile is not None:
-            LinkDialog(ws.customers, profile, ws.settings.agent_name, window).exec()
+        def show(profile) -> None:  # type: ignore[no-untyped-def]
+            if profile is not None:
+                LinkDialog(ws.customers, profile, ws.settings.agent_name, window).exec()
+                window.detail.show_post(window.detail.post)  # the pane reads the link again
+
+        if post.author_id is not None:  # the profile is read off the GUI thread
+            window.reads.run(lambda: ws.customers.profile(post.author_id), show, key="link-customer")
 
     def open_posts(query: str) -> None:
         window.search.setText(query)

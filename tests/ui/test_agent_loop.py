@@ -266,6 +266,7 @@ def test_a_post_joins_an_open_case_or_an_incident(qtbot, window, ws, monkeypatch
 
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))  # the person picks the first
     window.post_action_requested.emit("add_incident", third)
+    qtbot.waitUntil(lambda: "linked to incident" in window.message.text())  # read and linked in the background
     linked = ws.cases.case_for_post(third.id)
     assert linked is not None and linked.incident_id == incident.id
     assert "linked to incident" in window.message.text()

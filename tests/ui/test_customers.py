@@ -16,6 +16,7 @@ from scrm_desktop.ui.customers.link_dialog import LinkDialog
 from scrm_desktop.ui.customers.window import CustomersWindow
 from scrm_desktop.ui.views.post_delegate import author_badges
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import settled
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HOSTILE = '<b>Evil</b><img src="http://x/y.png"> Corp'
@@ -99,13 +100,13 @@ def test_detail_pane_shows_the_linked_customer_as_plain_text(qtbot, ws):
     row = next(r for r in range(5) if column.model.post_at(r).external_id == "v1")
     column.view.setCurrentIndex(column.model.index(row, 0))
     pane = window.detail
-    qtbot.waitUntil(lambda: pane.post is not None and pane.post.external_id == "v1")
+    qtbot.waitUntil(lambda: pane.post is not None and pane.post.external_id == "v1" and settled(window))
     assert pane.customer.isVisible() and pane.customer.textFormat() == Qt.TextFormat.PlainText
     assert pane.customer.text() == f"Customer: {HOSTILE} · VIP · tags: press, <i>beta</i>\nAlso: reddit:ana_s"
     assert pane.link_customer.isVisible() and pane.link_customer.text() == "Customer link…"
     row = next(r for r in range(5) if column.model.post_at(r).external_id == "m1")
     column.view.setCurrentIndex(column.model.index(row, 0))
-    qtbot.waitUntil(lambda: pane.post.external_id == "m1")
+    qtbot.waitUntil(lambda: pane.post.external_id == "m1" and settled(window))
     assert not pane.customer.isVisible() and pane.link_customer.text() == "Link to customer…"
     bridge.close()
 

@@ -154,15 +154,15 @@ def test_custom_range_uses_the_two_dates(qtbot, view, demo):
 def test_refresh_runs_on_a_worker_once_at_a_time_and_keeps_the_old_charts_meanwhile(qtbot, view):
     old = view.snapshot
     drawn = len(view.charts["volume"].listDataItems())
-    started = view.loader.builds
+    started = view.loader.started
     applied: list[object] = []
-    view.loader.loaded.connect(lambda snap, _ms: applied.append(snap))
+    view.snapshot_shown.connect(applied.append)
     for _ in range(3):
         view.refresh()
-    assert view.loader.builds == started + 1  # the others wait and merge into one more
+    assert view.loader.started == started + 1  # the others wait and merge into one more
     assert view.snapshot is old and len(view.charts["volume"].listDataItems()) == drawn
     qtbot.waitUntil(lambda: bool(applied) and not view.loader.busy, timeout=20_000)
-    assert view.loader.builds == started + 2 and len(applied) == 1 and view.snapshot is applied[0]
+    assert view.loader.started == started + 2 and len(applied) == 1 and view.snapshot is applied[0]
 
 
 def test_alert_is_listed_and_acknowledged(qtbot, view):
@@ -257,15 +257,15 @@ def test_live_refreshes_redraw_the_charts_and_keep_the_table_until_it_is_due(qtb
         return [view.measures.item(r, 0).text() for r in range(view.measures.rowCount())]
 
     table = shown()
-    charts, measures = view.loader.builds, view.measures_loader.builds
+    charts, measures = view.loader.started, view.measures_loader.started
     with qtbot.waitSignal(view.refreshed, timeout=20_000):
         view.refresh()  # what the live timer does
-    assert (view.loader.builds, view.measures_loader.builds) == (charts + 1, measures)
+    assert (view.loader.started, view.measures_loader.started) == (charts + 1, measures)
     assert view.snapshot.measures and shown() == table
     choose(qtbot, view, view.range_box, "7d")
-    assert view.measures_loader.builds == measures + 1
+    assert view.measures_loader.started == measures + 1
     assert sum(m.mentions for m in view.snapshot.measures) == total(view.snapshot.volume)
     monkeypatch.setattr(dashboard_view, "MEASURES_EVERY_S", 0.0)  # a minute later
     with qtbot.waitSignal(view.refreshed, timeout=20_000):
         view.refresh()
-    assert view.measures_loader.builds == measures + 2
+    assert view.measures_loader.started == measures + 2

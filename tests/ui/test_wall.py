@@ -168,12 +168,12 @@ def test_refreshes_never_run_two_loads_at_once(qtbot, demo):
             pass
     wall.refresh_timer.stop()  # a tick during a load was skipped, never queued behind it: results kept arriving
     qtbot.waitUntil(lambda: not wall.loader.busy, timeout=30_000)
-    builds = wall.loader.builds
+    builds = wall.loader.started
     with qtbot.waitSignal(wall.refreshed, timeout=30_000):
         for _ in range(20):
             wall.refresh()
     qtbot.waitUntil(lambda: not wall.loader.busy, timeout=30_000)
-    assert wall.loader.builds - builds <= 2  # the one under way, then one for all the other requests
+    assert wall.loader.started - builds <= 2  # the one under way, then one for all the other requests
     assert wall.peak_running == 1
 
 

@@ -6,14 +6,17 @@ teammate typed is shown as plain text."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from scrm_desktop.engage.arm import ArmFacts, gather
 from scrm_desktop.engage.history import describe
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 SECTIONS = ("said", "where", "intent", "known", "rules", "action", "history")
 TITLES = {
@@ -56,10 +59,10 @@ def _plain(text: str, muted: bool = False, selectable: bool = True) -> QLabel:
 class ArmPanel(QScrollArea):
     loaded = Signal(object)  # the ArmFacts now shown
 
-    def __init__(self, ws: Any, loader: Loader | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, loader: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
-        self.loader = loader or Loader(self)
+        self.loader = loader or TaskRunner(self)
         self.facts: ArmFacts | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -73,7 +76,7 @@ class ArmPanel(QScrollArea):
         self.show_empty("Open a case to see what was said, by whom, and what we know.")
 
     def show_case(self, case_id: int) -> None:
-        self.loader.load("arm", lambda: gather(self.ws, case_id), self.show_facts, self._failed)
+        self.loader.run(lambda: gather(self.ws, case_id), self.show_facts, key="arm", failure=self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.show_empty(f"Could not read the case: {exc}")

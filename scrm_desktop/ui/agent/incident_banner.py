@@ -3,14 +3,17 @@ crisis level 3 or more is open: its level and title; a click (or Enter on Open) 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from scrm_desktop.store.cases import Incident
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 BANNER_LEVEL = 3
 POLL_MS = 15_000  # incidents opened on another desktop show up within this time
@@ -20,7 +23,7 @@ class IncidentBanner(QFrame):
     open_requested = Signal(int)  # incident id
     refreshed = Signal()  # the newest look at the incidents is shown
 
-    def __init__(self, ws: Any, parent: QWidget | None = None, poll_ms: int = POLL_MS) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None, poll_ms: int = POLL_MS) -> None:
         super().__init__(parent)
         self.ws = ws
         self.incident: Incident | None = None
@@ -45,7 +48,7 @@ class IncidentBanner(QFrame):
         row.addWidget(self.title, 1)
         row.addWidget(self.more)
         row.addWidget(self.open_button)
-        self.loader = Loader(self)
+        self.loader = TaskRunner(self)
         self.hide()
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
@@ -58,7 +61,7 @@ class IncidentBanner(QFrame):
             self.refresh()
 
     def refresh(self) -> None:
-        self.loader.load("banner", self._serious, self._show)
+        self.loader.run(self._serious, self._show, key="banner")
 
     def _serious(self) -> list[Incident]:
         return [i for i in self.ws.cases.repo.incidents(open_only=True) if i.severity >= BANNER_LEVEL]
@@ -89,7 +92,7 @@ class IncidentBanner(QFrame):
         self.loader.close()
 
 
-def with_banner(ws: Any, content: QWidget) -> tuple[IncidentBanner | None, QWidget]:
+def with_banner(ws: Workspace, content: QWidget) -> tuple[IncidentBanner | None, QWidget]:
     """`content` under an incident banner (for a window's central widget); no banner without the cases feature."""
     if not hasattr(ws, "cases"):
         return None, content

@@ -4,7 +4,7 @@ them, link the case being handled, send a status update to every linked case thr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -28,7 +28,10 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.engage.cases import ReplyRefused
 from scrm_desktop.store.cases import Incident
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 STATUSES = ("open", "monitoring", "resolved")
 LEVEL_COLOURS = {5: "#8e1b1b", 4: "#c0392b", 3: "#d35400", 2: "#b9770e", 1: "#5f6b7a"}
@@ -42,7 +45,7 @@ class IncidentRow:
     open_linked: int
 
 
-def load_rows(ws: Any, open_only: bool) -> list[IncidentRow]:
+def load_rows(ws: Workspace, open_only: bool) -> list[IncidentRow]:
     rows = []
     for incident in ws.cases.repo.incidents(open_only=open_only):
         cases = ws.cases.repo.linked_cases(incident.id)
@@ -54,11 +57,13 @@ def load_rows(ws: Any, open_only: bool) -> list[IncidentRow]:
 class IncidentsPanel(QWidget):
     changed = Signal()  # an incident was created, edited, resolved, or a case linked
 
-    def __init__(self, ws: Any, loader: Loader | None = None, agent: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ws: Workspace, loader: TaskRunner | None = None, agent: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ws, self.service = ws, ws.cases
         self.agent = agent or ws.settings.agent_name or "agent"
-        self.loader = loader or Loader(self)
+        self.loader = loader or TaskRunner(self)
         self.rows: list[IncidentRow] = []
         self.current_case_id: int | None = None
         self._editing: int | None = None  # the incident in the form (None: a new one)
@@ -145,7 +150,7 @@ class IncidentsPanel(QWidget):
     def refresh(self, select: int | None = None) -> None:
         open_only = not self.show_resolved.isChecked()
         keep = select if isinstance(select, int) and not isinstance(select, bool) else self._editing
-        self.loader.load("incidents", lambda: load_rows(self.ws, open_only), lambda rows: self._loaded(rows, keep))
+        self.loader.run(lambda: load_rows(self.ws, open_only), lambda rows: self._loaded(rows, keep), key="incidents")
 
     def _loaded(self, rows: list[IncidentRow], keep: int | None) -> None:
         self.rows = rows
@@ -320,4 +325,4 @@ class IncidentsPanel(QWidget):
             expected = isinstance(exc, (ValueError, ReplyRefused, LookupError))
             self.message.setText(str(exc) if expected else f"Could not do it: {exc}")
 
-        self.loader.load(f"act-{id(work)}", work, done, failed)
+        self.loader.run(work, done, failure=failed)

@@ -5,7 +5,7 @@ loader's worker thread; the list refreshes on a timer and whenever something her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.engage.templates import check_reply
 from scrm_desktop.store.cases import OUTBOX_STATES, OutboxItem
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
 
 REFRESH_MS = 5000
 NEEDS_YOU = ("manual", "needs_check", "failed")
@@ -35,6 +35,9 @@ FILTERS = (
     ("Sent", ("sent",)),
     ("All", OUTBOX_STATES),
 )
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 STATE_WORDS = {
     "queued": "queued",
     "sending": "sending",
@@ -60,10 +63,10 @@ class OutboxPanel(QWidget):
     changed = Signal()  # an item moved because of something done here
     counts_changed = Signal(dict)  # state -> count, after every refresh
 
-    def __init__(self, ws: Any, loader: Loader | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, loader: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws, self.repo, self.sender = ws, ws.cases.repo, ws.outbox
-        self.loader = loader or Loader(self)
+        self.loader = loader or TaskRunner(self)
         self.items: list[OutboxItem] = []
         self.counts: dict[str, int] = {}
         self.filter = QComboBox()
@@ -149,7 +152,7 @@ class OutboxPanel(QWidget):
     # ---- loading -----------------------------------------------------------------------------------------
     def refresh(self) -> None:
         states = FILTERS[self.filter.currentIndex()][1]
-        self.loader.load("outbox", lambda: (self.repo.counts(), self.repo.items(states)), self._loaded)
+        self.loader.run(lambda: (self.repo.counts(), self.repo.items(states)), self._loaded, key="outbox")
 
     def _loaded(self, result: tuple[dict[str, int], list[OutboxItem]]) -> None:
         self.counts, items = result
@@ -288,4 +291,4 @@ class OutboxPanel(QWidget):
             self.changed.emit()
             self.refresh()
 
-        self.loader.load(f"act-{id(work)}", work, done, lambda exc: self.message.setText(f"Could not do it: {exc}"))
+        self.loader.run(work, done, failure=lambda exc: self.message.setText(f"Could not do it: {exc}"))

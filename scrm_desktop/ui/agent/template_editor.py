@@ -4,7 +4,7 @@ the case being handled; problems shown as you type. Saved to the workspace's own
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -41,10 +41,13 @@ from scrm_desktop.engage.templates import (
 from scrm_desktop.store.cases import Case
 from scrm_desktop.ui.agent.reply_editor import PlaceholderHighlighter
 
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
+
 SAMPLE = SAMPLE_CONTEXT
 
 
-def library_of(ws: Any) -> TemplateLibrary:
+def library_of(ws: Workspace) -> TemplateLibrary:
     library = getattr(ws, "templates", None)
     return library if isinstance(library, TemplateLibrary) else TemplateLibrary(ws.paths.config)
 
@@ -52,7 +55,7 @@ def library_of(ws: Any) -> TemplateLibrary:
 class TemplateEditor(QWidget):
     templates_saved = Signal(list)  # the library as saved
 
-    def __init__(self, ws: Any, agent: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, agent: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws, self.service = ws, ws.cases
         self.agent = agent or ws.settings.agent_name or "agent"
@@ -307,7 +310,7 @@ class TemplateEditor(QWidget):
 class TemplateDialog(QDialog):
     """The editor in a window of its own (Work > Templates…)."""
 
-    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reply templates")
         self.editor = TemplateEditor(ws)

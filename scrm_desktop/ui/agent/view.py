@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QKeySequence, QShortcut
@@ -41,7 +41,7 @@ from scrm_desktop.ui.agent.outbox_panel import OutboxPanel
 from scrm_desktop.ui.agent.reply_editor import ReplyEditor
 from scrm_desktop.ui.agent.template_editor import TemplateEditor
 from scrm_desktop.ui.agent.wizard import TreeWizard
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
 
 QUEUES = (
     ("mine", "Mine"),
@@ -50,6 +50,10 @@ QUEUES = (
     ("breached", "SLA breached"),
     ("snoozed", "Snoozed"),
 )
+
+if TYPE_CHECKING:
+    from scrm_desktop.ui.bridge import Bridge
+    from scrm_desktop.workspace import Workspace
 PAGE = 200  # rows per queue page; the pager walks past them (nothing is cut silently)
 COLUMNS = ("P", "Case", "Author", "Channel", "Mood", "Waiting", "SLA", "Subject")  # mood: the post's sentiment
 WIDTHS = (28, 86, 110, 66, 60, 54, 64)  # the subject takes the rest
@@ -130,7 +134,12 @@ class AgentView(QWidget):
     cases_exported = Signal(str, int)  # the case list was written: its path, the rows
 
     def __init__(
-        self, ws: Any, bridge: Any = None, agent: str = "", parent: QWidget | None = None, synchronous: bool = False
+        self,
+        ws: Workspace,
+        bridge: Bridge | None = None,
+        agent: str = "",
+        parent: QWidget | None = None,
+        synchronous: bool = False,
     ) -> None:
         super().__init__(parent)
         self.ws, self.service = ws, ws.cases
@@ -139,7 +148,7 @@ class AgentView(QWidget):
         self._post_text = ""
         self.offset = 0  # the first row of the queue page shown
         self.total = 0
-        self.loader = Loader(self, synchronous=synchronous)
+        self.loader = TaskRunner(self, synchronous=synchronous)
         self.queue_choice = QComboBox()
         for key, label in QUEUES:
             self.queue_choice.addItem(label, key)
@@ -299,7 +308,7 @@ class AgentView(QWidget):
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)
 
-    def _wire(self, bridge: Any) -> None:
+    def _wire(self, bridge: Bridge | None) -> None:
         for combo in (self.queue_choice, self.channel_choice, self.priority_choice):
             combo.currentIndexChanged.connect(self._filters_changed)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
@@ -400,7 +409,9 @@ class AgentView(QWidget):
                 now,
             )
 
-        self.loader.load("queue", work, self._show_queue, lambda exc: self.queue_summary.setText(f"Queue: {exc}"))
+        self.loader.run(
+            work, self._show_queue, key="queue", failure=lambda exc: self.queue_summary.setText(f"Queue: {exc}")
+        )
 
     def _show_queue(self, result: tuple[list[QueueRow], int, list[str], datetime]) -> None:
         rows, total, channels, now = result
@@ -452,7 +463,7 @@ class AgentView(QWidget):
             self.status.setText(f"Exported {rows} case(s) to {path}")
             self.cases_exported.emit(path, rows)
 
-        self.loader.load("export", work, done, lambda exc: self.status.setText(f"Could not export the cases: {exc}"))
+        self.loader.run(work, done, failure=lambda exc: self.status.setText(f"Could not export the cases: {exc}"))
 
     def _update_channels(self, channels: list[str]) -> None:
         have = [self.channel_choice.itemData(i) for i in range(1, self.channel_choice.count())]
@@ -544,7 +555,7 @@ class AgentView(QWidget):
                 self._show_no_case("")
             self.refresh()
 
-        self.loader.load("bulk", work, landed, lambda exc: self.status.setText(str(exc)))
+        self.loader.run(work, landed, failure=lambda exc: self.status.setText(str(exc)))
 
     def link_selected_to_incident(self) -> None:
         ids = self.queue.selected_ids()
@@ -579,7 +590,7 @@ class AgentView(QWidget):
             self.banner.refresh()
             self.refresh()
 
-        self.loader.load("bulk", work, landed, lambda exc: self.status.setText(str(exc)))
+        self.loader.run(work, landed, failure=lambda exc: self.status.setText(str(exc)))
 
     # ---- one case ----------------------------------------------------------------------------------------
     def _show_no_case(self, message: str) -> None:
@@ -608,7 +619,7 @@ class AgentView(QWidget):
             case = self.service.case_for_post(post_id) or self.service.open_from_post(post_id, agent)
             return case.id
 
-        self.loader.load("open", work, lambda case_id: self.open_case(case_id, reply=reply), self._refused)
+        self.loader.run(work, lambda case_id: self.open_case(case_id, reply=reply), key="open", failure=self._refused)
 
     def open_case(self, case_id: int, reply: bool = False, note: str = "") -> None:
         """Claim the case and start the wizard (or show who holds it); a saved draft opens in the editor.
@@ -624,7 +635,7 @@ class AgentView(QWidget):
             category = self.service.reply_category(case) if reply else ""
             return case, others, post, draft, self.service.start_decision(agent, case), category
 
-        self.loader.load("open", work, lambda result: self._show_case(result, reply, note), self._refused)
+        self.loader.run(work, lambda result: self._show_case(result, reply, note), key="open", failure=self._refused)
 
     def _refused(self, exc: Exception) -> None:
         if isinstance(exc, ClaimRefused | CaseError | LookupError):
@@ -693,11 +704,11 @@ class AgentView(QWidget):
         if self.case is None:
             return
         case_id, agent, version = self.case.id, self.agent, self.case.version
-        self.loader.load(
-            f"draft-{case_id}",
+        self.loader.run(
             lambda: self.service.save_draft(case_id, agent, text, template_id, base_version=version),
             lambda _draft: None,
-            lambda exc: self.status.setText(f"Your draft could not be saved: {exc}"),
+            key=f"draft-{case_id}",
+            failure=lambda exc: self.status.setText(f"Your draft could not be saved: {exc}"),
         )
 
     def _decided(self, session: Any) -> None:
@@ -729,7 +740,7 @@ class AgentView(QWidget):
                     " is linked) or link the case to an open one, then reply with its status."
                 )
 
-        self.loader.load("decided", work, landed, lambda exc: self.status.setText(f"Not recorded: {exc}"))
+        self.loader.run(work, landed, failure=lambda exc: self.status.setText(f"Not recorded: {exc}"))
 
     def _queue_reply(self, text: str, template_id: str) -> None:
         """Check and queue the reply (off the GUI thread); then ask what now: resolve, wait, or keep it."""
@@ -762,7 +773,7 @@ class AgentView(QWidget):
             else:
                 self.status.setText(f"The reply could not be queued (it is kept in the editor): {exc}")
 
-        self.loader.load("reply", work, landed, refused)
+        self.loader.run(work, landed, failure=refused)
 
     # ---- the case's actions: each is in the history; the ones that hand the case on open the next ---------
     def _act(self, work: Any, said: str, advance: bool) -> None:
@@ -782,7 +793,7 @@ class AgentView(QWidget):
                 self.arm.show_case(case_id)
                 self.refresh()
 
-        self.loader.load("act", work, landed, lambda exc: self.status.setText(str(exc)))
+        self.loader.run(work, landed, failure=lambda exc: self.status.setText(str(exc)))
 
     def resolve(self, outcome: str) -> None:
         if self.case is not None:
@@ -857,14 +868,14 @@ class AgentView(QWidget):
             else:
                 self.open_case(case.id, note=f"{self.status.text()} Next: case #{case.id}.".strip())
 
-        self.loader.load("next", lambda: self.service.next_case(agent, view, after=after), landed)
+        self.loader.run(lambda: self.service.next_case(agent, view, after=after), landed, key="next")
 
 
 def _escape(text: str) -> str:
     return html.escape(text)  # untrusted text inside the header's rich text
 
 
-def render_agent(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImage:
+def render_agent(ws: Workspace, size: QSize | tuple[int, int] = (1600, 1000)) -> QImage:
     """The agent view off screen with the first open case in the wizard and the ARM panel beside it (for
     `snapshot --view agent`). An empty queue gets cases for the newest negative posts first."""
     if not ws.cases.repo.queue("all", "", ws.cases.now(), limit=1):
@@ -884,7 +895,7 @@ def render_agent(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImag
     return image
 
 
-def _open_sample_cases(ws: Any, count: int = 8) -> None:
+def _open_sample_cases(ws: Workspace, count: int = 8) -> None:
     newest = ws.db.posts.page(limit=200)
     picked = [p for p in newest if p.sentiment_label == "negative"][:count] or newest[:1]
     for i, post in enumerate(picked):

@@ -4,13 +4,16 @@ window (from the main window and the dashboard)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
-def add_agent_actions(window: QMainWindow, ws: Any, menu: QMenu, show_agent: Callable[[], None]) -> None:
+
+def add_agent_actions(window: QMainWindow, ws: Workspace, menu: QMenu, show_agent: Callable[[], None]) -> None:
     """Work > Templates… and `window.open_incident(id)`; the main window's banner opens incidents through it."""
 
     def open_incident(incident_id: int) -> None:

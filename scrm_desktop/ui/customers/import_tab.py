@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, 
 from scrm_desktop.core.customer_csv import CsvError
 from scrm_desktop.store.customer_import import ImportReport, import_file
 from scrm_desktop.store.customers import CustomerRepo
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
 
 HELP = (
     "Columns (first line, any order, comma, semicolon or tab separated): name, email, phone, tier or vip, tags, "
@@ -22,7 +22,7 @@ HELP = (
 class ImportTab(QWidget):
     imported = Signal()
 
-    def __init__(self, repo: CustomerRepo, loader: Loader, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, repo: CustomerRepo, loader: TaskRunner, actor: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = repo
         self._loader = loader
@@ -53,7 +53,7 @@ class ImportTab(QWidget):
         self.choose.setEnabled(False)
         self.summary.setText(f"Importing {path}…")
         repo, actor = self._repo, self._actor
-        self._loader.load("import", lambda: import_file(repo, path, actor), self._done, self._failed)
+        self._loader.run(lambda: import_file(repo, path, actor), self._done, failure=self._failed)
 
     def _done(self, report: ImportReport) -> None:
         self.report = report

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.influence import Ranked
 from scrm_desktop.store.influence import InfluenceRepo, write_csv
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
 
 PERIODS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("Last year", 365))
 COLUMNS = (
@@ -39,7 +39,7 @@ COLUMNS = (
 class RankingTab(QWidget):
     """kind: "influencers" (by reach) or "advocates" (by unprompted praise)."""
 
-    def __init__(self, kind: str, influence: InfluenceRepo, loader: Loader, parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str, influence: InfluenceRepo, loader: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
         self._influence = influence
@@ -94,7 +94,9 @@ class RankingTab(QWidget):
         work = (
             (lambda: influence.influencers(days)) if self.kind == "influencers" else lambda: influence.advocates(days)
         )
-        self._loader.load(self.kind, work, self._show, lambda exc: self.status.setText(f"Could not load: {exc}"))
+        self._loader.run(
+            work, self._show, key=self.kind, failure=lambda exc: self.status.setText(f"Could not load: {exc}")
+        )
 
     def _show(self, ranked: list[Ranked]) -> None:
         self.ranked = ranked
@@ -139,9 +141,8 @@ class RankingTab(QWidget):
     def _update_flags(self) -> None:
         self.status.setText("Updating advocate flags…")
         influence = self._influence
-        self._loader.load(
-            "advocate-flags",
+        self._loader.run(
             influence.refresh_advocates,
             lambda n: self.status.setText(f"{n} authors are flagged as advocates (last 90 days)"),
-            lambda exc: self.status.setText(f"Could not update flags: {exc}"),
+            failure=lambda exc: self.status.setText(f"Could not update flags: {exc}"),
         )

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.store.customers import Customer, CustomerError, CustomerRepo, Profile, ProfileStats
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
 
 HISTORY_PAGE = 50
 SPARK = "▁▂▃▄▅▆▇█"
@@ -63,7 +63,7 @@ def history_text(p: Post) -> str:
 
 
 class RecordsTab(QWidget):
-    def __init__(self, repo: CustomerRepo, loader: Loader, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, repo: CustomerRepo, loader: TaskRunner, actor: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = repo
         self._loader = loader
@@ -156,7 +156,9 @@ class RecordsTab(QWidget):
     def refresh(self, select_id: int | None = None) -> None:
         search, repo = self.search.text(), self._repo
         keep = select_id if select_id is not None else (self.customer.id if self.customer else None)
-        self._loader.load("customers", lambda: repo.list(search), lambda found: self._fill(found, keep), self._failed)
+        self._loader.run(
+            lambda: repo.list(search), lambda found: self._fill(found, keep), key="customers", failure=self._failed
+        )
 
     def _failed(self, exc: Exception) -> None:
         self.status.setText(f"Could not load: {exc}")
@@ -252,8 +254,11 @@ class RecordsTab(QWidget):
             self.profile_stats.setText("")
             return
         aid, repo = item.data(Qt.ItemDataRole.UserRole), self._repo
-        self._loader.load(
-            "stats", lambda: repo.stats(aid), lambda s: self.profile_stats.setText(trend_text(s)), self._failed
+        self._loader.run(
+            lambda: repo.stats(aid),
+            lambda s: self.profile_stats.setText(trend_text(s)),
+            key="stats",
+            failure=self._failed,
         )
 
     def _link(self) -> None:
@@ -288,11 +293,11 @@ class RecordsTab(QWidget):
         if self.customer is None:
             return
         cid, repo = self.customer.id, self._repo
-        self._loader.load(
-            "history",
+        self._loader.run(
             lambda: repo.history(cid, before=before, limit=HISTORY_PAGE),
             lambda found: self._add_history(cid, found),
-            self._failed,
+            key="history",
+            failure=self._failed,
         )
 
     def _add_history(self, customer_id: int, found: list[Post]) -> None:

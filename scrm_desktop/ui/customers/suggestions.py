@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.store.customers import CustomerError, CustomerRepo, LinkResult, Profile, Suggestion
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
 
 COLUMNS = ("Why", "Profile", "Same person?", "Evidence")
 
@@ -30,7 +30,7 @@ def describe(p: Profile) -> str:
 class SuggestionsTab(QWidget):
     links_changed = Signal()
 
-    def __init__(self, repo: CustomerRepo, loader: Loader, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, repo: CustomerRepo, loader: TaskRunner, actor: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repo = repo
         self._loader = loader
@@ -74,7 +74,7 @@ class SuggestionsTab(QWidget):
 
     def refresh(self) -> None:
         self.status.setText("Looking for likely links…")
-        self._loader.load("suggestions", self._repo.suggestions, self._show, self._failed)
+        self._loader.run(self._repo.suggestions, self._show, key="suggestions", failure=self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.status.setText(f"Could not load suggestions: {exc}")

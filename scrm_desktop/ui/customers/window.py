@@ -3,7 +3,7 @@ Tabs load when first shown; anything that scans posts runs on the window's worke
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
@@ -12,14 +12,17 @@ from scrm_desktop.ui.customers.import_tab import ImportTab
 from scrm_desktop.ui.customers.rankings import RankingTab
 from scrm_desktop.ui.customers.records import RecordsTab
 from scrm_desktop.ui.customers.suggestions import SuggestionsTab
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 
 class CustomersWindow(QWidget):
-    def __init__(self, ws: Any, actor: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, actor: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Customers")
-        self.loader = Loader(self)
+        self.loader = TaskRunner(self)
         actor = actor or str(getattr(ws.settings, "agent_name", "") or "")
         self.records = RecordsTab(ws.customers, self.loader, actor)
         self.suggestions = SuggestionsTab(ws.customers, self.loader, actor)

@@ -3,7 +3,7 @@ agent, over a chosen period. The rows are read and computed on a worker thread (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -22,7 +22,10 @@ from PySide6.QtWidgets import (
 from scrm_desktop.engage.kpis import PERIODS, KpiFigures, KpiReport, compute, format_minutes, period
 from scrm_desktop.engage.outbox import naive
 from scrm_desktop.store.case_reports import CaseReports
-from scrm_desktop.ui.loader import Loader
+from scrm_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 COLUMNS = ("agent", "cases", "answered", "first response (median)", "resolved", "resolution (median)", "SLA met")
 REFRESH_MS = 60_000
@@ -44,7 +47,7 @@ def _cells(f: KpiFigures) -> tuple[str, ...]:
     )
 
 
-def load_report(ws: Any, name: str) -> KpiReport:
+def load_report(ws: Workspace, name: str) -> KpiReport:
     now = naive(ws.clock())
     since, until = period(name, now)
     return compute(CaseReports(ws.db.engine).kpi_rows(since, until), now, since, until)
@@ -53,11 +56,11 @@ def load_report(ws: Any, name: str) -> KpiReport:
 class KpiPanel(QWidget):
     loaded = Signal(object)  # the KpiReport shown
 
-    def __init__(self, ws: Any, parent: QWidget | None = None, synchronous: bool = False) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None, synchronous: bool = False) -> None:
         super().__init__(parent)
         self.ws = ws
         self.report: KpiReport | None = None
-        self.loader = Loader(self, synchronous=synchronous)
+        self.loader = TaskRunner(self, synchronous=synchronous)
         self.period = QComboBox()
         self.period.addItems(list(PERIODS))
         self.period.setCurrentText("Last 7 days")
@@ -93,7 +96,7 @@ class KpiPanel(QWidget):
 
     def refresh(self) -> None:
         name = self.period.currentText()
-        self.loader.load("kpis", lambda: load_report(self.ws, name), self.show_report, self._failed)
+        self.loader.run(lambda: load_report(self.ws, name), self.show_report, key="kpis", failure=self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.headline.setText(f"Could not compute the KPIs: {exc}")
@@ -125,7 +128,7 @@ class KpiPanel(QWidget):
         raise KeyError(agent)
 
 
-def add_care_panels(view: QWidget, layout: QBoxLayout, ws: Any) -> None:
+def add_care_panels(view: QWidget, layout: QBoxLayout, ws: Workspace) -> None:
     """The incident banner on top of the dashboard and the care KPIs as a tab beside its measures table."""
     if not hasattr(ws, "cases"):
         return

@@ -5,7 +5,7 @@ changed query re-tags the archive in the background with progress and Cancel."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QIcon, QPixmap
@@ -45,6 +45,9 @@ QUERY_HELP = (
     "as channel:reddit or sentiment:negative. `topic:` cannot be used here."
 )
 
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
+
 
 def _swatch(color: str) -> QIcon:
     pixmap = QPixmap(14, 14)
@@ -55,7 +58,7 @@ def _swatch(color: str) -> QIcon:
 class TopicsDialog(QDialog):
     topics_changed = Signal()  # a topic was added, changed or removed, or a re-tag finished
 
-    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Topics")
         self.resize(860, 520)

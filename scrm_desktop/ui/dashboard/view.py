@@ -9,7 +9,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage, QShowEvent
@@ -43,7 +43,7 @@ from scrm_desktop.ui.dashboard.charts import (
     quoted,
 )
 from scrm_desktop.ui.dashboard.data import CUSTOM, Filters, Snapshot, build
-from scrm_desktop.ui.dashboard.loader import SnapshotLoader
+from scrm_desktop.ui.tasks import TaskRunner, timed
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,10 @@ MEASURE_COLUMNS = (  # two-line headers keep the 14 columns narrow; the CSV join
     "top by\nengagement",
     "advocates",
 )
+
+if TYPE_CHECKING:
+    from scrm_desktop.ui.bridge import Bridge
+    from scrm_desktop.workspace import Workspace
 AUTHOR_COLUMNS = ("author", "channel", "followers", "posts", "engagement")
 EXPORT_FILTER = "CSV (*.csv);;JSON (*.json)"
 
@@ -102,8 +106,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
 class DashboardView(QWidget):
     posts_requested = Signal(str, str)  # a query selecting exactly the posts behind a clicked point, a title
     refreshed = Signal()  # a new snapshot is on screen
+    snapshot_shown = Signal(object)  # the charts' snapshot just applied (tests count them)
 
-    def __init__(self, ws: Any, bridge: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, bridge: Bridge | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ws = ws
         self.snapshot: Snapshot | None = None
@@ -129,12 +134,8 @@ class DashboardView(QWidget):
         self.alerts.posts_requested.connect(self.posts_requested)
         self._layout()
         # Two workers: the charts (rollups, fast) arrive first; the table and top authors follow on their own.
-        self.loader = SnapshotLoader(self)
-        self.loader.loaded.connect(self._show)
-        self.loader.failed.connect(self._failed)
-        self.measures_loader = SnapshotLoader(self)
-        self.measures_loader.loaded.connect(self._show_measured)
-        self.measures_loader.failed.connect(self._failed)
+        self.loader = TaskRunner(self)
+        self.measures_loader = TaskRunner(self)
         self._measured: Snapshot | None = None  # the newest table and top authors, for `_measured_for` filters
         self._measured_for: tuple[Filters, float] | None = None  # what was last asked for, and when (monotonic)
         self.refresh_timer = QTimer(self)
@@ -261,20 +262,26 @@ class DashboardView(QWidget):
         now = self._ws.clock().astimezone(UTC).replace(tzinfo=None)
         self.status.setText("Updating…")
         repo, influence = self._ws.topics, getattr(self._ws, "influence", None)
-        self.loader.request(lambda: build(repo, now, filters, measures=False))
+        charts = timed(lambda: build(repo, now, filters, measures=False))
+        self.loader.run(charts, lambda result: self._show(*result), key="snapshot", failure=self._failed)
         asked = self._measured_for
         if asked is None or asked[0] != filters or time.monotonic() - asked[1] >= MEASURES_EVERY_S:
             self._measured_for = (filters, time.monotonic())
-            self.measures_loader.request(lambda: build(repo, now, filters, charts=False, influence=influence))
+            measures = timed(lambda: build(repo, now, filters, charts=False, influence=influence))
+            self.measures_loader.run(
+                measures, lambda result: self._show_measured(*result), key="snapshot", failure=self._failed
+            )
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: Exception) -> None:  # shown in the status line; the old charts stay
+        log.error("dashboard refresh failed: %s", exc, exc_info=exc)
         self._measured_for = None  # ask again next time
-        self.status.setText(f"Could not refresh: {message}")
+        self.status.setText(f"Could not refresh: {str(exc) or type(exc).__name__}")
 
     def _show(self, snap: Snapshot, ms: float) -> None:
         """Everything from one snapshot, in one go on the GUI thread. A snapshot without the table and authors
         (the charts' worker) keeps the ones on screen while theirs are computed."""
         self.snapshot = snap
+        self.snapshot_shown.emit(snap)
         self.last_refresh_ms = ms
         if not snap.measured and self._measured is not None and self._measured.filters == snap.filters:
             snap.take_measures(self._measured)
@@ -419,7 +426,7 @@ class DashboardView(QWidget):
                 self.status.setText(f"Exported to {folder}")
 
 
-def render_dashboard(ws: Any, size: QSize | tuple[int, int] = (1600, 1000)) -> QImage:
+def render_dashboard(ws: Workspace, size: QSize | tuple[int, int] = (1600, 1000)) -> QImage:
     """The dashboard drawn off screen (for `snapshot --view dashboard`); needs a QApplication. Builds the
     snapshot in this thread: nothing else is waiting."""
     view = DashboardView(ws)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 import pwd
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.store.cases import AgentNameTaken
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 THEMES = (("auto", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 
@@ -47,7 +50,7 @@ def _error_label() -> QLabel:
     return label
 
 
-def _take_name(ws: Any, name: str, error: QLabel) -> bool:
+def _take_name(ws: Workspace, name: str, error: QLabel) -> bool:
     """Register the name for this desktop; a taken or empty name is said under the field."""
     try:
         ws.set_agent_name(name)
@@ -65,7 +68,7 @@ def _take_name(ws: Any, name: str, error: QLabel) -> bool:
 class AgentNameDialog(QDialog):
     """First start: "What is your name?" (teammates see it on the cases you hold; replies are signed with it)."""
 
-    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self.setWindowTitle("Welcome to scrm-desktop")
@@ -101,7 +104,7 @@ class AgentNameDialog(QDialog):
 class SettingsDialog(QDialog):
     """File > Settings: your name, the brand replies are signed for, the theme; where the data lives."""
 
-    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self.setWindowTitle("Settings")

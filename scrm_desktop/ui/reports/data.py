@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrm_desktop.core.influence import Ranked, rank_advocates, rank_influencers
 from scrm_desktop.core.measure import SentimentCounts, net_sentiment
@@ -20,6 +20,9 @@ from scrm_desktop.store.case_reports import CaseReports, KpiRow
 from scrm_desktop.store.report_data import IncidentTimeline, ReportReads
 from scrm_desktop.store.topics import Alert, Topic
 from scrm_desktop.ui.dashboard.data import CUSTOM, Filters, Snapshot, build
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]  # (step, steps, what is being read)
 TOP_POSTS = 5
@@ -80,7 +83,7 @@ def pick_brand(topics: list[Topic], asked: str) -> Topic | None:
 
 
 class _Gatherer:
-    def __init__(self, ws: Any, request: ReportRequest, progress: Progress | None, cancelled: Callable[[], bool]):
+    def __init__(self, ws: Workspace, request: ReportRequest, progress: Progress | None, cancelled: Callable[[], bool]):
         self.ws, self.request = ws, request
         self.reads = ReportReads(ws.db.engine)
         self._progress, self._cancelled = progress, cancelled
@@ -100,7 +103,7 @@ class _Gatherer:
 
 
 def gather(
-    ws: Any,
+    ws: Workspace,
     request: ReportRequest,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] = lambda: False,

@@ -4,7 +4,7 @@ The same schedules as `scrm-desktop report schedule`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +28,9 @@ from scrm_desktop.core.report import (
     with_schedule,
 )
 
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
+
 ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -36,7 +39,7 @@ class SchedulesBox(QGroupBox):
 
     changed = Signal(str)  # what happened, in a sentence for the window's status line
 
-    def __init__(self, ws: Any, brand: QComboBox, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, brand: QComboBox, parent: QWidget | None = None) -> None:
         super().__init__("Scheduled reports (written by the headless `scrm-desktop listen` service)", parent)
         self.ws, self.brand = ws, brand
         self.list = QListWidget()

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QCloseEvent, QPixmap
@@ -32,6 +32,10 @@ from scrm_desktop.core.report import KINDS, Period, check_period, file_stem
 from scrm_desktop.ui.reports.data import ReportCancelled, ReportData, ReportRequest, gather
 from scrm_desktop.ui.reports.pdf import ReportDocument
 from scrm_desktop.ui.reports.schedules import SchedulesBox
+from scrm_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 PREVIEW_WIDTH = 620
 DEFAULT_DAYS = 7
@@ -46,7 +50,7 @@ class ReportWorker(QObject):
     _progress = Signal(int, int, str)  # emitted on the worker thread
     _done = Signal(object, str)
 
-    def __init__(self, ws: Any, parent: QObject | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self._pool = QThreadPool(self)
@@ -93,7 +97,7 @@ class ReportsWindow(QWidget):
     written = Signal(str, int)  # a PDF was saved: its path, its pages
     failed = Signal(str)
 
-    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self.setWindowTitle("Reports")
@@ -105,6 +109,7 @@ class ReportsWindow(QWidget):
         self.worker.failed.connect(self._failed)
         self._then: Callable[[ReportData], None] | None = None
         self.progress_dialog: QProgressDialog | None = None
+        self.tasks = TaskRunner(self)
         self._build()
 
     # ---- building ----------------------------------------------------------------------------------------
@@ -159,9 +164,13 @@ class ReportsWindow(QWidget):
         layout.addWidget(self.schedules)
 
     def _fill_brands(self) -> None:
+        """The brand and competitor topics, read in the background."""
         self.brand.clear()
         self.brand.addItem("The first brand topic", "")
-        for topic in self.ws.topics.list():
+        self.tasks.run(self.ws.topics.list, self._show_brands, key="brands")
+
+    def _show_brands(self, topics: list[Any]) -> None:
+        for topic in topics:
             if topic.kind in ("brand", "competitor"):
                 self.brand.addItem(f"{topic.name} ({topic.kind})", topic.name)
 

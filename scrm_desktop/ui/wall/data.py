@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scrm_desktop.core.measure import SentimentCounts, format_time, net_sentiment
 from scrm_desktop.core.post import Post
@@ -17,6 +17,9 @@ from scrm_desktop.store.posts import hour_bucket
 from scrm_desktop.store.topics import Alert
 from scrm_desktop.streams import StreamService
 from scrm_desktop.ui.dashboard.data import Filters, Snapshot, build
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 BANNER_LEVEL = 3  # incidents of this crisis level or more are on the wall (as on every other board's banner)
 ALERT_ROWS = 4
@@ -74,7 +77,7 @@ class Figure:
     level: str = OK
 
 
-def load_wall(ws: Any, now: datetime) -> WallData:
+def load_wall(ws: Workspace, now: datetime) -> WallData:
     """Everything on the wall at `now` (naive UTC); runs on the wall's worker thread."""
     topics = ws.topics.list()
     brand = next((t.name for t in topics if t.kind == "brand"), "")
@@ -98,7 +101,7 @@ def scope_query(data: WallData) -> str:
     return f"{topic}since:{format_time(data.window_start)}"
 
 
-def _last_hour(ws: Any, data: WallData) -> None:
+def _last_hour(ws: Workspace, data: WallData) -> None:
     service = StreamService(ws)
     query = scope_query(data)
 
@@ -128,7 +131,7 @@ def _alerts(alerts: list[Alert]) -> list[Alert]:
     return [a for a in alerts if a.acknowledged_at is None][:ALERT_ROWS]
 
 
-def _cases(ws: Any, data: WallData) -> None:
+def _cases(ws: Workspace, data: WallData) -> None:
     repo, now = ws.cases.repo, ws.cases.now()
     data.open_cases = repo.queue_count("all", "", now)
     data.unassigned = repo.queue_count("unassigned", "", now)
@@ -136,7 +139,7 @@ def _cases(ws: Any, data: WallData) -> None:
     data.outbox = repo.counts()
 
 
-def _sources(ws: Any, data: WallData) -> None:
+def _sources(ws: Workspace, data: WallData) -> None:
     enabled = [s for s in ws.db.sources.list() if s.enabled]
     data.sources_enabled = len(enabled)
     data.sources_failing = [s.name for s in enabled if not s.healthy]

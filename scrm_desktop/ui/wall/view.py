@@ -1,12 +1,13 @@
 """WallView: the command-center display for a TV across the room. Dark, large type, full screen, unattended: it
-reloads everything on a timer on one worker thread (the dashboard's SnapshotLoader: never two loads at once) and
+reloads everything on a timer on one worker thread (a TaskRunner: never two loads at once) and
 needs no keyboard or mouse (Esc or F11 leave full screen). `render_wall` for snapshots."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QL
 
 from scrm_desktop.core.spikes import spikes
 from scrm_desktop.ui.dashboard.charts import Chart, ShareNowChart, SpikeChart, x_of
-from scrm_desktop.ui.dashboard.loader import SnapshotLoader
+from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.wall.data import (
     ALERT_ROWS,
     TICKER_ROWS,
@@ -38,11 +39,16 @@ from scrm_desktop.ui.wall.widgets import (
     stylesheet,
 )
 
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
+
 REFRESH_MS = 15_000
 REFERENCE = QSize(1920, 1080)
 
+log = logging.getLogger(__name__)
 
-def _now(ws: Any) -> datetime:
+
+def _now(ws: Workspace) -> datetime:
     return ws.clock().astimezone(UTC).replace(tzinfo=None)
 
 
@@ -90,7 +96,7 @@ class _Panel(QFrame):
 class WallView(QWidget):
     refreshed = Signal()  # new figures are on the wall
 
-    def __init__(self, ws: Any, parent: QWidget | None = None, refresh_ms: int = REFRESH_MS) -> None:
+    def __init__(self, ws: Workspace, parent: QWidget | None = None, refresh_ms: int = REFRESH_MS) -> None:
         super().__init__(parent)
         self.ws = ws
         self.data: WallData | None = None
@@ -101,9 +107,7 @@ class WallView(QWidget):
         self._build()
         self._scale = 0.0
         self._apply_scale()
-        self.loader = SnapshotLoader(self)
-        self.loader.loaded.connect(self._loaded)
-        self.loader.failed.connect(self._failed)
+        self.loader = TaskRunner(self)  # one load at a time, off the GUI thread
         self._guard = threading.Lock()
         self._running = 0
         self.peak_running = 0  # the most loads ever under way at once (tests: never more than one)
@@ -213,11 +217,11 @@ class WallView(QWidget):
 
     def refresh(self) -> None:
         """Load new figures on the worker; the wall keeps the old ones until they are ready. A refresh asked
-        for while one runs becomes one more load after it (SnapshotLoader), never a second load at once."""
-        self.loader.request(self._load)
+        for while one runs becomes one more load after it (the runner's key), never a second load at once."""
+        self.loader.run(self._load, self.show_data, key="wall", failure=self._failed)
 
     def _timed_refresh(self) -> None:
-        """A timer tick while a load runs is skipped, not queued: SnapshotLoader drops a result that a newer
+        """A timer tick while a load runs is skipped, not queued: the runner drops a result that a newer
         request overtook, so on a database slower than the timer a queued tick would keep the wall from ever
         showing anything."""
         if not self.loader.busy:
@@ -233,13 +237,12 @@ class WallView(QWidget):
             with self._guard:
                 self._running -= 1
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: Exception) -> None:
+        log.error("wall refresh failed: %s", exc, exc_info=exc)
+        message = str(exc) or type(exc).__name__
         self.last_error = message
         when = f" · showing figures from {self.data.now:%H:%M} UTC" if self.data else ""
         self.status.setText(f"Could not refresh: {message}{when}")
-
-    def _loaded(self, data: WallData, _ms: float) -> None:
-        self.show_data(data)
 
     def show_data(self, data: WallData) -> None:
         """Everything from one load, in one go on the GUI thread."""
@@ -379,7 +382,7 @@ def _fit_title(chart: Chart, scale: float) -> None:
     chart.plotItem.layout.setRowFixedHeight(0, height)
 
 
-def render_wall(ws: Any, size: QSize | tuple[int, int] = (1920, 1080)) -> QImage:
+def render_wall(ws: Workspace, size: QSize | tuple[int, int] = (1920, 1080)) -> QImage:
     """The wall drawn off screen (for `snapshot --view wall`); needs a QApplication. Loads in this thread:
     nothing else is waiting."""
     view = WallView(ws)
