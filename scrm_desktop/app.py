@@ -391,14 +391,29 @@ def _settle(ms: int = 200) -> None:
     loop.exec()
 
 
+def _settle_tasks(window: MainWindow, cap_s: float = 20.0) -> None:
+    """Let the window's background reads land (pages, counts, the detail pane), then one more paint."""
+    import time
+
+    from scrm_desktop.ui.tasks import TaskRunner
+
+    deadline = time.monotonic() + cap_s
+    _settle(50)
+    while time.monotonic() < deadline:
+        if all(t.idle() for t in window.findChildren(TaskRunner)) and not any(c.model.busy for c in window.columns):
+            break
+        _settle(50)
+    _settle(50)
+
+
 def _render_streams(ws: Workspace, size: tuple[int, int]) -> QImage:
     window, bridge = build_window(ws)
     window.resize(*size)
     window.show()
-    _settle()
+    _settle_tasks(window)
     if window.columns and window.columns[0].model.rowCount():
         window.columns[0].view.setCurrentIndex(window.columns[0].model.index(0, 0))
-        _settle(100)
+        _settle_tasks(window)
     image = window.grab().toImage()
     bridge.close()
     window.close()
