@@ -638,8 +638,8 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.notifier.close()
         self.rule_notices.close()
-        self.counter.close()
-        self.reads.close()
+        for tasks in self.findChildren(TaskRunner):  # pages, counts, the detail pane, the banner...
+            tasks.close()
         for feature in getattr(self, "feature_windows", {}).values():  # the agent window, the dashboard...
             feature.close()  # each lets its background reads finish before the workspace goes away
         QApplication.instance().focusChanged.disconnect(self._focus_changed)

@@ -79,15 +79,16 @@ def gui_sql(ws) -> Iterator[GuiThreadSql]:
     event.remove(ws.db.engine, "before_cursor_execute", recorder)
 
 
-def windows() -> list[QWidget]:
-    return [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+OURS: list[QWidget] = []  # the main window under test (its feature windows hang off it; dialogs are children)
+
+
+def ours() -> list[QWidget]:
+    window = OURS[0]
+    return [window, *getattr(window, "feature_windows", {}).values()]
 
 
 def wait_settled(qtbot) -> None:  # type: ignore[no-untyped-def]
-    import sys
-
-    print("step", sys._getframe(1).f_lineno, flush=True)
-    qtbot.waitUntil(lambda: settled(*QApplication.topLevelWidgets()), timeout=30_000)
+    qtbot.waitUntil(lambda: settled(*ours()), timeout=30_000)
 
 
 class DialogAnswerer:
@@ -103,7 +104,7 @@ class DialogAnswerer:
 
     def _answer(self) -> None:
         dialog = QApplication.activeModalWidget()
-        if dialog is None or not settled(*QApplication.topLevelWidgets()):  # its data still on the way
+        if dialog is None or not settled(*ours()):  # its data still on the way
             return
         self.seen.append(dialog.windowTitle() or type(dialog).__name__)
         if isinstance(dialog, QInputDialog):
@@ -120,6 +121,7 @@ class DialogAnswerer:
 def test_no_sql_runs_on_the_gui_thread_after_the_first_paint(qtbot, ws, gui_sql):
     window, bridge = build_window(ws)
     qtbot.addWidget(window)
+    OURS[:] = [window]
     window.resize(1200, 800)
     window.show()
     qtbot.waitExposed(window)
@@ -139,6 +141,7 @@ def test_no_sql_runs_on_the_gui_thread_after_the_first_paint(qtbot, ws, gui_sql)
             w.close()
         window.close()
         bridge.close()
+        OURS.clear()
 
 
 def drive_the_desk(qtbot, window, ws, gui_sql) -> None:  # type: ignore[no-untyped-def]
