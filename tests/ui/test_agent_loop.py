@@ -295,3 +295,13 @@ def test_the_customer_writing_again_reopens_the_case_waiting_on_them(qtbot, ws) 
     assert ws.cases.case_for_post(other.id) is None  # another person's reply stays out of the case
     view.open_case(case.id)
     assert "wrote again: “Order number is A-1041" in view.arm.section_text("history")
+
+
+def test_the_post_action_buttons_show_their_whole_labels(qtbot, window, ws) -> None:  # type: ignore[no-untyped-def]
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() > 0)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.action_buttons["add_incident"].isVisible())
+    for button in window.detail.action_buttons.values():
+        needed = button.fontMetrics().horizontalAdvance(button.text())
+        assert button.width() >= needed, f"{button.text()!r} is cut: {button.width()} px for {needed} px of text"

@@ -13,6 +13,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -47,21 +48,31 @@ def _button_row(
     buttons: Sequence[tuple[str, str, str]],
     clicked: Callable[[str], None],
     lead: QLabel | None = None,
+    columns: int = 0,
 ) -> QFrame:
-    """A row of buttons (key, text, tooltip), each calling `clicked(key)`, kept in `into` by key."""
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    if lead is not None:
-        row.addWidget(lead)
+    """A row of buttons (key, text, tooltip), each calling `clicked(key)`, kept in `into` by key. With `columns`,
+    a grid of that many buttons a line, so long labels stay whole in a narrow pane."""
+    frame = QFrame()
+    made = []
     for key, text, tip in buttons:
         button = QPushButton(text)
         button.setToolTip(tip)
         button.clicked.connect(lambda _=False, k=key: clicked(k))
         into[key] = button
+        made.append(button)
+    if columns:
+        grid = QGridLayout(frame)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, button in enumerate(made):
+            grid.addWidget(button, i // columns, i % columns)
+        return frame
+    row = QHBoxLayout(frame)
+    row.setContentsMargins(0, 0, 0, 0)
+    if lead is not None:
+        row.addWidget(lead)
+    for button in made:
         row.addWidget(button)
     row.addStretch(1)
-    frame = QFrame()
-    frame.setLayout(row)
     return frame
 
 
@@ -161,6 +172,7 @@ class DetailPane(QFrame):
             self.action_buttons,
             [(key, label, f"{label.rstrip('…')} for this post ({shortcut})") for key, label, shortcut in POST_ACTIONS],
             self._ask,
+            columns=2,  # two a line: "Add to an incident…" stays readable in a narrow pane
         )
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_link)
