@@ -490,6 +490,7 @@ def test_a_notify_column_sends_one_notice_for_a_burst(qtbot, window, ws):
     window.notifier.shown.connect(lambda _title, text: shown.append(text))
     negative = column_named(window, "Negative")
     assert negative.bell.isVisibleTo(negative)  # the default Negative column notifies
+    qtbot.waitUntil(lambda: settled(window))  # the columns' first (empty) pages are read: what follows is new
     ws.ingestor.ingest([post(1, "this is awful, terrible service")])
     qtbot.waitUntil(lambda: negative.model.rowCount() == 1)
     for burst in range(3):
