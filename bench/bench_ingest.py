@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _probes.corpus import Corpus
 
-from scrm_desktop.core.sentiment import Analyzer, SentimentResult, default_analyzer
+from scrm_desktop.core.sentiment import Analyzer, SentimentResult, default_analyzer, score_many
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.store.posts import NewPost
 from scrm_desktop.store.tables import authors, posts
@@ -49,6 +49,15 @@ class TimedAnalyzer:
         finally:
             self.seconds += time.perf_counter() - t
             self.calls += 1
+
+    def score_many(self, texts: list[str]) -> list[SentimentResult]:
+        """The inner analyzer's batch path, as the score stage calls it."""
+        t = time.perf_counter()
+        try:
+            return score_many(self.inner, texts)
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.calls += len(texts)
 
 
 def stored_rows(ws: Workspace) -> list[Any]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrm_desktop.core.classify import classify
 from scrm_desktop.core.edits import edited_time, is_newer_edit
-from scrm_desktop.core.sentiment import Analyzer
+from scrm_desktop.core.sentiment import Analyzer, score_many
 from scrm_desktop.core.text import normalize_text
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_EDITED, POSTS_INGESTED, EventHub
@@ -142,13 +142,14 @@ def scorer(analyzer: Analyzer) -> Callable[[Drafts], None]:
 
     def score(drafts: Drafts) -> None:
         texts = drafts.scored_texts()
-        many = getattr(analyzer, "score_many", None)  # an analyzer that scores a batch at once
-        analyze = analyzer.analyze  # once per batch (the workspace's analyzer is made on first use)
-        results = many(texts) if many is not None else [analyze(text) for text in texts]
-        for row, found in zip(drafts.rows, results, strict=True):
-            row["sentiment"] = round(found.score, 4)
-            row["sentiment_label"] = found.label
-            row["sentiment_reasons"] = [{"cue": r.cue, "weight": r.weight, "kind": r.kind} for r in found.reasons[:12]]
+        unique = list(dict.fromkeys(texts))  # a retweet or cross-post of the same text is scored once
+        columns = {
+            text: (round(found.score, 4), found.label, [(r.cue, r.weight, r.kind) for r in found.reasons[:12]])
+            for text, found in zip(unique, score_many(analyzer, unique), strict=True)
+        }
+        for row, text in zip(drafts.rows, texts, strict=True):
+            row["sentiment"], row["sentiment_label"], reasons = columns[text]
+            row["sentiment_reasons"] = [{"cue": cue, "weight": weight, "kind": kind} for cue, weight, kind in reasons]
 
     return score
 

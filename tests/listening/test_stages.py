@@ -50,3 +50,21 @@ def test_a_post_stage_sees_each_new_post_once_with_its_stored_id(ws):
     stored = {p.external_id: p.id for p in ws.db.posts.page()}
     assert all(p.id == stored[p.external_id] and p.sentiment_label == "negative" for b in seen for p in b.posts())
     assert set(ws.ingestor.stage_seconds) >= {"dedupe", *ORDER, "spy"}
+
+
+def test_the_score_stage_scores_a_batch_through_the_corrections(ws):
+    """The workspace's analyzer (made on first use, with the agents' corrections) scores a batch at once, and a
+    correction still relabels a near-duplicate arriving in a batch beside posts it leaves alone."""
+    assert callable(getattr(ws.analyzer, "score_many", None))
+    complaint = "@brightwave my modem keeps dropping the connection every evening"
+    ws.ingestor.ingest([post(1, complaint)])
+    ws.correct_sentiment(ws.db.posts.page()[0].id, "positive", agent="sam")
+    batch = [post(2, complaint + " again"), post(3, "my parcel never arrived"), post(4, "my parcel never arrived")]
+    ws.ingestor.ingest(batch)
+    stored = {p.external_id: p for p in ws.db.posts.page()}
+    reasons = {key: ws.db.posts.reasons(p.id) for key, p in stored.items()}
+    assert stored["p2"].sentiment_label == "positive"
+    assert reasons["p2"][0]["cue"].startswith("agent correction (near-duplicate")
+    assert stored["p3"].sentiment_label == stored["p4"].sentiment_label != "positive"
+    assert reasons["p3"] == reasons["p4"]
+    assert not any(r["kind"] == "correction" for r in reasons["p3"])

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scrm_desktop.core.sentiment import LABELS, Analyzer, Reason, SentimentResult, clamp, label_for
+from scrm_desktop.core.sentiment import LABELS, Analyzer, Reason, SentimentResult, clamp, label_for, score_many
 from scrm_desktop.core.sentiment.tokens import clean
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+?(?=[.,!?;:)\]]*(?:\s|$))", re.IGNORECASE)
@@ -90,7 +90,10 @@ class CorrectionMemory:
 
     def match(self, text: str) -> tuple[_Entry, float] | None:
         """The corrected post `text` duplicates (exactly or nearly), with the similarity, or None."""
-        key = normalise(text)
+        return self.match_key(normalise(text))
+
+    def match_key(self, key: str) -> tuple[_Entry, float] | None:
+        """`match` for a text already normalised (`normalise(text)`)."""
         if key in self._entries:
             return self._entries[key], 1.0
         terms = _terms(key)
@@ -128,11 +131,22 @@ class CorrectedAnalyzer:
         self._version = -1
 
     def analyze(self, text: str) -> SentimentResult:
-        base = self.inner.analyze(text)
-        found = self.memory.match(text)
+        return self._corrected(self.inner.analyze(text), text)
+
+    def score_many(self, texts: Iterable[str]) -> list[SentimentResult]:
+        """`analyze` for a batch, in order: the inner analyzer's batch path, then the corrections per text."""
+        texts = list(texts)
+        found = score_many(self.inner, texts)
+        if not len(self.memory):  # nothing to match and nothing to nudge: the inner answers stand
+            return found
+        return [self._corrected(base, text) for base, text in zip(found, texts, strict=True)]
+
+    def _corrected(self, base: SentimentResult, text: str) -> SentimentResult:
+        key = normalise(text)
+        found = self.memory.match_key(key)
         if found is not None:
             return _relabel(base, found[0].label, found[1])
-        return self._nudge(base, text)
+        return self._nudge(base, key)
 
     def term_nudges(self) -> dict[str, float]:
         """Term -> score shift learned from corrections that moved the inner analyzer's label one way."""
@@ -156,13 +170,11 @@ class CorrectedAnalyzer:
                 nudges[term] = max(-TERM_CAP, min(TERM_CAP, TERM_STEP * (up - down)))
         return nudges
 
-    def _nudge(self, base: SentimentResult, text: str) -> SentimentResult:
+    def _nudge(self, base: SentimentResult, key: str) -> SentimentResult:
         nudges = self.term_nudges()
         if not nudges:
             return base
-        hits = sorted(
-            (t for t in _content_terms(_terms(normalise(text))) if t in nudges), key=lambda t: -abs(nudges[t])
-        )
+        hits = sorted((t for t in _content_terms(_terms(key)) if t in nudges), key=lambda t: -abs(nudges[t]))
         if not hits:
             return base
         total = max(-TOTAL_CAP, min(TOTAL_CAP, sum(nudges[t] for t in hits)))
