@@ -111,29 +111,35 @@ class RuleEngine:
         self._looked_up: dict[str, tuple[float | None, bool]] = {}  # word -> _lookup's answer
 
     def extract(self, tokens: list[Token]) -> Extraction:
-        cap_diff = self._cap_differential(tokens)
+        cap_diff = _CapDifferential(tokens)  # worked out only if a cue is in capitals
         out = Extraction()
         skip_until = 0
         boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
         # A word that repeats an @handle of the same post names that account: "@united UNITED lost my bag".
-        handles = {t.low[1:] for t in tokens if t.kind == "handle"}
+        handles: set[str] | None = None  # gathered at the first word that is not plain
         plain = self._plain
         if len(plain) > 100_000:
             plain.clear()
+        known = plain.get
         for i, tok in enumerate(tokens):
             if i < skip_until:
                 continue
-            if tok.kind == "word":
+            kind = tok.kind
+            if kind == "word":
                 low = tok.low
-                is_plain = plain.get(low)
+                is_plain = known(low)
                 if is_plain is None:
                     is_plain = plain[low] = self._is_plain(low)
-                if is_plain or low in handles:
+                if is_plain:
+                    continue
+                if handles is None:
+                    handles = {t.low[1:] for t in tokens if t.kind == "handle"}
+                if low in handles:
                     continue
                 skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
-            elif tok.kind == "hashtag":
+            elif kind == "hashtag":
                 self._hashtag(tok, i, out.cues)
-            elif tok.kind in ("emoticon", "emoji"):
+            elif kind == "emoticon" or kind == "emoji":
                 valence = self._symbol_valence(tok)
                 if valence:
                     out.cues.append(Cue(tok.raw, valence, tok.kind, i))
@@ -149,7 +155,9 @@ class RuleEngine:
         """`_word` would do nothing with this word, wherever it stands."""
         return low not in self.lex.phrases and low not in self.lex.negated_only and self._lookup(low)[0] is None
 
-    def _word(self, toks: list[Token], i: int, cap_diff: bool, boosted: dict[int, float], cues: list[Cue]) -> int:
+    def _word(
+        self, toks: list[Token], i: int, cap_diff: _CapDifferential, boosted: dict[int, float], cues: list[Cue]
+    ) -> int:
         phrase = self._phrase_at(toks, i)
         if phrase is not None:
             return self._phrase(toks, i, phrase, cap_diff, boosted, cues)
@@ -344,16 +352,32 @@ class RuleEngine:
     # --- clause-level rules ----------------------------------------------------------------------------
 
     def _clause_rules(self, toks: list[Token], out: Extraction) -> None:
-        contrast = next((i for i, t in enumerate(toks) if t.low in _CONTRASTS and t.kind == "word"), None)
-        asked = self._asked(toks)
-        only_asks = any(asked) and all(asked[i] for i, t in enumerate(toks) if t.kind == "word")
+        contrast: int | None = None
+        has_link = False
+        asked: list[bool] | None = None  # per token: in a sentence ending with "?" (made at the first)
+        start = 0
+        for i, t in enumerate(toks):  # one pass for the first contrast, a link and the questions
+            kind = t.kind
+            if kind == "word":
+                if contrast is None and t.low in _CONTRASTS:
+                    contrast = i
+            elif kind == "punct":
+                if t.raw[-1] in ".!?…":
+                    if "?" in t.raw:
+                        if asked is None:
+                            asked = [False] * len(toks)
+                        asked[start : i + 1] = [True] * (i + 1 - start)
+                    start = i + 1
+            elif kind == "url":
+                has_link = True
+        only_asks = asked is not None and all(asked[i] for i, t in enumerate(toks) if t.kind == "word")
         damping = self.p.question_only if only_asks else self.p.question
         names = self._name_tokens(toks) if self.p.name != 1.0 else set()
-        link = self.p.link if any(t.kind == "url" for t in toks) else 1.0
+        link = self.p.link if has_link else 1.0
         for cue in out.cues:
             if contrast is not None:
                 cue.but = self.p.but_before if cue.index < contrast else self.p.but_after
-            if asked[cue.index] and cue.kind != "phrase":
+            if asked is not None and asked[cue.index] and cue.kind != "phrase":
                 cue.question = damping
             cue.context = link * (self.p.name if cue.index in names else 1.0)
 
@@ -366,18 +390,6 @@ class RuleEngine:
             for i, is_title in enumerate(titled)
             if is_title and ((i > 0 and titled[i - 1]) or (i + 1 < len(toks) and titled[i + 1]))
         }
-
-    @staticmethod
-    def _asked(toks: list[Token]) -> list[bool]:
-        """Per token: does it belong to a sentence that ends with a question mark?"""
-        asked = [False] * len(toks)
-        start = 0
-        for i, tok in enumerate(toks):
-            if tok.kind == "punct" and tok.raw[-1] in ".!?…":
-                if "?" in tok.raw:
-                    asked[start : i + 1] = [True] * (i + 1 - start)
-                start = i + 1
-        return asked
 
     # --- sarcasm ---------------------------------------------------------------------------------------------
 
@@ -403,8 +415,11 @@ class RuleEngine:
                     cue.courtesy = 0.0
 
     def _punctuation(self, toks: list[Token], out: Extraction) -> None:
-        bangs = sum(t.raw.count("!") for t in toks if t.kind == "punct")
-        asks = sum(t.raw.count("?") for t in toks if t.kind == "punct")
+        bangs = asks = 0
+        for t in toks:
+            if t.kind == "punct":
+                bangs += t.raw.count("!")
+                asks += t.raw.count("?")
         amount = min(bangs, 4) * self.p.exclaim
         # "??" is exasperation, not delight: it strengthens a complaint, never praise ("ready??" asks).
         asks = asks if asks > 1 and sum(c.adjusted for c in out.cues) < 0 else 0
@@ -414,11 +429,23 @@ class RuleEngine:
             out.emphasis = amount
             out.emphasis_label = "!" * min(bangs, 4) + "?" * min(asks, 3)
 
-    @staticmethod
-    def _cap_differential(toks: list[Token]) -> bool:
-        words = [t for t in toks if t.kind == "word"]
-        caps = sum(1 for t in words if t.raw.isupper())
-        return 0 < caps < len(words)
+
+class _CapDifferential:
+    """Whether some but not all words of the post are in capitals (then a word in capitals is emphasised): true
+    or false as a bool, worked out on first use (most posts have no cue in capitals to ask about)."""
+
+    __slots__ = ("_tokens", "_value")
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self._tokens = tokens
+        self._value: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self._value is None:
+            words = [t for t in self._tokens if t.kind == "word"]
+            caps = sum(1 for t in words if t.raw.isupper())
+            self._value = 0 < caps < len(words)
+        return self._value
 
 
 @dataclass(slots=True)

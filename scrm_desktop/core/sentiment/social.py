@@ -8,7 +8,7 @@ from functools import cache
 from scrm_desktop.core.sentiment import Reason, SentimentResult, label_for
 from scrm_desktop.core.sentiment.lexicon import load
 from scrm_desktop.core.sentiment.model import Weights
-from scrm_desktop.core.sentiment.rules import Cue, Extraction, RuleEngine
+from scrm_desktop.core.sentiment.rules import Extraction, RuleEngine
 from scrm_desktop.core.sentiment.tokens import build_tokenizer, clean, tokenize
 
 _NEUTRAL = SentimentResult(score=0.0, label="neutral", reasons=())
@@ -53,46 +53,55 @@ class SocialAnalyzer:
     def _contributions(self, ex: Extraction) -> list[tuple[str, float, str]]:
         """(cue, signed weight in evidence units, kind); they add up to the evidence z."""
         out = self.weights.output
+        pos, neg = out.pos, out.neg
         parts: list[tuple[str, float, str]] = []
-        shifts = {"but": 0.0, "question": 0.0, "context": 0.0, "sarcasm": 0.0, "courtesy": 0.0}
+        but = question = context = sarcasm = courtesy = 0.0
         for cue in ex.cues:
-            w = out.pos if cue.valence > 0 else out.neg
-            parts.append((cue.label, w * cue.valence, cue.kind))
-            _add_shifts(shifts, cue, w)
-        labels = {"but": "but: the later clause counts more", "question": "asked as a question",
-                  "context": "in a name, headline or link post", "sarcasm": "praise read as sarcasm",
-                  "courtesy": "thanks in a complaint: courtesy, not praise"}  # fmt: skip
-        parts += [(labels[k], v, k) for k, v in shifts.items() if v]
+            valence = cue.valence
+            value = (pos if valence > 0 else neg) * valence
+            parts.append((cue.label, value, cue.kind))
+            # Each clause factor's own effect, applied in turn, so each can be explained on its own.
+            after_but = value * cue.but
+            after_question = after_but * cue.question
+            but += after_but - value
+            question += after_question - after_but
+            after_context = after_question * cue.context
+            context += after_context - after_question
+            after_sarcasm = after_context * cue.sarcasm
+            sarcasm += after_sarcasm - after_context
+            courtesy += after_sarcasm * cue.courtesy - after_sarcasm
+        for label, value, kind in zip(_SHIFT_LABELS, (but, question, context, sarcasm, courtesy), _SHIFTS, strict=True):
+            if value:
+                parts.append((label, value, kind))
         if ex.emphasis:
             direction = 1.0 if sum(p[1] for p in parts) >= 0 else -1.0
             parts.append((ex.emphasis_label, direction * out.emphasis * ex.emphasis, "emphasis"))
         return parts
 
 
-def _add_shifts(shifts: dict[str, float], cue: Cue, w: float) -> None:
-    value = w * cue.valence
-    after_but = value * cue.but
-    after_question = after_but * cue.question
-    shifts["but"] += after_but - value
-    shifts["question"] += after_question - after_but
-    after_context = after_question * cue.context
-    shifts["context"] += after_context - after_question
-    after_sarcasm = after_context * cue.sarcasm
-    shifts["sarcasm"] += after_sarcasm - after_context
-    shifts["courtesy"] += after_sarcasm * cue.courtesy - after_sarcasm
+_SHIFTS = ("but", "question", "context", "sarcasm", "courtesy")
+_SHIFT_LABELS = ("but: the later clause counts more", "asked as a question", "in a name, headline or link post",
+                 "praise read as sarcasm", "thanks in a complaint: courtesy, not praise")  # fmt: skip
 
 
 def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason, ...]:
     """Merge repeated cues, rescale from evidence units to score units, drop zeros, biggest first."""
     merged: dict[tuple[str, str], list[float]] = {}
     for cue, weight, kind in parts:
-        slot = merged.setdefault((cue, kind), [0.0, 0])
-        slot[0] += weight
-        slot[1] += 1
-    reasons = [
-        Reason(cue=f"{cue} (×{n})" if n > 1 else cue, weight=round(weight * scale, 4), kind=kind)
-        for (cue, kind), (weight, n) in merged.items()
-    ]
-    reasons = [r for r in reasons if r.weight]
-    reasons.sort(key=lambda r: -abs(r.weight))
+        slot = merged.get((cue, kind))
+        if slot is None:
+            merged[(cue, kind)] = [0.0 + weight, 1]
+        else:
+            slot[0] += weight
+            slot[1] += 1
+    reasons = []
+    for (cue, kind), (weight, n) in merged.items():
+        rescaled = round(weight * scale, 4)
+        if rescaled:
+            reasons.append(Reason(cue=f"{cue} (×{n})" if n > 1 else cue, weight=rescaled, kind=kind))
+    reasons.sort(key=_biggest_first)
     return tuple(reasons)
+
+
+def _biggest_first(reason: Reason) -> float:
+    return -abs(reason.weight)

@@ -86,17 +86,18 @@ _TOKEN_CACHE_LIMIT = 200_000
 
 def tokenize(text: str, pattern: re.Pattern[str]) -> list[Token]:
     """Tokens of already-cleaned text, in order."""
-    tokens = []
+    tokens: list[Token] = []
+    append = tokens.append
     seen = _TOKENS
     if len(seen) > _TOKEN_CACHE_LIMIT:
         seen.clear()
+    known = seen.get
     for match in pattern.finditer(text):
         raw = match.group()
-        kind = match.lastgroup or "punct"
-        token = seen.get(raw)
-        if token is None or token.kind != kind:  # the same characters may be another kind elsewhere
-            token = seen[raw] = Token(kind, raw, raw.lower().replace("’", "'"))
-        tokens.append(token)
+        token = known(raw)
+        if token is None or token.kind != match.lastgroup:  # the same characters may be another kind elsewhere
+            token = seen[raw] = Token(match.lastgroup or "punct", raw, raw.lower().replace("’", "'"))
+        append(token)
     return tokens
 
 
