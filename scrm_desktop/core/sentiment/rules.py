@@ -9,6 +9,7 @@ from scrm_desktop.core.sentiment.lexicon import BOOSTERS, NEGATORS, Lexicon, Phr
 from scrm_desktop.core.sentiment.tokens import Token, is_clause_break, split_camel
 
 _ELONGATED_RE = re.compile(r"(\w)\1{2,}")
+_PLAIN, _PHRASE_ONLY, _CUE = 0, 1, 2  # what a word can do (RuleEngine._role)
 _CONTRASTS = frozenset({"but", "however", "except"})
 # "like" is a verb of liking only after a subject or an adverb ("I like", "really like"); elsewhere it is
 # a preposition or filler ("looks like rain", "like, whatever").
@@ -105,9 +106,9 @@ class RuleEngine:
     def __init__(self, lexicon: Lexicon, params: RuleParams) -> None:
         self.lex = lexicon
         self.p = params
-        # Words known to carry nothing (no rating, no phrase starts with them, not a negated-only verb): most
-        # words of a post. Remembered per distinct word so the loop skips them without a look-up chain.
-        self._plain: dict[str, bool] = {}
+        # What a word can do (_role): most words of a post carry nothing; many others ("the", "to") only start a
+        # phrase. Remembered per distinct word so the loop skips them without a look-up chain.
+        self._roles: dict[str, int] = {}
         self._looked_up: dict[str, tuple[float | None, bool]] = {}  # word -> _lookup's answer
 
     def extract(self, tokens: list[Token]) -> Extraction:
@@ -117,24 +118,29 @@ class RuleEngine:
         boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
         # A word that repeats an @handle of the same post names that account: "@united UNITED lost my bag".
         handles: set[str] | None = None  # gathered at the first word that is not plain
-        plain = self._plain
-        if len(plain) > 100_000:
-            plain.clear()
-        known = plain.get
+        roles = self._roles
+        if len(roles) > 100_000:
+            roles.clear()
+        known = roles.get
         for i, tok in enumerate(tokens):
             if i < skip_until:
                 continue
             kind = tok.kind
             if kind == "word":
                 low = tok.low
-                is_plain = known(low)
-                if is_plain is None:
-                    is_plain = plain[low] = self._is_plain(low)
-                if is_plain:
+                role = known(low)
+                if role is None:
+                    role = roles[low] = self._role(low)
+                if role == _PLAIN:
                     continue
                 if handles is None:
                     handles = {t.low[1:] for t in tokens if t.kind == "handle"}
                 if low in handles:
+                    continue
+                if role == _PHRASE_ONLY:  # what _word does with it: a phrase that starts here, or nothing
+                    phrase = self._phrase_at(tokens, i)
+                    if phrase is not None:
+                        skip_until = self._phrase(tokens, i, phrase, cap_diff, boosted, out.cues)
                     continue
                 skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
             elif kind == "hashtag":
@@ -151,9 +157,12 @@ class RuleEngine:
 
     # --- words and phrases -------------------------------------------------------------------------------
 
-    def _is_plain(self, low: str) -> bool:
-        """`_word` would do nothing with this word, wherever it stands."""
-        return low not in self.lex.phrases and low not in self.lex.negated_only and self._lookup(low)[0] is None
+    def _role(self, low: str) -> int:
+        """_PLAIN: `_word` would do nothing with this word, wherever it stands; _PHRASE_ONLY: only a phrase starting
+        with it can make a cue; _CUE: anything else (a rated or negated-only word)."""
+        if low in self.lex.negated_only or self._lookup(low)[0] is not None:
+            return _CUE
+        return _PHRASE_ONLY if low in self.lex.phrases else _PLAIN
 
     def _word(
         self, toks: list[Token], i: int, cap_diff: _CapDifferential, boosted: dict[int, float], cues: list[Cue]
@@ -257,8 +266,9 @@ class RuleEngine:
             low = toks[j].low
             if low in _ADVERB_BEFORE_CUE and dist == 1:
                 low = "very"
-            if low in BOOSTERS or _squeeze(low) in BOOSTERS:
-                scalar = BOOSTERS.get(low, BOOSTERS.get(_squeeze(low), 0.0)) * (1.0, 0.95, 0.9)[dist - 1]
+            booster = _booster(low)
+            if booster is not None:
+                scalar = booster * (1.0, 0.95, 0.9)[dist - 1]
                 scalar *= self.p.booster / 0.293
                 if toks[j].raw.isupper() and cap_diff:
                     scalar += self.p.caps if scalar > 0 else -self.p.caps
@@ -372,24 +382,14 @@ class RuleEngine:
                 has_link = True
         only_asks = asked is not None and all(asked[i] for i, t in enumerate(toks) if t.kind == "word")
         damping = self.p.question_only if only_asks else self.p.question
-        names = self._name_tokens(toks) if self.p.name != 1.0 else set()
+        name = self.p.name
         link = self.p.link if has_link else 1.0
         for cue in out.cues:
             if contrast is not None:
                 cue.but = self.p.but_before if cue.index < contrast else self.p.but_after
             if asked is not None and asked[cue.index] and cue.kind != "phrase":
                 cue.question = damping
-            cue.context = link * (self.p.name if cue.index in names else 1.0)
-
-    @staticmethod
-    def _name_tokens(toks: list[Token]) -> set[int]:
-        """Indices of words in runs of two or more Title Case words: names, titles, headlines."""
-        titled = [t.kind == "word" and t.raw[0].isupper() and t.raw[1:].islower() for t in toks]
-        return {
-            i
-            for i, is_title in enumerate(titled)
-            if is_title and ((i > 0 and titled[i - 1]) or (i + 1 < len(toks) and titled[i + 1]))
-        }
+            cue.context = link * (name if name != 1.0 and _in_name(toks, cue.index) else 1.0)
 
     # --- sarcasm ---------------------------------------------------------------------------------------------
 
@@ -517,6 +517,27 @@ def _tag_suffix_valence(tag: str) -> float:
         if len(tag) > len(suffix) + 2 and tag.endswith(suffix):
             return valence
     return 0.0
+
+
+def _titled(tok: Token) -> bool:
+    return tok.kind == "word" and tok.raw[0].isupper() and tok.raw[1:].islower()
+
+
+def _in_name(toks: list[Token], i: int) -> bool:
+    """Token i is a word in a run of two or more Title Case words: a name, a title, a headline."""
+    return _titled(toks[i]) and ((i > 0 and _titled(toks[i - 1])) or (i + 1 < len(toks) and _titled(toks[i + 1])))
+
+
+_BOOSTER_OF: dict[str, float | None] = {}  # word -> its booster strength (elongation squeezed out), or None
+
+
+def _booster(low: str) -> float | None:
+    found = _BOOSTER_OF.get(low, False)
+    if found is False:
+        if len(_BOOSTER_OF) > 100_000:
+            _BOOSTER_OF.clear()
+        found = _BOOSTER_OF[low] = BOOSTERS.get(low, BOOSTERS.get(_squeeze(low)))
+    return found
 
 
 def _squeeze(low: str) -> str:
