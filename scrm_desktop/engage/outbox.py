@@ -3,7 +3,8 @@
 queued -> sending -> sent                  (published through the source's plugin)
 queued -> sending -> queued (backoff)      (offline, rate limited, server trouble: tried again later)
 queued -> sending -> failed                (refused: credentials, a malformed request; a person retries)
-sending -> needs_check                     (the app stopped mid-send: nobody knows whether it went out)
+sending -> needs_check                     (its sender stopped mid-send: nobody knows whether it went out;
+                                           a reply a live process is sending is left alone)
 needs_check -> sent | queued               (the channel can tell: found there, or not there and sent now)
 needs_check -> sent | queued (by a person) (channels that cannot tell: a person checks and decides)
 manual -> sent                             (channels without publishing: copied and confirmed by a person)
@@ -17,7 +18,10 @@ whose fate is unknown is never re-sent by itself without that check.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +41,59 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RETRY_INTERVAL_S = 60.0
 RETRYABLE = ("rate_limited", "transient")
+
+
+# A sender on another machine cannot be asked whether it is alive: its reply counts as stranded once it has been
+# 'sending' this long (a send is bounded by the HTTP client's timeouts, seconds to a minute or two).
+REMOTE_LEASE = timedelta(minutes=15)
+
+
+def _started(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux /proc), so a reused pid is not taken for the
+    process that owned the row; "" where the platform does not say."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def process_token(pid: int | None = None, instance: str = "") -> str:
+    """The sender's name, "host/pid/start/instance", written on each reply it starts sending."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}/{pid}/{_started(pid)}/{instance}"
+
+
+def _alive(pid: int, started: str) -> bool:
+    if os.name != "posix":
+        return True  # no cheap, safe probe (os.kill would end the process on Windows): the lease decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process with that pid: alive, compare its start time
+    return not started or _started(pid) == started
+
+
+def sender_gone(token: str, since: datetime, now: datetime, me: str) -> bool:
+    """Whether a reply 'sending' since `since` by `token` was left by a sender that is no longer sending it: an
+    unnamed (older) row; an earlier sender of this very process (a workspace has one sender: a new one means the
+    old one was dropped, e.g. a reopened workspace); this host's process that has ended; another host's sender
+    past REMOTE_LEASE. Our own rows are in flight, never stranded."""
+    if token == me:
+        return False
+    host, pid_text, started = [*token.split("/"), "", "", ""][:3]
+    if not pid_text.isdigit():
+        return True
+    my_host, my_pid = me.split("/")[:2]
+    if host != my_host:
+        return now - since > REMOTE_LEASE
+    if pid_text == my_pid:
+        return True
+    if not _alive(int(pid_text), started):
+        return True
+    return os.name != "posix" and now - since > REMOTE_LEASE
 
 
 def naive(when: datetime) -> datetime:
@@ -66,16 +123,22 @@ class OutboxSender:
         self._repo, self._sources, self._registry = repo, sources, registry
         self._http, self._secret_lookup, self._clock = http, secret_lookup, clock
         self._rng = rng or random.Random()
+        self._me = process_token(instance=uuid.uuid4().hex[:12])
 
     def now(self) -> datetime:
         return naive(self._clock())
 
     def recover(self) -> int:
-        """Call once at start: items a crash left 'sending' become 'needs_check'."""
-        return self._repo.stranded(self.now())
+        """Items a crash left 'sending' become 'needs_check'. Run at start and before each round of sends: a reply
+        another live process (a second desktop, the `listen` service) is sending right now is left alone."""
+        now = self.now()
+        gone = [i for i, token, since in self._repo.sending() if sender_gone(token, since, now, self._me)]
+        return self._repo.stranded(now, gone)
 
     def send_due(self) -> list[SendResult]:
-        """Look on the channel for replies whose fate is unknown, then send what is due."""
+        """Strand what a dead sender left, look on the channel for replies whose fate is unknown, then send what is
+        due."""
+        self.recover()
         return self.check_unknown() + [self.send(item) for item in self._repo.due(self.now())]
 
     def _channel(self, item: OutboxItem) -> tuple[type[Plugin], SourceContext]:
@@ -117,7 +180,7 @@ class OutboxSender:
         if not plugin_cls.can_publish:
             self._repo.move(item.id, ("queued",), self.now(), state="manual", next_attempt_at=None)
             return SendResult(item.id, "manual", f"{plugin_cls.title or plugin_cls.name} cannot publish replies")
-        if not self._repo.start_sending(item.id, self.now()):
+        if not self._repo.start_sending(item.id, self.now(), self._me):
             return SendResult(item.id, self._repo.item(item.id).state, "another sender took it")
         plugin, reply = plugin_cls(), self._reply(item)
         try:

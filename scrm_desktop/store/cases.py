@@ -651,26 +651,36 @@ class CaseRepo:
             detail = {"outbox_id": item.id, "external_id": item.external_id, "url": item.external_url}
             self._event(conn, item.case_id, now, item.created_by, "reply_sent", detail)
 
-    def start_sending(self, item_id: int, now: datetime) -> bool:
-        """queued -> sending, counting the attempt; False when another sender took it first."""
+    def start_sending(self, item_id: int, now: datetime, sender: str = "") -> bool:
+        """queued -> sending, counting the attempt and naming the sender; False when another sender took it first."""
         with self._writer.begin() as conn:
             return (
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id == item_id, outbox.c.state == "queued")
-                    .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=now)
+                    .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=now, sender=sender)
                 ).rowcount
                 == 1
             )
 
-    def stranded(self, now: datetime) -> int:
-        """Items left 'sending' by a crash: nobody knows whether they went out, so a person checks."""
+    def sending(self) -> list[tuple[int, str, datetime]]:
+        """(id, sender, since) of the replies being sent now, by any process."""
+        query = select(outbox.c.id, outbox.c.sender, outbox.c.updated_at).where(outbox.c.state == "sending")
+        with self._engine.connect() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(query)]
+
+    def stranded(self, now: datetime, item_ids: Sequence[int] | None = None) -> int:
+        """Items left 'sending' by a crash (all of them, or those named): nobody knows whether they went out, so a
+        person checks. Only rows still 'sending' move: one its sender finished meanwhile stays as it ended."""
         note = "the app stopped while sending; check on the channel whether it was posted, then confirm or retry"
+        where = [outbox.c.state == "sending"]
+        if item_ids is not None:
+            if not item_ids:
+                return 0
+            where.append(outbox.c.id.in_(list(item_ids)))
         with self._writer.begin() as conn:
             return conn.execute(
-                update(outbox)
-                .where(outbox.c.state == "sending")
-                .values(state="needs_check", last_error=note, updated_at=now)
+                update(outbox).where(*where).values(state="needs_check", last_error=note, updated_at=now, sender="")
             ).rowcount
 
     def counts(self) -> dict[str, int]:

@@ -127,6 +127,8 @@ outbox = Table(
     Column("idempotency_key", String(100), nullable=False, unique=True),
     Column("state", String(20), nullable=False),  # queued|sending|sent|failed|manual|needs_check
     Column("attempts", Integer, nullable=False, default=0),
+    # who is sending it now ("host/pid/start"): recover() strands only a reply whose sender is gone
+    Column("sender", String(200), nullable=False, default="", server_default=""),
     Column("next_attempt_at", DateTime),
     Column("last_error", Text, nullable=False, default=""),
     Column("created_by", String(200), nullable=False, default=""),

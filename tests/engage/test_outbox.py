@@ -4,13 +4,15 @@ sending and recording, restart, manual channels, refusals, and incident status u
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 from scrm_plugins.mastodon import MastodonPlugin
 
-from scrm_desktop.engage.outbox import OutboxSender
+from scrm_desktop.engage.outbox import REMOTE_LEASE, OutboxSender, process_token
 from scrm_desktop.http import make_client
 from scrm_desktop.listening.api import PublishResult, Reply
 from scrm_desktop.store.cases import CaseRepo
@@ -299,3 +301,33 @@ def test_a_retry_after_a_lost_answer_looks_on_the_channel_first_where_there_is_n
     assert [r.state for r in second] == ["sent"]
     assert world.repo.item(item.id).external_id == on_channel["id"]
     assert len([req for req, _ in httpserver.log if req.method == "POST"]) == 1
+
+
+def test_a_reply_another_live_process_is_sending_is_not_flagged_until_that_process_is_gone(
+    tmp_path: Path, client
+) -> None:
+    """A second desktop (or the `listen` service) starting mid-send must not mark the first one's reply "check"."""
+    world = make_world(tmp_path)
+    item = queued_reply(world)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert world.repo.start_sending(item.id, world.clock(), process_token(other.pid))
+        starting_desktop = sender_for(world, client)
+        assert starting_desktop.recover() == 0
+        assert starting_desktop.send_due() == [] and world.repo.item(item.id).state == "sending"
+    finally:
+        other.kill()
+        other.wait()
+    assert starting_desktop.recover() == 1  # its sender died mid-send: now nobody knows, a person checks
+    assert world.repo.item(item.id).state == "needs_check"
+
+
+def test_a_reply_a_sender_on_another_machine_is_sending_waits_for_its_lease(tmp_path: Path, client) -> None:
+    world = make_world(tmp_path)
+    item = queued_reply(world)
+    started = world.clock()
+    assert world.repo.start_sending(item.id, started, "another-desktop.example/4242/99")
+    sender = sender_for(world, client)
+    assert sender.recover() == 0
+    world.clock.advance(minutes=REMOTE_LEASE.total_seconds() / 60 + 1)  # that machine crashed or hung
+    assert sender.recover() == 1 and world.repo.item(item.id).state == "needs_check"
