@@ -53,34 +53,95 @@ def _hint_emoji_font() -> None:
 
 
 RESTORE_TEXT = "Restore the last backup"
+SALVAGE_TEXT = "Salvage the readable rows"
 
 
 def startup_error_box(
-    message: str, title: str = "scrm-desktop cannot start", backup: Path | None = None
+    message: str, title: str = "scrm-desktop cannot start", backup: Path | None = None, salvage: bool = False
 ) -> QMessageBox:
     """The dialog shown before any window when the app cannot open its database (started from a launcher, the
-    user sees no terminal). With `backup`, it offers to restore it."""
+    user sees no terminal). With `backup`, it offers to restore it; with `salvage` (a damaged file), to copy the
+    rows that can still be read into a new database and open that."""
     ensure_app()
     first, _, rest = message.partition(": ")
     box = QMessageBox(QMessageBox.Icon.Critical, title, first if rest else message)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     if rest:
         box.setInformativeText(rest)
     box.setStandardButtons(QMessageBox.StandardButton.Close)
+    details = []
     if backup is not None:
         box.addButton(RESTORE_TEXT, QMessageBox.ButtonRole.AcceptRole)
-        box.setDetailedText(f"The last backup: {backup}\nThe current file is kept beside it, nothing is deleted.")
+        details.append(f"The last backup: {backup}")
+    if salvage:
+        box.addButton(SALVAGE_TEXT, QMessageBox.ButtonRole.AcceptRole)
+        details.append(
+            "Salvage reads the damaged file and copies every row that can still be read (often newer than the last "
+            "backup) into a new, checked database, which the app then opens."
+        )
+    if details:
+        box.setDetailedText("\n".join([*details, "The current file is kept beside it, nothing is deleted."]))
     return box
 
 
-def show_startup_error(message: str, backup: Path | None = None) -> bool:
-    """Show `message` in a dialog and wait for the user; True when they chose to restore `backup`. Nothing is
-    shown (False) when Qt cannot open a window here."""
+def show_startup_error(message: str, backup: Path | None = None, salvage: bool = False) -> str | None:
+    """Show `message` in a dialog and wait for the user: "restore" (the `backup`), "salvage" or None (closed).
+    Nothing is shown (None) when Qt cannot open a window here."""
     if QApplication.instance() is None and not _can_show_windows():
-        return False
-    box = startup_error_box(message, backup=backup)
+        return None
+    box = startup_error_box(message, backup=backup, salvage=salvage)
     box.exec()
     clicked = box.clickedButton()
-    return backup is not None and clicked is not None and clicked.text() == RESTORE_TEXT
+    chosen = clicked.text() if clicked is not None else ""
+    if backup is not None and chosen == RESTORE_TEXT:
+        return "restore"
+    return "salvage" if salvage and chosen == SALVAGE_TEXT else None
+
+
+def show_info(title: str, message: str) -> None:
+    """A plain information dialog before any window (what a start-up repair did); nothing without a display."""
+    if QApplication.instance() is None and not _can_show_windows():
+        return
+    ensure_app()
+    box = QMessageBox(QMessageBox.Icon.Information, title, message)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
+def salvage_with_progress(database: Path):  # type: ignore[no-untyped-def]
+    """Salvage `database` (store/salvage.py) on a worker thread while a progress dialog says how far it is; the
+    result, or the BackupError it raised."""
+    from PySide6.QtWidgets import QProgressDialog
+
+    from scrm_desktop.store.salvage import salvage
+
+    ensure_app()
+    state: dict[str, object] = {"table": "", "copied": 0}
+    dialog = QProgressDialog("Salvaging the readable rows…", "", 0, 0)
+    dialog.setWindowTitle("scrm-desktop")
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+    dialog.show()
+
+    def progress(table: str, copied: int) -> None:
+        state["table"], state["copied"] = table, copied
+
+    def work() -> None:
+        try:
+            state["result"] = salvage(database, progress=progress)
+        except Exception as exc:
+            state["error"] = exc
+
+    worker = threading.Thread(target=work, name="salvage", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        dialog.setLabelText(f"Salvaging {state['table'] or 'the database'}: {state['copied']:,} rows…")
+        QApplication.processEvents()
+        worker.join(0.05)
+    dialog.close()
+    if "error" in state:
+        raise state["error"]  # type: ignore[misc]
+    return state["result"]
 
 
 def _can_show_windows() -> bool:

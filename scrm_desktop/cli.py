@@ -129,6 +129,15 @@ def build_parser() -> Parser:
     )
     rs.add_argument("file", type=Path, nargs="?", help="the backup (default: the newest in backups/)")
     ds.add_parser("backups", help="list the backups", description="List the backups of the SQLite database.")
+    sv = ds.add_parser(
+        "salvage",
+        help="copy every row that can still be read from a damaged SQLite database into a new file",
+        description="Read a damaged SQLite database (read-only) table by table and copy every row that can still "
+        "be read into a new, checked database beside it (scrm.salvaged-DATE.db); the damaged file is not changed. "
+        "Put the copy in place with: scrm-desktop db restore FILE. Rows newer than the last backup survive this "
+        "way when their pages do.",
+    )
+    sv.add_argument("--out", type=Path, metavar="FILE", help="write the salvaged database here instead")
 
     from scrm_desktop.engage.cli_tree import add_tree_parser
 
@@ -221,11 +230,23 @@ def _open_or_tell(args: argparse.Namespace) -> Any:
             print(f"scrm-desktop: {exc}", file=sys.stderr)
             from scrm_desktop import app
 
+            database = getattr(exc, "database", None) if attempt == 0 else None
             backup = getattr(exc, "backup", None) if attempt == 0 else None
-            if not app.show_startup_error(str(exc), backup=backup):
+            salvage = bool(getattr(exc, "salvage", False)) and attempt == 0
+            chosen = app.show_startup_error(str(exc), backup=backup, salvage=salvage)
+            if chosen is None:
                 return None
             try:
-                _restore(exc.database, backup)  # type: ignore[attr-defined]
+                if chosen == "salvage":
+                    done = app.salvage_with_progress(database)
+                    print(done.summary(), file=sys.stderr)
+                    _restore(database, done.out)
+                    done.out.unlink(missing_ok=True)  # it is in place now; the damaged file is kept aside
+                    app.show_info(
+                        "Database salvaged", f"{done.summary(where=False)}. The damaged file is kept beside it."
+                    )
+                else:
+                    _restore(database, backup)
             except BackupError as again:
                 print(f"scrm-desktop: {again}", file=sys.stderr)
                 app.show_startup_error(str(again))
@@ -239,8 +260,14 @@ def _offer_backup(exc: Exception) -> CommandError:
 
     database = getattr(exc, "database", None)
     found = latest_backup(database) if database is not None else None
-    error = CommandError(str(exc) if found is None else f"{exc}; its last backup is {found}: scrm-desktop db restore")
-    error.database, error.backup = database, found  # type: ignore[attr-defined]
+    text = str(exc) if found is None else f"{exc}; its last backup is {found}: scrm-desktop db restore"
+    from scrm_desktop.store.salvage import salvageable
+
+    can_salvage = database is not None and "damaged" in text and salvageable(database)
+    if can_salvage:
+        text += "; to keep the rows that can still be read instead: scrm-desktop db salvage"
+    error = CommandError(text)
+    error.database, error.backup, error.salvage = database, found, can_salvage  # type: ignore[attr-defined]
     return error
 
 
@@ -352,6 +379,11 @@ def _db_backups(args: argparse.Namespace) -> int:
     try:
         if args.action == "backup":
             print(f"backed up {database} to {backup(database, args.out)}")
+        elif args.action == "salvage":
+            from scrm_desktop.store.salvage import salvage
+
+            done = salvage(database, args.out, progress=_salvage_progress())
+            print(f"{done.summary()}\nto use it: scrm-desktop db restore {done.out}")
         elif args.action == "backups":
             found = list_backups(database)
             print("\n".join(str(p) for p in found) if found else f"no backups yet of {database}")
@@ -363,6 +395,15 @@ def _db_backups(args: argparse.Namespace) -> int:
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     return 0
+
+
+def _salvage_progress():  # type: ignore[no-untyped-def]
+    """Rows copied so far, on one line of stderr (a big database takes a while)."""
+
+    def show(table: str, copied: int) -> None:
+        print(f"\rsalvaging {table}: {copied:,} rows", end="", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _restore(database: Path, source: Path) -> None:

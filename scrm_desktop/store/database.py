@@ -15,8 +15,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = open_engine(url)
-        upgrade(self.engine)
-        check_writable(self.engine)
+        try:
+            upgrade(self.engine)
+            check_writable(self.engine)
+        except BaseException:
+            self.engine.dispose()  # no connection left open on a file the user may now restore or salvage
+            raise
         self.sources = SourceRepo(self.engine)
         self.posts = PostRepo(self.engine)
 

@@ -177,6 +177,16 @@ def upgrade(engine: Engine) -> None:
         raise open_error(engine, exc) from exc
 
 
+def upgrade_to(engine: Engine, revision: str) -> None:
+    """Bring the schema to `revision` exactly (store/salvage.py builds a copy at a damaged file's revision)."""
+    from alembic import command
+
+    with writer(engine).begin() as conn:
+        cfg = _alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
 def _at_heads(conn: Connection) -> bool:
     heads = migration_heads()
     if not heads or not inspect(conn).has_table("alembic_version"):

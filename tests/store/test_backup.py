@@ -109,7 +109,7 @@ def test_a_damaged_database_points_to_its_last_backup_and_restore_brings_it_back
     assert main(["--basedir", str(home), "sources", "list"]) == 1
     err = capsys.readouterr().err.strip()
     assert "file is not a database (the file is damaged)" in err
-    assert err.endswith(f"its last backup is {made}: scrm-desktop db restore")
+    assert err.endswith(f"its last backup is {made}: scrm-desktop db restore")  # nothing left to salvage
     assert main(["--basedir", str(home), "db", "restore"]) == 0
     out = capsys.readouterr().out
     kept = next(db.parent.glob("scrm.db.before-restore-*"))

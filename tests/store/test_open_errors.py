@@ -125,7 +125,10 @@ def test_a_truncated_database_is_called_damaged_and_offered_its_backup(tmp_path,
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "database disk image is malformed (the file is damaged)" in err
-    assert err.endswith(f"its last backup is {made}: scrm-desktop db restore")
+    assert f"its last backup is {made}: scrm-desktop db restore" in err
+    assert "db salvage" not in err  # half its schema is gone with the second half of the file: nothing to salvage
+    assert main(["--basedir", home, "db", "salvage"]) == 1
+    assert "its schema cannot be read" in capsys.readouterr().err
     assert main(["--basedir", home, "db", "restore"]) == 0
     capsys.readouterr()
     assert "Blog\trss" in _sources_listed(capsys, "--basedir", home)

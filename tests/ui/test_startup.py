@@ -26,6 +26,15 @@ def close_next_dialog(seen: list[str]) -> None:
     QTimer.singleShot(0, close)
 
 
+def close_main_window() -> None:
+    """As the user would, once the main window is up: close it (main() then returns)."""
+    shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w).__name__ == "MainWindow"]
+    if not shown:
+        QTimer.singleShot(20, close_main_window)
+        return
+    shown[0].close()
+
+
 def test_a_gui_that_cannot_open_its_database_says_so_in_a_dialog(qtbot, tmp_path, capsys):
     seen: list[str] = []
     close_next_dialog(seen)
@@ -89,13 +98,6 @@ def test_a_damaged_database_is_offered_its_last_backup_and_the_app_opens_on_it(q
         next(b for b in box.buttons() if b.text() == "Restore the last backup").click()
         QTimer.singleShot(0, close_main_window)
 
-    def close_main_window() -> None:
-        shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w).__name__ == "MainWindow"]
-        if not shown:
-            QTimer.singleShot(20, close_main_window)
-            return
-        shown[0].close()
-
     QTimer.singleShot(0, restore_then_close_the_window)
     assert main(["--basedir", str(home)]) == 0
     assert "file is not a database (the file is damaged)" in seen[0]
@@ -132,3 +134,47 @@ def test_a_read_only_database_is_told_in_a_dialog_without_offering_a_restore(qtb
     assert "read-only" in seen[0] and "check its permissions" in seen[0] and "db backup --out" in seen[0]
     assert not any("Restore" in text for text in buttons[0])
     assert "read-only" in capsys.readouterr().err
+
+
+def test_a_damaged_database_can_be_salvaged_from_the_dialog_and_the_app_opens_on_what_was_readable(
+    qtbot, tmp_path, capsys
+):
+    from tests.store.test_salvage import damage_pages
+
+    home = tmp_path / "home"
+    ws = Workspace.open(str(home))
+    ws.add_source("rss", "Blog", {"url": "https://blog.example/feed"}, enabled=False)
+    ws.close()
+    db = home / "data" / "scrm.db"
+    damage_pages(db, "alembic_version")  # the app cannot even read which schema it has: it cannot start
+    seen: list[str] = []
+
+    def salvage_then_close_the_window() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, salvage_then_close_the_window)
+            return
+        seen.append(box.informativeText())
+        assert "Restore the last backup" not in [b.text() for b in box.buttons()]  # there is no backup
+        next(b for b in box.buttons() if b.text() == "Salvage the readable rows").click()
+        QTimer.singleShot(0, read_the_outcome)
+
+    def read_the_outcome() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.windowTitle() != "Database salvaged":
+            QTimer.singleShot(20, read_the_outcome)
+            return
+        seen.append(box.text())
+        box.accept()
+        QTimer.singleShot(0, close_main_window)
+
+    QTimer.singleShot(0, salvage_then_close_the_window)
+    assert main(["--basedir", str(home)]) == 0
+    assert "(the file is damaged)" in seen[0] and "scrm-desktop db salvage" in seen[0]
+    assert seen[1].startswith("salvaged ") and "sources 1" in seen[1] and "The damaged file is kept" in seen[1]
+    assert next(db.parent.glob("scrm.db.before-restore-*")).is_file()
+    ws = Workspace.open(str(home))
+    try:
+        assert [s.name for s in ws.db.sources.list()] == ["Blog"]
+    finally:
+        ws.close()
