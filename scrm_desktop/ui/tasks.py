@@ -3,8 +3,10 @@ runs `work()` on the runner's worker thread and calls `success(result)` (or `fai
 
 - One op at a time per runner, in the order asked; the next starts as soon as the previous one's result lands.
 - `key`: an op asked for under a key whose previous op has not started yet replaces it (a burst of refreshes
-  costs one run); one already running finishes, but its result is dropped: only the newest op of a key is
-  delivered, so a slow query never paints stale data over fresh. The newest op of a key is always delivered.
+  costs one run). One already running finishes; its result is dropped for the newer op, so a slow query never
+  paints stale data over fresh, but never twice in a row: when refreshes keep coming faster than the read takes
+  (the agent queue while the live demo ingests), every other result is shown instead of none (the queue stayed
+  empty for half a minute). The newest op of a key is always delivered.
 - `owner`: a widget whose ops are dropped (not run, not delivered) once it is destroyed; the runner's parent
   by default. Nothing is delivered after `close()`.
 - `progress`: `work` is then called as `work(report)`; `report(done, total)` from the worker reaches
@@ -29,6 +31,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 Report = Callable[[int, int], None]  # (done, total), called from the worker
+SLOW_S = 0.5  # an op longer than this is logged
 
 
 @dataclass
@@ -58,6 +61,7 @@ class TaskRunner(QObject):
         self._pool.setMaxThreadCount(1)
         self._tickets = itertools.count(1)
         self._newest: dict[Hashable, int] = {}  # key -> ticket of its newest op
+        self._dropped: dict[Hashable, int] = {}  # key -> results dropped in a row for a newer op
         self._queue: OrderedDict[Hashable, _Op] = OrderedDict()
         self._running: _Op | None = None
         self._closed = False
@@ -121,6 +125,7 @@ class TaskRunner(QObject):
             return
 
     def _call(self, op: _Op) -> tuple[Any, Exception | None]:
+        started = time.perf_counter()
         try:
             if op.progress is None:
                 return op.work(), None
@@ -128,6 +133,11 @@ class TaskRunner(QObject):
         except Exception as exc:  # handed to the op's failure callback: a locked database is shown, not fatal
             log.debug("background op %r failed: %s", op.key, exc)
             return None, exc
+        finally:
+            took = time.perf_counter() - started
+            if took > SLOW_S:  # the ops queued behind it waited this long: worth a line in the log
+                name = getattr(op.work, "__qualname__", repr(op.work))
+                log.info("background op %s (key %r) took %.1f s", name, op.key, took)
 
     def _execute(self, op: _Op) -> None:  # on the worker thread
         self._emit(self._landed, op.ticket, *self._call(op))
@@ -147,9 +157,16 @@ class TaskRunner(QObject):
         if op is None or op.ticket != ticket:
             return
         self._next()  # the worker goes on while the GUI thread takes this result
-        if self._closed or not op.alive() or self._newest.get(op.key) != ticket:
+        if self._closed or not op.alive():
             return
-        del self._newest[op.key]
+        if self._newest.get(op.key) == ticket:
+            del self._newest[op.key]
+            self._dropped.pop(op.key, None)
+        elif self._dropped.get(op.key, 0) < 1:  # a newer op of the key waits: it paints over this one soon
+            self._dropped[op.key] = self._dropped.get(op.key, 0) + 1
+            return
+        else:  # the previous result of the key was dropped already: show this one, or a steady stream starves
+            self._dropped.pop(op.key, None)
         if error is None:
             if op.success is not None:
                 op.success(result)

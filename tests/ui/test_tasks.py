@@ -65,6 +65,28 @@ def test_a_stale_result_is_dropped_and_the_newest_is_delivered(qtbot):
     runner.close()
 
 
+def test_a_steady_stream_of_refreshes_still_shows_every_other_result(qtbot):
+    """A view refreshed more often than its read takes (the agent queue while posts stream in) must not wait for
+    a quiet moment to show anything."""
+    runner = TaskRunner()
+    got: list[int] = []
+    gates = [threading.Event() for _ in range(6)]
+
+    def read(n: int) -> int:
+        gates[n].wait(5)
+        return n
+
+    runner.run(lambda: read(0), got.append, key="queue")
+    for n in range(1, 6):  # each refresh is asked for while the previous read is still running
+        runner.run(lambda n=n: read(n), got.append, key="queue")
+        gates[n - 1].set()
+        qtbot.waitUntil(lambda n=n: runner.started == n + 1)
+    gates[5].set()
+    qtbot.waitUntil(runner.idle)
+    assert got == [1, 3, 5]
+    runner.close()
+
+
 def test_nothing_runs_or_lands_for_a_destroyed_owner(qtbot):
     runner = TaskRunner()
     owner = QWidget()
