@@ -327,9 +327,13 @@ class CaseService:
         return ""
 
     def suggestions(self, case: Case) -> list[Template]:
-        category = (case.decision.get("outcome") or {}).get("category", "") if case.decision else ""
+        """The templates for the case's reply, best first (engage.templates.suggest), in reply_category's
+        category and, for a case linked to an incident, for the incident's state (running or resolved)."""
+        category = self.reply_category(case)
         post_text = self.repo.post_text(case.post_id)
-        return suggest(self.templates, post_text, case.channel, category, self.repo.past_replies())
+        incident = self.repo.incident(case.incident_id) if case.incident_id else None
+        state = "" if incident is None else ("resolved" if incident.resolved_at else "open")
+        return suggest(self.templates, post_text, case.channel, category, self.repo.past_replies(), state)
 
     def fill(self, case: Case, template: Template, agent: str) -> str:
         incident = self.repo.incident(case.incident_id) if case.incident_id else None

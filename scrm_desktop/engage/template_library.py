@@ -63,6 +63,8 @@ def dump(templates: list[Template]) -> str:
         item: dict[str, object] = {"id": t.id, "category": t.category, "title": t.title, "text": t.text}
         if t.channels:
             item["channels"] = list(t.channels)
+        if t.incident:
+            item["incident"] = t.incident
         items.append(item)
     header = "# Reply templates of this workspace (written by Work > Templates…). Defaults: resources/templates.yaml\n"
     return header + yaml.safe_dump({"templates": items}, sort_keys=False, allow_unicode=True, width=100)

@@ -15,6 +15,7 @@ from scrm_desktop.core.sentiment import Analyzer
 from scrm_desktop.engage import yaml_nodes
 from scrm_desktop.engage.decision_tree import CATEGORIES
 
+INCIDENT_STATES = ("", "open", "resolved")  # a template's optional `incident:` field
 VARIABLES = ("first_name", "author_name", "handle", "brand", "case_id", "agent_name", "incident_url")
 # None: no practical limit. Mastodon's default instance limit; Bluesky counts graphemes; Reddit comments.
 CHANNEL_LIMITS: dict[str, int | None] = {
@@ -58,6 +59,7 @@ class Template:
     title: str
     text: str
     channels: tuple[str, ...] = ()  # empty: every channel
+    incident: str = ""  # "open" / "resolved": a status update for an incident in that state only ("" any)
 
     def fits(self, channel: str) -> bool:
         return not self.channels or channel in self.channels
@@ -195,7 +197,7 @@ def _template(node: yaml.Node, name: str, seen: set[str]) -> Template:
     for key in ("id", "category", "title", "text"):
         if not str(fields.get(key) or "").strip():
             raise TemplateError(f"{where}: missing {key}")
-    unknown = set(raw) - {"id", "category", "title", "text", "channels"}
+    unknown = set(raw) - {"id", "category", "title", "text", "channels", "incident"}
     if unknown:
         raise TemplateError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     if fields["category"] not in CATEGORIES:
@@ -207,7 +209,11 @@ def _template(node: yaml.Node, name: str, seen: set[str]) -> Template:
         raise TemplateError(f"{where}: unknown variable {{{bad[0]}}} (known: {', '.join(VARIABLES)})")
     channels = raw.get("channels")
     listed = tuple(str(c.value) for c in channels.value) if isinstance(channels, yaml.SequenceNode) else ()
-    return Template(fields["id"], fields["category"], fields["title"].strip(), fields["text"].strip(), listed)
+    incident = str(fields.get("incident") or "")
+    if incident not in INCIDENT_STATES:
+        raise TemplateError(f"{where}: incident is 'open' or 'resolved', not {incident!r}")
+    title, text = fields["title"].strip(), fields["text"].strip()
+    return Template(fields["id"], fields["category"], title, text, listed, incident)
 
 
 def load_templates(path: str | Path) -> list[Template]:
@@ -241,16 +247,20 @@ def suggest(
     channel: str,
     category: str = "",
     past: Iterable[tuple[str, str]] = (),
+    incident: str = "",
 ) -> list[Template]:
-    """Templates for a post, best first: the decision path's category first, then those whose past uses
-    answered the most similar posts (`past` holds (post text, template id) pairs), then by word overlap."""
+    """Templates for a post, best first: the decision path's category first, then (for a case linked to an
+    incident in state `incident`, "open" or "resolved") the ones written for that state before those written for
+    the other, then those whose past uses answered the most similar posts (`past` holds (post text, template id)
+    pairs), then by word overlap."""
     words = _words(post_text)
     best_past: dict[str, float] = {}
     for text, template_id in past:
         best_past[template_id] = max(best_past.get(template_id, 0.0), _similarity(words, _words(text)))
     usable = [t for t in templates if t.fits(channel)]
 
-    def rank(t: Template) -> tuple[bool, float, float]:
-        return (t.category != category, -best_past.get(t.id, 0.0), -_similarity(words, _words(t.text)))
+    def rank(t: Template) -> tuple[bool, bool, float, float]:
+        other_state = bool(t.incident) and t.incident != incident
+        return (t.category != category, other_state, -best_past.get(t.id, 0.0), -_similarity(words, _words(t.text)))
 
     return sorted(usable, key=rank)

@@ -65,6 +65,18 @@ def test_suggested_templates_follow_the_decision_and_fill_the_context(tmp_path: 
     assert "Hi Fan," in text and "Brightwave" in text and "Ana" in text  # greeted by first name
 
 
+def test_a_case_of_a_running_incident_is_offered_the_we_are_on_it_update_not_the_all_clear(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    incident = world.service.open_incident("Technicians not arriving", 3, "lead", status_url="https://status.example/1")
+    case = world.service.link(world.service.open_from_post(world.post_ids[0], "lead").id, incident.id, "lead")
+    first = world.service.suggestions(case)[0]
+    assert first.category == "status_update" and first.incident == "open"
+    assert "working again" not in world.service.fill(case, first, "Ana")
+    world.service.edit_incident(incident.id, status="resolved")
+    first = world.service.suggestions(case)[0]
+    assert first.id == "status-resolved" and "working again" in world.service.fill(case, first, "Ana")
+
+
 def test_replies_are_checked_before_they_are_queued(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     case = world.service.open_from_post(world.post_ids[0], "lead")

@@ -220,9 +220,10 @@ class TemplateEditor(QWidget):
         channels = tuple(c.strip().lower() for c in self.channels.text().replace(";", ",").split(",") if c.strip())
         others = {t.id for t in self.templates if t.id != self._editing}
         template_id = self._editing or new_id(self.title.text() or "template", others)
-        return Template(
-            template_id, self.category.currentData(), self.title.text().strip(), self.body.toPlainText(), channels
-        )
+        before = next((t for t in self.templates if t.id == self._editing), None)
+        incident = before.incident if before is not None else ""  # kept: the editor has no field for it
+        title, body = self.title.text().strip(), self.body.toPlainText()
+        return Template(template_id, self.category.currentData(), title, body, channels, incident)
 
     def problems_now(self) -> list[str]:
         template = self.edited()

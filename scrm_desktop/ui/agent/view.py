@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QTreeWidget,
@@ -278,9 +279,18 @@ class AgentView(QWidget):
         bulk.addWidget(self.export_button)
         lay.addLayout(bulk)
         middle = QSplitter(Qt.Orientation.Vertical)
-        middle.addWidget(self.wizard)
+        # The tree's path, its "answered for you" reasons and the decision's guidance can outgrow its pane: they
+        # scroll instead of squeezing the word-wrapped labels into each other.
+        tree_pane = QScrollArea()
+        tree_pane.setWidget(self.wizard)
+        tree_pane.setWidgetResizable(True)
+        tree_pane.setFrameShape(QFrame.Shape.NoFrame)
+        tree_pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        middle.addWidget(tree_pane)
         middle.addWidget(self.editor)
-        middle.setSizes([420, 480])
+        middle.setStretchFactor(0, 3)
+        middle.setStretchFactor(1, 2)
+        middle.setSizes([540, 360])
         panes = QSplitter()
         panes.addWidget(middle)
         panes.addWidget(self.arm)
