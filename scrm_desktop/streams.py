@@ -157,7 +157,8 @@ def default_layout() -> Layout:
                 [
                     ColumnSpec("All mentions"),
                     ColumnSpec("Negative", "sentiment:negative", notify=True),
-                    ColumnSpec("Questions & leads", 'recommend OR "which laptop" OR "looking for"'),
+                    # by what the classifier read, not by words: "I recommend the Aero" is praise, not a lead
+                    ColumnSpec("Questions & leads", "trait:future OR intent:purchase OR intent:information"),
                     ColumnSpec("Mastodon", "channel:mastodon"),
                 ],
             )
