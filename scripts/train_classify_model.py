@@ -161,7 +161,7 @@ def fit(x: list[dict[str, float]], y: np.ndarray, sw: np.ndarray, n_classes: int
 
 
 def field_model(name: str, x: list[dict[str, float]], labels: list[str], sw: np.ndarray) -> FieldModel:
-    """The field's model with the middle levels; choose_levels sets the chosen ones."""
+    """The field's model (its floor and override are placeholders: with_levels sets the chosen ones)."""
     classes = CLASSES[name]
     keep = [i for i, label in enumerate(labels) if label in classes]
     y = np.array([classes.index(labels[i]) for i in keep])
