@@ -10,13 +10,13 @@ names what it rests on (Classification.*_cues), so an agent can see why a post w
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from scrm_desktop.core.cue_scan import Body, CuePattern
 from scrm_desktop.core.query_fields import INTENTS as INTENTS  # the values `trait:` and `intent:` accept
 from scrm_desktop.core.query_fields import TRAITS as TRAITS
 
@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 MAX_CHARS = 4000  # cues sit in the opening of a post; a 40,000-character email is judged on its start
 
 _NEGATORS = r"(?:never|not|no|zero|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|can'?t|cannot|isn'?t|ain'?t|hardly)"
+_NEGATOR_WORD = re.compile(_NEGATORS + r"[,.]?")
 
 
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w@#])(?:" + "|".join(alternatives) + r")(?![\w])", re.IGNORECASE)
+def _rx(*alternatives: str) -> CuePattern:
+    """A cue family: any of the alternatives as whole words, ignoring case (`.pattern` is the plain regex)."""
+    return CuePattern(alternatives, head=r"(?<![\w@#])", tail=r"(?![\w])")
 
 
 # ---- cue families ---------------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ HELP = _rx(
     r"need (?:this|it|help|an answer|a fix)",
     r"warranty claim",
 )
-SUPPORT_HANDLE = re.compile(r"@\w*(?:help|support|care|cares|service)\b", re.IGNORECASE)
+SUPPORT_HANDLE = CuePattern([r"@\w*(?:help|support|care|cares|service)\b"])
 FLAW = _rx(
     r"except (?:the|for)",
     r"(?:the )?only (?:downside|complaint|gripe|issue)",
@@ -240,7 +242,7 @@ _LEAD_PATTERNS = (
     r"\b(?:recommendations|suggestions) for (?:a |an )?(?:new |good )?" + _THING + _END,
     r"\bany (?:recommendations|recs|suggestions)\b()",
 )
-LEAD = [re.compile(p, re.IGNORECASE) for p in _LEAD_PATTERNS]
+LEAD = [CuePattern([p]) for p in _LEAD_PATTERNS]
 _NAME = r"([A-Z][\w\-]*(?: [A-Z0-9][\w\-]*){0,3})"
 ALTERNATIVES = re.compile(_NAME + r",? (?:or|vs\.?|versus|and) (?:the |a )?" + _NAME)
 EITHER = re.compile(_NAME + r" or (?:the |a )?" + _NAME)
@@ -418,14 +420,14 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _hits(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
-    return list(pattern.finditer(text))
+def _hits(pattern: CuePattern, body: Body) -> list[re.Match[str]]:
+    return pattern.finditer(body)
 
 
-def _negated(text: str, start: int) -> bool:
+def _negated(body: Body, start: int) -> bool:
     """A negation word among the three words before a cue ("would never leave", "not switching")."""
-    before = text[max(0, start - 40) : start].lower().split()[-3:]
-    return any(re.fullmatch(_NEGATORS + r"[,.]?", w) for w in before)
+    before = body.low[max(0, start - 40) : start].lower().split()[-3:]
+    return any(_NEGATOR_WORD.fullmatch(w) for w in before)
 
 
 def _words(matches: Iterable[re.Match[str]]) -> list[str]:
@@ -451,9 +453,10 @@ def _alternatives(text: str) -> list[str]:
     return names
 
 
-def _choosing(text: str) -> list[str]:
+def _choosing(body: Body) -> list[str]:
     """Cues that the author is weighing brands: "torn between", "vs", or a question "Brightwave or Corvex?"."""
-    words = _words(_hits(CHOOSING, text))
+    words = _words(_hits(CHOOSING, body))
+    text = body.text
     if "?" in text and (m := EITHER.search(text)) and all(map(_product_name, m.groups())):
         words.append(m.group(0).lower() + "?")
     return words
@@ -463,13 +466,17 @@ def lead_products(text: str, choosing: bool = False) -> tuple[str, ...]:
     """The product words of a buying question ("looking for a new laptop" -> ("laptop",)); () when none.
     `choosing`: the post weighs brands against each other, so named alternatives ("Aero 14 or Corvex Air")
     are the products."""
-    if _LEAD_NEGATED.search(text):
+    return _lead_products(Body(text), choosing)
+
+
+def _lead_products(body: Body, choosing: bool) -> tuple[str, ...]:
+    if _LEAD_NEGATED.search(body):
         return ()
     found: list[str] = []
     if choosing:
-        found.extend(_alternatives(text))
+        found.extend(_alternatives(body.text))
     for pattern in LEAD:
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(body):
             thing = (m.group(1) or "").strip(" -").lower()
             if thing.split()[-1:] and thing.split()[-1] not in _NOT_PRODUCTS:
                 found.append(thing)
@@ -491,38 +498,39 @@ class _Cues:
     choosing: list[str]
 
 
-def _cues(text: str) -> _Cues:
+def _cues(body: Body) -> _Cues:
     ignored: list[str] = []
     leaving: list[str] = []
-    for m in LEAVING.finditer(text):
+    for m in LEAVING.finditer(body):
         word = m.group(0).lower()
-        if word.startswith(NEGATABLE_LEAVING) and _negated(text, m.start()):
+        if word.startswith(NEGATABLE_LEAVING) and _negated(body, m.start()):
             ignored.append(f"ignored: {word} (negated)")
         else:
             leaving.append(word)
     praise: list[str] = []
-    flaw = _words(_hits(FLAW, text))
-    for m in PRAISE.finditer(text):
-        if _negated(text, m.start()) and not m.group(0).lower().startswith("never"):
+    flaw = _words(_hits(FLAW, body))
+    for m in PRAISE.finditer(body):
+        if _negated(body, m.start()) and not m.group(0).lower().startswith("never"):
             flaw.append(f"not {m.group(0).lower()}")  # "I don't love the keyboard" names a flaw
         else:
             praise.append(m.group(0).lower())
     problem: list[str] = []
-    for m in PROBLEM.finditer(text):
-        if _negated(text, m.start()):  # "has never crashed once", "zero problems"
+    for m in PROBLEM.finditer(body):
+        if _negated(body, m.start()):  # "has never crashed once", "zero problems"
             ignored.append(f"ignored: {m.group(0).lower()} (negated)")
         else:
             problem.append(m.group(0).lower())
+    question = ["?"] if "?" in body.text else []
     return _Cues(
         problem=list(dict.fromkeys(problem)),
-        help=_words(_hits(HELP, text)) + _words(_hits(SUPPORT_HANDLE, text)) + (["?"] if "?" in text else []),
+        help=_words(_hits(HELP, body)) + _words(_hits(SUPPORT_HANDLE, body)) + question,
         flaw=flaw,
         leaving=leaving,
         ignored=ignored,
-        suggest=_words(_hits(SUGGEST, text)),
+        suggest=_words(_hits(SUGGEST, body)),
         praise=list(dict.fromkeys(praise)),
-        sarcasm=_words(_hits(SARCASM, text)),
-        choosing=_choosing(text),
+        sarcasm=_words(_hits(SARCASM, body)),
+        choosing=_choosing(body),
     )
 
 
@@ -557,37 +565,38 @@ _INTENT_ORDER = (
 )
 
 
-def _intent_hits(text: str) -> dict[str, list[re.Match[str]]]:
+def _intent_hits(body: Body) -> dict[str, list[re.Match[str]]]:
     """Every intent cue family's matches, found once (the rules and the learned model's features both read them)."""
-    return {name: _hits(pattern, text) for name, pattern in _INTENT_ORDER}
+    return {name: _hits(pattern, body) for name, pattern in _INTENT_ORDER}
 
 
 def _intent(
-    text: str, products: tuple[str, ...], sarcastic: bool, hits: dict[str, list[re.Match[str]]] | None = None
+    body: Body, products: tuple[str, ...], sarcastic: bool, hits: dict[str, list[re.Match[str]]] | None = None
 ) -> tuple[str, list[str]]:
     if products:
         return "purchase", ["buying question"] + [p for p in products if p]
-    hits = _intent_hits(text) if hits is None else hits
-    if sarcastic and (problem := _words(hits["venting"]) or _words(_hits(SARCASM, text))):
+    hits = _intent_hits(body) if hits is None else hits
+    if sarcastic and (problem := _words(hits["venting"]) or _words(_hits(SARCASM, body))):
         return "venting", problem
     for name, _ in _INTENT_ORDER:
         if name == "engaged" and sarcastic:
             continue  # "oh great, thanks a lot" is not engagement
         matches = hits[name]
         if name == "engaged":  # "I don't love it" is not engagement
-            matches = [m for m in matches if not _negated(text, m.start())]
+            matches = [m for m in matches if not _negated(body, m.start())]
         if words := _words(matches):
             return name, words
-    if "?" in text:
+    if "?" in body.text:
         return "information", ["?"]
     return "", []
 
 
-def _rules(body: str) -> tuple[Classification, dict[str, list[str]]]:
+def _rules(text: str) -> tuple[Classification, dict[str, list[str]]]:
     """Today's cue rules on a cleaned body: their Classification, and every cue family's hits (the learned
     model's features)."""
+    body = Body(text)
     cues = _cues(body)
-    products = lead_products(body, choosing=bool(cues.choosing) and not cues.leaving)
+    products = _lead_products(body, choosing=bool(cues.choosing) and not cues.leaving)
     trait, trait_cues = _trait(cues, products)
     hits = _intent_hits(body)
     intent, intent_cues = _intent(body, products, bool(cues.sarcasm), hits)
@@ -599,7 +608,9 @@ def _rules(body: str) -> tuple[Classification, dict[str, list[str]]]:
         intent_cues=tuple(intent_cues),
         lead_products=tuple(p for p in products if p),
     )
-    families = {f.name: getattr(cues, f.name) for f in dataclasses.fields(cues) if f.name != "ignored"}
+    families = {"problem": cues.problem, "help": cues.help, "flaw": cues.flaw, "leaving": cues.leaving,
+                "suggest": cues.suggest, "praise": cues.praise, "sarcasm": cues.sarcasm,
+                "choosing": cues.choosing}  # fmt: skip
     for name, matches in hits.items():
         families[f"intent {name}"] = _words(matches)
     families["lead"] = ["buying question"] if products else []

@@ -14,8 +14,10 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib import resources
+from itertools import repeat
+from operator import eq
 from typing import Any
 
 MODEL_FILE = "classify_model.json"
@@ -45,13 +47,28 @@ def features(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[st
     for family, found in cues.items():
         if any(not c.startswith("ignored") for c in found):
             out[f"cue {family}"] = 1.0
+    keys = _word_keys
     for tok in _WORD_RE.findall(text[:4000]):
-        if tok[0] == "@" or tok.startswith(("http", "www.")):
-            continue
-        low = tok.lower().replace("’", "'")
-        if low not in _STOP and (len(low) > 1 or low in "!?"):
-            out[low] = 1.0
+        key = keys.get(tok)
+        if key is None:
+            if len(keys) >= _MAX_WORDS:
+                keys.clear()
+            key = keys[tok] = _word_key(tok)
+        if key:
+            out[key] = 1.0
     return out
+
+
+_word_keys: dict[str, str] = {}  # a word as found -> its feature ("" for none), worked out once per word
+_MAX_WORDS = 200_000
+
+
+def _word_key(tok: str) -> str:
+    """A word's feature: lower-cased, "" for a handle, a link, a stop word or a lone letter."""
+    if tok[0] == "@" or tok.startswith(("http", "www.")):
+        return ""
+    low = tok.lower().replace("’", "'")
+    return low if low not in _STOP and (len(low) > 1 or low in "!?") else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,17 @@ class Decision:
         return not self.value and self.guess not in ("", NONE)
 
 
+def _ones(x: Mapping[str, float]) -> bool:
+    """Every feature's value is 1 (as `features` gives them): each weight row counts as it is."""
+    return all(map(eq, x.values(), repeat(1.0)))
+
+
+def _pushes(row: Sequence[float], n: int) -> tuple[float, ...]:
+    """How much each class's weight stands above the row's mean (exactly as `_reasons` works it out)."""
+    mean = sum(row) / n
+    return tuple(w - mean for w in row)
+
+
 @dataclass(frozen=True, slots=True)
 class FieldModel:
     """Softmax over `classes`: score_c = bias_c + sum_f weight[f][c] * x_f; answers below `floor` are unknown, and
@@ -79,9 +107,17 @@ class FieldModel:
     weights: dict[str, tuple[float, ...]]
     floor: float
     override: float = 0.6
+    # each weight row's push towards each class: weight - the row's mean (the reasons' ranking), worked out once
+    _pushes: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.classes)
+        object.__setattr__(self, "_pushes", {key: _pushes(row, n) for key, row in self.weights.items()})
 
     def probabilities(self, x: Mapping[str, float], extra: Mapping[str, list[float]] | None = None) -> list[float]:
-        rows = self._rows(x, extra)
+        return self._softmax(self._rows(x, extra))
+
+    def _softmax(self, rows: Sequence[Sequence[float]]) -> list[float]:
         if not rows:
             scores = list(self.bias)
         else:  # one column per class: every row has one weight per class
@@ -106,14 +142,27 @@ class FieldModel:
     ) -> Decision:
         """The answer: the rules' value (`rule`, "" when they found none) stands unless the model is at least
         `override` sure of another; without one, the model's guess if at least `floor` sure, else unknown."""
-        p = self.probabilities(x, extra)
+        reasons: Callable[[int], tuple[str, ...]]
+        if not extra and _ones(x):  # the usual case (0/1 features, no corrections): the weight rows as they are
+            keys = [key for key in x if key in self._pushes]
+            p = self._softmax([self.weights[key] for key in keys])
+            reasons = partial(self._top_pushes, keys)
+        else:
+            p = self.probabilities(x, extra)
+            reasons = partial(self._reasons, x, extra=extra)
         best = max(range(len(p)), key=p.__getitem__)
         guess = self.classes[best]
         if rule in self.classes and rule != NONE and not (guess != rule and p[best] >= self.override):
             r = self.classes.index(rule)
-            return Decision(rule, rule, round(p[r], 3), self._reasons(x, r, extra))
+            return Decision(rule, rule, round(p[r], 3), reasons(r))
         value = guess if p[best] >= self.floor and guess != NONE else ""
-        return Decision(value, guess, round(p[best], 3), self._reasons(x, best, extra))
+        return Decision(value, guess, round(p[best], 3), reasons(best))
+
+    def _top_pushes(self, keys: Iterable[str], c: int) -> tuple[str, ...]:
+        """`_reasons` for features of value 1 and no extra weights, from the pushes worked out once."""
+        table = self._pushes
+        pushes = [(table[key][c], key) for key in keys]
+        return tuple(key for _, key in sorted([pair for pair in pushes if pair[0] > 0.05], reverse=True)[:5])
 
     def _reasons(self, x: Mapping[str, float], c: int, extra: Mapping[str, list[float]] | None) -> tuple[str, ...]:
         """The features that favour class c over the average class most, biggest first (at most five)."""

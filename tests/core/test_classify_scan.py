@@ -1,0 +1,129 @@
+"""The classifier's fast cue search (core/cue_scan.py, core/regex_parts.py) finds exactly what the plain regexes find,
+on texts made of the cue families' own words in every case, with characters that lower-case unusually."""
+
+from __future__ import annotations
+
+import random
+import re
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+
+import pytest
+
+from scrm_desktop.core import classify
+from scrm_desktop.core.cue_scan import Body, CuePattern, lowers_alone
+from scrm_desktop.core.regex_parts import alternatives, prefixed, required_literals
+
+CUES = {name: value for name, value in vars(classify).items() if isinstance(value, CuePattern)}
+CUES.update({f"LEAD[{i}]": pattern for i, pattern in enumerate(classify.LEAD)})
+ODD = ["\u0130", "\u0131", "\u017f", "\u212a", "\u03a3", "\u00e9", "\u00c9", "\u00df", "\U0001f643", "\u00a0"]
+GLUE = [" ", " ", " ", ", ", ". ", "? ", "! ", "'", "-", "@", "#", "/", "\n", "  ", ""]
+FILLER = ["my", "the", "it", "not", "never", "is", "so", "2", "10h", "days", "laptop", "Corvex", "or", "vs"]
+
+
+def _sample(items: object, rng: random.Random) -> str:
+    """A random string the parsed regex could match (assertions left out, so not every one does)."""
+    out = []
+    for op, av in items:  # type: ignore[attr-defined]
+        if op is sre.LITERAL:
+            out.append(chr(av))
+        elif op is sre.NOT_LITERAL or op is sre.ANY:
+            out.append(rng.choice("xy 1"))
+        elif op is sre.IN:
+            members = [chr(v) for o, v in av if o is sre.LITERAL] + ["a", "7", " "] * any(
+                o is sre.CATEGORY for o, _ in av
+            )
+            out.append(rng.choice(members or ["z"]))
+        elif op is sre.BRANCH:
+            out.append(_sample(rng.choice(av[1]), rng))
+        elif op is sre.SUBPATTERN:
+            out.append(_sample(av[3], rng))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            out.extend(_sample(av[2], rng) for _ in range(rng.randint(av[0], min(av[1], av[0] + 2))))
+    return "".join(out)
+
+
+def _text(rng: random.Random, parsed: object) -> str:
+    """Pieces the family's regex could match, in any case, with ordinary words, punctuation and odd characters."""
+    out = []
+    for _ in range(rng.randint(1, 8)):
+        word = _sample(parsed, rng) if rng.random() < 0.6 else rng.choice(FILLER)
+        word = rng.choice([word, word, word.upper(), word.title()])
+        if rng.random() < 0.1:
+            word = word.replace(rng.choice("iskeau"), rng.choice(ODD), 1)
+        out.append(word + rng.choice(GLUE))
+    return "".join(out)
+
+
+def _found(matches: list[re.Match[str]]) -> list[tuple]:
+    return [(m.span(), m.group(0).lower(), [g.lower() if g else g for g in m.groups()]) for m in matches]
+
+
+@pytest.mark.parametrize("name", sorted(CUES))
+def test_every_cue_family_finds_what_its_regex_finds(name: str) -> None:
+    cue = CUES[name]
+    rng = random.Random(name)
+    parsed = _parser.parse(cue.pattern.pattern)
+    matched = 0
+    for _ in range(1000):
+        text = _text(rng, parsed)
+        expected = _found(list(cue.pattern.finditer(text)))
+        assert _found(cue.finditer(Body(text))) == expected, text
+        matched += bool(expected)
+    assert matched > 250  # the texts do exercise the family
+
+
+def test_every_cue_family_is_searched_the_fast_way() -> None:
+    """A unit that cannot be searched on lower-cased text (an upper-case letter, a back reference) would make its
+    whole family slow again: none does today."""
+    assert all(cue._fast for cue in CUES.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "lowered"),
+    [
+        ("Refund please", True),
+        ("caf\u00e9 CR\u00c8ME \U0001f643", True),  # accents and emoji lower-case one to one
+        ("D\u0130SASTER", False),  # Turkish dotted I: two characters lower-cased, and it matches "i" ignoring case
+        ("bu\u017fineſs", False),  # long s matches "s" ignoring case
+        ("5\u212a run", False),  # Kelvin sign lower-cases to ASCII "k"
+        ("\u039f\u03a3 \u03a3\u039f\u03a3", False),  # capital sigma lower-cases by its neighbours
+    ],
+)
+def test_which_texts_are_searched_lower_cased(text: str, lowered: bool) -> None:
+    assert lowers_alone(text) is lowered
+
+
+@pytest.mark.parametrize(
+    ("source", "split"),
+    [
+        ("refund\\w*", ["refund\\w*"]),
+        ("pls|plz", ["pls", "plz"]),
+        ("(?:an |the )?issues?", ["an issues?", "the issues?", "issues?"]),
+        ("(?:is|are|'s) down", ["is down", "are down", "'s down"]),
+        ("(?:(?:new|good) )?laptop", ["new laptop", "good laptop", "laptop"]),
+        ("(?:a|b)+c", ["(?:a|b)+c"]),  # a repeated group stays whole
+        ("(?:a|b)??c", ["(?:a|b)??c"]),  # so does a lazy one
+        ("(a|b)c", ["(a|b)c"]),  # and a capturing one
+        ("[|(]x|y", ["[|(]x", "y"]),  # "|" and "(" in a class split nothing
+    ],
+)
+def test_a_regex_splits_into_the_alternatives_tried_in_turn(source: str, split: list[str]) -> None:
+    assert alternatives(source) == split
+
+
+def test_a_unit_starts_with_its_literal_and_finds_the_same() -> None:
+    head, tail = r"(?<![\w@#])", r"(?![\w])"
+    rewritten = prefixed(head, r"refund\w*", tail)
+    assert rewritten.startswith("refund")
+    plain = re.compile(f"{head}(?:refund\\w*){tail}")
+    for text in ("refund", "my refunds!", "#refund", "arefund refund", "@refund x refunded"):
+        assert [m.span() for m in re.finditer(rewritten, text)] == [m.span() for m in plain.finditer(text)]
+    assert prefixed(head, "(?:is|are) down", tail) == f"{head}(?:(?:is|are) down){tail}"  # nothing to move
+
+
+def test_what_every_match_must_contain() -> None:
+    assert required_literals("refund\\w*") == {"refund"}
+    assert required_literals("(?:\\d+ ?h|\\w+ hours?) late") == {" late"}
+    assert required_literals("(?:won'?t|not) work") == {" work"}
+    assert required_literals("\\w+") is None
