@@ -18,7 +18,7 @@ matches. Three things make it fast without changing one match:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from re import _parser  # type: ignore[attr-defined]
 
 from scrm_desktop.core.regex_parts import alternatives, lower_case_only, min_width, prefixed, required_literals
@@ -56,33 +56,43 @@ def lowers_alone(text: str) -> bool:
     return not chars & _unsafe_chars
 
 
-class _Literals:
-    """Every cue pattern's literals, and one regex that finds which of them a lower-cased text holds."""
+class _Index:
+    """Under each literal, the units of the cue patterns that need it; and one regex that finds which literals a
+    lower-cased text holds."""
 
     def __init__(self) -> None:
-        self.known: dict[str, None] = {}
+        self.users: dict[str, list[tuple[int, int]]] = {}  # literal -> (pattern id, unit)
+        self.patterns = 0
         self.version = 0
         self._finder: re.Pattern[str] | None = None
         self._prefixes: dict[str, tuple[str, ...]] = {}
 
-    def add(self, literals: Sequence[str]) -> None:
-        new = [s for s in literals if s not in self.known]
-        if new:
-            self.known.update(dict.fromkeys(new))
-            self.version += 1
-            self._finder = None
+    def register(self, by_literal: Mapping[str, Sequence[int]]) -> int:
+        """A new pattern's id; `by_literal`: its units under each of their literals."""
+        pattern, self.patterns = self.patterns, self.patterns + 1
+        for lit, units in by_literal.items():
+            self.users.setdefault(lit, []).extend((pattern, unit) for unit in units)
+        self.version += 1
+        self._finder = None
+        return pattern
 
-    def present(self, low: str) -> set[str]:
-        """The known literals that occur in `low`. The finder gives, at every position, the longest literal that
-        starts there; the shorter ones starting there are its prefixes."""
+    def plan(self, low: str) -> dict[int, list[int]]:
+        """Per pattern id, its units (some more than once, in no order) that need a literal found in `low`. The
+        finder gives, at every position, the longest literal that starts there; the shorter ones that start
+        there are its prefixes."""
         if self._finder is None:
-            known = sorted(self.known)
+            known = sorted(self.users)
             self._prefixes = {s: tuple(p for p in known if s.startswith(p) and p != s) for s in known}
             self._finder = re.compile(f"(?=({_trie(known)}))" if known else "(?!)")
         found = set(self._finder.findall(low))
         for s in list(found):
             found.update(self._prefixes[s])
-        return found
+        plan: dict[int, list[int]] = {}
+        users = self.users
+        for lit in found:
+            for pattern, unit in users[lit]:
+                plan.setdefault(pattern, []).append(unit)
+        return plan
 
 
 def _trie(words: Sequence[str]) -> str:
@@ -104,26 +114,27 @@ def _trie(words: Sequence[str]) -> str:
     return emit(root)
 
 
-LITERALS = _Literals()
+INDEX = _Index()
 
 
 class Body:
     """A text as the cue patterns read it: the text, lower-cased, whether the lower-cased text serves, and (once
     asked) the patterns' literals it holds."""
 
-    __slots__ = ("_found", "_version", "low", "lowered", "text")
+    __slots__ = ("_plan", "_version", "low", "lowered", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = lowers_alone(text)
         self.low = text.lower() if self.lowered else text
         self._version = -1
-        self._found: set[str] = set()
+        self._plan: dict[int, list[int]] = {}
 
-    def literals(self) -> set[str]:
-        if self._version != LITERALS.version:
-            self._found, self._version = LITERALS.present(self.low), LITERALS.version
-        return self._found
+    def plan(self) -> dict[int, list[int]]:
+        """Per cue pattern, its units whose literals this text holds (INDEX.plan)."""
+        if self._version != INDEX.version:
+            self._plan, self._version = INDEX.plan(self.low), INDEX.version
+        return self._plan
 
 
 class CuePattern:
@@ -147,21 +158,18 @@ class CuePattern:
         for i, lits in enumerate(needs):
             for lit in sorted(lits or ()):
                 by_literal.setdefault(lit, []).append(i)
-        self._by_literal = {lit: tuple(found) for lit, found in by_literal.items()}
-        self._literals = frozenset(by_literal)
-        LITERALS.add(sorted(by_literal))
+        self._id = INDEX.register(by_literal)
 
     def finditer(self, body: Body) -> list[re.Match[str]]:
         if not (self._fast and body.lowered):
             return list(self.pattern.finditer(body.text))
-        hits = self._literals.intersection(body.literals())
-        if not hits:
-            units = self._always
-        elif len(hits) == 1 and not self._always:
-            units = self._by_literal[next(iter(hits))]
+        found = body.plan().get(self._id)
+        if found is None:
+            units: Sequence[int] = self._always
+        elif len(found) == 1 and not self._always:
+            units = found
         else:
-            by_literal = self._by_literal
-            units = tuple(sorted({i for lit in hits for i in by_literal[lit]}.union(self._always)))
+            units = sorted(set(found).union(self._always))
         if len(units) == 1:
             return list(self._units[units[0]].finditer(body.low))
         return _merged([self._units[i] for i in units], body.low) if units else []

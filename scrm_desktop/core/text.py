@@ -56,6 +56,8 @@ def html_to_text(markup: str) -> str:
 
 def normalize_text(text: str, *, is_html: bool = False, max_len: int = 40_000) -> str:
     """Plain, NFC, single-spaced text with paragraph breaks kept and no control or bidi characters."""
+    if not is_html and text.isascii() and text.isprintable():  # one line of plain ASCII: only spaces to fold
+        return (_SPACES_RE.sub(" ", text) if "  " in text else text).strip()[:max_len]
     if is_html:
         text = html_to_text(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))

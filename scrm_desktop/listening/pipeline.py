@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from scrm_desktop.core.classify import classify
+from scrm_desktop.core.classify import Classification, classify
 from scrm_desktop.core.edits import edited_time, is_newer_edit
 from scrm_desktop.core.sentiment import Analyzer, score_many
 from scrm_desktop.core.text import normalize_text
@@ -289,11 +289,15 @@ class Ingestor:
 def enricher(corrections: Corrections | None = None) -> Callable[[Drafts], None]:
     """Prepare stage: trait, intent and lead, with the confidence and reasons behind them, for every draft
     (core.classify), read with the workspace's agent corrections in mind and the sentiment the score stage gave.
-    A rule or an agent may still change them later."""
+    A rule or an agent may still change them later. A text that comes more than once in the batch (a repost, a
+    cross-post) is classified once."""
 
     def enrich(drafts: Drafts) -> None:
+        done: dict[tuple[str, str, str], Classification] = {}
         for row in drafts.rows:
-            found = classify(row["text"], row["title"], corrections, row.get("sentiment_label") or "")
+            key = (row["text"], row["title"], row.get("sentiment_label") or "")
+            if (found := done.get(key)) is None:
+                found = done[key] = classify(key[0], key[1], corrections, key[2])
             row["trait"], row["intent"], row["is_lead"] = found.trait, found.intent, found.is_lead
             row["classification"] = found.as_json()
 
