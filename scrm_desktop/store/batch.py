@@ -47,7 +47,8 @@ class NewPost:
 class StoredBatch:
     """Posts one transaction just wrote: their ids beside the values stored (same order), the transaction, the
     ingest time and the source's name. `posts()` gives them as core Posts, built once for all stages.
-    `edited` is True for posts a later edit replaced (only stages with `on_edits` see those)."""
+    `edited` is True for posts a later edit replaced (only stages with `on_edits` see those). `author_ids`: each
+    post's stored author id (None without an author), same order, when the store knows them (empty otherwise)."""
 
     conn: Connection
     now: datetime  # naive UTC
@@ -55,6 +56,7 @@ class StoredBatch:
     new: Sequence[NewPost]
     source_name: str = ""
     edited: bool = False
+    author_ids: Sequence[int | None] = ()
     _posts: list[Post] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:

@@ -151,14 +151,7 @@ class InfluenceRepo:
         turn on) and flagged authors with any new post (may turn off). One grouped query on their posts of the
         last 90 days, by the author index. Authors whose praise ages out are cleared by refresh_advocates()."""
         conn = batch.conn
-        praise = [pid for pid, p in batch if p.sentiment_label == "positive" and not p.reply_to]
-        ids = self._authors_of(conn, praise)
-        flagged = (
-            select(posts.c.author_id)
-            .join(author_flags, author_flags.c.author_id == posts.c.author_id)
-            .where(author_flags.c.advocate == true())
-        )
-        ids |= self._authors_of(conn, list(batch.ids), flagged)
+        ids = self._praised_or_flagged(batch)
         if not ids:
             return
         chosen: set[int] = set()
@@ -176,6 +169,30 @@ class InfluenceRepo:
             current |= set(conn.execute(stmt).scalars())
         self._set(conn, chosen - current, True)
         self._set(conn, current - chosen, False)
+
+    def _praised_or_flagged(self, batch: StoredBatch) -> set[int]:
+        """Authors of the batch's unprompted praise, and its authors flagged as advocates (read through the
+        author ids the store knows, or from the posts when it does not say)."""
+        conn = batch.conn
+        if not batch.author_ids:
+            praise = [pid for pid, p in batch if p.sentiment_label == "positive" and not p.reply_to]
+            flagged = (
+                select(posts.c.author_id)
+                .join(author_flags, author_flags.c.author_id == posts.c.author_id)
+                .where(author_flags.c.advocate == true())
+            )
+            return self._authors_of(conn, praise) | self._authors_of(conn, list(batch.ids), flagged)
+        found: set[int] = set()
+        for (_, p), author in zip(batch, batch.author_ids, strict=True):
+            if author is not None and p.sentiment_label == "positive" and not p.reply_to:
+                found.add(author)
+        authors = sorted({a for a in batch.author_ids if a is not None})
+        for i in range(0, len(authors), 900):
+            stmt = select(author_flags.c.author_id).where(
+                author_flags.c.advocate == true(), author_flags.c.author_id.in_(authors[i : i + 900])
+            )
+            found.update(conn.execute(stmt).scalars())
+        return found
 
     @staticmethod
     def _authors_of(conn: Connection, post_ids: Sequence[int], base: Any = None) -> set[int]:

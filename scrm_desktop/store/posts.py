@@ -171,7 +171,8 @@ class PostRepo:
             if stages and inserted:
                 by_key = {(p.channel, p.external_id): p for p in batch}
                 ids = [row[0] for row in inserted]
-                stored = StoredBatch(conn, now, ids, [by_key[(row[3], row[5])] for row in inserted], source_name)
+                new = [by_key[(row[3], row[5])] for row in inserted]
+                stored = StoredBatch(conn, now, ids, new, source_name, author_ids=[row[1] for row in inserted])
                 for stage in stages:
                     stage.run(stored)
             edited = self._apply_edits(conn, edits) if edits else []
