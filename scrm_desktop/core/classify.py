@@ -415,13 +415,13 @@ class Classification:
         return out
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _clean(text: str) -> str:
     text = text[:MAX_CHARS].replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"\s+", " ", text)
-
-
-def _hits(pattern: CuePattern, body: Body) -> list[re.Match[str]]:
-    return pattern.finditer(body)
+    # every whitespace character but " " is unprintable: a printable text without "  " has nothing to fold
+    return text if text.isprintable() and "  " not in text else _SPACES.sub(" ", text)
 
 
 def _negated(body: Body, start: int) -> bool:
@@ -430,8 +430,8 @@ def _negated(body: Body, start: int) -> bool:
     return any(_NEGATOR_WORD.fullmatch(w) for w in before)
 
 
-def _words(matches: Iterable[re.Match[str]]) -> list[str]:
-    return list(dict.fromkeys(m.group(0).lower() for m in matches))
+def _words(matches: list[re.Match[str]]) -> list[str]:
+    return list(dict.fromkeys(m.group(0).lower() for m in matches)) if matches else []
 
 
 def _product_name(name: str) -> str:
@@ -455,7 +455,7 @@ def _alternatives(text: str) -> list[str]:
 
 def _choosing(body: Body) -> list[str]:
     """Cues that the author is weighing brands: "torn between", "vs", or a question "Brightwave or Corvex?"."""
-    words = _words(_hits(CHOOSING, body))
+    words = _words(CHOOSING.finditer(body))
     text = body.text
     if "?" in text and (m := EITHER.search(text)) and all(map(_product_name, m.groups())):
         words.append(m.group(0).lower() + "?")
@@ -508,7 +508,7 @@ def _cues(body: Body) -> _Cues:
         else:
             leaving.append(word)
     praise: list[str] = []
-    flaw = _words(_hits(FLAW, body))
+    flaw = _words(FLAW.finditer(body))
     for m in PRAISE.finditer(body):
         if _negated(body, m.start()) and not m.group(0).lower().startswith("never"):
             flaw.append(f"not {m.group(0).lower()}")  # "I don't love the keyboard" names a flaw
@@ -523,13 +523,13 @@ def _cues(body: Body) -> _Cues:
     question = ["?"] if "?" in body.text else []
     return _Cues(
         problem=list(dict.fromkeys(problem)),
-        help=_words(_hits(HELP, body)) + _words(_hits(SUPPORT_HANDLE, body)) + question,
+        help=_words(HELP.finditer(body)) + _words(SUPPORT_HANDLE.finditer(body)) + question,
         flaw=flaw,
         leaving=leaving,
         ignored=ignored,
-        suggest=_words(_hits(SUGGEST, body)),
+        suggest=_words(SUGGEST.finditer(body)),
         praise=list(dict.fromkeys(praise)),
-        sarcasm=_words(_hits(SARCASM, body)),
+        sarcasm=_words(SARCASM.finditer(body)),
         choosing=_choosing(body),
     )
 
@@ -565,9 +565,12 @@ _INTENT_ORDER = (
 )
 
 
+_INTENT_FAMILIES = tuple(f"intent {name}" for name, _ in _INTENT_ORDER)  # their keys among the model's cues
+
+
 def _intent_hits(body: Body) -> dict[str, list[re.Match[str]]]:
     """Every intent cue family's matches, found once (the rules and the learned model's features both read them)."""
-    return {name: _hits(pattern, body) for name, pattern in _INTENT_ORDER}
+    return {name: pattern.finditer(body) for name, pattern in _INTENT_ORDER}
 
 
 def _intent(
@@ -576,7 +579,7 @@ def _intent(
     if products:
         return "purchase", ["buying question"] + [p for p in products if p]
     hits = _intent_hits(body) if hits is None else hits
-    if sarcastic and (problem := _words(hits["venting"]) or _words(_hits(SARCASM, body))):
+    if sarcastic and (problem := _words(hits["venting"]) or _words(SARCASM.finditer(body))):
         return "venting", problem
     for name, _ in _INTENT_ORDER:
         if name == "engaged" and sarcastic:
@@ -611,8 +614,8 @@ def _rules(text: str) -> tuple[Classification, dict[str, list[str]]]:
     families = {"problem": cues.problem, "help": cues.help, "flaw": cues.flaw, "leaving": cues.leaving,
                 "suggest": cues.suggest, "praise": cues.praise, "sarcasm": cues.sarcasm,
                 "choosing": cues.choosing}  # fmt: skip
-    for name, matches in hits.items():
-        families[f"intent {name}"] = _words(matches)
+    for matches, key in zip(hits.values(), _INTENT_FAMILIES, strict=True):
+        families[key] = _words(matches)
     families["lead"] = ["buying question"] if products else []
     return found, families
 
@@ -672,6 +675,7 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     model = ClassifyModel.shipped()
     x = features(body, families, _decisions(found, body, sentiment))
     out: dict[str, Any] = {}
+    ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     for name in ("trait", "intent", "lead"):
         extra = corrections.extra(model, name) if corrections is not None and name != "lead" else None
         rule = {"trait": found.trait, "intent": found.intent, "lead": "yes" if found.is_lead else ""}[name]
@@ -683,7 +687,7 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
         else:
             own = _RULE_CUES[name](found) if decision.value and decision.value == rule else ()
             out[name] = (decision.value, decision.guess, decision.confidence,
-                         _explain(own, decision.reasons, families, found, extra))  # fmt: skip
+                         _explain(own, decision.reasons, families, ignored, extra))  # fmt: skip
     is_lead = out["lead"][0] == "yes"
     return Classification(
         trait=out["trait"][0],
@@ -708,11 +712,11 @@ _RULE_CUES = {
 
 
 def _explain(
-    own: Iterable[str], keys: tuple[str, ...], families: dict[str, list[str]], found: Classification, extra: Any
+    own: Iterable[str], keys: tuple[str, ...], families: dict[str, list[str]], ignored: list[str], extra: Any
 ) -> tuple[str, ...]:
     """The reasons in words: the rules' cues when their answer stands, then the model's top features (a cue
     family as the cue words the rules found, a rule decision as "rules: ...", a word as itself; a word the
-    workspace's corrections moved says so)."""
+    workspace's corrections moved says so), then the cues the rules ignored."""
     out: list[str] = list(own)
     for key in keys:
         if key.startswith("cue "):
@@ -726,7 +730,6 @@ def _explain(
             out.append(f"{key} (agents' corrections)")
         else:
             out.append(key)
-    ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     return tuple(dict.fromkeys(out + ignored))
 
 

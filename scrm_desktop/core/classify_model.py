@@ -108,11 +108,12 @@ class FieldModel:
     floor: float
     override: float = 0.6
     # each weight row's push towards each class: weight - the row's mean (the reasons' ranking), worked out once
-    _pushes: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
+    _pushes: tuple[dict[str, float], ...] = field(init=False, repr=False, compare=False)  # per class: key -> push
 
     def __post_init__(self) -> None:
         n = len(self.classes)
-        object.__setattr__(self, "_pushes", {key: _pushes(row, n) for key, row in self.weights.items()})
+        rows = {key: _pushes(row, n) for key, row in self.weights.items()}
+        object.__setattr__(self, "_pushes", tuple({key: row[c] for key, row in rows.items()} for c in range(n)))
 
     def probabilities(self, x: Mapping[str, float], extra: Mapping[str, list[float]] | None = None) -> list[float]:
         return self._softmax(self._rows(x, extra))
@@ -144,8 +145,9 @@ class FieldModel:
         `override` sure of another; without one, the model's guess if at least `floor` sure, else unknown."""
         reasons: Callable[[int], tuple[str, ...]]
         if not extra and _ones(x):  # the usual case (0/1 features, no corrections): the weight rows as they are
-            keys = [key for key in x if key in self._pushes]
-            p = self._softmax([self.weights[key] for key in keys])
+            weights = self.weights
+            keys = [key for key in x if key in weights]
+            p = self._softmax([weights[key] for key in keys])
             reasons = partial(self._top_pushes, keys)
         else:
             p = self.probabilities(x, extra)
@@ -160,9 +162,9 @@ class FieldModel:
 
     def _top_pushes(self, keys: Iterable[str], c: int) -> tuple[str, ...]:
         """`_reasons` for features of value 1 and no extra weights, from the pushes worked out once."""
-        table = self._pushes
-        pushes = [(table[key][c], key) for key in keys]
-        return tuple(key for _, key in sorted([pair for pair in pushes if pair[0] > 0.05], reverse=True)[:5])
+        table = self._pushes[c]
+        pushes = [(push, key) for key in keys if (push := table[key]) > 0.05]
+        return tuple(key for _, key in sorted(pushes, reverse=True)[:5])
 
     def _reasons(self, x: Mapping[str, float], c: int, extra: Mapping[str, list[float]] | None) -> tuple[str, ...]:
         """The features that favour class c over the average class most, biggest first (at most five)."""

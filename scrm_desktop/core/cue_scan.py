@@ -118,23 +118,22 @@ INDEX = _Index()
 
 
 class Body:
-    """A text as the cue patterns read it: the text, lower-cased, whether the lower-cased text serves, and (once
-    asked) the patterns' literals it holds."""
+    """A text as the cue patterns read it: the text, lower-cased, whether the lower-cased text serves, and then
+    which units of which patterns need a literal the text holds (`units`, as of INDEX `version`)."""
 
-    __slots__ = ("_plan", "_version", "low", "lowered", "text")
+    __slots__ = ("low", "lowered", "text", "units", "version")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = lowers_alone(text)
         self.low = text.lower() if self.lowered else text
-        self._version = -1
-        self._plan: dict[int, list[int]] = {}
+        self.units: dict[int, list[int]] = {}
+        self.version = -1
+        if self.lowered:
+            self.refresh()
 
-    def plan(self) -> dict[int, list[int]]:
-        """Per cue pattern, its units whose literals this text holds (INDEX.plan)."""
-        if self._version != INDEX.version:
-            self._plan, self._version = INDEX.plan(self.low), INDEX.version
-        return self._plan
+    def refresh(self) -> None:
+        self.units, self.version = INDEX.plan(self.low), INDEX.version
 
 
 class CuePattern:
@@ -161,9 +160,11 @@ class CuePattern:
         self._id = INDEX.register(by_literal)
 
     def finditer(self, body: Body) -> list[re.Match[str]]:
-        if not (self._fast and body.lowered):
-            return list(self.pattern.finditer(body.text))
-        found = body.plan().get(self._id)
+        if body.version != INDEX.version or not self._fast:
+            if not (self._fast and body.lowered):
+                return list(self.pattern.finditer(body.text))
+            body.refresh()  # a pattern made after the body
+        found = body.units.get(self._id)
         if found is None:
             units: Sequence[int] = self._always
         elif len(found) == 1 and not self._always:
