@@ -18,7 +18,8 @@ matches. Three things make it fast without changing one match:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Sequence
 from re import _parser  # type: ignore[attr-defined]
 
 from scrm_desktop.core.regex_parts import alternatives, lower_case_only, min_width, prefixed, required_literals
@@ -56,39 +57,49 @@ def lowers_alone(text: str) -> bool:
     return not chars & _unsafe_chars
 
 
+_LOCK = threading.RLock()  # the patterns and the index are compiled on first use, once
+
+
 class _Index:
-    """Under each literal, the units of the cue patterns that need it; and one regex that finds which literals a
-    lower-cased text holds."""
+    """Every cue pattern, and (compiled on first use) under each literal the units that need it, and one regex
+    that finds which literals a lower-cased text holds."""
 
     def __init__(self) -> None:
-        self.users: dict[str, list[tuple[int, int]]] = {}  # literal -> (pattern id, unit)
-        self.patterns = 0
+        self.patterns: list[CuePattern] = []
         self.version = 0
-        self._finder: re.Pattern[str] | None = None
-        self._prefixes: dict[str, tuple[str, ...]] = {}
+        self._compiled: tuple[re.Pattern[str], dict[str, tuple[str, ...]], dict[str, list[tuple[int, int]]]] | None
+        self._compiled = None
 
-    def register(self, by_literal: Mapping[str, Sequence[int]]) -> int:
-        """A new pattern's id; `by_literal`: its units under each of their literals."""
-        pattern, self.patterns = self.patterns, self.patterns + 1
-        for lit, units in by_literal.items():
-            self.users.setdefault(lit, []).extend((pattern, unit) for unit in units)
-        self.version += 1
-        self._finder = None
-        return pattern
+    def register(self, pattern: CuePattern) -> int:
+        """The new pattern's id."""
+        with _LOCK:
+            self.patterns.append(pattern)
+            self.version += 1
+            self._compiled = None
+            return len(self.patterns) - 1
+
+    def _compile(self) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]], dict[str, list[tuple[int, int]]]]:
+        with _LOCK:
+            if self._compiled is None:
+                users: dict[str, list[tuple[int, int]]] = {}  # literal -> (pattern id, unit)
+                for pattern_id, pattern in enumerate(self.patterns):
+                    for lit, units in pattern.compiled().by_literal.items():
+                        users.setdefault(lit, []).extend((pattern_id, unit) for unit in units)
+                known = sorted(users)
+                prefixes = {s: tuple(p for p in known if s.startswith(p) and p != s) for s in known}
+                finder = re.compile(f"(?=({_trie(known)}))" if known else "(?!)")
+                self._compiled = (finder, prefixes, users)
+            return self._compiled
 
     def plan(self, low: str) -> dict[int, list[int]]:
         """Per pattern id, its units (some more than once, in no order) that need a literal found in `low`. The
         finder gives, at every position, the longest literal that starts there; the shorter ones that start
         there are its prefixes."""
-        if self._finder is None:
-            known = sorted(self.users)
-            self._prefixes = {s: tuple(p for p in known if s.startswith(p) and p != s) for s in known}
-            self._finder = re.compile(f"(?=({_trie(known)}))" if known else "(?!)")
-        found = set(self._finder.findall(low))
+        finder, prefixes, users = self._compiled or self._compile()
+        found = set(finder.findall(low))
         for s in list(found):
-            found.update(self._prefixes[s])
+            found.update(prefixes[s])
         plan: dict[int, list[int]] = {}
-        users = self.users
         for lit in found:
             for pattern, unit in users[lit]:
                 plan.setdefault(pattern, []).append(unit)
@@ -136,44 +147,73 @@ class Body:
         self.units, self.version = INDEX.plan(self.low), INDEX.version
 
 
-class CuePattern:
-    """`head(?:units[0]|units[1]|...)tail` ignoring case (`pattern`), searched fast (see the module's docstring).
-    `finditer(body)` gives the same matches as `pattern.finditer(body.text)`, on `body.low` when it serves; a
-    pattern with groups has one unit."""
+class _Compiled:
+    """A cue pattern compiled: the plain regex, its units' regexes, whether they serve, and which units need
+    which literals (none: `always`)."""
 
-    def __init__(self, units: Sequence[str], head: str = "", tail: str = "") -> None:
+    __slots__ = ("always", "by_literal", "fast", "pattern", "units")
+
+    def __init__(self, units: Sequence[str], head: str, tail: str) -> None:
         self.pattern = re.compile(head + "(?:" + "|".join(units) + ")" + tail, re.IGNORECASE)
         grouped = bool(self.pattern.groups)
         parts = list(units) if grouped else [a for u in units for a in alternatives(u)]
-        self._units = [re.compile(prefixed(head, part, tail)) for part in parts]
-        self._fast = (
+        self.units = [re.compile(prefixed(head, part, tail)) for part in parts]
+        self.fast = (
             (len(units) == 1 or not grouped)  # a unit's groups are numbered as in the pattern
             and lower_case_only(_parser.parse(self.pattern.pattern, re.IGNORECASE))
-            and all(min_width(u.pattern) > 0 for u in self._units)  # no empty match to step over
+            and all(min_width(u.pattern) > 0 for u in self.units)  # no empty match to step over
         )
         needs = [required_literals(part) for part in parts]
-        self._always = tuple(i for i, lits in enumerate(needs) if lits is None)
+        self.always = tuple(i for i, lits in enumerate(needs) if lits is None)
         by_literal: dict[str, list[int]] = {}
         for i, lits in enumerate(needs):
             for lit in sorted(lits or ()):
                 by_literal.setdefault(lit, []).append(i)
-        self._id = INDEX.register(by_literal)
+        self.by_literal = by_literal
+
+
+class CuePattern:
+    """`head(?:units[0]|units[1]|...)tail` ignoring case (`pattern`), searched fast (see the module's docstring).
+    `finditer(body)` gives the same matches as `pattern.finditer(body.text)`, on `body.low` when it serves; a
+    pattern with groups has one unit. Compiled on first use (making one costs nothing at import)."""
+
+    def __init__(self, units: Sequence[str], head: str = "", tail: str = "") -> None:
+        self._source = (tuple(units), head, tail)
+        self._compiled: _Compiled | None = None
+        self._id = INDEX.register(self)
+
+    def compiled(self) -> _Compiled:
+        with _LOCK:
+            if self._compiled is None:
+                self._compiled = _Compiled(*self._source)
+            return self._compiled
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The plain regex, ignoring case."""
+        return (self._compiled or self.compiled()).pattern
+
+    @property
+    def fast(self) -> bool:
+        """Whether its units serve on lower-cased text (else every text is searched with `pattern`)."""
+        return (self._compiled or self.compiled()).fast
 
     def finditer(self, body: Body) -> list[re.Match[str]]:
-        if body.version != INDEX.version or not self._fast:
-            if not (self._fast and body.lowered):
-                return list(self.pattern.finditer(body.text))
+        c = self._compiled or self.compiled()
+        if body.version != INDEX.version or not c.fast:
+            if not (c.fast and body.lowered):
+                return list(c.pattern.finditer(body.text))
             body.refresh()  # a pattern made after the body
         found = body.units.get(self._id)
         if found is None:
-            units: Sequence[int] = self._always
-        elif len(found) == 1 and not self._always:
+            units: Sequence[int] = c.always
+        elif len(found) == 1 and not c.always:
             units = found
         else:
-            units = sorted(set(found).union(self._always))
+            units = sorted(set(found).union(c.always))
         if len(units) == 1:
-            return list(self._units[units[0]].finditer(body.low))
-        return _merged([self._units[i] for i in units], body.low) if units else []
+            return list(c.units[units[0]].finditer(body.low))
+        return _merged([c.units[i] for i in units], body.low) if units else []
 
     def search(self, body: Body) -> re.Match[str] | None:
         found = self.finditer(body)

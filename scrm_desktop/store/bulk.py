@@ -50,7 +50,12 @@ def driver_rows(conn: Connection, table: Table, names: Sequence[str], rows: Sequ
     for name in names:
         values = [row[name] for row in rows]
         process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        columns.append([process(v) for v in values] if process is not None else values)
+        if process is None:
+            columns.append(values)
+        elif values and all(v is values[0] for v in values):  # one value for all (the ingest time): once
+            columns.append([process(values[0])] * len(values))
+        else:
+            columns.append([process(v) for v in values])
     return list(zip(*columns, strict=True))
 
 
