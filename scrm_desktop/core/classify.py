@@ -6,6 +6,7 @@ learned model (core/classify_model.py) reads the rules' findings, the sentiment 
 with a confidence: the rules' answer stands unless it is very sure of another, a field it is unsure of is left
 empty (unknown), and a workspace's agent corrections retrain it (`classify(..., corrections=...)`). Every decision
 names what it rests on (Classification.*_cues), so an agent can see why a post was called "venting" and correct it.
+The cue families are core/cue_scan.py patterns: each finds exactly what its regex (`.pattern`) finds, faster.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def features(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[st
 
 
 _word_keys: dict[str, str] = {}  # a word as found -> its feature ("" for none), worked out once per word
-_MAX_WORDS = 200_000
+_MAX_WORDS = 50_000  # a few MB at most; past it the cache starts again
 
 
 def _word_key(tok: str) -> str:
