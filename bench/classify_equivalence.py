@@ -13,7 +13,6 @@ corrections (and with them, for every fourth text), so the check holds for any w
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -156,15 +155,11 @@ def answers() -> list[list[Any]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", type=Path)
-    group.add_argument("--check", type=Path)
-    args = parser.parse_args()
-    if args.write:
-        args.write.write_text(json.dumps(answers()), encoding="utf-8")
+    from _probes.equivalence import write_or_check
+
+    expected = write_or_check(__doc__, answers)
+    if expected is None:
         return 0
-    expected = json.loads(args.check.read_text(encoding="utf-8"))
     items = corpus()
     got = json.loads(json.dumps(answers()))
     diff = [i for i, (a, b) in enumerate(zip(expected, got, strict=True)) if a != b]
@@ -178,5 +173,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO))
+    sys.path[:0] = [str(REPO), str(REPO / "bench")]
     sys.exit(main())

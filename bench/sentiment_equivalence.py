@@ -7,7 +7,6 @@ the labelled sentiment texts of ../shared/data (25,703 texts) and the support tw
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -40,15 +39,11 @@ def answers(batch: bool) -> list[list]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", type=Path)
-    group.add_argument("--check", type=Path)
-    args = parser.parse_args()
-    if args.write:
-        args.write.write_text(json.dumps(answers(batch=False)), encoding="utf-8")
+    from _probes.equivalence import write_or_check
+
+    expected = write_or_check(__doc__, lambda: answers(batch=False))
+    if expected is None:
         return 0
-    expected = json.loads(args.check.read_text(encoding="utf-8"))
     items = texts()
     bad = 0
     for mode in (False, True):
@@ -62,5 +57,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO))
+    sys.path[:0] = [str(REPO), str(REPO / "bench")]
     sys.exit(main())
