@@ -37,6 +37,27 @@ INCIDENT = {
     "severity": 3,
     "root_cause": "The dispatch partner's scheduling system dropped this morning's bookings",
     "status_url": "https://status.brightwave.example/incidents/care-dispatch",
+    # how people say it: a new case whose post says one of these joins the incident by itself
+    "keywords": "\n".join(
+        (
+            "no-show*",
+            "didn't show up",
+            "did not show up",
+            "not show up",
+            "never showed up",
+            "didn't turn up",
+            "not turning up",
+            "technician never came",
+            "tech that never comes",
+            "nobody came",
+            "no one came",
+            "no one ever came",
+            "never arrived",
+            "missed visit*",
+            "missed technician visit*",
+            "isn't coming",
+        )
+    ),
 }
 
 RULES = (
@@ -220,7 +241,7 @@ def seed(ws: Workspace) -> bool:
     ids = _posts(ws, now)
     _customers(ws, ids)
     incident = _incident(ws, now)
-    _cases(ws, ids, now, incident)
+    _cases(ws, ids, now)
     for rule in RULES:
         ws.rules.save(rule)
     log.info("demo workspace seeded: %d posts, %d rules, incident #%d", len(ids), len(RULES), incident)
@@ -266,6 +287,7 @@ def _incident(ws: Workspace, now: datetime) -> int:
         TEAMMATE[1],
         root_cause=INCIDENT["root_cause"],
         status_url=INCIDENT["status_url"],
+        keywords=INCIDENT["keywords"],
     )
     return int(incident.id)
 
@@ -275,7 +297,7 @@ def _at(ws: Workspace, when: datetime) -> Any:
     return dataclasses.replace(ws.cases, clock=lambda: when)
 
 
-def _cases(ws: Workspace, ids: dict[str, int], now: datetime, incident: int) -> None:
+def _cases(ws: Workspace, ids: dict[str, int], now: datetime) -> None:
     sam = TEAMMATE[1]
     hours = {p.key: p.hours_ago for p in POSTS}
 
@@ -289,11 +311,10 @@ def _cases(ws: Workspace, ids: dict[str, int], now: datetime, incident: int) -> 
         item = service.queue_reply(case.id, sam, text, service.repo.get(case.id).version, template)
         service.repo.move(item.id, ("manual", "queued"), when, state="sent", sent_at=when)
 
-    # open work: each kind of case the demo produces
+    # open work: each kind of case the demo produces; the no-shows join the running incident by themselves
     for key in ("noshow-1", "noshow-2"):
         if key in ids:
-            case, when = opened(key, priority=2)
-            _at(ws, when + timedelta(minutes=3)).link(case.id, incident, sam)
+            opened(key, priority=2)
     if "refund" in ids:
         opened("refund", priority=3)
     if "praise" in ids:
@@ -457,6 +478,7 @@ class _Seeder:
                 "Ana",
                 min(opened, self.now),
                 status_url=INCIDENT["status_url"],
+                keywords=INCIDENT["keywords"],
             )
         else:
             incident = self.repo.incident(running)

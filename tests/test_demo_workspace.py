@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from scrm_desktop.cli import main
 from scrm_desktop.engage import kpis
+from scrm_desktop.engage.history import describe
 from scrm_desktop.store.case_reports import CaseReports
 from scrm_desktop.workspace import Workspace
 
@@ -21,6 +22,14 @@ def test_listen_once_on_the_demo_leaves_cases_rules_and_an_incident(tmp_path, ca
         assert len(rules) >= 3 and any(a.kind == "case" for r in rules for a in r.actions)
         [incident] = ws.cases.repo.incidents()
         assert incident.severity >= 3 and len(ws.cases.repo.linked_cases(incident.id)) >= 2
+        # the no-show cases joined the running incident by themselves, and their history says why
+        linked = {c.subject[:40]: c for c in ws.cases.repo.linked_cases(incident.id)}
+        noshow = linked["Second Brightwave Care no-show this week"]
+        [link] = [describe(e) for e in ws.cases.repo.events(noshow.id) if e.kind == "linked_incident"]
+        assert link.endswith(
+            f"system: linked it to incident #{incident.id} “{incident.title}” because the post says “no-show”"
+        )
+        assert not any("Shout-out" in subject for subject in linked)  # praise of a technician is not part of it
         queue = ws.cases.repo.queue("all", "", now, limit=1000)
         opened_by_rules = [c for c in queue if c.post_id and ws.rules.hits(c.post_id)]
         assert opened_by_rules, "the rules opened cases from what the demo heard"

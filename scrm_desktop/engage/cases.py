@@ -4,7 +4,7 @@ and run incidents (macro issues) whose status updates go to every linked case th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from scrm_desktop.core.rules import CASE_PRIORITY, effects
 from scrm_desktop.core.sentiment import Analyzer
 from scrm_desktop.engage.decision_facts import facts_for_case
 from scrm_desktop.engage.decision_tree import DecisionSession, DecisionTree, Fact, default_tree
+from scrm_desktop.engage.incident_match import auto_link, check_keywords
 from scrm_desktop.engage.outbox import naive
 from scrm_desktop.engage.templates import (
     Template,
@@ -33,6 +34,7 @@ from scrm_desktop.store.cases import (
     Incident,
     NewReply,
     OutboxItem,
+    incidents_in,
     open_cases_in,
 )
 from scrm_desktop.store.posts import PostRepo
@@ -67,6 +69,7 @@ def case_values(post: Post, priority: int, now: datetime, assignee: str = "") ->
         "assignee": assignee,
         "decision": {},
         "sla_due": now + SLA_BY_PRIORITY.get(priority, SLA_BY_PRIORITY[3]),
+        "incident_id": None,
     }
 
 
@@ -121,17 +124,32 @@ class CaseService:
         if priority is None:
             priority = (self.rule_priority(post_id) if self.rule_priority else None) or 3
         now = self.now()
-        return self.repo.open_case(post_id, case_values(post, priority, now), agent, now)
+        if (case_id := self.repo.case_for_post(post_id)) is not None:
+            return self.repo.get(case_id)
+        opening = self._joining(CaseOpening(post_id, case_values(post, priority, now), agent), post, now)
+        return self.repo.open_case(post_id, opening.values, agent, now, linked=opening.linked)
 
     def open_for_rules(self, conn: Connection, openings: Sequence[RuleOpening]) -> None:
         """Open the cases business rules asked for, in the ingest transaction `conn` (the rules post stage): the
-        last priority and assignee the post's rules set win; "opened by rule X" goes in the history. A post that
-        has a case already keeps it as it is."""
+        last priority and assignee the post's rules set win; "opened by rule X" goes in the history, and a case
+        whose post matches a running incident is linked to it. A post that has a case already keeps it as it is."""
+        running = incidents_in(conn) if openings else []
         by_time: dict[datetime, list[CaseOpening]] = {}
         for fired in openings:
-            by_time.setdefault(fired.at, []).append(_rule_opening(fired))
+            by_time.setdefault(fired.at, []).append(self._joining(_rule_opening(fired), fired.post, fired.at, running))
         for at, batch in by_time.items():
             open_cases_in(conn, batch, at)
+
+    def _joining(
+        self, opening: CaseOpening, post: Post, at: datetime, running: Sequence[Incident] | None = None
+    ) -> CaseOpening:
+        """The opening, linked to the running incident its post matches (engage/incident_match.auto_link): the
+        case is born macro, in that incident, and its history says why."""
+        found = auto_link(post, self.repo.incidents() if running is None else running, at, self.brand)
+        if found is None:
+            return opening
+        values = {**opening.values, "incident_id": found.incident.id, "scope": "macro"}
+        return replace(opening, values=values, linked=found.detail())
 
     def claim(self, case_id: int, agent: str) -> Case:
         if not agent.strip():
@@ -270,10 +288,14 @@ class CaseService:
         customer = None
         if self.customers is not None and post.author_id is not None:
             customer = self.customers.customer_for_author(post.author_id)
+        unlinked = {e.detail.get("incident_id") for e in self.repo.events(case.id) if e.kind == "unlinked_incident"}
+        incidents = self.repo.incidents(open_only=True)
         return facts_for_case(
             post,
             now=self.now(),
-            incidents=self.repo.incidents(open_only=True),
+            incidents=incidents,
+            linked=next((i for i in incidents if i.id == case.incident_id), None),
+            not_about=[i for i in unlinked if isinstance(i, int)],  # the agent said it is not about those
             spikes=spikes,
             broad_topics=broad,
             customer=customer,
@@ -384,29 +406,55 @@ class CaseService:
 
     # ---- incidents ---------------------------------------------------------------------------------------
     def open_incident(
-        self, title: str, severity: int, agent: str, root_cause: str = "", status_url: str = ""
+        self, title: str, severity: int, agent: str, root_cause: str = "", status_url: str = "", keywords: str = ""
     ) -> Incident:
+        """A new incident; `keywords`: phrases people use for it (one a line or between commas), with which new
+        cases join it by themselves (engage/incident_match.py)."""
         if not 1 <= severity <= 5:
             raise ValueError("severity is a crisis level from 1 to 5")
         if not title.strip():
             raise ValueError("an incident needs a title")
         return self.repo.create_incident(
-            title.strip(), severity, agent, self.now(), root_cause=root_cause, status_url=status_url
+            title.strip(),
+            severity,
+            agent,
+            self.now(),
+            root_cause=root_cause,
+            status_url=status_url,
+            keywords=check_keywords(keywords),
         )
 
     def link(self, case_id: int, incident_id: int, agent: str) -> Case:
         incident = self.repo.incident(incident_id)
+        case = self.repo.get(case_id)
+        if case.incident_id == incident_id:
+            return case  # linked already (perhaps by itself when it opened): nothing to record twice
         detail = {"incident_id": incident_id, "title": incident.title}
         return self.repo.update(
             case_id, agent, self.now(), "linked_incident", detail, incident_id=incident_id, scope="macro"
         )
 
+    def unlink(self, case_id: int, agent: str) -> Case:
+        """The case is not part of its incident after all (linked by mistake, or by itself on words that misled):
+        out of it, so its status updates no longer reach this customer; the scope goes back to what the decision
+        said (micro) or to undecided. The incident is kept out of the case's decision facts from now on."""
+        case = self.repo.get(case_id)
+        if case.incident_id is None:
+            raise ValueError(f"case #{case_id} is not linked to an incident")
+        incident = self.repo.incident(case.incident_id)
+        scope = "micro" if ((case.decision or {}).get("outcome") or {}).get("scope") == "micro" else ""
+        detail = {"incident_id": incident.id, "title": incident.title}
+        return self.repo.update(case_id, agent, self.now(), "unlinked_incident", detail, incident_id=None, scope=scope)
+
     def edit_incident(self, incident_id: int, **values: Any) -> Incident:
-        """Change an incident's title, severity, status, root cause or status link (checked as when opened)."""
+        """Change an incident's title, severity, status, root cause, status link or keywords (checked as when
+        opened)."""
         if "severity" in values and not 1 <= int(values["severity"]) <= 5:
             raise ValueError("severity is a crisis level from 1 to 5")
         if "title" in values and not str(values["title"]).strip():
             raise ValueError("an incident needs a title")
+        if "keywords" in values:
+            values["keywords"] = check_keywords(str(values["keywords"]))
         if "status" in values:
             values["resolved_at"] = self.now() if values["status"] == "resolved" else None
         return self.repo.update_incident(incident_id, self.now(), **values)

@@ -5,11 +5,12 @@ author's customer record and earlier cases. Pure: the case service gathers the i
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.engage.decision_tree import FACTS, Fact
+from scrm_desktop.engage.incident_match import brand_words, match_incident, shared, stems
 from scrm_desktop.store.cases import Case, Incident
 from scrm_desktop.store.customers import Customer
 from scrm_desktop.store.topics import Alert
@@ -32,52 +33,6 @@ REFUND_WORDS = re.compile(
     r"(?:\w+ )?(?:subscription|plan|order|contract|account|care))\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[a-z][a-z'\-]{2,}")
-# words every complaint shares: they say nothing about which incident a post is about
-_GENERIC_TEXT = """
-    the and for but not nor you your yours our ours they them their this that these those with from have has had
-    was were are been being will would could should can cannot can't won't don't didn't doesn't isn't still again
-    just really very any all some more most much many people today yesterday now here there what when where why
-    how who which then than also too into onto about after before over under out off one two three lot lots
-    issue issues problem problems help support customer customers service please thanks thank hey anyone else
-    laptop laptops work working works worked get got getting make made take took come came coming arrive arrived
-    arriving arrives go going gone went say said know want need use used try tried wait waiting waited day days
-    hour hours week weeks time times
-    """
-GENERIC = frozenset(_GENERIC_TEXT.split())
-
-
-def stems(text: str, ignore: Iterable[str] = ()) -> set[str]:
-    """Content words of `text`, lower case, with plural and -ing/-ed endings cut (technicians -> technician)."""
-    ignored = {w.lower() for w in ignore}
-    skip = GENERIC | ignored
-    out = set()
-    for word in _WORD.findall(text.lower()):
-        word = word.strip("'-")
-        word = next((word[len(b) :] for b in ignored if word.startswith(b) and len(word) > len(b) + 2), word)
-        if word in skip or len(word) < 3:  # a handle like BrightwaveCare counts as "care"
-            continue
-        for suffix in ("'s", "ing", "ed", "es", "s"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-                word = word[: -len(suffix)]
-                break
-        out.add(word)
-    return out
-
-
-def _shared(a: set[str], b: set[str]) -> list[str]:
-    """Stems of `a` that `b` has too, or that one of them begins (tech ~ technician)."""
-
-    def alike(x: str, y: str) -> bool:
-        return x == y or (min(len(x), len(y)) >= 4 and (x.startswith(y) or y.startswith(x)))
-
-    return sorted(x for x in a if any(alike(x, y) for y in b))
-
-
-def brand_words(brand: str) -> set[str]:
-    """The brand's own words are in every post about it: "Brightwave" says nothing about which incident."""
-    words = {w.lower() for w in re.findall(r"\w+", brand)}
-    return words | {"".join(words)} if words else set()
 
 
 def _sentiment(post: Post) -> dict[str, Fact]:
@@ -134,7 +89,7 @@ def _spike(post: Post, spikes: Sequence[Alert], broad: Collection[str], brand: s
             continue
         near = s.window_start - SPIKE_MARGIN <= post.created_at <= s.window_end + SPIKE_MARGIN
         terms = stems(" ".join(s.top_terms), ignore)
-        similar = len(_shared(terms, words)) >= min(2, len(terms)) if terms else s.topic not in broad
+        similar = len(shared(terms, words)) >= min(2, len(terms)) if terms else s.topic not in broad
         if near and similar:
             kind = "negative posts" if s.kind == "negative" else "posts"
             about = f"; terms: {', '.join(s.top_terms[:4])}" if s.top_terms else ""
@@ -143,17 +98,23 @@ def _spike(post: Post, spikes: Sequence[Alert], broad: Collection[str], brand: s
     return Fact("spike", False, "no spike of posts like this one on its topics")
 
 
-def _incident(post: Post, incidents: Sequence[Incident], brand: str) -> Fact:
-    words = stems(f"{post.title} {post.text}", brand_words(brand))
-    for incident in incidents:
-        title = stems(incident.title, brand_words(brand))
-        shared = _shared(title, words)
-        # a short title's one word is enough ("Technicians not arriving"); a longer one needs two of its words,
-        # or "booked" and "care" alone would tie every complaint to "Care technicians not arriving for booked visits"
-        if shared and len(shared) >= min(2, len(title) - 1):
-            said = f"an open incident '{incident.title}' matches this post's words ({', '.join(shared)})"
-            return Fact("incident_match", True, said)
-    return Fact("incident_match", False, "no open incident matches this post" if incidents else "no open incident")
+def _incident(
+    post: Post, incidents: Sequence[Incident], brand: str, linked: Incident | None, not_about: Collection[int]
+) -> Fact:
+    """The case's own incident when it is linked to one (a resolved one no longer counts), else the open
+    incident its post matches (engage/incident_match.py: keywords said, or title words shared), leaving out
+    those an agent unlinked the case from (`not_about`)."""
+    if linked is not None and linked.status != "resolved":
+        found = match_incident(post, [linked], brand)
+        said = f"the case is linked to the open incident '{linked.title}'" + (f"; {found.because}" if found else "")
+        return Fact("incident_match", True, said)
+    found = match_incident(post, [i for i in incidents if i.id not in not_about], brand)
+    if found is None:
+        return Fact("incident_match", False, "no open incident matches this post" if incidents else "no open incident")
+    title = found.incident.title
+    if found.keywords:
+        return Fact("incident_match", True, f"an open incident '{title}' matches: {found.because}")
+    return Fact("incident_match", True, f"an open incident '{title}' matches this post's words ({found.words})")
 
 
 def _customer(post: Post, customer: Customer | None) -> dict[str, Fact]:
@@ -200,14 +161,17 @@ def facts_for_case(
     customer: Customer | None = None,
     earlier: Sequence[Case] = (),
     brand: str = "",
+    linked: Incident | None = None,
+    not_about: Collection[int] = (),
 ) -> dict[str, Fact]:
     """Every fact in FACTS for a case's post (`now`, `created_at` and windows are naive UTC); no post, no facts.
-    `broad_topics`: topic names of whole brands (kind brand or competitor), see _spike."""
+    `broad_topics`: topic names of whole brands (kind brand or competitor), see _spike; `linked`: the incident
+    the case is linked to, if any; `not_about`: ids of incidents an agent unlinked the case from."""
     if post is None:
         return {}
     facts = {**_sentiment(post), **_intent(post), **_words(post), **_customer(post, customer)}
     facts["spike"] = _spike(post, spikes, broad_topics, brand)
-    facts["incident_match"] = _incident(post, incidents, brand)
+    facts["incident_match"] = _incident(post, incidents, brand, linked, not_about)
     facts["repeat"] = _earlier(earlier, now)
     assert set(facts) == set(FACTS), set(FACTS) ^ set(facts)
     return {name: facts[name] for name in FACTS}

@@ -45,7 +45,7 @@ FACTS = {
     "refund": "the post asks for a refund or to cancel",
     "crisis_words": "the post names a safety, legal, press or executive matter",
     "spike": "a spike alert on one of the post's topics around the post's time",
-    "incident_match": "an open incident's title shares words with the post",
+    "incident_match": "the case is linked to an open incident, or the post says its keywords or shares its title words",
     "known_customer": "the author is linked to a customer record",
     "vip": "the author or their customer record is VIP",
     "repeat": "the author had earlier cases on the same channel",

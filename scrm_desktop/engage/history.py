@@ -48,7 +48,10 @@ def _what(kind: str, d: Mapping[str, Any]) -> str:
         again = " (the case is open again)" if d.get("reopened") else ""
         return f"wrote again: “{_short(d.get('text'))}”{again}"
     if kind == "linked_incident":
-        return f"linked it to incident #{d.get('incident_id')} “{_short(d.get('title'), 80)}”"
+        because = f" because {_short(d['because'], 200)}" if d.get("because") else ""
+        return f"linked it to incident #{d.get('incident_id')} “{_short(d.get('title'), 80)}”{because}"
+    if kind == "unlinked_incident":
+        return f"unlinked it from incident #{d.get('incident_id')} “{_short(d.get('title'), 80)}”"
     return kind.replace("_", " ")
 
 

@@ -125,6 +125,7 @@ class Incident:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    keywords: str = ""  # phrases people use for it, one a line (engage/incident_match.py)
 
 
 @dataclass(frozen=True)
@@ -183,12 +184,14 @@ class NewReply:
 @dataclass(frozen=True)
 class CaseOpening:
     """A case to open: its columns (engage.cases.case_values makes them), who opens it, and what the "opened"
-    history entry adds to the post id (e.g. the rule that opened it)."""
+    history entry adds to the post id (e.g. the rule that opened it). `linked`: the "linked_incident" entry of a
+    case born linked to an incident (its values then carry the incident_id)."""
 
     post_id: int | None
     values: Mapping[str, Any]
     actor: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+    linked: Mapping[str, Any] | None = None
 
 
 def open_cases_in(conn: Connection, openings: Sequence[CaseOpening], now: datetime) -> list[int]:
@@ -221,6 +224,15 @@ def open_cases_in(conn: Connection, openings: Sequence[CaseOpening], now: dateti
             loose_ids.append(case_id)
         detail = {"post_id": post_id, **opening.detail}
         events.append({"case_id": case_id, "at": now, "actor": opening.actor, "kind": "opened", "detail": detail})
+        if opening.linked is not None:  # linked by the app, not by a person: no actor
+            link = {
+                "case_id": case_id,
+                "at": now,
+                "actor": "",
+                "kind": "linked_incident",
+                "detail": dict(opening.linked),
+            }
+            events.append(link)
         if post_id is not None:
             known.setdefault(post_id, case_id)
     if events:
@@ -246,9 +258,18 @@ def open_case_in(
     actor: str,
     now: datetime,
     detail: Mapping[str, Any] | None = None,
+    linked: Mapping[str, Any] | None = None,
 ) -> int:
     """Open one case inside the caller's transaction (see open_cases_in); a post's existing case is returned."""
-    return open_cases_in(conn, [CaseOpening(post_id, values, actor, detail or {})], now)[0]
+    return open_cases_in(conn, [CaseOpening(post_id, values, actor, detail or {}, linked)], now)[0]
+
+
+def incidents_in(conn: Connection, open_only: bool = True) -> list[Incident]:
+    """Incidents, most severe first (then oldest), read in the caller's transaction; `open_only`: not resolved."""
+    query = select(incidents).order_by(incidents.c.severity.desc(), incidents.c.id)
+    if open_only:
+        query = query.where(incidents.c.status != "resolved")
+    return [_row(Incident, r) for r in conn.execute(query)]
 
 
 def reopen_on_reply(batch: StoredBatch) -> None:
@@ -304,10 +325,18 @@ class CaseRepo:
         self._writer = writer(engine)
 
     # ---- cases -------------------------------------------------------------------------------------------
-    def open_case(self, post_id: int | None, values: Mapping[str, Any], actor: str, now: datetime) -> Case:
-        """Open a case (for a post: the existing one when the post already has a case)."""
+    def open_case(
+        self,
+        post_id: int | None,
+        values: Mapping[str, Any],
+        actor: str,
+        now: datetime,
+        linked: Mapping[str, Any] | None = None,
+    ) -> Case:
+        """Open a case (for a post: the existing one when the post already has a case); `linked`: see
+        CaseOpening (a case born linked to an incident)."""
         with self._writer.begin() as conn:
-            case_id = open_case_in(conn, post_id, values, actor, now)
+            case_id = open_case_in(conn, post_id, values, actor, now, linked=linked)
             return self._get(conn, case_id)
 
     def get(self, case_id: int) -> Case:
@@ -542,11 +571,8 @@ class CaseRepo:
         return _row(Incident, row)
 
     def incidents(self, open_only: bool = True) -> list[Incident]:
-        query = select(incidents).order_by(incidents.c.severity.desc(), incidents.c.id)
-        if open_only:
-            query = query.where(incidents.c.status != "resolved")
         with self._engine.connect() as conn:
-            return [_row(Incident, r) for r in conn.execute(query)]
+            return incidents_in(conn, open_only)
 
     def update_incident(self, incident_id: int, now: datetime, **values: Any) -> Incident:
         with self._writer.begin() as conn:

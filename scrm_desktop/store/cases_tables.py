@@ -15,6 +15,8 @@ incidents = Table(
     Column("status", String(20), nullable=False, default="open"),  # open | monitoring | resolved
     Column("root_cause", Text, nullable=False, default=""),
     Column("status_url", Text, nullable=False, default=""),
+    # phrases people use for it, one a line (0018): a new case whose post says one joins the incident by itself
+    Column("keywords", Text, nullable=False, server_default=""),
     Column("created_by", String(200), nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),

@@ -101,11 +101,15 @@ def test_a_lead_goes_straight_to_sales(ws: Workspace) -> None:
 
 
 def test_a_post_matching_an_open_incident_goes_to_the_incident(ws: Workspace) -> None:
-    ws.cases.open_incident("Technicians not arriving", 3, "lead")
+    incident = ws.cases.open_incident("Technicians not arriving", 3, "lead")
     case = case_for(ws, NO_SHOW)
+    assert case.incident_id == incident.id  # the new case joined the incident by itself
     fact = ws.cases.decision_facts(case)["incident_match"]
     assert fact.value
-    assert fact.reason == "an open incident 'Technicians not arriving' matches this post's words (technician)"
+    assert fact.reason == (
+        "the case is linked to the open incident 'Technicians not arriving'; the post shares words of its title"
+        " (technician)"
+    )
     session = ws.cases.start_decision("ana", case)
     assert session.outcome.id == "incident" and session.choices == 0
     assert session.steps[-1].answer == "Many people, one cause (macro)" and "Technicians" in session.steps[-1].reason
@@ -114,9 +118,9 @@ def test_a_post_matching_an_open_incident_goes_to_the_incident(ws: Workspace) ->
 def test_a_long_incident_title_needs_two_of_its_words(ws: Workspace) -> None:
     ws.cases.open_incident("Brightwave Care technicians not arriving for booked visits", 3, "lead")  # the demo's
     no_show = ws.cases.decision_facts(case_for(ws, NO_SHOW))["incident_match"]
-    assert no_show.value and no_show.reason.endswith("matches this post's words (care, technician)")
+    assert no_show.value and no_show.reason.endswith("shares words of its title (care, technician)")
     cancel = case_for(ws, "Cancelled my Brightwave Care subscription today. Support never called back. Awful.", "2")
-    assert not ws.cases.decision_facts(cancel)["incident_match"].value
+    assert cancel.incident_id is None and not ws.cases.decision_facts(cancel)["incident_match"].value
 
 
 def test_an_unrelated_incident_does_not_match(ws: Workspace) -> None:
