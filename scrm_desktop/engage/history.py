@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scrm_desktop.store.cases import CaseEvent
@@ -53,6 +53,18 @@ def _what(kind: str, d: Mapping[str, Any]) -> str:
     if kind == "unlinked_incident":
         return f"unlinked it from incident #{d.get('incident_id')} “{_short(d.get('title'), 80)}”"
     return kind.replace("_", " ")
+
+
+def joined_note(events: Sequence[CaseEvent]) -> str:
+    """What to tell the agent when a case they opened joined an incident by itself ("" when it did not)."""
+    auto = [e.detail for e in events if e.kind == "linked_incident" and (e.detail or {}).get("auto")]
+    if not auto:
+        return ""
+    d = auto[-1]
+    return (
+        f"It joined incident #{d.get('incident_id')} “{_short(d.get('title'), 80)}” by itself: "
+        f"{_short(d.get('because'), 200)}. Not about it? Unlink it under Action taken."
+    )
 
 
 def describe(event: CaseEvent) -> str:

@@ -305,3 +305,41 @@ def test_the_post_action_buttons_show_their_whole_labels(qtbot, window, ws) -> N
     for button in window.detail.action_buttons.values():
         needed = button.fontMetrics().horizontalAdvance(button.text())
         assert button.width() >= needed, f"{button.text()!r} is cut: {button.width()} px for {needed} px of text"
+
+
+def test_a_no_show_post_made_a_case_joins_the_running_incident_and_the_agent_unlinks_it(qtbot, window, ws) -> None:  # type: ignore[no-untyped-def]
+    ws.set_agent_name("Ana")
+    incident = ws.cases.open_incident(
+        "Care technicians not arriving for booked visits", 3, "Sam", keywords="no-show*\ndidn't show up"
+    )
+    ws.ingestor.ingest([post(4, "2nd no-show this week. I took a day off work for this.", minutes_ago=2)])
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 4)
+    row = next(r for r in range(4) if "no-show" in column.model.post_at(r).text)
+    column.view.setCurrentIndex(column.model.index(row, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None and "no-show" in window.detail.post.text)
+    qtbot.mouseClick(window.detail.action_buttons["case"], Qt.MouseButton.LeftButton)
+
+    view = agent_window(window)
+    qtbot.waitUntil(lambda: view is not None and view.case is not None)
+    qtbot.waitUntil(lambda: "linked to incident" in view.arm.section_text("action"))
+    case = view.case
+    assert case.incident_id == incident.id and case.scope == "macro"
+    why = "because the post says “no-show”"
+    assert f"linked to incident #{incident.id} “Care technicians not arriving for booked visits” (macro) {why}" in (
+        view.arm.section_text("action")
+    )
+    assert f"system: linked it to incident #{incident.id}" in view.arm.section_text("history")
+    assert why in view.arm.section_text("history")
+    assert f"It joined incident #{incident.id}" in view.status.text() and f"incident #{incident.id}" in (
+        view.header.text()
+    )
+
+    # not about it after all: one click under "Action taken"
+    assert view.arm.unlink_button is not None and view.arm.unlink_button.isVisible()
+    qtbot.mouseClick(view.arm.unlink_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ws.cases.repo.get(case.id).incident_id is None)
+    qtbot.waitUntil(lambda: "unlinked it from incident" in view.arm.section_text("history"))
+    assert "linked to incident" not in view.arm.section_text("action") and view.arm.unlink_button is None
+    assert f"unlinked from incident #{incident.id}" in view.status.text()
+    assert ws.cases.repo.linked_cases(incident.id) == []

@@ -205,33 +205,47 @@ def test_incident_created_linked_updated_and_resolved(qtbot, ws) -> None:  # typ
     qtbot.keyClicks(panel.title, "Order system sends broken units")
     panel.severity.setValue(3)
     qtbot.keyClicks(panel.status_url, "https://status.brightwave.example/7")
+    qtbot.keyClicks(panel.keywords, "arrived broken")
     with qtbot.waitSignal(panel.changed):
         qtbot.keyClick(panel.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     [incident] = ws.cases.repo.incidents()
     assert (incident.title, incident.severity, incident.created_by) == ("Order system sends broken units", 3, "ana")
+    assert incident.keywords == "arrived broken"
     qtbot.waitUntil(lambda: not banner.isHidden())
     assert banner.title.text() == "Order system sends broken units" and "level 3" in banner.level.text()
+    joined = ws.cases.open_from_post(ids["11702"], "lead")  # a new case whose post says a keyword joins by itself
+    assert joined.incident_id == incident.id
 
     for case in cases:
         panel.set_current_case(case.id)
         with qtbot.waitSignal(panel.changed):
             qtbot.keyClick(panel.title, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert all(ws.cases.repo.get(c.id).incident_id == incident.id for c in cases)
-    qtbot.waitUntil(lambda: panel.current_row() is not None and panel.current_row().linked == 2)
+    qtbot.waitUntil(lambda: panel.current_row() is not None and panel.current_row().linked == 3)
+    assert panel.keywords.toPlainText() == "arrived broken"  # the form shows the incident's keywords
 
     panel.update_text.setPlainText("Hi {author_name}, we found the cause; updates at {incident_url}")
     with qtbot.waitSignal(panel.changed):
         qtbot.mouseClick(panel.update_button, Qt.MouseButton.LeftButton)
     items = ws.cases.repo.items(case_id=None)
     sent = [i for i in items if i.incident_id == incident.id]
-    assert len(sent) == 2 and {i.case_id for i in sent} == {c.id for c in cases}
+    assert len(sent) == 3 and {i.case_id for i in sent} == {c.id for c in [*cases, joined]}
     assert "Hi Fan 0, we found the cause; updates at https://status.brightwave.example/7" in {i.text for i in sent}
-    assert "queued for 2 linked cases" in panel.message.text()
+    assert "queued for 3 linked cases" in panel.message.text()
 
     with qtbot.waitSignal(panel.changed):
         qtbot.mouseClick(panel.resolve_button, Qt.MouseButton.LeftButton)
     assert ws.cases.repo.incident(incident.id).status == "resolved"
     qtbot.waitUntil(lambda: banner.isHidden())
+
+
+def test_a_keyword_without_letters_is_refused_with_the_reason(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    panel = shown(qtbot, IncidentsPanel(ws, agent="ana"))
+    qtbot.keyClicks(panel.title, "Technicians not showing up")
+    panel.keywords.setPlainText("no-show*\n!!!")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "has no letters or digits" in panel.message.text())
+    assert "'!!!'" in panel.message.text() and ws.cases.repo.incidents() == []
 
 
 def test_the_banner_waits_for_crisis_level_three(qtbot, ws) -> None:  # type: ignore[no-untyped-def]

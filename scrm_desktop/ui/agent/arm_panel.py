@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from scrm_desktop.engage.arm import ArmFacts, gather
 from scrm_desktop.engage.history import describe
@@ -58,6 +58,7 @@ def _plain(text: str, muted: bool = False, selectable: bool = True) -> QLabel:
 
 class ArmPanel(QScrollArea):
     loaded = Signal(object)  # the ArmFacts now shown
+    unlink_requested = Signal(int)  # the case shown is not part of its incident (the agent's click)
 
     def __init__(self, ws: Workspace, loader: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +74,7 @@ class ArmPanel(QScrollArea):
         self._col.addStretch(1)
         self.setWidget(self._body)
         self.blocks: dict[str, list[str]] = {}  # section -> its lines as shown (tests and copy)
+        self.unlink_button: QPushButton | None = None  # under "Action taken" while the case is in an incident
         self.show_empty("Open a case to see what was said, by whom, and what we know.")
 
     def show_case(self, case_id: int) -> None:
@@ -91,6 +93,7 @@ class ArmPanel(QScrollArea):
                 item.widget().hide()  # gone now, not at the next event loop turn
                 item.widget().deleteLater()
         self.blocks = {}
+        self.unlink_button = None
 
     def show_empty(self, text: str) -> None:
         self._clear()
@@ -111,6 +114,18 @@ class ArmPanel(QScrollArea):
         self._col.insertWidget(at + 1, spacer)
         self.blocks[name] = shown
 
+    def _unlink_row(self, case_id: int, incident_id: int) -> None:
+        """ "Unlink from incident #N" under the action taken: one click takes the case out of its incident."""
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.unlink_button = QPushButton(f"Unlink from incident #{incident_id}")
+        self.unlink_button.setToolTip("This case is not part of the incident: its status updates stop reaching it")
+        self.unlink_button.clicked.connect(lambda: self.unlink_requested.emit(case_id))
+        line.addWidget(self.unlink_button)
+        line.addStretch(1)
+        self._col.insertWidget(self._col.count() - 2, row)  # above the action section's spacer
+
     def show_facts(self, facts: ArmFacts) -> None:
         self.facts = facts
         self._clear()
@@ -120,6 +135,8 @@ class ArmPanel(QScrollArea):
         self._section("known", _known(facts))
         self._section("rules", _rules(facts))
         self._section("action", _action(facts))
+        if facts.case.incident_id is not None:
+            self._unlink_row(facts.case.id, facts.case.incident_id)
         self._section("history", [(describe(e), False) for e in reversed(facts.events)] or [("Nothing yet.", True)])
         self.loaded.emit(facts)
 
@@ -219,7 +236,24 @@ def _action(f: ArmFacts) -> list[tuple[str, bool]]:
     else:
         lines.append(("No decision yet: walk the tree.", True))
     if f.case.incident_id:
-        lines.append((f"linked to incident #{f.case.incident_id} (macro)", False))
+        lines.append((_linked(f), False))
     if f.case.resolution:
         lines.append((f"resolved: {f.case.resolution}", False))
     return lines
+
+
+def _linked(f: ArmFacts) -> str:
+    """ "linked to incident #3 “Technicians not arriving” (macro) because the post says “no-show”", from the
+    history entry that linked it."""
+    incident = f.case.incident_id
+    link = next(
+        (
+            e.detail
+            for e in reversed(f.events)
+            if e.kind == "linked_incident" and e.detail.get("incident_id") == incident
+        ),
+        {},
+    )
+    title = f" “{_one_line(str(link['title']), 100)}”" if link.get("title") else ""
+    because = f" because {link['because']}" if link.get("because") else ""
+    return f"linked to incident #{incident}{title} (macro){because}"

@@ -1,5 +1,5 @@
-"""The incidents panel: open incidents (crisis level, title, status, linked cases, root cause), create and edit
-them, link the case being handled, send a status update to every linked case through the outbox, resolve."""
+"""The incidents panel: open incidents (crisis level, title, status, linked cases, root cause, keywords), create and
+edit them, link the case being handled, send a status update to every linked case through the outbox, resolve."""
 
 from __future__ import annotations
 
@@ -85,6 +85,17 @@ class IncidentsPanel(QWidget):
         self.status_url = QLineEdit(placeholderText="https://status.example.com/incident (fills {incident_url})")
         self.root_cause = QPlainTextEdit(placeholderText="Root cause notes: what we know so far")
         self.root_cause.setTabChangesFocus(True)
+        self.keywords = QPlainTextEdit()
+        self.keywords.setPlaceholderText(
+            "How people say it, one a line: no-show*\ndidn't show up\ntechnician never came"
+        )
+        self.keywords.setToolTip(
+            "A new case whose post says one of these (or shares two of the title's words) joins this incident by "
+            "itself, with the reason in its history. Whole words, as search reads them; end one with * for a prefix."
+        )
+        self.keywords.setAccessibleName("Keywords")
+        self.keywords.setTabChangesFocus(True)
+        self.keywords.setFixedHeight(72)
         self.new_button = QPushButton("&New incident")
         self.save_button = QPushButton("&Save")
         self.link_button = QPushButton("&Link current case")
@@ -115,6 +126,7 @@ class IncidentsPanel(QWidget):
         form.addRow("Stat&us", self.status)
         form.addRow("Status lin&k", self.status_url)
         form.addRow("Root cause", self.root_cause)
+        form.addRow("Key&words", self.keywords)
         buttons = QHBoxLayout()
         for button in (self.new_button, self.save_button, self.link_button, self.resolve_button):
             buttons.addWidget(button)
@@ -194,6 +206,7 @@ class IncidentsPanel(QWidget):
         self.status.setCurrentIndex(0)
         self.status_url.clear()
         self.root_cause.clear()
+        self.keywords.clear()
         self._buttons()
         self.title.setFocus()
 
@@ -219,6 +232,7 @@ class IncidentsPanel(QWidget):
         self.status.setCurrentIndex(max(0, STATUSES.index(i.status) if i.status in STATUSES else 0))
         self.status_url.setText(i.status_url)
         self.root_cause.setPlainText(i.root_cause)
+        self.keywords.setPlainText(i.keywords)
         if not self.update_text.toPlainText().strip():
             self.update_text.setPlainText(self._update_template())
         self._buttons()
@@ -244,6 +258,7 @@ class IncidentsPanel(QWidget):
             "severity": self.severity.value(),
             "root_cause": self.root_cause.toPlainText().strip(),
             "status_url": self.status_url.text().strip(),
+            "keywords": self.keywords.toPlainText(),
         }
 
     def save(self) -> None:

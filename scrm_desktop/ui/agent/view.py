@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop import exports
 from scrm_desktop.engage.cases import RESOLUTIONS, ClaimRefused, ReplyRefused
+from scrm_desktop.engage.history import joined_note
 from scrm_desktop.store.cases import Case, CaseError, QueueFilter, QueueRow, StaleCase
 from scrm_desktop.ui.agent.arm_panel import ArmPanel
 from scrm_desktop.ui.agent.incident_banner import IncidentBanner
@@ -333,6 +334,7 @@ class AgentView(QWidget):
         self.editor.draft_changed.connect(self._save_draft)
         self.outbox.counts_changed.connect(self._outbox_counts)
         self.incidents.changed.connect(self._incidents_changed)
+        self.arm.unlink_requested.connect(self.unlink_incident)
         self.banner.open_requested.connect(self.open_incident)
         if bridge is not None:
             bridge.posts_ingested.connect(lambda *_a: self.refresh())  # rules open cases at ingest
@@ -625,11 +627,16 @@ class AgentView(QWidget):
         """From a post anywhere: its case (opened now when it has none), claimed; `reply` readies the editor."""
         agent = self.agent
 
-        def work() -> int:
-            case = self.service.case_for_post(post_id) or self.service.open_from_post(post_id, agent)
-            return case.id
+        def work() -> tuple[int, str]:
+            if (case := self.service.case_for_post(post_id)) is not None:
+                return case.id, ""
+            case = self.service.open_from_post(post_id, agent)
+            return case.id, joined_note(self.service.repo.events(case.id))
 
-        self.loader.run(work, lambda case_id: self.open_case(case_id, reply=reply), key="open", failure=self._refused)
+        def landed(result: tuple[int, str]) -> None:
+            self.open_case(result[0], reply=reply, note=result[1])
+
+        self.loader.run(work, landed, key="open", failure=self._refused)
 
     def open_case(self, case_id: int, reply: bool = False, note: str = "") -> None:
         """Claim the case and start the wizard (or show who holds it); a saved draft opens in the editor.
@@ -686,6 +693,7 @@ class AgentView(QWidget):
         who = _escape(case.author_name or case.author_handle)
         state = case.status + (f" · {case.resolution}" if case.resolution else "")
         assignee = f" · assigned to {_escape(case.assignee)}" if case.assignee else ""
+        assignee += f" · incident #{case.incident_id}" if case.incident_id else ""
         self.header.setText(
             f"<b>Case #{case.id}</b> · {_escape(case.channel)} · {who} · P{case.priority} · {state}{assignee}"
             f" · due {case.sla_due:%d %b %H:%M} UTC<br>{_escape(post[:600])}"
@@ -786,12 +794,14 @@ class AgentView(QWidget):
         self.loader.run(work, landed, failure=refused)
 
     # ---- the case's actions: each is in the history; the ones that hand the case on open the next ---------
-    def _act(self, work: Any, said: str, advance: bool) -> None:
+    def _act(self, work: Any, said: str, advance: bool, after: Any = None) -> None:
         if self.case is None:
             return
         case_id = self.case.id
 
         def landed(case: Any) -> None:
+            if after is not None:
+                after()
             self.status.setText(said.format(id=case_id))
             self.after_reply.hide()
             if advance:
@@ -843,6 +853,14 @@ class AgentView(QWidget):
             case_id, agent = self.case.id, self.agent
             said = f"Case #{{id}} is P{priority} now."
             self._act(lambda: self.service.set_priority(case_id, agent, priority), said, False)
+
+    def unlink_incident(self, case_id: int) -> None:
+        """The case shown is not part of its incident (the ARM panel's Unlink): out of it, in the history."""
+        if self.case is not None and self.case.id == case_id:
+            agent = self.agent
+            incident = self.case.incident_id
+            said = f"Case #{{id}} unlinked from incident #{incident}: its status updates no longer reach it."
+            self._act(lambda: self.service.unlink(case_id, agent), said, False, after=self.incidents.refresh)
 
     def add_note(self, text: str) -> None:
         if self.case is not None:
