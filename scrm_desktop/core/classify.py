@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scrm_desktop.core.cue_scan import Body, CuePattern
 from scrm_desktop.core.query_fields import INTENTS as INTENTS  # the values `trait:` and `intent:` accept
 from scrm_desktop.core.query_fields import TRAITS as TRAITS
+from scrm_desktop.core.reasons import own_reasons, own_text
 
 if TYPE_CHECKING:
     from scrm_desktop.core.classify_model import Corrections
@@ -412,7 +413,7 @@ class Classification:
         if self.trait_guess or self.intent_guess:
             out.update(trait_confidence=self.trait_confidence, intent_confidence=self.intent_confidence,
                        lead_confidence=self.lead_confidence, trait_guess=self.trait_guess,
-                       intent_guess=self.intent_guess)  # fmt: skip
+                       intent_guess=self.intent_guess, lead_guess="yes" if self.is_lead else "none")  # fmt: skip
         return out
 
 
@@ -677,18 +678,19 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     x = features(body, families, _decisions(found, body, sentiment))
     out: dict[str, Any] = {}
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
+    said = own_text(body)
     for name in ("trait", "intent", "lead"):
-        extra = corrections.extra(model, name) if corrections is not None and name != "lead" else None
+        extra = corrections.extra(model, name) if corrections is not None else None
         rule = {"trait": found.trait, "intent": found.intent, "lead": "yes" if found.is_lead else ""}[name]
         decision = model.fields[name].decide(x, extra, rule)
-        agent = corrections.exact(body, name) if corrections is not None and name != "lead" else None
+        agent = corrections.exact(body, name) if corrections is not None else None
         if agent is not None:
             value = "" if agent == "none" else agent
             out[name] = (value, value or "none", 1.0, ("agent correction",))
         else:
             own = _RULE_CUES[name](found) if decision.value and decision.value == rule else ()
             out[name] = (decision.value, decision.guess, decision.confidence,
-                         _explain(own, decision.reasons, families, ignored, extra))  # fmt: skip
+                         _explain(own, decision.reasons, families, ignored, extra, found, said))  # fmt: skip
     is_lead = out["lead"][0] == "yes"
     return Classification(
         trait=out["trait"][0],
@@ -713,25 +715,32 @@ _RULE_CUES = {
 
 
 def _explain(
-    own: Iterable[str], keys: tuple[str, ...], families: dict[str, list[str]], ignored: list[str], extra: Any
+    own: Iterable[str],
+    keys: tuple[str, ...],
+    families: dict[str, list[str]],
+    ignored: list[str],
+    extra: Any,
+    found: Classification,
+    said: str,
 ) -> tuple[str, ...]:
     """The reasons in words: the rules' cues when their answer stands, then the model's top features (a cue
-    family as the cue words the rules found, a rule decision as "rules: ...", a word as itself; a word the
-    workspace's corrections moved says so), then the cues the rules ignored."""
+    family as the cue words the rules found, a rule decision as the cues behind it, a word as itself; a word the
+    workspace's corrections moved says so), then the cues the rules ignored; kept to the post's own words
+    (`said`: core/reasons.own_reasons)."""
     out: list[str] = list(own)
     for key in keys:
         if key.startswith("cue "):
             out.extend(families.get(key[4:], [])[:2])
         elif key.startswith("rule "):
             name, _, value = key[5:].partition("=")
-            out.append(f"rules: {'a buying question' if name == 'lead' else value}")
+            out.extend(_RULE_CUES[name](found)[:2] if value != "none" else ())
         elif key.startswith("sentiment "):
             out.append(f"sentiment: {key[10:]}")
         elif extra and key in extra:
             out.append(f"{key} (agents' corrections)")
         else:
             out.append(key)
-    return tuple(dict.fromkeys(out + ignored))
+    return own_reasons(out + ignored, said)
 
 
 P = TypeVar("P", bound=Any)

@@ -231,7 +231,7 @@ CORRECTION_L2 = 0.05  # pulls the workspace's adjustment back towards the shippe
 
 
 class Corrections:
-    """A workspace's trait/intent corrections, and the adjustment they make to the shipped model.
+    """A workspace's trait, intent and lead corrections, and the adjustment they make to the shipped model.
 
     `add(text, field, value)` records one (a later correction of the same text replaces it). The adjustment is a
     set of extra weights, refitted on every change by gradient steps on the corrected posts (the shipped weights
@@ -262,13 +262,14 @@ class Corrections:
                 self._add(text, name, value, title)
 
     def add(self, text: str, name: str, value: str, title: str = "") -> None:
-        """Learn that the post `text` (with `title`) has `value` ("" = none) for `name` (trait or intent)."""
+        """Learn that the post `text` (with `title`) has `value` ("" = none) for `name` (trait, intent or lead,
+        whose value is "yes" or "")."""
         self._load()
         self._add(text, name, value, title)
 
     def _add(self, text: str, name: str, value: str, title: str) -> None:
-        if name not in ("trait", "intent"):
-            raise ValueError(f"only trait or intent corrections are learned from, not {name!r}")
+        if name not in FIELDS:
+            raise ValueError(f"only trait, intent or lead corrections are learned from, not {name!r}")
         from scrm_desktop.core.classify import post_body, post_features
 
         key = _key(post_body(str(text), str(title)))
@@ -287,7 +288,7 @@ class Corrections:
         """The workspace's extra weights for one field (refitted when corrections changed)."""
         self._load()
         if self._fitted != self.version or self._model is not model:
-            self._extra = {f: self._fit(model.fields[f], f) for f in ("trait", "intent")}
+            self._extra = {f: self._fit(model.fields[f], f) for f in FIELDS}
             self._fitted, self._model = self.version, model
         return self._extra.get(name, {})
 

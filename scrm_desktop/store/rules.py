@@ -437,10 +437,12 @@ class RuleRepo:
 
 
 class CorrectionRepo:
-    """Agents correct a post's trait or intent; the post takes the new value (so streams and rules follow the
-    agent) and the automatic value stays beside it in classification_corrections."""
+    """Agents correct a post's trait, intent or lead; the post takes the new value (so streams and rules follow the
+    agent) and the automatic value stays beside it in classification_corrections. A lead's value is "yes" or ""
+    (not a lead), kept in the post's is_lead."""
 
-    ALLOWED: Mapping[str, tuple[str, ...]] = {"trait": TRAITS, "intent": INTENTS}
+    ALLOWED: Mapping[str, tuple[str, ...]] = {"trait": TRAITS, "intent": INTENTS, "lead": ("yes",)}
+    COLUMNS: Mapping[str, str] = {"trait": "trait", "intent": "intent", "lead": "is_lead"}
 
     def __init__(
         self, engine: Engine, clock: Callable[[], datetime] = _utcnow, memory: Corrections | None = None
@@ -469,17 +471,19 @@ class CorrectionRepo:
 
     def correct(self, post_id: int, field: str, value: str, agent: str = "") -> None:
         if field not in self.ALLOWED:
-            raise ValueError(f"Only trait or intent can be corrected, not {field!r}")
+            raise ValueError(f"Only trait, intent or lead can be corrected, not {field!r}")
         value = value.strip().lower()
+        if field == "lead" and value in ("no", "none"):
+            value = ""
         if value and value not in self.ALLOWED[field]:
             raise ValueError(f"{field} must be one of {', '.join(self.ALLOWED[field])} (or empty), not {value!r}")
+        column = posts.c[self.COLUMNS[field]]
         with writer(self._engine).begin() as conn:
-            current = conn.execute(
-                select(posts.c[field], posts.c.text, posts.c.title).where(posts.c.id == post_id)
-            ).first()
+            current = conn.execute(select(column, posts.c.text, posts.c.title).where(posts.c.id == post_id)).first()
             if current is None:
                 raise KeyError(f"no post with id {post_id}")
-            auto = self._automatic(conn, post_id, field, current[0])
+            stored = ("yes" if current[0] else "") if field == "lead" else current[0]
+            auto = self._automatic(conn, post_id, field, stored)
             conn.execute(
                 insert(classification_corrections).values(
                     post_id=post_id,
@@ -490,7 +494,8 @@ class CorrectionRepo:
                     created_at=self._clock(),
                 )
             )
-            conn.execute(update(posts).where(posts.c.id == post_id).values({field: value}))
+            new = (value == "yes") if field == "lead" else value
+            conn.execute(update(posts).where(posts.c.id == post_id).values({column.name: new}))
         if self.memory is not None:
             self.memory.add(current.text or "", field, value, current.title or "")
 

@@ -42,13 +42,13 @@ rule_hits = Table(
     Index("ix_rule_hits_action", "action", "id"),
 )
 
-# An agent's correction of the automatic trait or intent; the automatic value is kept beside it.
+# An agent's correction of the automatic trait, intent or lead; the automatic value is kept beside it.
 classification_corrections = Table(
     "classification_corrections",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
-    Column("field", String(20), nullable=False),  # trait | intent
+    Column("field", String(20), nullable=False),  # trait | intent | lead (value "yes" or "")
     Column("auto_value", String(20), nullable=False, default=""),
     Column("value", String(20), nullable=False, default=""),
     Column("agent", String(200), nullable=False, default=""),

@@ -145,3 +145,51 @@ def test_a_workspace_learns_from_its_agents_and_remembers(tmp_path: Path) -> Non
         assert fourth.trait != "collaborative"
     finally:
         other.close()
+
+
+STUDIO = (
+    "We're equipping a 14-person design studio. Does Brightwave do business pricing on the Aero 16? Who do I talk to?"
+)
+SCHOOL = (
+    "Our school is equipping a new computer lab. Does Brightwave do education pricing on the Flux 13? Who do I talk to?"
+)
+
+
+def test_a_lead_correction_moves_similar_posts_in_memory() -> None:
+    assert not classify(STUDIO).is_lead and not classify(SCHOOL).is_lead  # bulk buyers the rules do not see
+    memory = Corrections()
+    memory.add(STUDIO, "lead", "yes")
+    assert classify(STUDIO, corrections=memory).is_lead
+    after = classify(SCHOOL, corrections=memory)
+    assert after.is_lead and after.lead_confidence > 0.5
+    assert not classify("My Flux 13 won't charge past 60%. Anyone else?", corrections=memory).is_lead  # others stay
+
+
+def test_a_workspace_learns_leads_from_its_agents(tmp_path: Path) -> None:
+    ws = Workspace.open(str(tmp_path), clock=lambda: NOW)
+    try:
+        ws.ingestor.ingest([_post("l1", STUDIO, 30), _post("l2", "Looking for a new laptop bag. Recommendations?", 25)])
+        studio, bag = (next(p for p in ws.db.posts.page() if p.external_id == e) for e in ("l1", "l2"))
+        assert not studio.is_lead and bag.is_lead
+        ws.corrections.correct(studio.id, "lead", "yes", agent="sam")
+        ws.corrections.correct(bag.id, "lead", "no", agent="sam")
+        assert ws.db.posts.get(studio.id).is_lead and not ws.db.posts.get(bag.id).is_lead
+        assert ws.corrections.view(studio.id)["lead"] | {"at": ""} == {
+            "auto": "",
+            "value": "yes",
+            "agent": "sam",
+            "at": "",
+        }
+        assert ws.corrections.view(bag.id)["lead"]["auto"] == "yes"
+        ws.ingestor.ingest([_post("l3", SCHOOL, 10)])
+        assert next(p for p in ws.db.posts.page() if p.external_id == "l3").is_lead
+        with pytest.raises(ValueError, match="lead must be one of yes"):
+            ws.corrections.correct(studio.id, "lead", "maybe")
+    finally:
+        ws.close()
+    reopened = Workspace.open(str(tmp_path), clock=lambda: NOW)  # read back from the database
+    try:
+        reopened.ingestor.ingest([_post("l4", SCHOOL.replace("Flux 13", "Aero 14"), 5)])
+        assert next(p for p in reopened.db.posts.page() if p.external_id == "l4").is_lead
+    finally:
+        reopened.close()

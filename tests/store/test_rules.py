@@ -205,7 +205,7 @@ def test_an_agent_correction_is_kept_beside_the_automatic_value(ws):
     assert [p.id for p in ws.db.posts.page(to_sql(parse("trait:collaborative")))].count(pid) == 1
     with pytest.raises(ValueError, match="trait must be one of"):
         ws.corrections.correct(pid, "trait", "grumpy")
-    with pytest.raises(ValueError, match="Only trait or intent"):
+    with pytest.raises(ValueError, match="Only trait, intent or lead"):
         ws.corrections.correct(pid, "sentiment", "positive")
 
 

@@ -336,7 +336,7 @@ def test_a_no_show_post_made_a_case_joins_the_running_incident_and_the_agent_unl
     )
 
     # not about it after all: one click under "Action taken"
-    assert view.arm.unlink_button is not None and view.arm.unlink_button.isVisible()
+    qtbot.waitUntil(lambda: view.arm.unlink_button is not None and view.arm.unlink_button.isVisible())
     qtbot.mouseClick(view.arm.unlink_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: ws.cases.repo.get(case.id).incident_id is None)
     qtbot.waitUntil(lambda: "unlinked it from incident" in view.arm.section_text("history"))

@@ -150,3 +150,35 @@ def test_the_detail_pane_shows_trait_intent_lead_and_corrects_them(qtbot, window
     assert ws.db.posts.get(post_id).trait == "passive"
     assert ws.corrections.view(post_id)["trait"]["auto"] == "venting"
     assert "Trait: passive" in window.detail.classified.text()
+
+
+def test_the_detail_pane_gives_the_posts_own_words_and_corrects_a_lead_in_one_click(qtbot, window, ws):
+    studio = (
+        "@ana74@mastodon.example we're equipping a 14-person design studio. Does Brightwave do business pricing on"
+        " the Aero 16? Who do I talk to? https://studio.example/team"
+    )
+    ws.ingestor.ingest([PostIn(channel="mastodon", external_id="l1", text=studio, created_at=NOW, author_handle="s")])
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    detail = window.detail
+    why = detail.class_reasons.text()
+    assert why.startswith("Why: ") and "“?”" in why
+    for noise in ("rules:", "sentiment:", "mastodon", "example", "ana74", "studio.example", "none"):
+        assert noise not in why, (noise, why)
+    assert "Lead: no" in detail.classified.text() and detail.lead_button.text() == "Mark as a lead"
+
+    qtbot.mouseClick(detail.lead_button, Qt.MouseButton.LeftButton)  # one click
+    assert "Lead: yes" in detail.classified.text() and detail.lead_button.text() == "Not a lead"
+    qtbot.waitUntil(lambda: settled(window))
+    post_id = detail.post.id
+    assert ws.db.posts.get(post_id).is_lead
+    assert ws.corrections.view(post_id)["lead"] | {"at": ""} == {"auto": "", "value": "yes", "agent": "", "at": ""}
+
+    # a similar post is a lead now in this workspace
+    school = "Our school is equipping a new computer lab. Does Brightwave do education pricing on the Flux 13? Who?"
+    ws.ingestor.ingest([PostIn(channel="mastodon", external_id="l2", text=school, created_at=NOW, author_handle="t")])
+    qtbot.waitUntil(lambda: column.model.rowCount() == 2)
+    [other] = [p for p in ws.db.posts.page() if p.external_id == "l2"]
+    assert other.is_lead

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from scrm_desktop.core.classify import INTENTS, TRAITS
 from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
+from scrm_desktop.core.reasons import own_reasons, own_text
 from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_actions import POST_ACTIONS
@@ -279,7 +280,7 @@ class DetailPane(QFrame):
         self.author_card.setVisible(bool(self.author_card.text()))
 
     def _build_classification(self) -> None:
-        """Trait, intent and lead with the cues behind them, and a correction for trait and intent."""
+        """Trait, intent and lead with the cues behind them, and a correction for each (lead: one click)."""
         self.classified = _plain_label(object_name="DetailClassification")
         self.classified.setAccessibleName("Trait, intent and lead")
         self.class_reasons = _plain_label(object_name="Muted")
@@ -296,31 +297,40 @@ class DetailPane(QFrame):
             box.activated.connect(lambda i, f=field, vals=values: self._correct_class(f, ("", *vals)[i]))
             self.class_boxes[field] = box
             row.addWidget(box)
+        self.lead_button = QPushButton("Mark as a lead")
+        self.lead_button.setToolTip("Correct whether this post is a sales lead; similar posts will follow the agent")
+        self.lead_button.clicked.connect(self._correct_lead)
+        row.addWidget(self.lead_button)
         row.addStretch(1)
         self.class_row = QFrame()
         self.class_row.setLayout(row)
 
     def _show_classification(self, post: Post, cues: dict[str, Any] | None) -> None:
         known = cues or {}  # None: not read yet (no confidences, no cues shown meanwhile)
-        lead = ("yes" if post.is_lead else "no") + _sure(known, "lead", "")
+        lead = ("yes" if post.is_lead else "no") + _sure(known, "lead", "yes" if post.is_lead else "none")
         trait = (post.trait or "unknown") + _sure(known, "trait", post.trait)
         intent = (post.intent or "unknown") + _sure(known, "intent", post.intent)
         self.classified.setText(f"Trait: {trait} · Intent: {intent} · Lead: {lead}")
-        self._show_cues(cues)
+        self._show_cues(post, cues)
         for field, values in (("trait", TRAITS), ("intent", INTENTS)):
             current = getattr(post, field)
             self.class_boxes[field].setCurrentIndex(1 + values.index(current) if current in values else 0)
             self.class_boxes[field].setEnabled(self.on_correct_class is not None)
+        self.lead_button.setText("Not a lead" if post.is_lead else "Mark as a lead")
+        self.lead_button.setEnabled(self.on_correct_class is not None)
 
-    def _show_cues(self, cues: dict[str, Any] | None) -> None:
+    def _show_cues(self, post: Post, cues: dict[str, Any] | None) -> None:
+        """The post's own words behind each label (core/reasons.py: no handles, links or verdicts, even in
+        reasons stored before the classifier left them out)."""
         if cues is None:  # not read yet
             self.class_reasons.setText("")
             return
-        parts = [
-            f"{name} ← {', '.join(f'“{c}”' for c in cues.get(key, [])[:5])}"
-            for name, key in (("trait", "trait_cues"), ("intent", "intent_cues"), ("lead", "lead_products"))
-            if cues.get(key)
-        ]
+        said = own_text(f"{post.title}. {post.text}" if post.title else post.text)
+        parts = []
+        for name, key in (("trait", "trait_cues"), ("intent", "intent_cues"), ("lead", "lead_products")):
+            found = own_reasons((str(c) for c in cues.get(key) or ()), said)
+            if found:
+                parts.append(f"{name} ← {', '.join(f'“{c}”' for c in found[:5])}")
         self.class_reasons.setText(f"Why: {'; '.join(parts)}" if parts else "Why: no trait or intent cues found.")
 
     def _correct_class(self, field: str, value: str) -> None:
@@ -328,6 +338,14 @@ class DetailPane(QFrame):
             return
         self._write(self.on_correct_class, self.post.id, field, value)
         self.show_post(replace(self.post, **{field: value}))
+
+    def _correct_lead(self) -> None:
+        """One click: a lead is not one after all, or a post the classifier missed is."""
+        if self.post is None or self.on_correct_class is None:
+            return
+        lead = not self.post.is_lead
+        self._write(self.on_correct_class, self.post.id, "lead", "yes" if lead else "")
+        self.show_post(replace(self.post, is_lead=lead))
 
     def _write(self, write: Callable[..., Any], *args: Any) -> None:
         """A correction is stored in the background; the pane shows it at once (a failure is logged and shown)."""
@@ -427,8 +445,10 @@ def _sure(cues: dict[str, Any], field: str, value: str) -> str:
     if not isinstance(confidence, int | float):
         return ""
     guess = str(cues.get(f"{field}_guess") or "")
-    if field != "lead" and not value and guess not in ("", "none"):
+    if field == "lead":  # "yes" or "none"; no guess stored before lead corrections
+        return "" if guess and guess != value else f" ({confidence:.0%})"
+    if not value and guess not in ("", "none"):
         return f" (maybe {guess}, {confidence:.0%})"
-    if field != "lead" and value and guess and guess != value:
+    if value and guess and guess != value:
         return ""  # an agent changed it since
     return f" ({confidence:.0%})"
