@@ -95,7 +95,6 @@ class IncidentsPanel(QWidget):
         )
         self.keywords.setAccessibleName("Keywords")
         self.keywords.setTabChangesFocus(True)
-        self.keywords.setFixedHeight(72)
         self.new_button = QPushButton("&New incident")
         self.save_button = QPushButton("&Save")
         self.link_button = QPushButton("&Link current case")
