@@ -80,25 +80,39 @@ def clean(text: object) -> str:
     return _CONTROL_RE.sub(" ", text)
 
 
-_TOKENS: dict[str, Token] = {}  # raw text -> its last Token: most tokens of a post were seen before
-_TOKEN_CACHE_LIMIT = 200_000
+# Cleaned text -> tokens, per whitespace-separated chunk. No token spans whitespace, and at a chunk's edges every
+# look-around of the pattern sees the same thing as at the text's edges (whitespace is not a word character, not
+# "@", "&", nor anything but whitespace; an emoticon's look-ahead accepts both), so tokenizing chunk by chunk gives
+# exactly the tokens of the whole text. Most chunks of a post ("the", "@united", "thanks!") were seen before: one
+# dict look-up each instead of the regex trying its alternatives at every character.
+_CHUNKS: dict[re.Pattern[str], dict[str, tuple[Token, ...]]] = {}  # per pattern: chunk -> its tokens
+_CHUNK_CACHE_LIMIT = 200_000
+_CHUNK_CACHED_CHARS = 64  # longer chunks (pasted links, base64) are rare and would only fill the cache
 
 
 def tokenize(text: str, pattern: re.Pattern[str]) -> list[Token]:
     """Tokens of already-cleaned text, in order."""
+    chunks = _CHUNKS.get(pattern)
+    if chunks is None or len(chunks) > _CHUNK_CACHE_LIMIT:
+        chunks = _CHUNKS[pattern] = {}
+    known = chunks.get
     tokens: list[Token] = []
-    append = tokens.append
-    seen = _TOKENS
-    if len(seen) > _TOKEN_CACHE_LIMIT:
-        seen.clear()
-    known = seen.get
-    for match in pattern.finditer(text):
-        raw = match.group()
-        token = known(raw)
-        if token is None or token.kind != match.lastgroup:  # the same characters may be another kind elsewhere
-            token = seen[raw] = Token(match.lastgroup or "punct", raw, raw.lower().replace("’", "'"))
-        append(token)
+    for chunk in text.split():
+        found = known(chunk)
+        if found is None:
+            found = _scan(chunk, pattern)
+            if len(chunk) <= _CHUNK_CACHED_CHARS:
+                chunks[chunk] = found
+        tokens += found
     return tokens
+
+
+def _scan(chunk: str, pattern: re.Pattern[str]) -> tuple[Token, ...]:
+    return tuple(
+        Token(match.lastgroup or "punct", raw, raw.lower().replace("’", "'"))
+        for match in pattern.finditer(chunk)
+        for raw in (match.group(),)
+    )
 
 
 def is_clause_break(token: Token) -> bool:

@@ -1,0 +1,42 @@
+"""The sentiment tokenizer's shortcuts give exactly the tokens of one regex scan over the whole text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scrm_desktop.core.sentiment.lexicon import load
+from scrm_desktop.core.sentiment.social import _pattern
+from scrm_desktop.core.sentiment.tokens import Token, clean, tokenize
+
+# Pieces that sit on the pattern's edges: look-behinds for handles and hashtags, emoticons that must stand alone
+# (or follow a letter), links that run to the next space, letters that are not ASCII, digits that are not
+# decimal, and whitespace that is not a plain space.
+_PIECES = [
+    *"aZé’'-_@#&:;=()DPp/.,!?…<3^*xX0²½",
+    *(" ", "  ", "\n", "\t", "\xa0", "\u2003", "\u3000", "\u0301"),
+    *("😀", "👍🏽", "❤️", "→", "☺"),
+    *("http://", "https://", "www.", "/s", "@united", "#fail", "#not", "don't", "e-mail", "it’s"),
+    *("good", "GOOD", "Good", "not", "but", "very", "kind of", "thanks", "lol", "goooood"),
+    *sorted(load().emoticons)[::40],
+]
+
+
+def _whole_text_scan(text: str) -> list[Token]:
+    """The definition: one scan of the pattern over the whole text."""
+    return [
+        Token(m.lastgroup or "punct", m.group(), m.group().lower().replace("’", "'")) for m in _pattern().finditer(text)
+    ]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_tokens_are_those_of_one_scan_over_the_whole_text(text: str) -> None:
+    cleaned = clean(text)
+    assert tokenize(cleaned, _pattern()) == _whole_text_scan(cleaned)
+    assert tokenize(cleaned, _pattern()) == _whole_text_scan(cleaned)  # again, from the cache
+
+
+def test_a_long_chunk_is_tokenized_whole() -> None:
+    text = "great:)" + "x" * 200 + " https://example.com/" + "a" * 100 + " bad"
+    assert tokenize(text, _pattern()) == _whole_text_scan(text)
