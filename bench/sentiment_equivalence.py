@@ -1,5 +1,7 @@
 """Checks that a change to the default analyzer keeps its answers: scores, labels and every reason, identical on
-the labelled sentiment texts of ../shared/data (25,703 texts) and the support tweets, batch and one by one.
+the labelled sentiment texts of ../shared/data (25,703 texts) and the support tweets, batch and one by one, with
+the shipped weights and with three other sets of weights (a speed-up must keep the answers whatever training
+chooses: VADER's defaults, unusual strengths, and the rules switched off).
 
     python bench/sentiment_equivalence.py --write before.json   # on the code to compare against (e.g. main)
     python bench/sentiment_equivalence.py --check before.json   # on the changed code: exit 1 on any difference
@@ -29,10 +31,29 @@ def texts() -> list[str]:
     return out
 
 
-def answers(batch: bool) -> list[list]:
+# Rule strengths and output layers besides the shipped ones (None: the shipped weights).
+VARIANTS: dict[str, tuple[dict[str, float], dict[str, float]] | None] = {
+    "shipped": None,
+    "vader": ({}, {}),  # RuleParams' and OutputLayer's defaults
+    "unusual": (
+        {"negation": -0.5, "booster": 0.41, "caps": 1.1, "elongation": 0.17, "but_before": 0.7, "but_after": 1.2,
+         "question": 0.8, "question_only": 0.3, "name": 0.6, "link": 0.9, "sarcasm": -0.3, "exclaim": 0.4},
+        {"pos": 1.2, "neg": 0.9, "emphasis": 1.5, "alpha": 10.0},
+    ),
+    "off": (
+        {"negation": 1.0, "booster": 0.0, "caps": 0.0, "elongation": 0.0, "but_before": 1.0, "but_after": 1.0,
+         "question": 1.0, "question_only": 1.0, "name": 1.0, "link": 1.0, "sarcasm": 1.0, "exclaim": 0.0},
+        {"emphasis": 0.0},
+    ),
+}  # fmt: skip
+
+
+def answers(batch: bool, variant: str = "shipped") -> list[list]:
+    from scrm_desktop.core.sentiment.model import OutputLayer, RuleParams, Weights
     from scrm_desktop.core.sentiment.social import SocialAnalyzer
 
-    analyzer = SocialAnalyzer()
+    given = VARIANTS[variant]
+    analyzer = SocialAnalyzer(None if given is None else Weights(RuleParams(**given[0]), OutputLayer(**given[1])))
     items = texts()
     found = analyzer.score_many(items) if batch else [analyzer.analyze(t) for t in items]
     return [[r.score, r.label, [[x.cue, x.weight, x.kind] for x in r.reasons]] for r in found]
@@ -41,18 +62,22 @@ def answers(batch: bool) -> list[list]:
 def main() -> int:
     from _probes.equivalence import write_or_check
 
-    expected = write_or_check(__doc__, lambda: answers(batch=False))
+    expected = write_or_check(__doc__, lambda: {variant: answers(batch=False, variant=variant) for variant in VARIANTS})
     if expected is None:
         return 0
+    if isinstance(expected, list):  # written before the variants: the shipped weights only
+        expected = {"shipped": expected}
     items = texts()
     bad = 0
-    for mode in (False, True):
-        got = json.loads(json.dumps(answers(batch=mode)))
-        diff = [i for i, (a, b) in enumerate(zip(expected, got, strict=True)) if a != b]
-        bad += len(diff)
-        print(f"{'score_many' if mode else 'analyze'}: {len(got) - len(diff)}/{len(got)} identical")
-        for i in diff[:5]:
-            print(f"  {items[i]!r}\n    expected {expected[i]}\n    got      {got[i]}")
+    for variant, want in expected.items():
+        for mode in (False, True):
+            got = json.loads(json.dumps(answers(batch=mode, variant=variant)))
+            diff = [i for i, (a, b) in enumerate(zip(want, got, strict=True)) if a != b]
+            bad += len(diff)
+            how = "score_many" if mode else "analyze"
+            print(f"{variant} weights, {how}: {len(got) - len(diff)}/{len(got)} identical")
+            for i in diff[:5]:
+                print(f"  {items[i]!r}\n    expected {want[i]}\n    got      {got[i]}")
     return 1 if bad else 0
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 
-def write_or_check(doc: str | None, answers: Callable[[], list[Any]]) -> list[Any] | None:
-    """`--write PATH`: answers() written there, returns None. `--check PATH`: the answers written before."""
+def write_or_check(doc: str | None, answers: Callable[[], Any]) -> Any:
+    """`--write PATH`: answers() (any JSON value) written there, returns None. `--check PATH`: the answers written
+    before."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--write", type=Path)
