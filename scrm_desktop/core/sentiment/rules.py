@@ -40,6 +40,9 @@ _SARCASM_TAGS = frozenset({"#not", "#sarcasm", "#sarcastic"})
 _LOVE = frozenset({"love", "loving", "enjoy", "adore"})
 _THANKS_FILLERS = frozenset({"you", "a", "lot", "so", "much", "very"})
 _THANKS = frozenset({"thanks", "thank", "thx", "tx", "ty"})
+# The only words whose praise _sarcastic can turn (or the courtesy rule can zero): without one, a post that is not
+# marked keeps its praise as it is.
+_TURNABLE = _SARCASTIC_PRAISE | _LOVE | _THANKS
 
 # Run-together hashtags ("#epicfail", "#travelwoes") put their verdict last; only endings that cannot be part of
 # a neutral word are read ("win" is #darwin, "rage" is #storage, "happy" is #unhappy).
@@ -110,6 +113,7 @@ class RuleEngine:
         # phrase. Remembered per distinct word so the loop skips them without a look-up chain.
         self._roles: dict[str, int] = {}
         self._looked_up: dict[str, tuple[float | None, bool]] = {}  # word -> _lookup's answer
+        self._phrases_from = _phrases_by_first_two(lexicon.phrases)
 
     def extract(self, tokens: list[Token]) -> Extraction:
         cap_diff = _CapDifferential(tokens)  # worked out only if a cue is in capitals
@@ -125,34 +129,37 @@ class RuleEngine:
         for i, tok in enumerate(tokens):
             if i < skip_until:
                 continue
-            kind = tok.kind
+            kind, raw, low = tok
             if kind == "word":
-                low = tok.low
                 role = known(low)
                 if role is None:
                     role = roles[low] = self._role(low)
                 if role == _PLAIN:
                     continue
+                phrase = None
+                if role == _PHRASE_ONLY:  # what _word does with it: a phrase that starts here, or nothing
+                    phrase = self._phrase_at(tokens, i)
+                    if phrase is None:
+                        continue
                 if handles is None:
                     handles = {t.low[1:] for t in tokens if t.kind == "handle"}
                 if low in handles:
                     continue
-                if role == _PHRASE_ONLY:  # what _word does with it: a phrase that starts here, or nothing
-                    phrase = self._phrase_at(tokens, i)
-                    if phrase is not None:
-                        skip_until = self._phrase(tokens, i, phrase, cap_diff, boosted, out.cues)
-                    continue
-                skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
+                if phrase is not None:
+                    skip_until = self._phrase(tokens, i, phrase, cap_diff, boosted, out.cues)
+                else:
+                    skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
             elif kind == "hashtag":
                 self._hashtag(tok, i, out.cues)
             elif kind == "emoticon" or kind == "emoji":
                 valence = self._symbol_valence(tok)
                 if valence:
-                    out.cues.append(Cue(tok.raw, valence, tok.kind, i))
+                    out.cues.append(Cue(raw, valence, kind, i))
         if out.cues:  # the clause rules only reweigh cues; a post without any stays empty
-            self._clause_rules(tokens, out)
-            self._sarcasm(tokens, out.cues)
-            self._punctuation(tokens, out)
+            shape = _Shape.of(tokens)
+            self._clause_rules(tokens, out.cues, shape)
+            self._sarcasm(tokens, out.cues, shape.marked)
+            self._punctuation(out, shape.bangs, shape.asks)
         return out
 
     # --- words and phrases -------------------------------------------------------------------------------
@@ -224,20 +231,27 @@ class RuleEngine:
         return None, False
 
     def _phrase_at(self, toks: list[Token], i: int) -> Phrase | None:
-        candidates = self.lex.phrases.get(toks[i].low)
-        if not candidates:
+        """The longest phrase that starts at word i. Most words that start a phrase ("the", "to") are not followed
+        by one of its second words: two look-ups settle that."""
+        found = self._phrases_from.get(toks[i].low)
+        if found is None:
             return None
-        n = len(toks)
-        for phrase in candidates:
-            if i + len(phrase.words) > n:
-                continue
-            for k, w in enumerate(phrase.words):
-                tok = toks[i + k]
-                if tok.low != w or tok.kind != "word":
-                    break
-            else:
-                return phrase
-        return None
+        longer, single = found
+        if i + 1 < len(toks):
+            nxt = toks[i + 1]
+            candidates = longer.get(nxt.low) if nxt.kind == "word" else None
+            if candidates:
+                n = len(toks)
+                for phrase in candidates:  # longest first
+                    if i + len(phrase.words) > n:
+                        continue
+                    for k in range(2, len(phrase.words)):
+                        tok = toks[i + k]
+                        if tok.low != phrase.words[k] or tok.kind != "word":
+                            break
+                    else:
+                        return phrase
+        return single
 
     def _phrase(self, toks, i, phrase: Phrase, cap_diff, boosted, cues) -> int:
         end = i + len(phrase.words)
@@ -361,30 +375,12 @@ class RuleEngine:
 
     # --- clause-level rules ----------------------------------------------------------------------------
 
-    def _clause_rules(self, toks: list[Token], out: Extraction) -> None:
-        contrast: int | None = None
-        has_link = False
-        asked: list[bool] | None = None  # per token: in a sentence ending with "?" (made at the first)
-        start = 0
-        for i, t in enumerate(toks):  # one pass for the first contrast, a link and the questions
-            kind = t.kind
-            if kind == "word":
-                if contrast is None and t.low in _CONTRASTS:
-                    contrast = i
-            elif kind == "punct":
-                if t.raw[-1] in ".!?…":
-                    if "?" in t.raw:
-                        if asked is None:
-                            asked = [False] * len(toks)
-                        asked[start : i + 1] = [True] * (i + 1 - start)
-                    start = i + 1
-            elif kind == "url":
-                has_link = True
-        only_asks = asked is not None and all(asked[i] for i, t in enumerate(toks) if t.kind == "word")
-        damping = self.p.question_only if only_asks else self.p.question
+    def _clause_rules(self, toks: list[Token], cues: list[Cue], shape: _Shape) -> None:
+        contrast, asked = shape.contrast, shape.asked
+        damping = self.p.question_only if shape.only_asks else self.p.question
         name = self.p.name
-        link = self.p.link if has_link else 1.0
-        for cue in out.cues:
+        link = self.p.link if shape.has_link else 1.0
+        for cue in cues:
             if contrast is not None:
                 cue.but = self.p.but_before if cue.index < contrast else self.p.but_after
             if asked is not None and asked[cue.index] and cue.kind != "phrase":
@@ -393,15 +389,16 @@ class RuleEngine:
 
     # --- sarcasm ---------------------------------------------------------------------------------------------
 
-    def _sarcasm(self, toks: list[Token], cues: list[Cue]) -> None:
+    def _sarcasm(self, toks: list[Token], cues: list[Cue], marked: bool) -> None:
         """Praise that only sets up a complaint is read as sarcasm: marked ("#not", "#sarcasm", "/s"), standing
         alone before a complaint ("Great. Another delay."), "love" + a gerund in a complaint ("Love waiting on
         hold"), or thanks for a harm ("Thanks for cancelling my order")."""
         praise = [c for c in cues if c.valence > 0]
         if not praise or self.p.sarcasm == 1.0:
             return
-        marked = any(t.kind == "marker" or (t.kind == "hashtag" and t.low in _SARCASM_TAGS) for t in toks)
         if not marked and not any(c.valence < 0 for c in cues):
+            return
+        if not marked and not any(toks[c.index].low in _TURNABLE for c in praise):
             return
         scene = None if marked else _Scene.of(toks, cues)
         for cue in praise:
@@ -414,12 +411,7 @@ class RuleEngine:
                 if cue.sarcasm == 1.0:
                     cue.courtesy = 0.0
 
-    def _punctuation(self, toks: list[Token], out: Extraction) -> None:
-        bangs = asks = 0
-        for t in toks:
-            if t.kind == "punct":
-                bangs += t.raw.count("!")
-                asks += t.raw.count("?")
+    def _punctuation(self, out: Extraction, bangs: int, asks: int) -> None:
         amount = min(bangs, 4) * self.p.exclaim
         # "??" is exasperation, not delight: it strengthens a complaint, never praise ("ready??" asks).
         asks = asks if asks > 1 and sum(c.adjusted for c in out.cues) < 0 else 0
@@ -428,6 +420,51 @@ class RuleEngine:
         if amount and out.cues:
             out.emphasis = amount
             out.emphasis_label = "!" * min(bangs, 4) + "?" * min(asks, 3)
+
+
+@dataclass(slots=True)
+class _Shape:
+    """What the clause, sarcasm and punctuation rules ask of the whole post, gathered in one pass over its tokens
+    (they run only for posts with cues, after the word rules)."""
+
+    contrast: int | None  # index of the first "but" / "however" / "except"
+    has_link: bool
+    asked: list[bool] | None  # per token: in a sentence ending with "?" (None: no such sentence)
+    only_asks: bool  # every word is in such a sentence
+    marked: bool  # "/s", "#not", "#sarcasm": the post says it is sarcastic
+    bangs: int  # "!" in the post
+    asks: int  # "?" in the post
+
+    @classmethod
+    def of(cls, toks: list[Token]) -> _Shape:
+        contrast: int | None = None
+        has_link = marked = False
+        asked: list[bool] | None = None
+        start = bangs = asks = 0
+        said = in_sentence = False  # a word outside any question / in the sentence being read
+        for i, (kind, raw, low) in enumerate(toks):
+            if kind == "word":
+                in_sentence = True
+                if contrast is None and low in _CONTRASTS:
+                    contrast = i
+            elif kind == "punct":
+                if raw[0] in "!?":
+                    bangs += raw.count("!")
+                    asks += raw.count("?")
+                if raw[-1] in ".!?…":
+                    if "?" in raw:
+                        if asked is None:
+                            asked = [False] * len(toks)
+                        asked[start : i + 1] = [True] * (i + 1 - start)
+                    else:
+                        said = said or in_sentence
+                    start, in_sentence = i + 1, False
+            elif kind == "url":
+                has_link = True
+            elif kind == "marker" or (kind == "hashtag" and low in _SARCASM_TAGS):
+                marked = True
+        only_asks = asked is not None and not (said or in_sentence)
+        return cls(contrast, has_link, asked, only_asks, marked, bangs, asks)
 
 
 class _CapDifferential:
@@ -509,6 +546,22 @@ def _alone_before_complaint(i: int, scene: _Scene) -> bool:
         and scene.last_positive < end
         and scene.last_negative > end
     )
+
+
+def _phrases_by_first_two(
+    phrases: dict[str, tuple[Phrase, ...]],
+) -> dict[str, tuple[dict[str, tuple[Phrase, ...]], Phrase | None]]:
+    """first word -> (second word -> the phrases of two or more words starting so, longest first; the one-word
+    phrase, if any). Same candidates in the same order as the lexicon's index, looked up by two words."""
+    out: dict[str, tuple[dict[str, tuple[Phrase, ...]], Phrase | None]] = {}
+    for first, candidates in phrases.items():
+        longer: dict[str, list[Phrase]] = {}
+        for phrase in candidates:
+            if len(phrase.words) > 1:
+                longer.setdefault(phrase.words[1], []).append(phrase)
+        single = next((phrase for phrase in candidates if len(phrase.words) == 1), None)
+        out[first] = ({second: tuple(found) for second, found in longer.items()}, single)
+    return out
 
 
 def _tag_suffix_valence(tag: str) -> float:
