@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from scrm_desktop.core.sentiment.lexicon import BOOSTERS, NEGATORS, Lexicon, Phrase
-from scrm_desktop.core.sentiment.tokens import Token, is_clause_break, split_camel
+from scrm_desktop.core.sentiment.tokens import CLAUSE_PUNCT, Token, is_clause_break, split_camel
 
 _ELONGATED_RE = re.compile(r"(\w)\1{2,}")
 _PLAIN, _PHRASE_ONLY, _CUE = 0, 1, 2  # what a word can do (RuleEngine._role)
@@ -21,6 +21,8 @@ _LIKE_SUBJECTS = frozenset(
 # Laughter and exclamations keep their own sign: "not the latter lol" is not a negated laugh.
 # Adjectives that act as intensifiers in front of another sentiment word.
 _ADVERB_BEFORE_CUE = frozenset({"pretty", "real"})
+_NO_HANDLES: frozenset[str] = frozenset()
+_FILLERS = frozenset({"like", "well"})  # rated words that say nothing in some places (RuleEngine._is_filler)
 _INTERJECTIONS = frozenset(
     """lol lmao lmfao rofl haha hahaha hehe yay wow ugh argh meh ha omg
     """.split()  # noqa: SIM905
@@ -116,12 +118,12 @@ class RuleEngine:
         self._phrases_from = _phrases_by_first_two(lexicon.phrases)
 
     def extract(self, tokens: list[Token]) -> Extraction:
-        cap_diff = _CapDifferential(tokens)  # worked out only if a cue is in capitals
         out = Extraction()
         skip_until = 0
         boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
         # A word that repeats an @handle of the same post names that account: "@united UNITED lost my bag".
-        handles: set[str] | None = None  # gathered at the first word that is not plain
+        handles: frozenset[str] | set[str] = _NO_HANDLES  # gathered at the first word that is not plain
+        cap_diff: _CapDifferential | None = None  # worked out only if a cue is in capitals
         roles = self._roles
         if len(roles) > 100_000:
             roles.clear()
@@ -141,8 +143,9 @@ class RuleEngine:
                     phrase = self._phrase_at(tokens, i)
                     if phrase is None:
                         continue
-                if handles is None:
+                if cap_diff is None:
                     handles = {t.low[1:] for t in tokens if t.kind == "handle"}
+                    cap_diff = _CapDifferential(tokens)
                 if low in handles:
                     continue
                 if phrase is not None:
@@ -184,7 +187,9 @@ class RuleEngine:
             return i + 1
         if low == "no" and self._next_is_cue(toks, i):
             return i + 1  # "no problem": "no" negates its neighbour instead of being negative itself
-        if self._is_filler(toks, i, low) or (low in _ADVERB_BEFORE_CUE and self._next_is_cue(toks, i)):
+        if (low in _FILLERS and self._is_filler(toks, i, low)) or (
+            low in _ADVERB_BEFORE_CUE and self._next_is_cue(toks, i)
+        ):
             return i + 1  # "pretty bad" is intensified "bad", not "pretty" plus "bad"
         if toks[i].raw.isupper() and len(low) > 1 and cap_diff:
             valence += self.p.caps if valence > 0 else -self.p.caps
@@ -288,7 +293,7 @@ class RuleEngine:
                     scalar += self.p.caps if scalar > 0 else -self.p.caps
                 valence += scalar if valence > 0 else -scalar
                 first = j
-            elif not no_negation and self._is_negator(toks, j, start):
+            elif not no_negation and (low in NEGATORS or "n't" in low) and self._is_negator(toks, j, start):
                 if dist >= 2 and self._never_so(toks, j, start):
                     valence *= 1.25
                 else:
@@ -299,24 +304,28 @@ class RuleEngine:
             damp = boosted[start] * self.p.booster / 0.293
             valence += damp if valence > 0 else -damp
             first = max(0, start - 2)
-        if self._least_before(toks, start):
+        if start and toks[start - 1].low == "least" and self._least_before(toks, start):
             valence *= self.p.negation
             negated = not negated
             first = start - 1
-        label = " ".join(t.raw for t in toks[first:end] if t.kind in ("word", "hashtag"))
+        if end - first == 1 and toks[first].kind == "word":  # a word on its own, the common case
+            label = toks[first].raw
+        else:
+            label = " ".join(t.raw for t in toks[first:end] if t.kind in ("word", "hashtag"))
         cues.append(Cue(label, valence, "negation" if negated else kind, start))
 
     def _window(self, toks: list[Token], start: int) -> list[int]:
         """Up to three tokens before `start`, nearest first, without crossing a clause break or a "but"."""
-        out = []
+        out: list[int] = []
+        words = self.lex.words
         j = start - 1
         while j >= 0 and len(out) < 3:
-            tok = toks[j]
-            if is_clause_break(tok) or tok.low in _CONTRASTS:
+            kind, raw, low = toks[j]
+            if (kind == "punct" and raw[0] in CLAUSE_PUNCT) or low in _CONTRASTS:  # is_clause_break, inlined
                 break
-            if tok.kind == "word":
-                adverb = tok.low in _ADVERB_BEFORE_CUE and j == start - 1
-                if tok.low in self.lex.words and tok.low not in NEGATORS and not adverb:
+            if kind == "word":
+                adverb = low in _ADVERB_BEFORE_CUE and j == start - 1
+                if low in words and low not in NEGATORS and not adverb:
                     break  # a negation or intensifier attaches to the nearest sentiment word only
                 out.append(j)
             j -= 1

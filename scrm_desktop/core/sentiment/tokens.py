@@ -20,7 +20,7 @@ _EMOJI = (
     "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff\u3030\u303d"
     "\U0001f000-\U0001f3fa\U0001f400-\U0001faff"
 )
-_CLAUSE_PUNCT = ".,;:!?…"
+CLAUSE_PUNCT = ".,;:!?…"  # a punctuation token starting with one of these ends a clause
 
 
 class Token(NamedTuple):
@@ -116,7 +116,7 @@ def _scan(chunk: str, pattern: re.Pattern[str]) -> tuple[Token, ...]:
 
 
 def is_clause_break(token: Token) -> bool:
-    return token.kind == "punct" and token.raw[0] in _CLAUSE_PUNCT
+    return token.kind == "punct" and token.raw[0] in CLAUSE_PUNCT
 
 
 def split_camel(tag: str) -> list[str]:
