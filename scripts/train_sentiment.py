@@ -232,12 +232,12 @@ def hashed_grams(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     from zlib import crc32
 
     from scrm_desktop.core.sentiment.lexicon import load
-    from scrm_desktop.core.sentiment.tokens import build_tokenizer, clean, tokenize
+    from scrm_desktop.core.sentiment.tokens import Tokenizer, build_tokenizer, clean
 
-    pattern = build_tokenizer(load().emoticons)
+    tokenize = Tokenizer(build_tokenizer(load().emoticons))
     rows, cols = [], []
     for i, text in enumerate(texts):
-        grams = [t.low for t in tokenize(clean(text), pattern) if t.kind in ("word", "hashtag", "emoji", "emoticon")]
+        grams = [t.low for t in tokenize(clean(text)) if t.kind in ("word", "hashtag", "emoji", "emoticon")]
         buckets = {crc32(g.encode()) % BUCKETS for g in grams + [f"{a} {b}" for a, b in itertools.pairwise(grams)]}
         rows += [i] * len(buckets)
         cols += sorted(buckets)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from scrm_desktop.core.sentiment.lexicon import load
 from scrm_desktop.core.sentiment.social import _pattern
-from scrm_desktop.core.sentiment.tokens import Token, clean, tokenize
+from scrm_desktop.core.sentiment.tokens import Token, Tokenizer, clean
 
 # Pieces that sit on the pattern's edges: look-behinds for handles and hashtags, emoticons that must stand alone
 # (or follow a letter), links that run to the next space, letters that are not ASCII, digits that are not
@@ -20,6 +20,7 @@ _PIECES = [
     *("good", "GOOD", "Good", "not", "but", "very", "kind of", "thanks", "lol", "goooood"),
     *sorted(load().emoticons)[::40],
 ]
+_TOKENIZE = Tokenizer(_pattern())  # one for the whole module: later examples meet chunks the earlier ones cached
 
 
 def _whole_text_scan(text: str) -> list[Token]:
@@ -33,10 +34,10 @@ def _whole_text_scan(text: str) -> list[Token]:
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
 def test_tokens_are_those_of_one_scan_over_the_whole_text(text: str) -> None:
     cleaned = clean(text)
-    assert tokenize(cleaned, _pattern()) == _whole_text_scan(cleaned)
-    assert tokenize(cleaned, _pattern()) == _whole_text_scan(cleaned)  # again, from the cache
+    assert _TOKENIZE(cleaned) == _whole_text_scan(cleaned)
+    assert _TOKENIZE(cleaned) == _whole_text_scan(cleaned)  # again, from the cache
 
 
 def test_a_long_chunk_is_tokenized_whole() -> None:
     text = "great:)" + "x" * 200 + " https://example.com/" + "a" * 100 + " bad"
-    assert tokenize(text, _pattern()) == _whole_text_scan(text)
+    assert _TOKENIZE(text) == _whole_text_scan(text)

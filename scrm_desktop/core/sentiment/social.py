@@ -9,7 +9,7 @@ from scrm_desktop.core.sentiment import Reason, SentimentResult, label_for
 from scrm_desktop.core.sentiment.lexicon import load
 from scrm_desktop.core.sentiment.model import Weights
 from scrm_desktop.core.sentiment.rules import Extraction, RuleEngine
-from scrm_desktop.core.sentiment.tokens import build_tokenizer, clean, tokenize
+from scrm_desktop.core.sentiment.tokens import Tokenizer, build_tokenizer, clean
 
 _NEUTRAL = SentimentResult(score=0.0, label="neutral", reasons=())
 
@@ -27,7 +27,7 @@ class SocialAnalyzer:
     def __init__(self, weights: Weights | None = None) -> None:
         self.weights = weights or Weights.shipped()
         self._engine = RuleEngine(load(), self.weights.rules)
-        self._pattern = _pattern()
+        self._tokenize = Tokenizer(_pattern())
 
     def analyze(self, text: str) -> SentimentResult:
         extraction = self.extract(text)
@@ -48,7 +48,7 @@ class SocialAnalyzer:
 
     def extract(self, text: str) -> Extraction:
         """The cues the rules found (before the learned weights): for training and for debugging."""
-        return self._engine.extract(tokenize(clean(text), self._pattern))
+        return self._engine.extract(self._tokenize(clean(text)))
 
     def _contributions(self, ex: Extraction) -> list[tuple[str, float, str]]:
         """(cue, signed weight in evidence units, kind); they add up to the evidence z."""

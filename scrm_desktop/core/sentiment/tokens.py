@@ -80,31 +80,37 @@ def clean(text: object) -> str:
     return _CONTROL_RE.sub(" ", text)
 
 
-# Cleaned text -> tokens, per whitespace-separated chunk. No token spans whitespace, and at a chunk's edges every
-# look-around of the pattern sees the same thing as at the text's edges (whitespace is not a word character, not
-# "@", "&", nor anything but whitespace; an emoticon's look-ahead accepts both), so tokenizing chunk by chunk gives
-# exactly the tokens of the whole text. Most chunks of a post ("the", "@united", "thanks!") were seen before: one
-# dict look-up each instead of the regex trying its alternatives at every character.
-_CHUNKS: dict[re.Pattern[str], dict[str, tuple[Token, ...]]] = {}  # per pattern: chunk -> its tokens
-_CHUNK_CACHE_LIMIT = 200_000
-_CHUNK_CACHED_CHARS = 64  # longer chunks (pasted links, base64) are rare and would only fill the cache
+class Tokenizer:
+    """Cleaned text -> its tokens with one token pattern (`build_tokenizer`'s), chunk by chunk.
 
+    No token spans whitespace, and at a chunk's edges every look-around of the pattern sees the same thing as at the
+    text's edges (whitespace is not a word character, not "@", "&", nor anything but whitespace; an emoticon's
+    look-ahead accepts both), so tokenizing each whitespace-separated chunk on its own gives exactly the tokens of
+    the whole text. Most chunks of a post ("the", "@united", "thanks!") were seen before: their tokens are
+    remembered, one dict look-up each instead of the regex trying its alternatives at every character.
+    """
 
-def tokenize(text: str, pattern: re.Pattern[str]) -> list[Token]:
-    """Tokens of already-cleaned text, in order."""
-    chunks = _CHUNKS.get(pattern)
-    if chunks is None or len(chunks) > _CHUNK_CACHE_LIMIT:
-        chunks = _CHUNKS[pattern] = {}
-    known = chunks.get
-    tokens: list[Token] = []
-    for chunk in text.split():
-        found = known(chunk)
-        if found is None:
-            found = _scan(chunk, pattern)
-            if len(chunk) <= _CHUNK_CACHED_CHARS:
-                chunks[chunk] = found
-        tokens += found
-    return tokens
+    CACHE_LIMIT = 200_000  # chunks remembered (then forgotten all at once)
+    CACHED_CHARS = 64  # longer chunks (pasted links, base64) are rare and would only fill the cache
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self._chunks: dict[str, tuple[Token, ...]] = {}
+
+    def __call__(self, text: str) -> list[Token]:
+        chunks = self._chunks
+        if len(chunks) > self.CACHE_LIMIT:
+            chunks.clear()
+        known = chunks.get
+        tokens: list[Token] = []
+        for chunk in text.split():
+            found = known(chunk)
+            if found is None:
+                found = _scan(chunk, self.pattern)
+                if len(chunk) <= self.CACHED_CHARS:
+                    chunks[chunk] = found
+            tokens += found
+        return tokens
 
 
 def _scan(chunk: str, pattern: re.Pattern[str]) -> tuple[Token, ...]:
