@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from scrm_desktop.core.sentiment.lexicon import load
 from scrm_desktop.core.sentiment.social import _pattern
-from scrm_desktop.core.sentiment.tokens import Token, Tokenizer, clean
+from scrm_desktop.core.sentiment.tokens import _CONTROL_RE, Token, Tokenizer, clean
 
 # Pieces that sit on the pattern's edges: look-behinds for handles and hashtags, emoticons that must stand alone
 # (or follow a letter), links that run to the next space, letters that are not ASCII, digits that are not
@@ -41,3 +41,10 @@ def test_tokens_are_those_of_one_scan_over_the_whole_text(text: str) -> None:
 def test_a_long_chunk_is_tokenized_whole() -> None:
     text = "great:)" + "x" * 200 + " https://example.com/" + "a" * 100 + " bad"
     assert _TOKENIZE(text) == _whole_text_scan(text)
+
+
+def test_printable_text_has_no_control_characters_to_replace() -> None:
+    # clean() returns printable text as it is: that is only right if the pattern never matches a printable character
+    replaced = [chr(c) for c in range(0x110000) if _CONTROL_RE.fullmatch(chr(c))]
+    assert len(replaced) > 60
+    assert not [c for c in replaced if c.isprintable()]

@@ -77,6 +77,8 @@ def clean(text: object) -> str:
         text = html.unescape(text)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
+    if text.isprintable():  # every character _CONTROL_RE replaces is unprintable: nothing to replace (most posts)
+        return text
     return _CONTROL_RE.sub(" ", text)
 
 
