@@ -177,11 +177,12 @@ class RuleEngine:
     def _word(
         self, toks: list[Token], i: int, cap_diff: _CapDifferential, boosted: dict[int, float], cues: list[Cue]
     ) -> int:
-        phrase = self._phrase_at(toks, i)
-        if phrase is not None:
-            return self._phrase(toks, i, phrase, cap_diff, boosted, cues)
         low = toks[i].low
-        valence, emphasised = self._lookup(low)
+        if low in self._phrases_from:  # most rated words start no phrase
+            phrase = self._phrase_at(toks, i)
+            if phrase is not None:
+                return self._phrase(toks, i, phrase, cap_diff, boosted, cues)
+        valence, emphasised = self._looked_up.get(low) or self._lookup(low)
         if valence is None:
             self._negated_only(toks, i, cap_diff, boosted, cues)
             return i + 1
@@ -394,7 +395,8 @@ class RuleEngine:
                 cue.but = self.p.but_before if cue.index < contrast else self.p.but_after
             if asked is not None and asked[cue.index] and cue.kind != "phrase":
                 cue.question = damping
-            cue.context = link * (name if name != 1.0 and _in_name(toks, cue.index) else 1.0)
+            in_name = name != 1.0 and toks[cue.index].raw[0].isupper() and _in_name(toks, cue.index)
+            cue.context = link * (name if in_name else 1.0)
 
     # --- sarcasm ---------------------------------------------------------------------------------------------
 
@@ -402,12 +404,17 @@ class RuleEngine:
         """Praise that only sets up a complaint is read as sarcasm: marked ("#not", "#sarcasm", "/s"), standing
         alone before a complaint ("Great. Another delay."), "love" + a gerund in a complaint ("Love waiting on
         hold"), or thanks for a harm ("Thanks for cancelling my order")."""
-        praise = [c for c in cues if c.valence > 0]
-        if not praise or self.p.sarcasm == 1.0:
+        if self.p.sarcasm == 1.0:
             return
-        if not marked and not any(c.valence < 0 for c in cues):
-            return
-        if not marked and not any(toks[c.index].low in _TURNABLE for c in praise):
+        praise: list[Cue] = []
+        complains = turnable = False  # a negative cue; a praise word the rules below can turn
+        for cue in cues:
+            if cue.valence > 0:
+                praise.append(cue)
+                turnable = turnable or toks[cue.index].low in _TURNABLE
+            elif cue.valence < 0:
+                complains = True
+        if not praise or not (marked or (complains and turnable)):
             return
         scene = None if marked else _Scene.of(toks, cues)
         for cue in praise:

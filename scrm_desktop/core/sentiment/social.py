@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from operator import itemgetter
 
 from scrm_desktop.core.sentiment import Reason, SentimentResult, label_for
 from scrm_desktop.core.sentiment.lexicon import load
@@ -34,12 +35,12 @@ class SocialAnalyzer:
         if not extraction.cues:
             return _NEUTRAL
         parts = self._contributions(extraction)
-        z = sum(weight for _, weight, _ in parts)
+        z = sum(map(_WEIGHT, parts))
         output = self.weights.output
         score = output.score(z)
         # Reasons are shown in score units; cues that cancel out are still shown at the neutral-band slope.
         scale = score / z if z else output.slope_at_zero
-        return SentimentResult(score=score, label=label_for(score), reasons=_reasons(parts, scale))
+        return SentimentResult(score, label_for(score), _reasons(parts, scale))  # positional: cheaper (frozen)
 
     def score_many(self, texts: Iterable[str]) -> list[SentimentResult]:
         """`analyze` for a batch, in order (one call per batch for the pipeline's scoring stage)."""
@@ -74,11 +75,12 @@ class SocialAnalyzer:
             if value:
                 parts.append((label, value, kind))
         if ex.emphasis:
-            direction = 1.0 if sum(p[1] for p in parts) >= 0 else -1.0
+            direction = 1.0 if sum(map(_WEIGHT, parts)) >= 0 else -1.0
             parts.append((ex.emphasis_label, direction * out.emphasis * ex.emphasis, "emphasis"))
         return parts
 
 
+_WEIGHT = itemgetter(1)  # a part's weight; sum(map(_WEIGHT, parts)) adds them in order without a Python loop
 _SHIFTS = ("but", "question", "context", "sarcasm", "courtesy")
 _SHIFT_LABELS = ("but: the later clause counts more", "asked as a question", "in a name, headline or link post",
                  "praise read as sarcasm", "thanks in a complaint: courtesy, not praise")  # fmt: skip
@@ -86,20 +88,19 @@ _SHIFT_LABELS = ("but: the later clause counts more", "asked as a question", "in
 
 def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason, ...]:
     """Merge repeated cues, rescale from evidence units to score units, drop zeros, biggest first."""
-    merged: dict[tuple[str, str], list[float]] = {}
+    merged: dict[tuple[str, str], list] = {}
     for cue, weight, kind in parts:
-        slot = merged.get((cue, kind))
-        if slot is None:
-            merged[(cue, kind)] = [0.0 + weight, 1]
-        else:
-            slot[0] += weight
-            slot[1] += 1
+        slot = merged.setdefault((cue, kind), [0.0, 0])
+        slot[0] += weight
+        slot[1] += 1
     reasons = []
     for (cue, kind), (weight, n) in merged.items():
         rescaled = round(weight * scale, 4)
         if rescaled:
-            reasons.append(Reason(cue=f"{cue} (×{n})" if n > 1 else cue, weight=rescaled, kind=kind))
-    reasons.sort(key=_biggest_first)
+            # Positional: keywords make a frozen dataclass (already costly to build) a third dearer again.
+            reasons.append(Reason(f"{cue} (×{n})" if n > 1 else cue, rescaled, kind))
+    if len(reasons) > 1:
+        reasons.sort(key=_biggest_first)
     return tuple(reasons)
 
 
