@@ -131,8 +131,9 @@ class RuleEngine:
         for i, tok in enumerate(tokens):
             if i < skip_until:
                 continue
-            kind, raw, low = tok
+            kind = tok.kind
             if kind == "word":
+                low = tok.low
                 role = known(low)
                 if role is None:
                     role = roles[low] = self._role(low)
@@ -157,7 +158,7 @@ class RuleEngine:
             elif kind == "emoticon" or kind == "emoji":
                 valence = self._symbol_valence(tok)
                 if valence:
-                    out.cues.append(Cue(raw, valence, kind, i))
+                    out.cues.append(Cue(tok.raw, valence, kind, i))
         if out.cues:  # the clause rules only reweigh cues; a post without any stays empty
             shape = _Shape.of(tokens)
             self._clause_rules(tokens, out.cues, shape)
@@ -321,8 +322,9 @@ class RuleEngine:
         words = self.lex.words
         j = start - 1
         while j >= 0 and len(out) < 3:
-            kind, raw, low = toks[j]
-            if (kind == "punct" and raw[0] in CLAUSE_PUNCT) or low in _CONTRASTS:  # is_clause_break, inlined
+            tok = toks[j]
+            kind, low = tok.kind, tok.low
+            if (kind == "punct" and tok.raw[0] in CLAUSE_PUNCT) or low in _CONTRASTS:  # is_clause_break, inlined
                 break
             if kind == "word":
                 adverb = low in _ADVERB_BEFORE_CUE and j == start - 1
@@ -458,12 +460,14 @@ class _Shape:
         asked: list[bool] | None = None
         start = bangs = asks = 0
         said = in_sentence = False  # a word outside any question / in the sentence being read
-        for i, (kind, raw, low) in enumerate(toks):
+        for i, tok in enumerate(toks):
+            kind = tok.kind
             if kind == "word":
                 in_sentence = True
-                if contrast is None and low in _CONTRASTS:
+                if contrast is None and tok.low in _CONTRASTS:
                     contrast = i
             elif kind == "punct":
+                raw = tok.raw
                 if raw[0] in "!?":
                     bangs += raw.count("!")
                     asks += raw.count("?")
@@ -477,7 +481,7 @@ class _Shape:
                     start, in_sentence = i + 1, False
             elif kind == "url":
                 has_link = True
-            elif kind == "marker" or (kind == "hashtag" and low in _SARCASM_TAGS):
+            elif kind == "marker" or (kind == "hashtag" and tok.low in _SARCASM_TAGS):
                 marked = True
         only_asks = asked is not None and not (said or in_sentence)
         return cls(contrast, has_link, asked, only_asks, marked, bangs, asks)
