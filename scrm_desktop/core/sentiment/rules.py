@@ -10,6 +10,9 @@ from scrm_desktop.core.sentiment.tokens import CLAUSE_PUNCT, Token, is_clause_br
 
 _ELONGATED_RE = re.compile(r"(\w)\1{2,}")
 _PLAIN, _PHRASE_ONLY, _CUE = 0, 1, 2  # what a word can do (RuleEngine._role)
+# What a word does in the look-back window before a cue (RuleEngine._look_back): nothing, stop the window, maybe
+# modify the cue (an intensifier or a negator), or depend on where it stands ("pretty", "real").
+_INERT, _STOPS, _MODIFIER, _ADVERB = 1, 2, 3, 4
 _CONTRASTS = frozenset({"but", "however", "except"})
 # "like" is a verb of liking only after a subject or an adverb ("I like", "really like"); elsewhere it is
 # a preposition or filler ("looks like rain", "like, whatever").
@@ -116,6 +119,7 @@ class RuleEngine:
         self._roles: dict[str, int] = {}
         self._looked_up: dict[str, tuple[float | None, bool]] = {}  # word -> _lookup's answer
         self._phrases_from = _phrases_by_first_two(lexicon.phrases)
+        self._look_backs: dict[str, int] = {}  # word -> _look_back's answer
 
     def extract(self, tokens: list[Token]) -> Extraction:
         out = Extraction()
@@ -127,7 +131,9 @@ class RuleEngine:
         roles = self._roles
         if len(roles) > 100_000:
             roles.clear()
+            self._look_backs.clear()
         known = roles.get
+        phrases_from = self._phrases_from
         for i, tok in enumerate(tokens):
             if i < skip_until:
                 continue
@@ -141,6 +147,9 @@ class RuleEngine:
                     continue
                 phrase = None
                 if role == _PHRASE_ONLY:  # what _word does with it: a phrase that starts here, or nothing
+                    longer, single = phrases_from[low]
+                    if single is None and (i + 1 == len(tokens) or tokens[i + 1].low not in longer):
+                        continue  # most words that start a phrase ("the", "to") are not followed by one
                     phrase = self._phrase_at(tokens, i)
                     if phrase is None:
                         continue
@@ -285,6 +294,8 @@ class RuleEngine:
         negated = False
         for dist, j in enumerate(self._window(toks, start), start=1):
             low = toks[j].low
+            if self._look_backs.get(low) == _INERT:  # _window has just classed it
+                continue
             if low in _ADVERB_BEFORE_CUE and dist == 1:
                 low = "very"
             booster = _booster(low)
@@ -319,20 +330,40 @@ class RuleEngine:
     def _window(self, toks: list[Token], start: int) -> list[int]:
         """Up to three tokens before `start`, nearest first, without crossing a clause break or a "but"."""
         out: list[int] = []
-        words = self.lex.words
+        classes = self._look_backs
         j = start - 1
         while j >= 0 and len(out) < 3:
             tok = toks[j]
-            kind, low = tok.kind, tok.low
-            if (kind == "punct" and tok.raw[0] in CLAUSE_PUNCT) or low in _CONTRASTS:  # is_clause_break, inlined
-                break
+            kind = tok.kind
             if kind == "word":
-                adverb = low in _ADVERB_BEFORE_CUE and j == start - 1
-                if low in words and low not in NEGATORS and not adverb:
-                    break  # a negation or intensifier attaches to the nearest sentiment word only
+                low = tok.low
+                found = classes.get(low)
+                if found is None:
+                    found = classes[low] = self._look_back(low)
+                if found == _STOPS or (found == _ADVERB and j != start - 1 and self._rated(low)):
+                    break
                 out.append(j)
+            elif kind == "punct" and tok.raw[0] in CLAUSE_PUNCT:  # is_clause_break, inlined
+                break
             j -= 1
         return out
+
+    def _look_back(self, low: str) -> int:
+        """_STOPS: a "but" ends the window, and a negation or intensifier attaches to the nearest sentiment word
+        only; _ADVERB: "pretty", "real" intensify the word right after them, elsewhere they are words of their own;
+        _MODIFIER: an intensifier or a negator; _INERT: none of these (most words: `_add_modified` skips them)."""
+        if low in _CONTRASTS:
+            return _STOPS
+        if low in _ADVERB_BEFORE_CUE:
+            return _ADVERB
+        if self._rated(low):
+            return _STOPS
+        if low in NEGATORS or "n't" in low or _booster(low) is not None:
+            return _MODIFIER
+        return _INERT
+
+    def _rated(self, low: str) -> bool:
+        return low in self.lex.words and low not in NEGATORS
 
     def _is_negator(self, toks: list[Token], j: int, start: int) -> bool:
         low = toks[j].low
