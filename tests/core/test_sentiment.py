@@ -373,3 +373,21 @@ def test_device_faults_resignation_and_shared_complaints(social: SocialAnalyzer,
 def test_hardware_fan_is_not_fandom(social: SocialAnalyzer) -> None:
     assert label(social, "@acme is the laptop fan supposed to be that loud?") != "positive"
     assert label(social, "big fan of the new app") == "positive"
+
+
+def test_a_contrast_inside_a_phrase_still_splits_the_post() -> None:
+    # The rules skip the later words of a phrase they have read; a phrase holding "but" must still count as one.
+    from dataclasses import replace
+
+    from scrm_desktop.core.sentiment.lexicon import Phrase, load
+    from scrm_desktop.core.sentiment.model import Weights
+    from scrm_desktop.core.sentiment.rules import RuleEngine
+    from scrm_desktop.core.sentiment.tokens import Tokenizer, build_tokenizer, clean
+
+    lexicon = load()
+    phrases = {**lexicon.phrases, "nothing": (Phrase(("nothing", "but", "trouble"), -2.0, 3, "phrase"),)}
+    engine = RuleEngine(replace(lexicon, phrases=phrases), Weights.shipped().rules)
+    tokens = Tokenizer(build_tokenizer(lexicon.emoticons))(clean("great staff, nothing but trouble since"))
+    great, trouble = engine.extract(tokens).cues
+    assert trouble.label == "nothing but trouble"
+    assert great.but == trouble.but == Weights.shipped().rules.but_before  # both start before the "but"

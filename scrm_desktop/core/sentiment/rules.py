@@ -9,7 +9,8 @@ from scrm_desktop.core.sentiment.lexicon import BOOSTERS, NEGATORS, Lexicon, Phr
 from scrm_desktop.core.sentiment.tokens import CLAUSE_PUNCT, Token, is_clause_break, split_camel
 
 _ELONGATED_RE = re.compile(r"(\w)\1{2,}")
-_PLAIN, _PHRASE_ONLY, _CUE = 0, 1, 2  # what a word can do (RuleEngine._role)
+_PLAIN, _PHRASE_ONLY, _CUE = 0, 1, 2  # what a word can do (RuleEngine._role)...
+_CONTRAST = 4  # ...plus this flag for "but", "however", "except"
 # What a word does in the look-back window before a cue (RuleEngine._look_back): nothing, stop the window, maybe
 # modify the cue (an intensifier or a negator), or depend on where it stands ("pretty", "real").
 _INERT, _STOPS, _MODIFIER, _ADVERB = 1, 2, 3, 4
@@ -119,15 +120,28 @@ class RuleEngine:
         self._roles: dict[str, int] = {}
         self._looked_up: dict[str, tuple[float | None, bool]] = {}  # word -> _lookup's answer
         self._phrases_from = _phrases_by_first_two(lexicon.phrases)
+        # extract() skips the later words of a phrase it has read: it looks for a contrast word among them only if a
+        # phrase can hold one there (none does today).
+        self._contrast_in_phrases = any(
+            _CONTRASTS.intersection(p.words[1:]) for ps in lexicon.phrases.values() for p in ps
+        )
         self._look_backs: dict[str, int] = {}  # word -> _look_back's answer
 
     def extract(self, tokens: list[Token]) -> Extraction:
+        """One pass over the tokens finds the cues and, on the way, what the clause, sarcasm and punctuation rules
+        ask of the whole post (a `_Shape`); those rules then reweigh the cues."""
         out = Extraction()
         skip_until = 0
         boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
         # A word that repeats an @handle of the same post names that account: "@united UNITED lost my bag".
         handles: frozenset[str] | set[str] = _NO_HANDLES  # gathered at the first word that is not plain
         cap_diff: _CapDifferential | None = None  # worked out only if a cue is in capitals
+        # The post's shape: the first contrast, a link, the sentences that ask, a sarcasm marker, "!" and "?".
+        contrast: int | None = None
+        has_link = marked = False
+        asked: list[bool] | None = None  # per token: in a sentence ending with "?" (made at the first)
+        sentence = bangs = asks = 0  # where the sentence being read starts
+        said = in_sentence = False  # a word outside any question / in the sentence being read
         roles = self._roles
         if len(roles) > 100_000:
             roles.clear()
@@ -135,16 +149,23 @@ class RuleEngine:
         known = roles.get
         phrases_from = self._phrases_from
         for i, tok in enumerate(tokens):
-            if i < skip_until:
+            if i < skip_until:  # the later words of a phrase
                 continue
             kind = tok.kind
             if kind == "word":
+                in_sentence = True
                 low = tok.low
                 role = known(low)
                 if role is None:
                     role = roles[low] = self._role(low)
                 if role == _PLAIN:
                     continue
+                if role & _CONTRAST:
+                    if contrast is None:
+                        contrast = i
+                    role ^= _CONTRAST
+                    if role == _PLAIN:
+                        continue
                 phrase = None
                 if role == _PHRASE_ONLY:  # what _word does with it: a phrase that starts here, or nothing
                     longer, single = phrases_from[low]
@@ -162,14 +183,35 @@ class RuleEngine:
                     skip_until = self._phrase(tokens, i, phrase, cap_diff, boosted, out.cues)
                 else:
                     skip_until = self._word(tokens, i, cap_diff, boosted, out.cues)
+                if contrast is None and self._contrast_in_phrases:
+                    contrast = next((j for j in range(i + 1, skip_until) if tokens[j].low in _CONTRASTS), None)
+            elif kind == "punct":
+                raw = tok.raw
+                if raw[0] in "!?":
+                    bangs += raw.count("!")
+                    asks += raw.count("?")
+                if raw[-1] in ".!?…":  # the end of a sentence
+                    if "?" in raw:
+                        if asked is None:
+                            asked = [False] * len(tokens)
+                        asked[sentence : i + 1] = [True] * (i + 1 - sentence)
+                    else:
+                        said = said or in_sentence
+                    sentence, in_sentence = i + 1, False
             elif kind == "hashtag":
+                marked = marked or tok.low in _SARCASM_TAGS
                 self._hashtag(tok, i, out.cues)
             elif kind == "emoticon" or kind == "emoji":
                 valence = self._symbol_valence(tok)
                 if valence:
                     out.cues.append(Cue(tok.raw, valence, kind, i))
+            elif kind == "url":
+                has_link = True
+            elif kind == "marker":
+                marked = True
         if out.cues:  # the clause rules only reweigh cues; a post without any stays empty
-            shape = _Shape.of(tokens)
+            only_asks = asked is not None and not (said or in_sentence)
+            shape = _Shape(contrast, has_link, asked, only_asks, marked, bangs, asks)
             self._clause_rules(tokens, out.cues, shape)
             self._sarcasm(tokens, out.cues, shape.marked)
             self._punctuation(out, shape.bangs, shape.asks)
@@ -179,10 +221,12 @@ class RuleEngine:
 
     def _role(self, low: str) -> int:
         """_PLAIN: `_word` would do nothing with this word, wherever it stands; _PHRASE_ONLY: only a phrase starting
-        with it can make a cue; _CUE: anything else (a rated or negated-only word)."""
+        with it can make a cue; _CUE: anything else (a rated or negated-only word). Plus _CONTRAST for a contrast
+        word (the clause rules need the first)."""
+        flag = _CONTRAST if low in _CONTRASTS else 0
         if low in self.lex.negated_only or self._lookup(low)[0] is not None:
-            return _CUE
-        return _PHRASE_ONLY if low in self.lex.phrases else _PLAIN
+            return _CUE | flag
+        return (_PHRASE_ONLY if low in self.lex.phrases else _PLAIN) | flag
 
     def _word(
         self, toks: list[Token], i: int, cap_diff: _CapDifferential, boosted: dict[int, float], cues: list[Cue]
@@ -473,8 +517,8 @@ class RuleEngine:
 
 @dataclass(slots=True)
 class _Shape:
-    """What the clause, sarcasm and punctuation rules ask of the whole post, gathered in one pass over its tokens
-    (they run only for posts with cues, after the word rules)."""
+    """What the clause, sarcasm and punctuation rules ask of the whole post, gathered by `RuleEngine.extract` in
+    its pass over the tokens (those rules run only for posts with cues, after the word rules)."""
 
     contrast: int | None  # index of the first "but" / "however" / "except"
     has_link: bool
@@ -483,39 +527,6 @@ class _Shape:
     marked: bool  # "/s", "#not", "#sarcasm": the post says it is sarcastic
     bangs: int  # "!" in the post
     asks: int  # "?" in the post
-
-    @classmethod
-    def of(cls, toks: list[Token]) -> _Shape:
-        contrast: int | None = None
-        has_link = marked = False
-        asked: list[bool] | None = None
-        start = bangs = asks = 0
-        said = in_sentence = False  # a word outside any question / in the sentence being read
-        for i, tok in enumerate(toks):
-            kind = tok.kind
-            if kind == "word":
-                in_sentence = True
-                if contrast is None and tok.low in _CONTRASTS:
-                    contrast = i
-            elif kind == "punct":
-                raw = tok.raw
-                if raw[0] in "!?":
-                    bangs += raw.count("!")
-                    asks += raw.count("?")
-                if raw[-1] in ".!?…":
-                    if "?" in raw:
-                        if asked is None:
-                            asked = [False] * len(toks)
-                        asked[start : i + 1] = [True] * (i + 1 - start)
-                    else:
-                        said = said or in_sentence
-                    start, in_sentence = i + 1, False
-            elif kind == "url":
-                has_link = True
-            elif kind == "marker" or (kind == "hashtag" and tok.low in _SARCASM_TAGS):
-                marked = True
-        only_asks = asked is not None and not (said or in_sentence)
-        return cls(contrast, has_link, asked, only_asks, marked, bangs, asks)
 
 
 class _CapDifferential:
