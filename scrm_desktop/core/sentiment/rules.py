@@ -463,17 +463,19 @@ class RuleEngine:
     # --- clause-level rules ----------------------------------------------------------------------------
 
     def _clause_rules(self, toks: list[Token], cues: list[Cue], shape: _Shape) -> None:
-        contrast, asked = shape.contrast, shape.asked
+        contrast, asked, has_link = shape.contrast, shape.asked, shape.has_link
         damping = self.p.question_only if shape.only_asks else self.p.question
         name = self.p.name
-        link = self.p.link if shape.has_link else 1.0
+        link = self.p.link if has_link else 1.0
         for cue in cues:
             if contrast is not None:
                 cue.but = self.p.but_before if cue.index < contrast else self.p.but_after
             if asked is not None and asked[cue.index] and cue.kind != "phrase":
                 cue.question = damping
-            in_name = name != 1.0 and toks[cue.index].raw[0].isupper() and _in_name(toks, cue.index)
-            cue.context = link * (name if in_name else 1.0)
+            if name != 1.0 and toks[cue.index].raw[0].isupper() and _in_name(toks, cue.index):
+                cue.context = link * name
+            elif has_link:  # else the context stays 1.0
+                cue.context = link
 
     # --- sarcasm ---------------------------------------------------------------------------------------------
 
@@ -505,6 +507,8 @@ class RuleEngine:
                     cue.courtesy = 0.0
 
     def _punctuation(self, out: Extraction, bangs: int, asks: int) -> None:
+        if not bangs and asks < 2:
+            return  # no emphasis (most posts)
         amount = min(bangs, 4) * self.p.exclaim
         # "??" is exasperation, not delight: it strengthens a complaint, never praise ("ready??" asks).
         asks = asks if asks > 1 and sum(c.adjusted for c in out.cues) < 0 else 0

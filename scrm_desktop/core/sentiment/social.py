@@ -61,6 +61,8 @@ class SocialAnalyzer:
             valence = cue.valence
             value = (pos if valence > 0 else neg) * valence
             parts.append((cue.label, value, cue.kind))
+            if cue.but == cue.question == cue.context == cue.sarcasm == cue.courtesy == 1.0:
+                continue  # no clause factor (most cues): every effect below would be +0.0
             # Each clause factor's own effect, applied in turn, so each can be explained on its own.
             after_but = value * cue.but
             after_question = after_but * cue.question
@@ -71,9 +73,11 @@ class SocialAnalyzer:
             after_sarcasm = after_context * cue.sarcasm
             sarcasm += after_sarcasm - after_context
             courtesy += after_sarcasm * cue.courtesy - after_sarcasm
-        for label, value, kind in zip(_SHIFT_LABELS, (but, question, context, sarcasm, courtesy), _SHIFTS, strict=True):
-            if value:
-                parts.append((label, value, kind))
+        shifts = (but, question, context, sarcasm, courtesy)
+        if any(shifts):
+            for label, value, kind in zip(_SHIFT_LABELS, shifts, _SHIFTS, strict=True):
+                if value:
+                    parts.append((label, value, kind))
         if ex.emphasis:
             direction = 1.0 if sum(map(_WEIGHT, parts)) >= 0 else -1.0
             parts.append((ex.emphasis_label, direction * out.emphasis * ex.emphasis, "emphasis"))
