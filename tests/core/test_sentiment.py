@@ -391,3 +391,19 @@ def test_a_contrast_inside_a_phrase_still_splits_the_post() -> None:
     great, trouble = engine.extract(tokens).cues
     assert trouble.label == "nothing but trouble"
     assert great.but == trouble.but == Weights.shipped().rules.but_before  # both start before the "but"
+
+
+def test_results_are_the_value_types_the_rest_of_the_app_reads(social: SocialAnalyzer) -> None:
+    # SocialAnalyzer sets the slots of its results and reasons directly (a frozen dataclass's __init__ is slow):
+    # they must be what the classes themselves build, field for field (a new field or check would break this).
+    from dataclasses import fields
+
+    from scrm_desktop.core.sentiment import Reason, SentimentResult
+
+    assert [f.name for f in fields(Reason)] == ["cue", "weight", "kind"]
+    assert [f.name for f in fields(SentimentResult)] == ["score", "label", "reasons"]
+    assert not hasattr(Reason, "__post_init__") and not hasattr(SentimentResult, "__post_init__")
+    found = social.analyze("Not bad at all, but the wifi is TERRIBLE!!! #fail")
+    assert len(found.reasons) > 3
+    rebuilt = SentimentResult(found.score, found.label, tuple(Reason(r.cue, r.weight, r.kind) for r in found.reasons))
+    assert found == rebuilt and hash(found) == hash(rebuilt) and repr(found) == repr(rebuilt)

@@ -40,7 +40,7 @@ class SocialAnalyzer:
         score = output.score(z)
         # Reasons are shown in score units; cues that cancel out are still shown at the neutral-band slope.
         scale = score / z if z else output.slope_at_zero
-        return SentimentResult(score, label_for(score), _reasons(parts, scale))  # positional: cheaper (frozen)
+        return _result(score, label_for(score), _reasons(parts, scale))
 
     def score_many(self, texts: Iterable[str]) -> list[SentimentResult]:
         """`analyze` for a batch, in order (one call per batch for the pipeline's scoring stage)."""
@@ -102,7 +102,7 @@ def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason,
         rescaled = round(weight * scale, 4)
         if rescaled:
             # Positional: keywords make a frozen dataclass (already costly to build) a third dearer again.
-            reasons.append(Reason(f"{cue} (×{n})" if n > 1 else cue, rescaled, kind))
+            reasons.append(_reason(f"{cue} (×{n})" if n > 1 else cue, rescaled, kind))
     if len(reasons) > 1:
         reasons.sort(key=_biggest_first)
     return tuple(reasons)
@@ -110,3 +110,27 @@ def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason,
 
 def _biggest_first(reason: Reason) -> float:
     return -abs(reason.weight)
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__ (a slow call in CPython); an analyzer
+# builds one result and a few reasons per post, so it sets their slots directly: the same objects, at half the cost.
+# tests/core/test_sentiment.py checks they equal what the classes build.
+_new = object.__new__
+_SET_CUE, _SET_WEIGHT, _SET_KIND = (Reason.__dict__[field].__set__ for field in ("cue", "weight", "kind"))
+_SET_SCORE, _SET_LABEL, _SET_REASONS = (SentimentResult.__dict__[f].__set__ for f in ("score", "label", "reasons"))
+
+
+def _reason(cue: str, weight: float, kind: str) -> Reason:
+    reason = _new(Reason)
+    _SET_CUE(reason, cue)
+    _SET_WEIGHT(reason, weight)
+    _SET_KIND(reason, kind)
+    return reason
+
+
+def _result(score: float, label: str, reasons: tuple[Reason, ...]) -> SentimentResult:
+    result = _new(SentimentResult)
+    _SET_SCORE(result, score)
+    _SET_LABEL(result, label)
+    _SET_REASONS(result, reasons)
+    return result
