@@ -93,7 +93,8 @@ class Tokenizer:
     text's edges (whitespace is not a word character, not "@", "&", nor anything but whitespace; an emoticon's
     look-ahead accepts both), so tokenizing each whitespace-separated chunk on its own gives exactly the tokens of
     the whole text. Most chunks of a post ("the", "@united", "thanks!") were seen before: their tokens are
-    remembered, one dict look-up each instead of the regex trying its alternatives at every character.
+    remembered, one dict look-up each instead of the regex trying its alternatives at every character. A new chunk
+    is mostly made of tokens seen before ("thanks!!" of "thanks" and "!!"): those are reused, not built again.
     """
 
     CACHE_LIMIT = 200_000  # chunks remembered (then forgotten all at once)
@@ -102,29 +103,34 @@ class Tokenizer:
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         self._chunks: dict[str, tuple[Token, ...]] = {}
+        self._tokens: dict[str, Token] = {}  # raw text -> its last token
 
     def __call__(self, text: str) -> list[Token]:
         chunks = self._chunks
         if len(chunks) > self.CACHE_LIMIT:
             chunks.clear()
+            self._tokens.clear()
         known = chunks.get
         tokens: list[Token] = []
         for chunk in text.split():
             found = known(chunk)
             if found is None:
-                found = _scan(chunk, self.pattern)
+                found = self._scan(chunk)
                 if len(chunk) <= self.CACHED_CHARS:
                     chunks[chunk] = found
             tokens += found
         return tokens
 
-
-def _scan(chunk: str, pattern: re.Pattern[str]) -> tuple[Token, ...]:
-    return tuple(
-        Token(match.lastgroup or "punct", raw, raw.lower().replace("’", "'"))
-        for match in pattern.finditer(chunk)
-        for raw in (match.group(),)
-    )
+    def _scan(self, chunk: str) -> tuple[Token, ...]:
+        seen = self._tokens
+        found = []
+        for match in self.pattern.finditer(chunk):
+            raw, kind = match.group(), match.lastgroup or "punct"
+            token = seen.get(raw)
+            if token is None or token.kind != kind:  # the same characters may be another kind elsewhere
+                token = seen[raw] = Token(kind, raw, raw.lower().replace("’", "'"))
+            found.append(token)
+        return tuple(found)
 
 
 def is_clause_break(token: Token) -> bool:
