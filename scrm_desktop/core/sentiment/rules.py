@@ -127,9 +127,10 @@ class RuleEngine:
         )
         self._look_backs: dict[str, int] = {}  # word -> _look_back's answer
 
-    def extract(self, tokens: list[Token]) -> Extraction:
+    def extract(self, tokens: list[Token], handles_possible: bool = True) -> Extraction:
         """One pass over the tokens finds the cues and, on the way, what the clause, sarcasm and punctuation rules
-        ask of the whole post (a `_Shape`); those rules then reweigh the cues."""
+        ask of the whole post (a `_Shape`); those rules then reweigh the cues. `handles_possible=False`: the caller
+        knows no token is an @handle (its text has no "@"), so the post's handles need not be looked for."""
         out = Extraction()
         skip_until = 0
         boosted: dict[int, float] = {}  # token index -> booster strength from a two-word dampener ("kind of")
@@ -175,7 +176,8 @@ class RuleEngine:
                     if phrase is None:
                         continue
                 if cap_diff is None:
-                    handles = {t.low[1:] for t in tokens if t.kind == "handle"}
+                    if handles_possible:
+                        handles = {t.low[1:] for t in tokens if t.kind == "handle"}
                     cap_diff = _CapDifferential(tokens)
                 if low in handles:
                     continue

@@ -49,7 +49,8 @@ class SocialAnalyzer:
 
     def extract(self, text: str) -> Extraction:
         """The cues the rules found (before the learned weights): for training and for debugging."""
-        return self._engine.extract(self._tokenize(clean(text)))
+        cleaned = clean(text)
+        return self._engine.extract(self._tokenize(cleaned), "@" in cleaned)  # a handle token starts with "@"
 
     def _contributions(self, ex: Extraction) -> list[tuple[str, float, str]]:
         """(cue, signed weight in evidence units, kind); they add up to the evidence z."""
@@ -92,6 +93,10 @@ _SHIFT_LABELS = ("but: the later clause counts more", "asked as a question", "in
 
 def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason, ...]:
     """Merge repeated cues, rescale from evidence units to score units, drop zeros, biggest first."""
+    if len(parts) == 1:  # a single cue (a quarter of the posts with cues): nothing to merge or sort
+        cue, weight, kind = parts[0]
+        rescaled = round((0.0 + weight) * scale, 4)
+        return (_reason(cue, rescaled, kind),) if rescaled else ()
     merged: dict[tuple[str, str], list] = {}
     for cue, weight, kind in parts:
         slot = merged.setdefault((cue, kind), [0.0, 0])
@@ -101,7 +106,6 @@ def _reasons(parts: list[tuple[str, float, str]], scale: float) -> tuple[Reason,
     for (cue, kind), (weight, n) in merged.items():
         rescaled = round(weight * scale, 4)
         if rescaled:
-            # Positional: keywords make a frozen dataclass (already costly to build) a third dearer again.
             reasons.append(_reason(f"{cue} (×{n})" if n > 1 else cue, rescaled, kind))
     if len(reasons) > 1:
         reasons.sort(key=_biggest_first)
