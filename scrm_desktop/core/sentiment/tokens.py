@@ -97,7 +97,7 @@ class Tokenizer:
     is mostly made of tokens seen before ("thanks!!" of "thanks" and "!!"): those are reused, not built again.
     """
 
-    CACHE_LIMIT = 200_000  # chunks remembered (then forgotten all at once)
+    CACHE_LIMIT = 100_000  # chunks remembered, then forgotten all at once (about 35 MB when full)
     CACHED_CHARS = 64  # longer chunks (pasted links, base64) are rare and would only fill the cache
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
