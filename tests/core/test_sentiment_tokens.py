@@ -48,3 +48,12 @@ def test_printable_text_has_no_control_characters_to_replace() -> None:
     replaced = [chr(c) for c in range(0x110000) if _CONTROL_RE.fullmatch(chr(c))]
     assert len(replaced) > 60
     assert not [c for c in replaced if c.isprintable()]
+
+
+def test_the_caches_stay_bounded_on_text_never_seen_twice() -> None:
+    # Long chunks are not remembered, and neither are their long tokens (a feed of unique links or pasted base64).
+    tokenize = Tokenizer(_pattern())
+    tokenize.CACHE_LIMIT = 50  # a small limit, to reach it quickly
+    for n in range(400):
+        tokenize(f"word{n}x{'y' * 70} see https://example.com/{n}/{'z' * 80} 甲{n}乙丙丁戊己{n}")
+        assert len(tokenize._chunks) <= 51 and len(tokenize._tokens) <= 51

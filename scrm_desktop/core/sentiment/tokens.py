@@ -97,8 +97,8 @@ class Tokenizer:
     is mostly made of tokens seen before ("thanks!!" of "thanks" and "!!"): those are reused, not built again.
     """
 
-    CACHE_LIMIT = 100_000  # chunks remembered, then forgotten all at once (about 35 MB when full)
-    CACHED_CHARS = 64  # longer chunks (pasted links, base64) are rare and would only fill the cache
+    CACHE_LIMIT = 100_000  # chunks (and tokens) remembered, then forgotten all at once (about 35 MB when full)
+    CACHED_CHARS = 64  # longer chunks and tokens (pasted links, base64) are rare and would only fill the caches
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
@@ -107,7 +107,7 @@ class Tokenizer:
 
     def __call__(self, text: str) -> list[Token]:
         chunks = self._chunks
-        if len(chunks) > self.CACHE_LIMIT:
+        if len(chunks) > self.CACHE_LIMIT or len(self._tokens) > self.CACHE_LIMIT:
             chunks.clear()
             self._tokens.clear()
         known = chunks.get
@@ -128,7 +128,9 @@ class Tokenizer:
             raw, kind = match.group(), match.lastgroup or "punct"
             token = seen.get(raw)
             if token is None or token.kind != kind:  # the same characters may be another kind elsewhere
-                token = seen[raw] = Token(kind, raw, raw.lower().replace("’", "'"))
+                token = Token(kind, raw, raw.lower().replace("’", "'"))
+                if len(raw) <= self.CACHED_CHARS:
+                    seen[raw] = token
             found.append(token)
         return tuple(found)
 
