@@ -4,6 +4,7 @@ The GUI and every headless command start from here."""
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -106,6 +107,7 @@ class Workspace:
         self.ingestor = Ingestor(self.db.posts, self.events, self.post_stages(), clock)
         self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)
         self._scheduler: ListeningScheduler | None = None
+        self._scheduler_lock = threading.Lock()  # the GUI's task runners may ask for it from two threads
         self.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)
         if name == "demo":
             self.topics.ensure_defaults()  # Brightwave, Corvex, Nimbly, Brightwave Care on first open
@@ -264,9 +266,10 @@ class Workspace:
     # ---- listening ---------------------------------------------------------------------------------------
     @property
     def scheduler(self) -> ListeningScheduler:
-        if self._scheduler is None:
-            self._scheduler = ListeningScheduler(self.db.sources, self.runner, self.events)
-        return self._scheduler
+        with self._scheduler_lock:
+            if self._scheduler is None:
+                self._scheduler = ListeningScheduler(self.db.sources, self.runner, self.events)
+            return self._scheduler
 
     OUTBOX_EVERY_S = 30
 

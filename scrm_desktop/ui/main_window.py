@@ -561,6 +561,7 @@ class MainWindow(QMainWindow):
 
         dialog = SourcesDialog(self.ws, self.bridge, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.sources_dialog = dialog
         dialog.show()
 
     def run_all_now(self) -> None:

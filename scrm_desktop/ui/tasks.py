@@ -11,6 +11,8 @@ runs `work()` on the runner's worker thread and calls `success(result)` (or `fai
   by default. Nothing is delivered after `close()`.
 - `progress`: `work` is then called as `work(report)`; `report(done, total)` from the worker reaches
   `progress(done, total)` on the GUI thread.
+- `busy`: widgets (a Save button, a form) disabled from the ask until the op has landed or was dropped, so a
+  click cannot be given twice and the user sees the work is under way; each goes back to how it was.
 - `synchronous=True` runs each op inline (snapshots, scripts): the same callbacks, no thread.
 See docs/gui-tasks.md."""
 
@@ -21,12 +23,13 @@ import itertools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class _Op:
     failure: Callable[[Exception], None] | None
     owner: QObject | None
     progress: Callable[[int, int], None] | None
+    busy: Sequence[QWidget] = field(default=())
 
     def alive(self) -> bool:
         return self.owner is None or shiboken6.isValid(self.owner)
@@ -66,6 +70,7 @@ class TaskRunner(QObject):
         self._running: _Op | None = None
         self._closed = False
         self.started = 0  # ops that began to run (tests check that a burst of requests runs once)
+        self._held: dict[int, list[Any]] = {}  # id(widget) -> [widget, ops holding it, enabled before]
         self._landed.connect(self._land)
         self._reported.connect(self._report)
 
@@ -78,6 +83,7 @@ class TaskRunner(QObject):
         failure: Callable[[Exception], None] | None = None,
         owner: QObject | None = None,
         progress: Callable[[int, int], None] | None = None,
+        busy: Sequence[QWidget] = (),
     ) -> None:
         """Run `work()` off the GUI thread, then `success(result)` or `failure(exc)` on it (GUI thread only)."""
         if self._closed:
@@ -85,8 +91,12 @@ class TaskRunner(QObject):
         ticket = next(self._tickets)
         key = ("op", ticket) if key is None else key
         self._newest[key] = ticket
-        op = _Op(ticket, key, work, success, failure, owner if owner is not None else self.parent(), progress)
-        self._queue.pop(key, None)  # not started yet: the newer op replaces it
+        owner = owner if owner is not None else self.parent()
+        op = _Op(ticket, key, work, success, failure, owner, progress, tuple(busy))
+        self._hold(op)
+        replaced = self._queue.pop(key, None)  # not started yet: the newer op replaces it
+        if replaced is not None:
+            self._release(replaced)
         self._queue[key] = op
         if self._running is None:
             self._next()
@@ -106,8 +116,12 @@ class TaskRunner(QObject):
     def close(self) -> None:
         """Drop waiting ops, let the running one finish, deliver nothing more (call before the workspace closes)."""
         self._closed = True
+        for op in self._queue.values():
+            self._release(op)
         self._queue.clear()
         self._pool.waitForDone(30_000)
+        if self._running is not None:
+            self._release(self._running)
         self._running = None
 
     # ---- inside ----------------------------------------------------------------------------------------------
@@ -115,6 +129,7 @@ class TaskRunner(QObject):
         while self._queue and not self._closed:
             _key, op = self._queue.popitem(last=False)
             if not op.alive():
+                self._release(op)
                 continue
             self._running = op
             self.started += 1
@@ -156,6 +171,7 @@ class TaskRunner(QObject):
         op, self._running = self._running, None
         if op is None or op.ticket != ticket:
             return
+        self._release(op)  # before the callbacks: they may set the widgets' state themselves
         self._next()  # the worker goes on while the GUI thread takes this result
         if self._closed or not op.alive():
             return
@@ -174,6 +190,27 @@ class TaskRunner(QObject):
             op.failure(error)
         else:
             log.warning("a background read failed: %s", error)
+
+    def _hold(self, op: _Op) -> None:
+        for widget in op.busy:
+            held = self._held.get(id(widget))
+            if held is None:
+                own = not widget.testAttribute(Qt.WidgetAttribute.WA_ForceDisabled)  # its own state, not its parent's
+                self._held[id(widget)] = [widget, 1, own]
+                widget.setEnabled(False)
+            else:
+                held[1] += 1
+
+    def _release(self, op: _Op) -> None:
+        for widget in op.busy:
+            held = self._held.get(id(widget))
+            if held is None:
+                continue
+            held[1] -= 1
+            if held[1] == 0:
+                del self._held[id(widget)]
+                if shiboken6.isValid(widget):
+                    widget.setEnabled(held[2])
 
 
 def timed(work: Callable[[], Any]) -> Callable[[], tuple[Any, float]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import keyring.errors
 import pytest
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,6 +29,7 @@ from scrm_desktop.ui.dialogs.credentials_dialog import CredentialsDialog
 from scrm_desktop.ui.dialogs.source_form import SourceForm
 from scrm_desktop.ui.dialogs.sources_dialog import SourcesModel
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import settled
 
 LEFT = Qt.MouseButton.LeftButton
 FEED = "https://example.com/feed.xml"
@@ -104,6 +106,7 @@ def open_dialog(qtbot, ws: Workspace, bridge: Bridge):  # type: ignore[no-untype
         dialog = SourcesDialog(ws, bridge, refresh_ms=kw.pop("refresh_ms", 600_000))
         qtbot.addWidget(dialog)
         dialog.show()
+        wait(qtbot, dialog)  # the table is read in the background
         return dialog
 
     return make
@@ -123,6 +126,15 @@ def click_row(qtbot, dialog: SourcesDialog, name: str, column: int = SourcesMode
     return index
 
 
+def wait(qtbot, *widgets) -> None:  # type: ignore[no-untyped-def]
+    """Until what the widgets asked of the database has landed (a closed form deleted on close counts as done)."""
+    qtbot.waitUntil(lambda: all(not shiboken6.isValid(w) or settled(w) for w in widgets), timeout=10_000)
+
+
+def closed(widget) -> bool:  # type: ignore[no-untyped-def]
+    return not shiboken6.isValid(widget) or not widget.isVisible()
+
+
 def retype(qtbot, widget: QLineEdit, text: str) -> None:  # type: ignore[no-untyped-def]
     widget.selectAll()
     qtbot.keyClick(widget, Qt.Key.Key_Delete)
@@ -130,7 +142,11 @@ def retype(qtbot, widget: QLineEdit, text: str) -> None:  # type: ignore[no-unty
 
 
 def press_save(qtbot, form: SourceForm) -> None:  # type: ignore[no-untyped-def]
+    """Save, and wait for the answer: the form closes, or it stays open with its error; then the table."""
+    table = form.parent()
     qtbot.mouseClick(form.save_button, LEFT)
+    wait(qtbot, form)
+    wait(qtbot, table)
 
 
 # ---- add / edit ------------------------------------------------------------------------------------------
@@ -154,7 +170,7 @@ def test_add_rss_source_by_typing_bad_url_shown_inline_and_nothing_stored(qtbot,
 
     retype(qtbot, form.inputs["url"], FEED)
     press_save(qtbot, form)
-    qtbot.waitUntil(lambda: not form.isVisible())
+    qtbot.waitUntil(lambda: closed(form))
     stored = ws.db.sources.get("Company blog")
     assert (stored.plugin, dict(stored.config), stored.interval_s) == ("rss", {"url": FEED}, 900)
     assert cell(dialog, "Company blog", SourcesModel.PLUGIN) == "rss"
@@ -206,7 +222,7 @@ def test_edit_changes_the_interval_and_keeps_the_config(qtbot, ws, open_dialog) 
 
     retype(qtbot, form.every_edit, "2h")
     press_save(qtbot, form)
-    qtbot.waitUntil(lambda: not form.isVisible())
+    qtbot.waitUntil(lambda: closed(form))
     stored = ws.db.sources.get("Blog")
     assert stored.interval_s == 7200
     assert dict(stored.config) == {"url": FEED}
@@ -255,7 +271,7 @@ def test_form_has_one_input_per_field_kind_and_stores_typed_values(qtbot, ws, op
     qtbot.mouseClick(form.inputs["replies"], LEFT)
     form.inputs["sort"].setCurrentText("top")
     press_save(qtbot, form)
-    qtbot.waitUntil(lambda: not form.isVisible())
+    qtbot.waitUntil(lambda: closed(form))
     assert dict(ws.db.sources.get("Kinds").config) == {
         "handle": "acme",
         "intro": "",
@@ -284,12 +300,14 @@ def test_enabled_checkbox_pauses_and_resumes_a_source(qtbot, ws, open_dialog) ->
     assert cell(dialog, "Blog", SourcesModel.ENABLED, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
 
     qtbot.keyClick(dialog.table, Qt.Key.Key_Space)
+    wait(qtbot, dialog)
     assert ws.db.sources.get("Blog").enabled is False
     assert cell(dialog, "Blog", SourcesModel.ENABLED, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
     assert cell(dialog, "Blog", SourcesModel.HEALTH) == "paused"
     assert dialog.selected_name() == "Blog"
 
     qtbot.keyClick(dialog.table, Qt.Key.Key_Space)
+    wait(qtbot, dialog)
     assert ws.db.sources.get("Blog").enabled is True
     assert cell(dialog, "Blog", SourcesModel.ENABLED, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
 
@@ -307,6 +325,7 @@ def test_remove_asks_first_and_says_posts_are_kept(qtbot, ws, open_dialog) -> No
 
     qtbot.mouseClick(dialog.buttons["remove"], LEFT)
     qtbot.mouseClick(dialog.confirm.button(QMessageBox.StandardButton.Yes), LEFT)
+    wait(qtbot, dialog)
     assert [s.name for s in ws.db.sources.list()] == ["News"]
     assert dialog.model.row_of("Blog") == -1 and dialog.model.rowCount() == 1
     assert "posts are kept" in dialog.status.text()
@@ -324,6 +343,7 @@ def test_failed_plugins_are_listed_with_their_error_as_plain_text(qtbot, tmp_pat
         dialog = SourcesDialog(ws)
         qtbot.addWidget(dialog)
         dialog.show()
+        wait(qtbot, dialog)
         assert dialog.failures.isVisible() and dialog.failures_title.isVisible()
         texts = [dialog.failures.item(i).text() for i in range(dialog.failures.count())]
         assert texts == [f"broken (acme_plugins.broken:Broken): {error}"]
@@ -342,6 +362,7 @@ def test_no_failure_list_when_every_plugin_loaded(qtbot, tmp_path) -> None:  # t
         dialog = SourcesDialog(ws)
         qtbot.addWidget(dialog)
         dialog.show()
+        wait(qtbot, dialog)
         assert not dialog.failures.isVisible()
         dialog.accept()
     finally:
@@ -354,6 +375,7 @@ def open_credentials(qtbot, dialog: SourcesDialog, name: str) -> CredentialsDial
     assert dialog.buttons["credentials"].isEnabled()
     qtbot.mouseClick(dialog.buttons["credentials"], LEFT)
     assert dialog.credentials.isVisible()
+    wait(qtbot, dialog.credentials)  # the keyring is asked in the background
     return dialog.credentials
 
 
@@ -367,6 +389,7 @@ def test_credentials_go_to_the_keyring_only(qtbot, ws, open_dialog, memory_keyri
 
     qtbot.keyClicks(field, SECRET)
     qtbot.mouseClick(creds.save_button, LEFT)
+    wait(qtbot, creds)
     assert memory_keyring.store == {("scrm-desktop", "source:Ticker:api_token"): SECRET}
     assert creds.states["api_token"].text() == "stored in the keyring"
     assert field.text() == ""
@@ -404,6 +427,7 @@ def test_no_usable_keyring_shows_its_message_and_stores_nothing(  # type: ignore
 
     qtbot.keyClicks(creds.edits["api_token"], SECRET)
     qtbot.mouseClick(creds.save_button, LEFT)
+    wait(qtbot, creds)
     assert "No usable system keyring" in creds.error.text()
     assert memory_keyring.store == {}
     creds.reject()
@@ -442,12 +466,16 @@ def test_closing_the_dialog_stops_listening_for_changes(qtbot, ws, bridge) -> No
     dialog = SourcesDialog(ws, bridge, refresh_ms=600_000)
     qtbot.addWidget(dialog)
     dialog.show()
+    wait(qtbot, dialog)
     ws.add_source("rss", "Blog", {"url": FEED})
+    wait(qtbot, dialog)
     assert dialog.model.row_of("Blog") == 0  # the bridge told it
     dialog.done(QDialog.DialogCode.Accepted)
     ws.add_source("rss", "News", {"url": "https://news.example/rss"})
+    wait(qtbot, dialog)
     assert dialog.model.row_of("News") == -1
     dialog.show()
+    wait(qtbot, dialog)
     assert dialog.model.row_of("News") >= 0
 
 
@@ -458,6 +486,7 @@ def test_an_unreadable_database_is_reported_and_the_table_recovers(qtbot, ws, op
     ws.db.close()  # let go of the file so it can be moved away, as a vanished network share would
     db_file.rename(aside)
     dialog.reload()
+    wait(qtbot, dialog)
     assert dialog.error.isVisible() and "Could not read the sources" in dialog.error.text()
     assert dialog.model.row_of("Blog") == 0, "the last known rows stay on screen"
 
@@ -465,5 +494,6 @@ def test_an_unreadable_database_is_reported_and_the_table_recovers(qtbot, ws, op
     db_file.unlink()
     aside.rename(db_file)
     dialog.reload()
+    wait(qtbot, dialog)
     assert not dialog.error.isVisible()
     assert cell(dialog, "Blog", SourcesModel.PLUGIN) == "rss"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from scrm_desktop.ui.tasks import TaskRunner
 
@@ -147,3 +147,36 @@ def test_synchronous_runs_inline_with_the_same_callbacks():
     runner.run(lambda: 1, got.append)
     runner.run(lambda: 1 / 0, got.append, failure=lambda exc: got.append(type(exc).__name__))
     assert got == [1, "ZeroDivisionError"] and runner.idle()
+
+
+def test_busy_widgets_are_off_until_the_op_lands_and_then_as_they_were(qtbot):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    save, cancel, off = QPushButton("Save", owner), QPushButton("Cancel", owner), QPushButton("Off", owner)
+    off.setEnabled(False)
+    runner = TaskRunner(owner)
+    gate, seen = threading.Event(), []
+    runner.run(lambda: gate.wait(5), lambda _r: seen.append(save.isEnabled()), busy=[save, off])
+    runner.run(lambda: None, busy=[save, cancel])  # a second op holding the Save button too
+    assert not save.isEnabled() and not cancel.isEnabled() and not off.isEnabled()
+    gate.set()
+    qtbot.waitUntil(runner.idle)
+    assert seen == [False]  # the first op landed while the second still held the button
+    assert save.isEnabled() and cancel.isEnabled() and not off.isEnabled()
+    runner.close()
+
+
+def test_busy_widgets_come_back_when_the_op_fails_or_is_replaced(qtbot):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    save = QPushButton("Save", owner)
+    runner = TaskRunner(owner)
+    gate = threading.Event()
+    runner.run(lambda: gate.wait(5))
+    runner.run(lambda: 1, busy=[save], key="k")
+    runner.run(lambda: 1 / 0, busy=[save], key="k", failure=lambda _exc: None)  # replaces the waiting one
+    assert not save.isEnabled()
+    gate.set()
+    qtbot.waitUntil(runner.idle)
+    assert save.isEnabled() and runner.started == 2
+    runner.close()

@@ -1,9 +1,10 @@
-"""The Add/Edit source form: name, schedule and one input per field of the plugin's config_fields."""
+"""The Add/Edit source form: name, schedule and one input per field of the plugin's config_fields. Saving runs on
+the form's task runner (the form stays open, its Save button off, until the database has answered)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from scrm_desktop.core.backoff import format_interval, parse_interval
 from scrm_desktop.listening.api import ConfigError, ConfigField, Plugin
 from scrm_desktop.ui import theme as themes
+from scrm_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from scrm_desktop.store.sources import Source
@@ -152,6 +154,8 @@ class SourceForm(QDialog):
         self.every_edit = QLineEdit()
         self.every_edit.setPlaceholderText("e.g. 30s, 10m, 2h, 1d")
         self.error = error_label()
+        self.status = plain_label(muted=True)
+        self.tasks = TaskRunner(self)
         self._fields = QFormLayout()  # one layout for all rows, so the labels line up
         self._build_layout()
         if source is not None:
@@ -170,6 +174,7 @@ class SourceForm(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self._fields)
         layout.addWidget(self.error)
+        layout.addWidget(self.status)
         layout.addWidget(buttons)
 
     def _lock_to(self, source: Source) -> None:
@@ -220,20 +225,39 @@ class SourceForm(QDialog):
         return {name: widget_value(w) for name, w in self.inputs.items()}
 
     def accept(self) -> None:
+        """Check what can be checked here, then store it off the GUI thread; the form closes once it is stored."""
         try:
-            self.saved_name = self._save()
-        except (ConfigError, ValueError, LookupError) as exc:
-            # SourceError (duplicate or vanished name) is a ValueError; LookupError: the plugin went away
+            save = self._saver()
+        except ValueError as exc:  # no name, a bad interval
             show_error(self.error, str(exc))
             return
-        super().accept()
+        show_error(self.error, "")
+        self.status.setText("Saving…")
+        self.tasks.run(save, self._saved, failure=self._refused, busy=[self.save_button])
 
-    def _save(self) -> str:
+    def _saver(self) -> Callable[[], str]:
+        """The write, with what the user entered read now (the work must not touch widgets)."""
         name = check_name(self.name_edit.text())
         interval = parse_interval(self.every_edit.text())
-        if self.source is None:
-            return self.ws.add_source(self.plugin_name, name, self.values(), interval).name
-        plugin = self.ws.plugin(self.source.plugin)
-        clean = plugin.validate_config(self.values())
-        stored = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}  # JSON has no tuples
-        return self.ws.update_source(self.source.name, config=stored, interval_s=interval).name
+        values, ws, plugin_name, source = self.values(), self.ws, self.plugin_name, self.source
+        if source is None:
+            return lambda: ws.add_source(plugin_name, name, values, interval).name
+
+        def update() -> str:
+            clean = ws.plugin(source.plugin).validate_config(values)
+            stored = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}  # JSON has no tuples
+            return ws.update_source(source.name, config=stored, interval_s=interval).name
+
+        return update
+
+    def _saved(self, name: str) -> None:
+        self.status.setText("")
+        self.saved_name = name
+        super().accept()
+
+    def _refused(self, exc: Exception) -> None:
+        # ConfigError; SourceError (a duplicate or vanished name) is a ValueError; LookupError: the plugin went
+        # away; anything else: the database could not be written (locked, unreachable)
+        self.status.setText("")
+        known = isinstance(exc, ConfigError | ValueError | LookupError)
+        show_error(self.error, str(exc) if known else f"Could not save the source: {exc}")

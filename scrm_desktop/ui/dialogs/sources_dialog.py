@@ -1,4 +1,5 @@
-"""The Sources manager: a table of every source with its schedule and health, and the actions on them."""
+"""The Sources manager: a table of every source with its schedule and health, and the actions on them. The table
+is read and every change written on the dialog's task runner (ui/tasks.py), never on the GUI thread."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from scrm_desktop.core.backoff import format_interval
 from scrm_desktop.ui.dialogs.credentials_dialog import CredentialsDialog
 from scrm_desktop.ui.dialogs.source_form import SourceForm, error_label, plain_label, show_error
+from scrm_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from scrm_desktop.listening.registry import PluginFailure
@@ -222,6 +224,7 @@ class SourcesDialog(QDialog):
         self.bridge = bridge
         self.setWindowTitle("Sources")
         self.resize(1000, 520)
+        self.tasks = TaskRunner(self)  # the table's reads and the actions' writes, in the order asked
         self.model = SourcesModel(self)
         self.model.enabled_toggled.connect(self.set_enabled)
         self.table = self._build_table()
@@ -298,22 +301,28 @@ class SourcesDialog(QDialog):
     def _source_changed(self, _name: str) -> None:
         self.reload()
 
-    def reload(self) -> None:
-        selected = self.selected_name()
-        try:
-            rows = self.ws.db.sources.list()
-        except Exception as exc:  # a shared database may be unreachable for a while; the timer retries
-            log.warning("could not read the sources: %s", exc)
-            self._report(error=f"Could not read the sources from the database: {exc}")
-            self._read_failed = True
-            return
+    def reload(self, select: str | None = None) -> None:
+        """Read the sources in the background; the rows land with the selection kept (or `select`)."""
+        keep, ws = select or self.selected_name(), self.ws
+
+        def read() -> tuple[list[Source], set[str]]:
+            return ws.db.sources.list(), set(ws.scheduler.running_since())
+
+        self.tasks.run(read, lambda got: self._show_rows(*got, keep), key="reload", failure=self._unreadable)
+
+    def _unreadable(self, exc: Exception) -> None:
+        """A shared database may be unreachable for a while: the last rows stay, the timer retries."""
+        log.warning("could not read the sources: %s", exc)
+        self._report(error=f"Could not read the sources from the database: {exc}")
+        self._read_failed = True
+
+    def _show_rows(self, rows: list[Source], running: set[str], keep: str | None) -> None:
         if self._read_failed:  # it is back
             self._read_failed = False
             self._report()
-        running = set(self.ws.scheduler.running_since())
         self.model.set_sources(rows, running, datetime.now(UTC).replace(tzinfo=None))
-        if selected and self.selected_name() != selected:
-            self.select(selected)
+        if keep and self.selected_name() != keep:
+            self.select(keep)
         if not self.model.sources and not self.status.text():
             self.status.setText(EMPTY_HINT)
         elif self.model.sources and self.status.text() == EMPTY_HINT:
@@ -358,27 +367,34 @@ class SourcesDialog(QDialog):
     def _open_form(self, form: SourceForm) -> None:
         """Window-modal and non-blocking: the table keeps refreshing behind it."""
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        form.accepted.connect(lambda: self._form_saved(form.saved_name, adding=form.source is None))
+        form.accepted.connect(lambda: self._form_saved(form.saved_name, form.plugin_name, adding=form.source is None))
         self.form = form
         form.open()
 
-    def _form_saved(self, name: str, adding: bool) -> None:
-        self.reload()
-        self.select(name)
+    def _form_saved(self, name: str, plugin: str, adding: bool) -> None:
         message = f"Saved {name}."
-        source = self._selected_source()
-        if adding and source is not None and self.ws.plugin(source.plugin).secret_fields:
+        if adding and plugin in self.ws.registry and self.ws.plugin(plugin).secret_fields:
             message += " It uses credentials: click Credentials… to store them."
         self._report(message)
+        self.reload(select=name)
+
+    def _write(self, work: Callable[[], object], said: str, failed: str) -> None:
+        """A change to the sources, in the background (the actions are off meanwhile); then the table again."""
+
+        def refused(exc: Exception) -> None:  # SourceError: removed meanwhile (another process, a teammate)
+            self._report(error=str(exc) if isinstance(exc, ValueError) else f"{failed}: {exc}")
+            self.reload()
+
+        def done(_result: object) -> None:
+            self._report(said)
+            self.reload()
+
+        self.tasks.run(work, done, failure=refused, busy=[self.table, *self.buttons.values()])
 
     def set_enabled(self, name: str, enabled: bool) -> None:
-        try:
-            self.ws.update_source(name, enabled=enabled)
-        except ValueError as exc:  # SourceError: removed meanwhile (another process, a teammate)
-            self._report(error=str(exc))
-        else:
-            self._report(f"{name} is {'listening' if enabled else 'paused'}.")
-        self.reload()
+        ws = self.ws
+        said = f"{name} is {'listening' if enabled else 'paused'}."
+        self._write(lambda: ws.update_source(name, enabled=enabled), said, f"Could not change {name}")
 
     def remove_selected(self) -> None:
         name = self.selected_name()
@@ -402,13 +418,8 @@ class SourcesDialog(QDialog):
     def _remove_confirmed(self, name: str, result: int) -> None:
         if result != QMessageBox.StandardButton.Yes:
             return
-        try:
-            self.ws.remove_source(name)
-        except ValueError as exc:
-            self._report(error=str(exc))
-        else:
-            self._report(f"Removed {name}; its posts are kept.")
-        self.reload()
+        ws = self.ws
+        self._write(lambda: ws.remove_source(name), f"Removed {name}; its posts are kept.", f"Could not remove {name}")
 
     def run_selected(self) -> None:
         name = self.selected_name()
@@ -421,12 +432,12 @@ class SourcesDialog(QDialog):
             self._report(f"{name} will run as soon as listening starts.")
 
     def credentials_selected(self) -> None:
-        name = self.selected_name()
-        if name is None:
+        source = self._selected_source()
+        if source is None:
             return
         try:
-            dialog = CredentialsDialog(self.ws, name, self)
-        except (ValueError, LookupError) as exc:  # removed meanwhile, or its plugin is not loaded
+            dialog = CredentialsDialog(self.ws, source, self)
+        except LookupError as exc:  # its plugin is not loaded
             self._report(error=str(exc))
             return
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
