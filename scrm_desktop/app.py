@@ -320,8 +320,11 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
 
         def show(profile) -> None:  # type: ignore[no-untyped-def]
             if profile is not None:
-                LinkDialog(ws.customers, profile, ws.settings.agent_name, window).exec()
-                window.detail.show_post(window.detail.post)  # the pane reads the link again
+                dialog = LinkDialog(ws.customers, profile, ws.settings.agent_name, window)
+                dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                dialog.finished.connect(lambda _r: window.detail.show_post(window.detail.post))  # the link again
+                window.link_dialog = dialog  # type: ignore[attr-defined]
+                dialog.open()
 
         if post.author_id is not None:  # the profile is read off the GUI thread
             window.reads.run(lambda: ws.customers.profile(post.author_id), show, key="link-customer")

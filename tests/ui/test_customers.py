@@ -116,14 +116,21 @@ def test_link_dialog_links_the_author_to_a_new_or_existing_customer(qtbot, ws):
     ana = profile(ws, "mastodon", "@ana@x.social")
     dialog = LinkDialog(ws.customers, ana, "sam")
     qtbot.addWidget(dialog)
+    dialog.show()
     qtbot.keyClicks(dialog.search, "ana@")
+    qtbot.waitUntil(lambda: settled(dialog))  # the records are searched in the background
     assert dialog.list.count() == 1
     qtbot.mouseClick(dialog.link, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())  # closed once the link is stored
+    assert dialog.linked_to is not None
     assert ws.customers.customer_for_author(ana.author_id).email == "ana@example.com"
     again = LinkDialog(ws.customers, profile(ws, "mastodon", "@ana@x.social"), "sam")
     qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: settled(again))
     assert not again.link.isEnabled() and "Linked to Ana Silva" in again.who.text()
     qtbot.mouseClick(again.unlink, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not again.isVisible())
     assert ws.customers.customer_for_author(ana.author_id) is None
 
 
@@ -158,6 +165,7 @@ def test_suggested_link_confirm_then_undo_and_the_record_with_combined_history(q
     records.tier.setCurrentIndex(1)
     records.tags.setText("beta, press")
     qtbot.mouseClick(records.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: records.status.text() == "Saved")  # stored in the background
     saved = ws.customers.list()[0]
     assert saved.tier == "vip" and saved.tags == ("beta", "press")
     win.tabs.setCurrentWidget(tab)

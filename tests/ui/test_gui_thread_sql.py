@@ -267,7 +267,7 @@ def test_a_first_start_asks_for_the_name_and_saves_it_off_the_gui_thread(qtbot, 
         assert "another agent" in dialog.error.text() and dialog.isVisible()
         dialog.name.setText("Ana Silva")
         qtbot.mouseClick(dialog.ok, LEFT)
-        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(lambda: closed(dialog))
     assert ws.settings.agent_name == "Ana Silva"
 
 
@@ -341,14 +341,14 @@ def test_the_customer_link_dialog_reads_and_writes_off_the_gui_thread(qtbot, ws,
         dialog = window.link_dialog
         if dialog.unlink.isVisible():  # the demo linked this author already: unlink first
             qtbot.mouseClick(dialog.unlink, LEFT)
-            qtbot.waitUntil(lambda: not dialog.isVisible())
+            qtbot.waitUntil(lambda: closed(dialog))
             wait_settled(qtbot)
             qtbot.mouseClick(window.detail.link_customer, LEFT)
             qtbot.waitUntil(lambda: window.link_dialog is not dialog and window.link_dialog.isVisible())
             wait_settled(qtbot)
             dialog = window.link_dialog
         qtbot.mouseClick(dialog.create, LEFT)
-        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(lambda: closed(dialog))
         wait_settled(qtbot)
         qtbot.waitUntil(lambda: window.detail.customer.isVisible())
 
@@ -358,7 +358,7 @@ def test_the_customer_link_dialog_reads_and_writes_off_the_gui_thread(qtbot, ws,
         dialog = window.link_dialog
         assert dialog.unlink.isVisible()
         qtbot.mouseClick(dialog.unlink, LEFT)
-        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(lambda: closed(dialog))
         wait_settled(qtbot)
 
         qtbot.mouseClick(window.detail.link_customer, LEFT)  # and link it to a record found by a search
@@ -368,7 +368,7 @@ def test_the_customer_link_dialog_reads_and_writes_off_the_gui_thread(qtbot, ws,
         wait_settled(qtbot)
         assert dialog.list.count() > 0
         qtbot.mouseClick(dialog.link, LEFT)
-        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(lambda: closed(dialog))
         wait_settled(qtbot)
     assert ws.customers.customer_for_author(author) is not None
 
@@ -413,7 +413,7 @@ def test_settings_save_off_the_gui_thread(qtbot, ws, gui_sql):
         dialog.name.setText("Ana Silva")
         dialog.brand.setText("Brightwave Care")
         qtbot.mouseClick(dialog.save_button, LEFT)
-        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(lambda: closed(dialog))
         wait_settled(qtbot)
         assert "You work as Ana Silva" in window.message.text()
         qtbot.waitUntil(lambda: agent.agent == "Ana Silva" and agent.case is None)

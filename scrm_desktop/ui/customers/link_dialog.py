@@ -1,6 +1,9 @@
-"""Link a post's author to a customer record: pick an existing record (search) or make one from the author."""
+"""Link a post's author to a customer record: pick an existing record (search) or make one from the author.
+The records are searched and the link written on the dialog's task runner; it closes once the link is stored."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -15,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scrm_desktop.store.customers import CustomerError, CustomerRepo, Profile
+from scrm_desktop.store.customers import Customer, CustomerError, CustomerRepo, Profile
+from scrm_desktop.ui.tasks import TaskRunner
 
 
 class LinkDialog(QDialog):
@@ -26,6 +30,7 @@ class LinkDialog(QDialog):
         self._profile = profile
         self._actor = actor
         self.linked_to: int | None = None
+        self.tasks = TaskRunner(self)
         self.who = QLabel(f"Profile: {profile.channel}:{profile.handle} — {profile.display_name}")
         self.who.setTextFormat(Qt.TextFormat.PlainText)
         self.search = QLineEdit(placeholderText="Search customers")
@@ -42,12 +47,11 @@ class LinkDialog(QDialog):
         self.unlink.clicked.connect(self._unlink)
         buttons = QHBoxLayout()
         buttons.addWidget(self.create)
+        buttons.addWidget(self.unlink)
+        self.unlink.setVisible(profile.customer_id is not None)
         if profile.customer_id is not None:
-            owner = repo.get(profile.customer_id)
-            self.who.setText(f"{self.who.text()}\nLinked to {owner.name}: unlink it before linking it elsewhere.")
-            buttons.addWidget(self.unlink)
-            for w in (self.create, self.link):
-                w.setEnabled(False)
+            self.create.setEnabled(False)
+            self.tasks.run(lambda: repo.get(profile.customer_id), self._show_owner, failure=self._failed)
         buttons.addStretch(1)
         buttons.addWidget(self.link)
         layout = QVBoxLayout(self)
@@ -55,45 +59,63 @@ class LinkDialog(QDialog):
             layout.addWidget(w)
         layout.addLayout(buttons)
         self.resize(460, 420)
+        self.link.setEnabled(False)
         self._fill()
-        self.link.setEnabled(self.link.isEnabled() and profile.customer_id is None)
+
+    def _show_owner(self, owner: Customer) -> None:
+        self.who.setText(f"{self.who.text()}\nLinked to {owner.name}: unlink it before linking it elsewhere.")
+
+    def _failed(self, exc: Exception) -> None:
+        self.error.setText(str(exc) if isinstance(exc, CustomerError) else f"Could not do it: {exc}")
 
     def _fill(self) -> None:
+        search, repo = self.search.text(), self._repo
+        self.error.setText("")
+        # customer records: small, indexed by name
+        self.tasks.run(lambda: repo.list(search, limit=200), self._show_list, key="list", failure=self._failed)
+
+    def _show_list(self, found: list[Customer]) -> None:
         self.list.clear()
-        for c in self._repo.list(self.search.text(), limit=200):  # customer records: small, indexed by name
+        for c in found:
             item = QListWidgetItem(f"{c.name}" + (f" <{c.email}>" if c.email else "") + (" · VIP" if c.vip else ""))
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
-        self.link.setEnabled(self.list.count() > 0)
+        self.link.setEnabled(self.list.count() > 0 and self._profile.customer_id is None)
 
     def _link(self) -> None:
         item = self.list.currentItem()
-        if item is not None:
-            self._finish(item.data(Qt.ItemDataRole.UserRole))
+        if item is not None and self.link.isEnabled():
+            customer_id = item.data(Qt.ItemDataRole.UserRole)
+            repo, author, actor = self._repo, self._profile.author_id, self._actor
+            self._write(lambda: (repo.link(author, customer_id, actor), customer_id)[1])
 
     def _create(self) -> None:
-        p = self._profile
-        try:
-            c = self._repo.create(
-                p.display_name or p.handle, email=p.email if "@" in p.email else "", actor=self._actor
-            )
-        except CustomerError as exc:
-            self.error.setText(str(exc))
-            return
-        self._finish(c.id)
+        p, repo, actor = self._profile, self._repo, self._actor
+
+        def create_and_link() -> int:
+            customer = repo.create(p.display_name or p.handle, email=p.email if "@" in p.email else "", actor=actor)
+            repo.link(p.author_id, customer.id, actor)
+            return customer.id
+
+        self._write(create_and_link)
 
     def _unlink(self) -> None:
-        self._repo.unlink(self._profile.author_id, self._actor)
-        self.linked_to = None
-        self.accept()
+        repo, author, actor = self._repo, self._profile.author_id, self._actor
+        self._write(lambda: repo.unlink(author, actor))
 
-    def _finish(self, customer_id: int) -> None:
-        try:
-            self._repo.link(self._profile.author_id, customer_id, self._actor)
-        except CustomerError as exc:
-            self.error.setText(str(exc))
-            return
+    def _write(self, work: Callable[[], int | None]) -> None:
+        """The change in the background (the buttons are off meanwhile); the dialog closes once it is stored."""
+        self.error.setText("Saving…")
+        busy = [self.link, self.create, self.unlink, self.list, self.search]
+        self.tasks.run(work, self._finish, failure=self._failed, busy=busy)
+
+    def _finish(self, customer_id: int | None) -> None:
+        self.error.setText("")
         self.linked_to = customer_id
         self.accept()
+
+    def done(self, result: int) -> None:
+        self.tasks.close()
+        super().done(result)

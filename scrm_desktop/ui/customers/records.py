@@ -1,9 +1,12 @@
 """The Customers tab: search the records, edit one (name, e-mail, phone, tier, tags, notes), its linked profiles
-(with each profile's numbers and sentiment trend), linking by hand, and the combined history across channels."""
+(with each profile's numbers and sentiment trend), linking by hand, and the combined history across channels.
+Every read and write runs on the window's task runner; the Save/Link buttons are off while a write is under way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -70,6 +73,7 @@ class RecordsTab(QWidget):
         self._actor = actor
         self.customer: Customer | None = None
         self.history_posts: list[Post] = []
+        self._name_next = False  # focus the name once the record just made is shown
 
         self.search = QLineEdit(placeholderText="Search name, e-mail, tag or handle")
         self.list = QListWidget()
@@ -178,8 +182,19 @@ class RecordsTab(QWidget):
             self.select(keep)
 
     def select(self, customer_id: int | None) -> None:
-        self.customer = None if customer_id is None else self._repo.get(customer_id)
-        c = self.customer
+        """Show a record (read in the background, with its linked profiles), or none."""
+        repo = self._repo
+
+        def read() -> tuple[Customer | None, list[Profile]]:
+            if customer_id is None:
+                return None, []
+            customer = repo.get(customer_id)
+            return customer, [p for p in (repo.profile(aid) for aid in customer.author_ids) if p is not None]
+
+        self._loader.run(read, lambda got: self._show_record(*got), key="record", failure=self._failed)
+
+    def _show_record(self, c: Customer | None, profiles: list[Profile]) -> None:
+        self.customer = c
         self._set_enabled(c is not None)
         self.name.setText(c.name if c else "")
         self.email.setText(c.email if c else "")
@@ -187,11 +202,15 @@ class RecordsTab(QWidget):
         self.tier.setCurrentIndex(1 if c and c.vip else 0)
         self.tags.setText(", ".join(c.tags) if c else "")
         self.note.setPlainText(c.note if c else "")
-        self._fill_profiles()
+        self._fill_profiles(profiles)
         self.history.clear()
         self.history_posts = []
         if c is not None:
             self._load_history(None)
+        if c is not None and self._name_next:  # a record just made: its name is typed next
+            self._name_next = False
+            self.name.setFocus()
+            self.name.selectAll()
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.name, self.email, self.phone, self.tier, self.tags, self.note, self.save, self.delete):
@@ -200,54 +219,62 @@ class RecordsTab(QWidget):
             w.setEnabled(on)
 
     # ---- record -------------------------------------------------------------------------------------------
+    def _write(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """A change in the background; the form's buttons are off until it is stored (or refused, and said)."""
+        busy = [self.new, self.delete, self.save, self.link, self.unlink]
+        self._loader.run(work, done, failure=self._refused, busy=busy)
+
+    def _refused(self, exc: Exception) -> None:
+        self.status.setText(str(exc) if isinstance(exc, CustomerError) else f"Not saved: {exc}")
+
     def _new(self) -> None:
-        try:
-            c = self._repo.create("New customer", actor=self._actor)
-        except CustomerError as exc:
-            self.status.setText(str(exc))
-            return
-        self.refresh(c.id)
-        self.select(c.id)
-        self.name.setFocus()
-        self.name.selectAll()
+        repo, actor = self._repo, self._actor
+
+        def made(c: Customer) -> None:
+            self._name_next = True
+            self.refresh(c.id)
+
+        self._write(lambda: repo.create("New customer", actor=actor), made)
 
     def _save(self) -> None:
         if self.customer is None:
             return
-        try:
-            self.customer = self._repo.update(
-                self.customer.id,
-                actor=self._actor,
-                name=self.name.text(),
-                email=self.email.text(),
-                phone=self.phone.text(),
-                tier=self.tier.currentData(),
-                tags=[t for t in self.tags.text().split(",") if t.strip()],
-                note=self.note.toPlainText(),
-            )
-        except CustomerError as exc:
-            self.status.setText(str(exc))
-            return
-        self.status.setText("Saved")
-        self.refresh(self.customer.id)
+        repo, actor, customer_id = self._repo, self._actor, self.customer.id
+        values = {
+            "name": self.name.text(),
+            "email": self.email.text(),
+            "phone": self.phone.text(),
+            "tier": self.tier.currentData(),
+            "tags": [t for t in self.tags.text().split(",") if t.strip()],
+            "note": self.note.toPlainText(),
+        }
+
+        def saved(c: Customer) -> None:
+            self.customer = c
+            self.status.setText("Saved")
+            self.refresh(c.id)
+
+        self._write(lambda: repo.update(customer_id, actor=actor, **values), saved)
 
     def _delete(self) -> None:
         if self.customer is not None:
-            self._repo.delete(self.customer.id, self._actor)
-            self.select(None)
-            self.status.setText("Deleted; its profiles stand alone again")
-            self.refresh()
+            repo, actor, customer_id = self._repo, self._actor, self.customer.id
+
+            def deleted(_result: object) -> None:
+                self.select(None)
+                self.status.setText("Deleted; its profiles stand alone again")
+                self.refresh()
+
+            self._write(lambda: repo.delete(customer_id, actor), deleted)
 
     # ---- profiles -----------------------------------------------------------------------------------------
-    def _fill_profiles(self) -> None:
+    def _fill_profiles(self, profiles: list[Profile]) -> None:
         self.profiles.clear()
         self.profile_stats.setText("")
-        for aid in self.customer.author_ids if self.customer else ():
-            p = self._repo.profile(aid)
-            if p is not None:
-                item = QListWidgetItem(profile_text(p))
-                item.setData(Qt.ItemDataRole.UserRole, aid)
-                self.profiles.addItem(item)
+        for p in profiles:
+            item = QListWidgetItem(profile_text(p))
+            item.setData(Qt.ItemDataRole.UserRole, p.author_id)
+            self.profiles.addItem(item)
 
     def _show_stats(self, item: QListWidgetItem | None) -> None:
         if item is None:
@@ -264,29 +291,39 @@ class RecordsTab(QWidget):
     def _link(self) -> None:
         if self.customer is None:
             return
-        channel, _, handle = self.link_input.text().strip().partition(":")
-        profile = self._repo.find_profile(channel, handle) if channel and handle else None
-        if profile is None:
-            self.status.setText(f"No profile {self.link_input.text().strip()!r} seen yet (write channel:handle)")
-            return
-        try:
-            self._repo.link(profile.author_id, self.customer.id, self._actor)
-        except CustomerError as exc:
-            self.status.setText(str(exc))
-            return
-        self.link_input.clear()
-        self.status.setText(f"Linked {profile.label}")
-        self.select(self.customer.id)
-        self.refresh()
+        typed = self.link_input.text().strip()
+        channel, _, handle = typed.partition(":")
+        repo, actor, customer_id = self._repo, self._actor, self.customer.id
+
+        def link() -> Profile | None:
+            profile = repo.find_profile(channel, handle) if channel and handle else None
+            if profile is not None:
+                repo.link(profile.author_id, customer_id, actor)
+            return profile
+
+        def linked(profile: Profile | None) -> None:
+            if profile is None:
+                self.status.setText(f"No profile {typed!r} seen yet (write channel:handle)")
+                return
+            self.link_input.clear()
+            self.status.setText(f"Linked {profile.label}")
+            self.select(customer_id)
+            self.refresh()
+
+        self._write(link, linked)
 
     def _unlink(self) -> None:
         item = self.profiles.currentItem()
         if self.customer is None or item is None:
             return
-        self._repo.unlink(item.data(Qt.ItemDataRole.UserRole), self._actor)
-        self.status.setText("Unlinked: the profile stands alone again")
-        self.select(self.customer.id)
-        self.refresh()
+        repo, actor, customer_id, author = self._repo, self._actor, self.customer.id, item.data(Qt.ItemDataRole.UserRole)
+
+        def unlinked(_result: object) -> None:
+            self.status.setText("Unlinked: the profile stands alone again")
+            self.select(customer_id)
+            self.refresh()
+
+        self._write(lambda: repo.unlink(author, actor), unlinked)
 
     # ---- history ------------------------------------------------------------------------------------------
     def _load_history(self, before: tuple[datetime, int] | None) -> None:

@@ -3,6 +3,9 @@ confirms; a confirmation can be undone (both sides restored), a dismissal hides 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -98,31 +101,49 @@ class SuggestionsTab(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.suggestions[rows[0].row()] if rows and rows[0].row() < len(self.suggestions) else None
 
+    def _write(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Confirm, dismiss or undo in the background; the buttons are off until it is stored."""
+
+        def refused(exc: Exception) -> None:
+            self.status.setText(str(exc) if isinstance(exc, CustomerError) else f"Not saved: {exc}")
+
+        self._loader.run(work, done, failure=refused, busy=[self.confirm, self.dismiss, self.undo, self.table])
+
     def _confirm(self) -> None:
         s = self.current()
         if s is None:
             return
-        try:
-            result = self._repo.confirm(s, self._actor)
-        except CustomerError as exc:
-            self.status.setText(str(exc))
-            return
-        self.undo_stack.append(result)
-        self.status.setText(f"Linked {s.a.label} and {s.b.label}")
-        self._changed()
+        repo, actor = self._repo, self._actor
+
+        def confirmed(result: LinkResult) -> None:
+            self.undo_stack.append(result)
+            self.status.setText(f"Linked {s.a.label} and {s.b.label}")
+            self._changed()
+
+        self._write(lambda: repo.confirm(s, actor), confirmed)
 
     def _dismiss(self) -> None:
         s = self.current()
         if s is not None:
-            self._repo.dismiss(s, self._actor)
-            self.status.setText(f"Dismissed {s.a.label} / {s.b.label}")
-            self.refresh()
+            repo, actor = self._repo, self._actor
+
+            def dismissed(_result: object) -> None:
+                self.status.setText(f"Dismissed {s.a.label} / {s.b.label}")
+                self.refresh()
+
+            self._write(lambda: repo.dismiss(s, actor), dismissed)
 
     def _undo(self) -> None:
         if self.undo_stack:
-            self._repo.undo(self.undo_stack.pop(), self._actor)
-            self.status.setText("Undone: both profiles are unlinked again")
-            self._changed()
+            repo, actor, last = self._repo, self._actor, self.undo_stack[-1]
+
+            def undone(_result: object) -> None:
+                if self.undo_stack and self.undo_stack[-1] is last:
+                    self.undo_stack.pop()
+                self.status.setText("Undone: both profiles are unlinked again")
+                self._changed()
+
+            self._write(lambda: repo.undo(last, actor), undone)
 
     def _changed(self) -> None:
         self._enable()
