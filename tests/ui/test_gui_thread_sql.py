@@ -383,14 +383,13 @@ def test_the_topic_editor_writes_off_the_gui_thread(qtbot, ws, gui_sql):
         qtbot.mouseClick(dialog.new_button, LEFT)
         qtbot.keyClicks(dialog.name, "Batteries")
         qtbot.keyClicks(dialog.query, "battery OR charger")
-        qtbot.mouseClick(dialog.save_button, LEFT)  # a new topic: saved, then the archive re-tagged
-        qtbot.waitUntil(lambda: "Batteries" in dialog.topic_names() and not dialog.retagger.busy, timeout=30_000)
+        with qtbot.waitSignal(dialog.retagger.finished, timeout=30_000):
+            qtbot.mouseClick(dialog.save_button, LEFT)  # a new topic: saved, then the archive re-tagged
         wait_settled(qtbot)
         dialog.select("Batteries")
         dialog.query.setText("battery")
-        qtbot.mouseClick(dialog.save_button, LEFT)  # a changed query
-        qtbot.waitUntil(lambda: dialog.retag_status.text().startswith("Re-tagged"), timeout=30_000)
-        qtbot.waitUntil(lambda: not dialog.retagger.busy, timeout=30_000)
+        with qtbot.waitSignal(dialog.retagger.finished, timeout=30_000):
+            qtbot.mouseClick(dialog.save_button, LEFT)  # a changed query
         wait_settled(qtbot)
         qtbot.mouseClick(dialog.remove_button, LEFT)  # removed, after the question
         qtbot.waitUntil(lambda: dialog.confirm_box is not None and dialog.confirm_box.isVisible())

@@ -103,14 +103,18 @@ def test_brand_and_competitor_limits_are_explained(qtbot, dialog, ws):
     dialog.name.setText("Initech")
     dialog.kind.setCurrentIndex(dialog.kind.findData("brand"))
     dialog.query.setText("initech")
-    assert dialog.save() is False and "already a brand topic" in dialog.error.text()
+    dialog.save()  # checked by the store, in the background
+    qtbot.waitUntil(dialog.tasks.idle)
+    assert "already a brand topic" in dialog.error.text() and "Initech" not in [t.name for t in ws.topics.list()]
     for i in range(9):
         ws.topics.add(f"Rival {i}", "competitor", f"rival{i}")
     dialog.reload()
     qtbot.waitUntil(dialog.tasks.idle)
     dialog.kind.setCurrentIndex(dialog.kind.findData("competitor"))
-    assert dialog.save() is False and "Up to 10 competitors" in dialog.error.text()
-    assert "10 of 10 competitors" in dialog.counts.text()
+    dialog.save()
+    qtbot.waitUntil(dialog.tasks.idle)
+    assert "Up to 10 competitors" in dialog.error.text() and "Initech" not in [t.name for t in ws.topics.list()]
+    assert "10 of 10 competitors" in dialog.counts.text() and dialog.save_button.isEnabled()
 
 
 def test_a_new_topic_is_tagged_in_the_background_and_rollups_equal_a_direct_count(qtbot, dialog, ws):
@@ -120,9 +124,14 @@ def test_a_new_topic_is_tagged_in_the_background_and_rollups_equal_a_direct_coun
     dialog.color.setText("#ff7f0e")
     changed = []
     dialog.topics_changed.connect(lambda: changed.append(1))
+    while_tagging: list[tuple[bool, bool]] = []  # (progress bar shown, Save enabled) as each chunk reports
+    dialog.retagger.progress.connect(
+        lambda *_: while_tagging.append((dialog.progress.isVisible(), dialog.save_button.isEnabled()))
+    )
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.progress.isVisible() and not dialog.save_button.isEnabled()
+    assert not dialog.save_button.isEnabled()  # being stored
     tagged, cancelled = wait_retag(qtbot, dialog)
+    assert while_tagging and set(while_tagging) == {(True, False)}
     assert (tagged, cancelled) == (160, False) and "160 posts match" in dialog.retag_status.text()
     topic = ws.topics.by_name("Refunds")
     assert topic.color == "#ff7f0e" and _rolled(ws, topic.id) == direct(ws, "refund")

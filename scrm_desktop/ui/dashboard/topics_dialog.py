@@ -1,6 +1,7 @@
 """The topics editor (Work > Topics…): your brand, up to 10 competitors and free topics, each a name, a kind, a
 query in the stream query language and a colour; a live "would match N of the last M posts" preview; saving a
-changed query re-tags the archive in the background with progress and Cancel."""
+changed query re-tags the archive in the background with progress and Cancel. The list, the preview's posts and
+every save and removal go through the dialog's task runner, never the GUI thread."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ class TopicsDialog(QDialog):
         self._recent: list[Post] | None = None
         self._incomplete: set[int] = set()  # topics whose re-tag was cancelled: saving re-tags them again
         self._retagging: int | None = None
+        self._topics: dict[int, Topic] = {}  # the listed topics by id (the form and the question use them)
         self.confirm_box: QMessageBox | None = None
         self._build()
         self.retagger = Retagger(self._repo, self)
@@ -178,6 +180,7 @@ class TopicsDialog(QDialog):
         self.tasks.run(self._repo.list, lambda topics: self._show_topics(topics, select), key="topics")
 
     def _show_topics(self, topics: list[Topic], select: int | None) -> None:
+        self._topics = {t.id: t for t in topics}
         self.list.blockSignals(True)
         self.list.clear()
         for topic in topics:
@@ -281,7 +284,8 @@ class TopicsDialog(QDialog):
 
     # ---- saving ------------------------------------------------------------------------------------------
     def save(self) -> bool:
-        """Add or change the topic in the form; a new topic or a changed query re-tags the archive."""
+        """Add or change the topic in the form (in the background); a new topic or a changed query re-tags the
+        archive once it is stored. False when the form cannot be saved as it is."""
         if self.retagger.busy:
             self._set_error("Wait for the re-tag to finish (or cancel it) before saving again.", "")
             return False
@@ -290,29 +294,38 @@ class TopicsDialog(QDialog):
         if color and not QColor.isValidColorName(color):
             self._set_error(f"{color!r} is not a colour; use a name like red or a code like #1f77b4.", "")
             return False
-        try:
-            if self._editing is None:
-                topic = self._repo.add(name, kind, query, color)
-                topic_id, retag = topic.id, True
-            else:
-                topic_id = self._editing
-                changed = self._repo.update(topic_id, name=name, kind=kind, query=query, color=color)
-                retag = changed or topic_id in self._incomplete
-        except TopicError as exc:
-            self._set_error(*self._explain(exc, query))
-            return False
+        repo, editing, incomplete = self._repo, self._editing, set(self._incomplete)
+
+        def store() -> tuple[int, bool]:
+            if editing is None:
+                return repo.add(name, kind, query, color).id, True
+            changed = repo.update(editing, name=name, kind=kind, query=query, color=color)
+            return editing, changed or editing in incomplete
+
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, TopicError):
+                self._set_error(*self._explain(exc, query))
+            else:  # the database could not be written (locked, unreachable)
+                self._set_error(f"Not saved: {exc}", "")
+
+        self.tasks.run(store, lambda got: self._saved(*got, name), failure=refused, busy=self._form_buttons())
+        return True
+
+    def _form_buttons(self) -> list[QWidget]:
+        return [self.save_button, self.new_button, self.remove_button]
+
+    def _saved(self, topic_id: int, retag: bool, name: str) -> None:
         self._editing = topic_id
         self._set_error("", "")
         self.reload(select=topic_id)
         self.topics_changed.emit()
         if retag:
-            self._start_retag(topic_id)
-        return True
+            self._start_retag(topic_id, name)
 
     def ask_remove(self) -> None:
-        if self._editing is None:
+        topic = self._topics.get(self._editing) if self._editing is not None else None
+        if topic is None:
             return
-        topic = self._repo.get(self._editing)
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Remove topic",
@@ -327,10 +340,16 @@ class TopicsDialog(QDialog):
         box.open()
 
     def _remove(self, topic_id: int) -> None:
-        self._repo.remove(topic_id)
-        self.reload()
-        self.new_topic()
-        self.topics_changed.emit()
+        def removed(_result: object) -> None:
+            self.reload()
+            self.new_topic()
+            self.topics_changed.emit()
+
+        def refused(exc: Exception) -> None:
+            self._set_error(f"Not removed: {exc}", "")
+
+        repo = self._repo
+        self.tasks.run(lambda: repo.remove(topic_id), removed, failure=refused, busy=self._form_buttons())
 
     # ---- re-tag ------------------------------------------------------------------------------------------
     def _show_retag(self, running: bool) -> None:
@@ -340,9 +359,9 @@ class TopicsDialog(QDialog):
         for widget in (self.save_button, self.remove_button, self.new_button):
             widget.setEnabled(not running)
 
-    def _start_retag(self, topic_id: int) -> None:
+    def _start_retag(self, topic_id: int, name: str) -> None:
         self.progress.setRange(0, 0)  # busy until the first chunk reports
-        self.retag_status.setText(f"Tagging the archive with {self._repo.get(topic_id).name!r}…")
+        self.retag_status.setText(f"Tagging the archive with {' '.join(name.split())!r}…")
         self._show_retag(True)
         self._retagging = topic_id
         self.retagger.start(topic_id)
