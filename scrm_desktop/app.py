@@ -18,6 +18,7 @@ from scrm_desktop import __version__
 from scrm_desktop.ui import theme as themes
 from scrm_desktop.ui.bridge import Bridge, ErrorLogHandler
 from scrm_desktop.ui.main_window import MainWindow
+from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -403,8 +404,13 @@ def _after_first_paint(ws: Workspace, window: MainWindow) -> None:
 
     window.first_start_dialog = first_start(ws, window)  # type: ignore[attr-defined]  # "your name", once
     window.notice_boxes = show_notices(ws, window)  # type: ignore[attr-defined]
-    ws.start_listening()
-    ws.scheduler.run_periodic_now("backup")  # the day's backup, on a worker (a large file takes a while)
+
+    def start() -> None:  # reads the sources: on a runner of its own, so no stream read waits for it
+        ws.start_listening()
+        ws.scheduler.run_periodic_now("backup")  # the day's backup, on a worker (a large file takes a while)
+
+    window.starting = TaskRunner(window)  # type: ignore[attr-defined]
+    window.starting.run(start, failure=lambda exc: window.show_error("Listening did not start", str(exc)))  # type: ignore[attr-defined]
     # every plugin imported now, off this thread: one that fails is logged as at every start
     threading.Thread(target=ws.registry.load_all, name="plugins-import", daemon=True).start()
 
@@ -439,8 +445,8 @@ def run_wall(ws: Workspace, *, listen: bool = False, fullscreen: bool = True) ->
     else:
         wall.resize(1600, 900)
         wall.show()
-    if listen:
-        ws.start_listening()
+    if listen:  # reads the sources: off the GUI thread
+        wall.loader.run(ws.start_listening, failure=lambda exc: log.error("listening did not start: %s", exc))
     try:
         return app.exec()
     finally:

@@ -359,6 +359,10 @@ class CaseService:
 
     def fill(self, case: Case, template: Template, agent: str) -> str:
         incident = self.repo.incident(case.incident_id) if case.incident_id else None
+        return self.render_reply(case, template, agent, incident)
+
+    def render_reply(self, case: Case, template: Template, agent: str, incident: Incident | None) -> str:
+        """`fill` with the case's incident already read (the GUI reads it with the case, off its thread)."""
         return render(template.text, self.context(case, agent, incident))
 
     def save_draft(self, case_id: int, agent: str, text: str, template_id: str = "", base_version: int = 0) -> Draft:

@@ -16,6 +16,7 @@ from scrm_desktop.store.cases import AgentNameTaken
 from scrm_desktop.ui.agent.post_actions import first_start
 from scrm_desktop.ui.agent.view import PAGE, AgentView
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import settled
 
 NOW = datetime.now(UTC)
 
@@ -53,13 +54,16 @@ def agent_window(window):  # type: ignore[no-untyped-def]
 
 def test_first_start_asks_for_the_name_and_keeps_an_id(qtbot, window, ws, tmp_path) -> None:  # type: ignore[no-untyped-def]
     dialog = first_start(ws, window)
-    assert dialog is not None and dialog.isVisible()
+    assert dialog.isVisible()
     dialog.name.setText("  Ana   Silva ")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-    assert not dialog.isVisible()
+    assert not dialog.ok.isEnabled()  # the name is being taken on the database
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     assert ws.settings.agent_name == "Ana Silva" and len(ws.settings.agent_id) == 32
     assert [a.name for a in ws.cases.repo.agents()] == ["Ana Silva"]
-    assert first_start(ws, window) is None  # asked once
+    again = first_start(ws, window)  # asked once: the name is checked in the background, nothing is shown
+    qtbot.waitUntil(lambda: settled(again))
+    assert not again.isVisible()
 
     # a second desktop on the same team database cannot take the name (any case), and is told why
     other = Workspace.open(basedir=str(tmp_path / "desk-b"), db_url=ws.db_url)
@@ -71,10 +75,23 @@ def test_first_start_asks_for_the_name_and_keeps_an_id(qtbot, window, ws, tmp_pa
         qtbot.addWidget(second)
         second.name.setText("Ana Silva")
         second.accept()
+        qtbot.waitUntil(lambda: settled(second))
         assert second.isVisible() and "already the name of another agent" in second.error.text()
+        assert second.ok.isEnabled()  # to try another name
         second.name.setText("Ben Okafor")
         second.accept()
-        assert not second.isVisible() and other.settings.agent_name == "Ben Okafor"
+        qtbot.waitUntil(lambda: not second.isVisible())
+        assert other.settings.agent_name == "Ben Okafor"
+
+        renamed = Workspace.open(basedir=str(tmp_path / "desk-c"), db_url=ws.db_url)  # a desktop whose name a
+        try:  # teammate took meanwhile: the dialog opens at start, saying why
+            renamed.settings.agent_name = "Ana Silva"
+            third = first_start(renamed, None)
+            qtbot.addWidget(third)
+            qtbot.waitUntil(third.isVisible)
+            assert "already the name of another agent" in third.error.text()
+        finally:
+            renamed.close()
     finally:
         other.close()
 
@@ -87,6 +104,7 @@ def test_settings_dialog_renames_the_agent_and_the_brand(qtbot, window, ws) -> N
     dialog.name.setText("Ana Silva")
     dialog.brand.setText("Brightwave Care")
     dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.isVisible())  # stored in the background
     assert ws.settings.agent_name == "Ana Silva" and ws.cases.brand == "Brightwave Care"
     assert "You work as Ana Silva" in window.message.text()
 

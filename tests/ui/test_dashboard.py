@@ -169,6 +169,9 @@ def test_alert_is_listed_and_acknowledged(qtbot, view):
     assert view.alerts.list.count() > 0
     view.alerts.list.setCurrentRow(0)
     qtbot.mouseClick(view.alerts.acknowledge_button, Qt.MouseButton.LeftButton)
+    assert not view.alerts.acknowledge_button.isEnabled()  # being stored
+    qtbot.waitUntil(view.alerts.tasks.idle)  # stored, and the list read again
+    assert view.alerts.acknowledge_button.isEnabled()
     first = view.alerts.list.item(0).data(Qt.ItemDataRole.UserRole)
     assert first.acknowledged_by and "✓" in view.alerts.list.item(0).text()
 

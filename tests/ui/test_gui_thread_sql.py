@@ -109,7 +109,7 @@ def wait_settled(qtbot) -> None:  # type: ignore[no-untyped-def]
 
 class DialogAnswerer:
     """Answers each dialog that blocks the app (`exec()`) as a person would once its data is in: an input dialog
-    gets its first choice (or a title) and OK, a question is answered Yes, any other dialog is looked at and
+    gets its last choice (or a title) and OK, a question is answered Yes, any other dialog is looked at and
     closed. Dialogs opened over a window (`open()`) are the test's to drive."""
 
     def __init__(self) -> None:
@@ -127,7 +127,9 @@ class DialogAnswerer:
             return
         self.seen.append(dialog.windowTitle() or type(dialog).__name__)
         if isinstance(dialog, QInputDialog):
-            if dialog.inputMode() == QInputDialog.InputMode.TextInput:
+            if dialog.comboBoxItems():  # the last choice (for incidents: "New incident…", which asks a title)
+                dialog.setTextValue(dialog.comboBoxItems()[-1])
+            elif dialog.inputMode() == QInputDialog.InputMode.TextInput:
                 dialog.setTextValue("Router outage")
             dialog.accept()
         elif isinstance(dialog, QMessageBox) and dialog.button(QMessageBox.StandardButton.Yes) is not None:

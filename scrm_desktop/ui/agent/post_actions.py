@@ -24,18 +24,16 @@ def ensure_agent(ws: Workspace, parent: QWidget | None) -> bool:
     return bool(AgentNameDialog(ws, parent).exec())
 
 
-def first_start(ws: Workspace, parent: QWidget | None) -> AgentNameDialog | None:
-    """On a desktop without an agent name, or whose name a teammate took on this database meanwhile: the
-    "your name" dialog, opened (not waited for). None when the desktop already has its name."""
+def first_start(ws: Workspace, parent: QWidget | None) -> AgentNameDialog:
+    """The "your name" dialog of this desktop: opened now when it has no agent name; when it has one, the name is
+    taken on the database in the background (the first use of a team database) and the dialog opens, saying why,
+    only if a teammate's desktop took the name meanwhile. Never waited for."""
     dialog = AgentNameDialog(ws, parent)
     if ws.settings.agent_name:
-        try:
-            ws.set_agent_name(ws.settings.agent_name)  # known on this database (first use of a team database)
-            return None
-        except ValueError as exc:  # AgentNameTaken: a teammate's desktop uses the name
-            dialog.error.setText(str(exc))
-            dialog.error.show()
-    dialog.open()
+        dialog.name.setText(ws.settings.agent_name)
+        dialog.accept()  # checked as if typed; AgentNameTaken opens the dialog with the reason
+    else:
+        dialog.open()
     return dialog
 
 

@@ -38,7 +38,7 @@ from scrm_desktop.engage.templates import (
     render,
     template_check,
 )
-from scrm_desktop.store.cases import Case
+from scrm_desktop.store.cases import Case, Incident
 from scrm_desktop.ui.agent.reply_editor import PlaceholderHighlighter
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ class TemplateEditor(QWidget):
         self.library = library_of(ws)
         self.templates: list[Template] = list(self.service.templates)
         self.case: Case | None = None
+        self.incident: Incident | None = None
         self._editing: str | None = None  # id of the template in the form (None: a new one)
         self.list = QTreeWidget()
         self.list.setHeaderHidden(True)
@@ -210,9 +211,9 @@ class TemplateEditor(QWidget):
         self.title.setFocus()
         self._validate()
 
-    def set_case(self, case: Case | None) -> None:
-        """Preview on this case (the one the agent has open)."""
-        self.case = case
+    def set_case(self, case: Case | None, incident: Incident | None = None) -> None:
+        """Preview on this case (the one the agent has open) and its incident (read with it, off the GUI thread)."""
+        self.case, self.incident = case, incident
         self._validate()
 
     # ---- the edited template -----------------------------------------------------------------------------
@@ -244,9 +245,10 @@ class TemplateEditor(QWidget):
     def _preview(self) -> None:
         template = self.edited()
         if self.case is not None:
-            context = self.service.context(self.case, self.agent)
-            if self.case.incident_id:
-                context["incident_url"] = self.service.repo.incident(self.case.incident_id).status_url
+            incident = (
+                self.incident if self.incident is not None and self.incident.id == self.case.incident_id else None
+            )
+            context = self.service.context(self.case, self.agent, incident)
             channel, where = self.case.channel, f"case #{self.case.id}"
         else:
             context = self.sample_context()

@@ -5,6 +5,7 @@ it; the wizard and editor are driven from the keyboard; Ctrl+1..4 switch tabs, F
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,23 @@ QUEUES = (
 if TYPE_CHECKING:
     from scrm_desktop.ui.bridge import Bridge
     from scrm_desktop.workspace import Workspace
+
+
+@dataclass
+class OpenedCase:
+    """What opening a case reads, off the GUI thread, for the case tab to show without another query."""
+
+    case: Case
+    others: list[tuple[str, str]]  # other agents here now, and what they do
+    post: str
+    draft: Any
+    session: Any  # the decision tree's walk
+    category: str  # the reply category when the editor opens at once
+    templates: list[Any]  # the templates that fit, when the editor opens (a reply, or a saved draft)
+    incident: Any  # the case's incident (its status URL goes in replies)
+    teammates: list[str]
+
+
 PAGE = 200  # rows per queue page; the pager walks past them (nothing is cut silently)
 COLUMNS = ("P", "Case", "Author", "Channel", "Mood", "Waiting", "SLA", "Subject")  # mood: the post's sentiment
 WIDTHS = (28, 86, 110, 66, 60, 54, 64)  # the subject takes the rest
@@ -148,6 +166,8 @@ class AgentView(QWidget):
         self.agent = agent or ws.settings.agent_name or "agent"
         self.case: Case | None = None
         self._post_text = ""
+        self._incident: Any = None  # the open case's incident (read with the case), for its status URL
+        self._teammates: list[str] = []  # the other agents, read with the case, for Assign
         self.offset = 0  # the first row of the queue page shown
         self.total = 0
         self.loader = TaskRunner(self, synchronous=synchronous)
@@ -351,7 +371,11 @@ class AgentView(QWidget):
         if not name or name == self.agent:
             return
         if self.case is not None:
-            self.service.release(self.case.id, self.agent)
+            case_id, was, service = self.case.id, self.agent, self.service
+            said = f"Case #{case_id} could not be let go of: {{}}"
+            self.loader.run(
+                lambda: service.release(case_id, was), failure=lambda e: self.status.setText(said.format(e))
+            )
             self._show_no_case(f"You work as {name} now: open the case again to claim it under that name.")
         self.agent = self.incidents.agent = self.templates.agent = name
         self.refresh()
@@ -570,8 +594,17 @@ class AgentView(QWidget):
         self.loader.run(work, landed, failure=lambda exc: self.status.setText(str(exc)))
 
     def link_selected_to_incident(self) -> None:
-        ids = self.queue.selected_ids()
-        incidents = self.service.repo.incidents()
+        """Ask which incident (read in the background first), then link the selected cases to it."""
+        ids, repo = self.queue.selected_ids(), self.service.repo
+
+        def failed(exc: Exception) -> None:
+            self.status.setText(f"Could not read the incidents: {exc}")
+
+        self.loader.run(
+            repo.incidents, lambda found: self._choose_incident(ids, found), key="incidents", failure=failed
+        )
+
+    def _choose_incident(self, ids: list[int], incidents: list[Any]) -> None:
         labels = [f"#{i.id} L{i.severity} {i.title}" for i in incidents] + ["New incident…"]
         choice, ok = QInputDialog.getItem(self, "Link to incident", f"Link {len(ids)} case(s) to:", labels, 0, False)
         if not ok:
@@ -644,15 +677,25 @@ class AgentView(QWidget):
         self.editor.flush_draft()  # the reply being typed on the previous case is kept
         agent = self.agent
 
-        def work() -> tuple[Case, list[tuple[str, str]], str, Any, Any, str]:
-            case = self.service.claim(case_id, agent)
-            others = self.service.others_here(case_id, agent)
-            post = self.service.repo.post_text(case.post_id) or case.subject
-            draft = self.service.repo.draft(case_id, agent)
-            category = self.service.reply_category(case) if reply else ""
-            return case, others, post, draft, self.service.start_decision(agent, case), category
+        service = self.service
 
-        self.loader.run(work, lambda result: self._show_case(result, reply, note), key="open", failure=self._refused)
+        def work() -> OpenedCase:
+            case = service.claim(case_id, agent)
+            draft = service.repo.draft(case_id, agent)
+            editing = reply or (draft is not None and bool(draft.text.strip()))
+            return OpenedCase(
+                case,
+                others=service.others_here(case_id, agent),
+                post=service.repo.post_text(case.post_id) or case.subject,
+                draft=draft,
+                session=service.start_decision(agent, case),
+                category=service.reply_category(case) if reply else "",
+                templates=service.suggestions(case) if editing else [],
+                incident=service.repo.incident(case.incident_id) if case.incident_id else None,
+                teammates=service.teammates(agent),
+            )
+
+        self.loader.run(work, lambda opened: self._show_case(opened, reply, note), key="open", failure=self._refused)
 
     def _refused(self, exc: Exception) -> None:
         if isinstance(exc, ClaimRefused | CaseError | LookupError):
@@ -660,11 +703,10 @@ class AgentView(QWidget):
         else:
             self.status.setText(f"Could not open the case: {exc}")
 
-    def _show_case(
-        self, result: tuple[Case, list[tuple[str, str]], str, Any, Any, str], reply: bool, note: str
-    ) -> None:
-        case, others, post, draft, session, category = result
-        self.case, self._post_text = case, post
+    def _show_case(self, opened: OpenedCase, reply: bool, note: str) -> None:
+        case, others, draft = opened.case, opened.others, opened.draft
+        self.case, self._post_text, self._incident = case, opened.post, opened.incident
+        self._teammates = opened.teammates
         self.after_reply.hide()
         also = ", ".join(f"{a} ({act})" for a, act in others)
         self.status.setText(" ".join(filter(None, (note, f"Also here: {also}." if also else ""))))
@@ -672,16 +714,16 @@ class AgentView(QWidget):
         self.editor.clear()
         self.editor.setEnabled(False)
         self.tabs.setCurrentIndex(0)
-        self.wizard.start(session)
+        self.wizard.start(opened.session)
         self.arm.show_case(case.id)
         self.incidents.set_current_case(case.id)
-        self.templates.set_case(case)
+        self.templates.set_case(case, opened.incident)
         for b in self.actions.values():
             b.setEnabled(True)
         if draft is not None and draft.text.strip():
-            self._restore_draft(case, draft)
+            self._restore_draft(case, draft, opened.templates)
         elif reply:
-            self._ready_editor(case, category)
+            self._ready_editor(case, opened.category, opened.templates)
             self.status.setText("Reply as you see fit; the decision tree is there when you want it.")
         self.refresh()
 
@@ -699,19 +741,22 @@ class AgentView(QWidget):
             f" · due {case.sla_due:%d %b %H:%M} UTC<br>{_escape(post[:600])}"
         )
 
-    def _ready_editor(self, case: Case, category: str, templates: list[Any] | None = None) -> None:
+    def _fill(self, case: Case) -> Any:
+        """A template filled in for the case (with its incident, read with the case: no query here)."""
+        incident = self._incident if self._incident is not None and self._incident.id == case.incident_id else None
+        return lambda t: self.service.render_reply(case, t, self.agent, incident)
+
+    def _ready_editor(self, case: Case, category: str, templates: list[Any]) -> None:
         """The reply editor with the templates that fit (best first); `templates` read off the GUI thread."""
-        templates = self.service.suggestions(case) if templates is None else templates
         if category:
             templates = [t for t in templates if t.category == category] or templates
-        self.editor.load(case.channel, templates, lambda t: self.service.fill(case, t, self.agent))
+        self.editor.load(case.channel, templates, self._fill(case))
         self.editor.setEnabled(True)
         self.editor.text.setFocus()
         self.editor.next_placeholder()
 
-    def _restore_draft(self, case: Case, draft: Any) -> None:
-        templates = self.service.suggestions(case)
-        self.editor.load(case.channel, templates, lambda t: self.service.fill(case, t, self.agent), draft=draft.text)
+    def _restore_draft(self, case: Case, draft: Any, templates: list[Any]) -> None:
+        self.editor.load(case.channel, templates, self._fill(case), draft=draft.text)
         self.editor.setEnabled(True)
         note = f"Your draft from {draft.updated_at:%d %b %H:%M} UTC is back in the editor."
         if draft.base_version != case.version:
@@ -737,15 +782,16 @@ class AgentView(QWidget):
         outcome = session.outcome
         replies = outcome.action in ("respond", "amplify", "route_sales", "open_incident") and bool(outcome.category)
 
-        def work() -> tuple[Case, list[Any]]:
+        def work() -> tuple[Case, list[Any], Any]:
             case = self.service.record_decision(case_id, session)
-            return case, self.service.suggestions(case) if replies else []
+            incident = self.service.repo.incident(case.incident_id) if case.incident_id and replies else None
+            return case, self.service.suggestions(case) if replies else [], incident
 
-        def landed(result: tuple[Case, list[Any]]) -> None:
-            case, templates = result
+        def landed(result: tuple[Case, list[Any], Any]) -> None:
+            case, templates, incident = result
             if self.case is None or self.case.id != case_id:
                 return  # the agent moved on meanwhile
-            self.case = case
+            self.case, self._incident = case, incident or self._incident
             self.arm.show_case(case.id)
             if not replies:
                 self.status.setText(f"Recorded: {outcome.title}. No reply needed: resolve the case when you are done.")
@@ -874,7 +920,7 @@ class AgentView(QWidget):
 
     def _fill_assign_menu(self) -> None:
         self.assign_menu.clear()
-        for name in self.service.teammates(self.agent):
+        for name in self._teammates:  # read with the case (no query while the menu opens)
             self.assign_menu.addAction(name, lambda n=name: self.assign(n))
         self.assign_menu.addAction("Me", lambda: self.assign(self.agent))
         self.assign_menu.addAction("Nobody (back to the pool)", lambda: self.assign(""))

@@ -316,7 +316,12 @@ class RecordsTab(QWidget):
         item = self.profiles.currentItem()
         if self.customer is None or item is None:
             return
-        repo, actor, customer_id, author = self._repo, self._actor, self.customer.id, item.data(Qt.ItemDataRole.UserRole)
+        repo, actor, customer_id, author = (
+            self._repo,
+            self._actor,
+            self.customer.id,
+            item.data(Qt.ItemDataRole.UserRole),
+        )
 
         def unlinked(_result: object) -> None:
             self.status.setText("Unlinked: the profile stands alone again")

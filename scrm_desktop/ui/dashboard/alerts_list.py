@@ -1,5 +1,5 @@
 """The alerts list (spikes, and alerts raised by business rules): newest first, with top terms or the rule's post,
-and an Acknowledge button that records who and when."""
+and an Acknowledge button that records who and when (on the list's task runner, never the GUI thread)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 from scrm_desktop.core.measure import window_query
 from scrm_desktop.store.topics import Alert, TopicError, TopicRepo
+from scrm_desktop.ui.tasks import TaskRunner
 
 
 def describe(alert: Alert) -> str:
@@ -32,6 +33,7 @@ class AlertsList(QWidget):
         super().__init__()
         self._repo = repo
         self._user = user or getpass.getuser()
+        self.tasks = TaskRunner(self)
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.itemActivated.connect(self._open)
@@ -49,11 +51,21 @@ class AlertsList(QWidget):
         layout.addWidget(self.list)
 
     def refresh(self, alerts: list[Alert] | None = None) -> None:
-        """Show `alerts` (read on the dashboard's worker), or read them now (a small query, after a click)."""
+        """Show `alerts` (read on the dashboard's worker), or read them first (a small query, after a click)."""
+        if alerts is None:
+            repo = self._repo
+            self.tasks.run(lambda: repo.alerts(limit=100), self._show, key="alerts", failure=self._failed)
+        else:
+            self._show(alerts)
+
+    def _failed(self, exc: Exception) -> None:
+        self.status.setText(str(exc) if isinstance(exc, TopicError) else f"Could not do it: {exc}")
+
+    def _show(self, alerts: list[Alert]) -> None:
         current = self.list.currentItem()
         keep = current.data(Qt.ItemDataRole.UserRole).id if current else None
         self.list.clear()
-        for alert in self._repo.alerts(limit=100) if alerts is None else alerts:
+        for alert in alerts:
             item = QListWidgetItem(describe(alert))
             item.setData(Qt.ItemDataRole.UserRole, alert)
             if alert.acknowledged_at is None:
@@ -69,13 +81,14 @@ class AlertsList(QWidget):
         if item is None:
             self.status.setText("Select an alert first")
             return
-        try:
-            self._repo.acknowledge(item.data(Qt.ItemDataRole.UserRole).id, self._user)
-        except TopicError as exc:
-            self.status.setText(str(exc))
-            return
-        self.status.setText("")
-        self.refresh()
+        repo, alert_id, user = self._repo, item.data(Qt.ItemDataRole.UserRole).id, self._user
+
+        def done(_result: object) -> None:
+            self.status.setText("")
+            self.refresh()
+
+        busy = [self.acknowledge_button]
+        self.tasks.run(lambda: repo.acknowledge(alert_id, user), done, failure=self._failed, busy=busy)
 
     def _open(self, item: QListWidgetItem) -> None:
         alert: Alert = item.data(Qt.ItemDataRole.UserRole)

@@ -1,7 +1,8 @@
 """Who works at this desktop, and the user's settings: the first-start name and File > Settings.
 
 The agent's display name is what teammates see on claims and in the history, and what customers read in reply
-signatures; it is unique on the (team) database, so a claim by name is always one desktop's."""
+signatures; it is unique on the (team) database, so a claim by name is always one desktop's. The name is taken
+on the database by the dialog's task runner: the dialog stays open (its buttons off) until the database answers."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.store.cases import AgentNameTaken
+from scrm_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from scrm_desktop.workspace import Workspace
@@ -50,19 +52,18 @@ def _error_label() -> QLabel:
     return label
 
 
-def _take_name(ws: Workspace, name: str, error: QLabel) -> bool:
-    """Register the name for this desktop; a taken or empty name is said under the field."""
-    try:
-        ws.set_agent_name(name)
-    except (AgentNameTaken, ValueError) as exc:
-        error.setText(str(exc))
-        error.show()
-        return False
-    except OSError as exc:
-        error.setText(f"The name could not be saved: {exc}")
-        error.show()
-        return False
-    return True
+def refusal(exc: Exception) -> str:
+    """What to tell the user when the name (or the settings) could not be taken."""
+    if isinstance(exc, AgentNameTaken | ValueError):  # taken, or empty
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"The name could not be saved: {exc}"
+    return f"The name could not be checked on the database: {exc}"
+
+
+def show_refusal(error: QLabel, exc: Exception) -> None:
+    error.setText(refusal(exc))
+    error.show()
 
 
 class AgentNameDialog(QDialog):
@@ -77,6 +78,7 @@ class AgentNameDialog(QDialog):
             " read it at the end of your replies. You can change it later in File › Settings.",
             wordWrap=True,
         )
+        self.tasks = TaskRunner(self)
         self.name = QLineEdit(ws.settings.agent_name or suggested_name())
         self.name.setAccessibleName("Your name")
         self.name.selectAll()
@@ -97,8 +99,19 @@ class AgentNameDialog(QDialog):
         self.resize(460, 180)
 
     def accept(self) -> None:
-        if _take_name(self.ws, self.name.text(), self.error):
-            super().accept()
+        """Take the name on the database (in the background); the dialog closes once it is this desktop's."""
+        name, ws = self.name.text(), self.ws
+        self.error.hide()
+        busy = [self.ok, self.name]
+        self.tasks.run(lambda: ws.set_agent_name(name), self._taken, failure=self._refused, busy=busy)
+
+    def _taken(self, _name: str) -> None:
+        super().accept()
+
+    def _refused(self, exc: Exception) -> None:
+        show_refusal(self.error, exc)
+        if not self.isVisible():  # the check at start-up found the name taken: ask now
+            self.open()
 
 
 class SettingsDialog(QDialog):
@@ -125,6 +138,8 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.tasks = TaskRunner(self)
         form = QFormLayout()
         form.addRow("Your name:", self.name)
         form.addRow("Brand:", self.brand)
@@ -140,11 +155,24 @@ class SettingsDialog(QDialog):
         self.theme_chosen = ws.settings.theme
 
     def accept(self) -> None:
-        if self.name.text().strip() != self.ws.settings.agent_name and not _take_name(
-            self.ws, self.name.text(), self.error
-        ):
-            return
-        if self.brand.text().strip() != str(self.ws.settings.extra.get("brand") or ""):
-            self.ws.set_brand(self.brand.text())
-        self.theme_chosen = self.theme.currentData()
+        """Store what changed (the name on the database, in the background); the dialog closes once it is."""
+        ws, name, brand = self.ws, self.name.text(), self.brand.text()
+        new_name = name.strip() != ws.settings.agent_name
+        new_brand = brand.strip() != str(ws.settings.extra.get("brand") or "")
+        theme = self.theme.currentData()
+
+        def store() -> None:
+            if new_name:
+                ws.set_agent_name(name)
+            if new_brand:
+                ws.set_brand(brand)
+
+        self.error.hide()
+        busy = [self.save_button, self.name, self.brand]
+        self.tasks.run(
+            store, lambda _r: self._stored(theme), failure=lambda exc: show_refusal(self.error, exc), busy=busy
+        )
+
+    def _stored(self, theme: str) -> None:
+        self.theme_chosen = theme
         super().accept()
