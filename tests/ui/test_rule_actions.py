@@ -46,12 +46,14 @@ def test_a_rule_alert_is_listed_acknowledged_and_opens_its_post(qtbot, ws):
     alerts = AlertsList(ws.topics, user="kim")
     qtbot.addWidget(alerts)
     alerts.refresh()
+    qtbot.waitUntil(alerts.tasks.idle)  # read in the background
     assert alerts.list.count() == 1
     item = alerts.list.item(0)
     assert "Rule “Outage”: check the status page — ren: is the service down? <b>nothing loads</b>" in item.text()
     assert item.font().bold()  # not acknowledged yet
     alerts.list.setCurrentItem(item)
     qtbot.mouseClick(alerts.acknowledge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(alerts.tasks.idle)  # stored, and the list read again
     item = alerts.list.item(0)
     assert "✓ kim" in item.text() and not item.font().bold()
     with qtbot.waitSignal(alerts.posts_requested) as opened:
