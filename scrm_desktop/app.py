@@ -366,20 +366,22 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
 
 
 class _FirstPaint(QObject):
-    """Runs `then` once, just after `widget` has painted for the first time, or after LATEST_MS when it has not
-    (a window started minimised or on another desktop is not painted, and listening must start all the same)."""
+    """Runs `then` once, just after `widget` has painted with `ready()` true for the first time, or after LATEST_MS
+    when it has not (a window started minimised or on another desktop is not painted, and listening must start
+    all the same)."""
 
     LATEST_MS = 3000
 
-    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+    def __init__(self, widget: QWidget, then: Callable[[], None], ready: Callable[[], bool] = lambda: True) -> None:
         super().__init__(widget)
         self._then: Callable[[], None] | None = then
+        self._ready = ready
         self._widget = widget
         widget.installEventFilter(self)
         QTimer.singleShot(self.LATEST_MS, self, self._run)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self._then is not None:
+        if event.type() == QEvent.Type.Paint and self._then is not None and self._ready():
             QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen
         return False
 
@@ -390,12 +392,22 @@ class _FirstPaint(QObject):
             then()
 
 
+def first_sight(window: MainWindow) -> tuple[QWidget, Callable[[], bool]]:
+    """What the user first looks at, and when it is there: the first column painted with its first page."""
+    if not window.columns:
+        return window, lambda: True
+    column = window.columns[0]
+    return column.view.viewport(), lambda: column.model.first_page_landed
+
+
 def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
-    """Build and show the main window. What the first sight of the posts need not wait for runs once it has
-    painted: the "your name" dialog and notices, listening, the day's backup (on a worker), the plugins' list."""
+    """Build and show the main window. What the first sight of the posts need not wait for runs once the first
+    column has painted its posts: the "your name" check and notices, listening, the day's backup (on a worker),
+    the plugins' list."""
     window, bridge = build_window(ws)
     window.show()
-    window.first_paint = _FirstPaint(window, lambda: _after_first_paint(ws, window))  # type: ignore[attr-defined]
+    shown, ready = first_sight(window)
+    window.first_paint = _FirstPaint(shown, lambda: _after_first_paint(ws, window), ready)  # type: ignore[attr-defined]
     return window, bridge
 
 

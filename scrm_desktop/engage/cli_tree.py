@@ -1,12 +1,11 @@
-"""`scrm-desktop tree check FILE`: validate a decision tree file and show its paths."""
+"""`scrm-desktop tree check FILE`: validate a decision tree file and show its paths. The parser is built at every
+start of every command (the GUI's too), so the tree and YAML are imported only when the command runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
-
-from scrm_desktop.engage.decision_tree import TreeError, default_tree_path, load_tree
 
 if TYPE_CHECKING:
     from scrm_desktop.workspace import Workspace
@@ -23,6 +22,8 @@ def add_tree_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_tree(_ws: Workspace, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Exit code 0 when the tree is valid, 1 with every problem listed (file:line: field: message)."""
+    from scrm_desktop.engage.decision_tree import TreeError, default_tree_path, load_tree  # YAML: only for this
+
     out, err = out or sys.stdout, err or sys.stderr
     path = args.file or str(default_tree_path())
     try:

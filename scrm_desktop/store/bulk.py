@@ -13,7 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, BindParameter, Column, Connection, Table, Text, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+
+
+def dialect_insert(conn: Connection, table: Any) -> Any:
+    """The INSERT of `conn`'s database (with its `on_conflict_*`). Each dialect's module is imported when it is
+    first used: a SQLite desktop never loads PostgreSQL's (a twentieth of a second of every start)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[Any, Any]:
@@ -21,13 +30,13 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     `conn.execute(statement, parameters)`. The statement is the dialect's insert, so `on_conflict_do_nothing`,
     `on_conflict_do_update` with `excluded`, and `returning` work as on a plain insert of the rows."""
     if conn.dialect.name != "postgresql":
-        return sqlite.insert(table), list(rows)
+        return dialect_insert(conn, table), list(rows)
     names = list(rows[0])
     source = func.unnest(*(_array(table.c[name], [row[name] for row in rows]) for name in names))
     derived = source.table_valued(*names).render_derived()
     # JSON travels as text (an array of lists would read as a nested array) and is cast back
     values = [derived.c[n].cast(table.c[n].type) if _is_json(table.c[n]) else derived.c[n] for n in names]
-    return postgresql.insert(table).from_select(names, select(*values)), None
+    return dialect_insert(conn, table).from_select(names, select(*values)), None
 
 
 def _is_json(column: Column[Any]) -> bool:
@@ -39,7 +48,9 @@ def _array(column: Column[Any], values: list[Any]) -> BindParameter[Any]:
         values, item = [None if v is None else json.dumps(v) for v in values], Text()
     else:
         item = column.type
-    return bindparam(f"bulk_{column.name}", values, type_=postgresql.ARRAY(item))
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return bindparam(f"bulk_{column.name}", values, type_=ARRAY(item))
 
 
 def driver_rows(conn: Connection, table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple]:

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from scrm_desktop.store.batch import StoredBatch
+from scrm_desktop.store.bulk import dialect_insert
 from scrm_desktop.store.cases_tables import agents, case_events, case_posts, cases, drafts, incidents, outbox, presence
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.tables import posts
@@ -210,9 +210,8 @@ def open_cases_in(conn: Connection, openings: Sequence[CaseOpening], now: dateti
             fresh.setdefault(o.post_id, o)
     todo = [*fresh.values(), *loose]
     rows = [{**o.values, "post_id": o.post_id, "created_at": now, "updated_at": now, "version": 1} for o in todo]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(cases)
+        dialect_insert(conn, cases)
         .on_conflict_do_nothing(index_elements=[cases.c.post_id])
         .returning(cases.c.id, cases.c.post_id, sort_by_parameter_order=True)
     )

@@ -108,6 +108,10 @@ def open_engine(url: str, *, echo: bool = False) -> Engine:
             if "connect_timeout" in parsed.query:
                 args = {}
             engine = create_engine(url, echo=echo, pool_pre_ping=True, connect_args=args)
+            if parsed.get_backend_name() == "postgresql":
+                from scrm_desktop.store.tables import use_postgresql
+
+                use_postgresql()
     except NoSuchModuleError:
         raise DatabaseError(
             f"unknown kind of database {parsed.drivername!r} in {_shown(parsed)} (expected e.g. {EXAMPLE_URLS})"

@@ -24,7 +24,6 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Select, operators
 from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -34,7 +33,7 @@ from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, pre
 from scrm_desktop.core.post import Post
 from scrm_desktop.store import text_pages
 from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
-from scrm_desktop.store.bulk import bulk_insert, driver_rows, sqlite_in, sqlite_insert
+from scrm_desktop.store.bulk import bulk_insert, dialect_insert, driver_rows, sqlite_in, sqlite_insert
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.post_keys import stored_keys
@@ -134,8 +133,7 @@ class WriteReport:
 
 
 def _insert(conn: Connection, table: Any) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return dialect_insert(conn, table)
 
 
 def hour_bucket(when: datetime) -> datetime:

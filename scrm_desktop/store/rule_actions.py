@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from scrm_desktop.core.measure import window_query
 from scrm_desktop.core.post import Post
+from scrm_desktop.store.bulk import dialect_insert
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rule_actions_tables import rule_alerts
 from scrm_desktop.store.tables import authors, posts
@@ -63,8 +63,7 @@ def write_effects(
         conn.execute(update(posts).where(posts.c.id.in_(leads[i : i + 900])).values(is_lead=True))
     alerts = [row for pid, found in by_post.items() for row in _alert_rows(pid, found, now)]
     if alerts:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(rule_alerts).on_conflict_do_nothing(), alerts)
+        conn.execute(dialect_insert(conn, rule_alerts).on_conflict_do_nothing(), alerts)
     return [
         RuleOpening(stored[pid], tuple(found), now)
         for pid, found in by_post.items()

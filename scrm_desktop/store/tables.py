@@ -103,17 +103,21 @@ posts = Table(
     Index("ix_posts_channel_created_id", "channel", "created_at", "id"),
     Index("ix_posts_author", "author_id"),
     Index("ix_posts_source", "source_id"),
-    # only unread posts (migration 0013): unread counts read this, never the whole archive
-    Index(
-        "ix_posts_unread",
-        "created_at",
-        "id",
-        sqlite_where=text("is_read = 0"),
-        postgresql_where=text("is_read = false"),
-    ),
+    # only unread posts (migration 0013): unread counts read this, never the whole archive; its PostgreSQL form is
+    # attached by use_postgresql() (naming a dialect's option here imports that dialect on every SQLite desktop)
+    Index("ix_posts_unread", "created_at", "id", sqlite_where=text("is_read = 0")),
     Index("ix_posts_trait", "trait"),  # migration 0002
     Index("ix_posts_intent", "intent"),
 )
+
+
+
+def use_postgresql() -> None:
+    """Give the tables their PostgreSQL-only options (engine.open_engine calls it when it opens a PostgreSQL URL,
+    so the dialect is imported only by the desktops that use it)."""
+    unread = next(i for i in posts.indexes if i.name == "ix_posts_unread")
+    unread.dialect_options["postgresql"]["where"] = text("is_read = false")
+
 
 # Hourly counts kept current at ingest so charts never scan posts.
 rollup_hourly = Table(

@@ -61,6 +61,7 @@ class StreamModel(QAbstractListModel):
         self._live_again = False
         self._max_id = 0
         self.unread = 0
+        self.first_page_landed = False  # the first page read has answered (rows, none, or an error)
         self.last_added: list[Post] = []  # the posts the last live update brought, newest first (for notices)
 
     # ---- Qt model API ------------------------------------------------------------------------------------
@@ -132,6 +133,7 @@ class StreamModel(QAbstractListModel):
         if not self._paging or before != self._paging_from:
             return  # the rows it would follow were trimmed meanwhile
         self._paging = False
+        self.first_page_landed = True
         if error is not None or result is None:
             self._exhausted = True  # retried on the next reload; the column shows why
             self._failed(error or RuntimeError("no result"))
