@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -361,53 +361,17 @@ def install_work_menu(window: MainWindow, ws: Workspace, bridge: Bridge) -> None
             view.set_agent(name)
 
     window.agent_changed.connect(agent_renamed)
-    window.detail.customer_for = ws.customers.customer_for_author  # the detail pane shows the linked record
+    window.detail.customer_for = lambda author: ws.customers.customer_for_author(author)  # the linked record
     window.detail.on_link_customer = link_customer
-
-
-class _FirstPaint(QObject):
-    """Runs `then` once, just after `widget` has painted with `ready()` true for the first time, or after LATEST_MS
-    when it has not (a window started minimised or on another desktop is not painted, and listening must start
-    all the same)."""
-
-    LATEST_MS = 3000
-
-    def __init__(self, widget: QWidget, then: Callable[[], None], ready: Callable[[], bool] = lambda: True) -> None:
-        super().__init__(widget)
-        self._then: Callable[[], None] | None = then
-        self._ready = ready
-        self._widget = widget
-        widget.installEventFilter(self)
-        QTimer.singleShot(self.LATEST_MS, self, self._run)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self._then is not None and self._ready():
-            QTimer.singleShot(0, self, self._run)  # after this paint has reached the screen
-        return False
-
-    def _run(self) -> None:
-        then, self._then = self._then, None
-        if then is not None:
-            self._widget.removeEventFilter(self)
-            then()
-
-
-def first_sight(window: MainWindow) -> tuple[QWidget, Callable[[], bool]]:
-    """What the user first looks at, and when it is there: the first column painted with its first page."""
-    if not window.columns:
-        return window, lambda: True
-    column = window.columns[0]
-    return column.view.viewport(), lambda: column.model.first_page_landed
 
 
 def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
     """Build and show the main window. What the first sight of the posts need not wait for runs once the first
-    column has painted its posts: the "your name" check and notices, listening, the day's backup (on a worker),
-    the plugins' list."""
+    column has painted its posts (MainWindow.first_posts_shown): the "your name" check and notices, listening,
+    the day's backup (on a worker), the plugins' list."""
     window, bridge = build_window(ws)
+    window.first_posts_shown.connect(lambda: _after_first_paint(ws, window))
     window.show()
-    shown, ready = first_sight(window)
-    window.first_paint = _FirstPaint(shown, lambda: _after_first_paint(ws, window), ready)  # type: ignore[attr-defined]
     return window, bridge
 
 

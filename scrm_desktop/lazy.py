@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 
 class OnFirstUse:
@@ -57,3 +57,41 @@ class SharedClient(OnFirstUse):
             self._closed = True
             if self._made is not None:
                 self._made.close()
+
+
+T = TypeVar("T")
+
+
+class first_use(Generic[T]):  # noqa: N801 (used as a decorator, like functools.cached_property)
+    """A part of an object made by the decorated method the first time it is read, once, under the object's
+    `_parts_lock` (an RLock: a part may read another while it is made), then an ordinary attribute. The workspace
+    makes its services this way, so the main window shows before the engage and listening packages are
+    imported (docs/architecture.md)."""
+
+    def __init__(self, make: Callable[[Any], T]) -> None:
+        self._make = make
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> first_use[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | first_use[T]:
+        if obj is None:
+            return self
+        made = obj.__dict__
+        if self._name not in made:
+            with obj._parts_lock:  # type: ignore[attr-defined]
+                if self._name not in made:
+                    made[self._name] = self._make(obj)
+        return made[self._name]  # type: ignore[no-any-return]
+
+    @staticmethod
+    def made(obj: object, name: str) -> bool:
+        """Whether `obj.name` has been made yet (reading it would make it)."""
+        return name in obj.__dict__

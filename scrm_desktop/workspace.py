@@ -1,5 +1,7 @@
 """A workspace: one database with its settings, plugins, ingest pipeline and scheduler, built in one place.
-The GUI and every headless command start from here."""
+The GUI and every headless command start from here. The basics (settings, the database, events, plugins) are
+made when it opens; each service is made the first time it is used (`first_use`), so the main window shows its
+posts before the engage and listening packages are imported."""
 
 from __future__ import annotations
 
@@ -9,34 +11,34 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrm_desktop import secrets
-from scrm_desktop.core.backoff import parse_interval
-from scrm_desktop.core.classify_model import Corrections
-from scrm_desktop.core.sentiment import LABELS, Analyzer, default_analyzer
-from scrm_desktop.core.sentiment.corrections import CorrectionMemory
-from scrm_desktop.engage.cases import CaseService
-from scrm_desktop.engage.outbox import OutboxSender
-from scrm_desktop.engage.template_library import TemplateLibrary
-from scrm_desktop.lazy import OnFirstUse, SharedClient
-from scrm_desktop.listening.api import Plugin
+from scrm_desktop.lazy import OnFirstUse, SharedClient, first_use
 from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
-from scrm_desktop.listening.pipeline import STORE, Ingestor, PrepareStage, Stage, enricher, normalise, scorer
 from scrm_desktop.listening.registry import PluginRegistry
-from scrm_desktop.listening.runner import SourceRunner
-from scrm_desktop.listening.scheduler import ListeningScheduler
 from scrm_desktop.paths import Paths
 from scrm_desktop.settings import Settings
-from scrm_desktop.store.batch import PostStage, StoredBatch
-from scrm_desktop.store.cases import CaseRepo, reopen_on_reply
-from scrm_desktop.store.customers import CustomerRepo
 from scrm_desktop.store.database import Database
 from scrm_desktop.store.engine import sqlite_url, with_password
-from scrm_desktop.store.influence import InfluenceRepo
-from scrm_desktop.store.rules import CorrectionRepo, RuleRepo, naive
-from scrm_desktop.store.sources import Source
-from scrm_desktop.store.topics import TopicRepo
+
+if TYPE_CHECKING:
+    from scrm_desktop.core.classify_model import Corrections
+    from scrm_desktop.core.sentiment import Analyzer
+    from scrm_desktop.core.sentiment.corrections import CorrectionMemory
+    from scrm_desktop.engage.cases import CaseService
+    from scrm_desktop.engage.outbox import OutboxSender
+    from scrm_desktop.engage.template_library import TemplateLibrary
+    from scrm_desktop.listening.api import Plugin
+    from scrm_desktop.listening.pipeline import Ingestor, Stage
+    from scrm_desktop.listening.runner import SourceRunner
+    from scrm_desktop.listening.scheduler import ListeningScheduler
+    from scrm_desktop.store.batch import StoredBatch
+    from scrm_desktop.store.customers import CustomerRepo
+    from scrm_desktop.store.influence import InfluenceRepo
+    from scrm_desktop.store.rules import CorrectionRepo, RuleRepo
+    from scrm_desktop.store.sources import Source
+    from scrm_desktop.store.topics import TopicRepo
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,11 @@ DEMO_CONFIG = {"rate": 8}  # busier than the plugin's default so the live demo m
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def stored_time(clock: Callable[[], datetime]) -> Callable[[], datetime]:
+    """A workspace clock (aware) as the naive UTC times the database stores."""
+    return lambda: clock().astimezone(UTC).replace(tzinfo=None)
 
 
 def _db_password(key: str) -> str | None:
@@ -68,6 +75,7 @@ class Workspace:
         analyzer: Analyzer | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._parts_lock = threading.RLock()  # the services below are made on first use, from any thread, once
         self.name = name
         self.paths = paths.ensure()
         self.settings, problem = Settings.load_reporting(paths.settings_file)
@@ -77,44 +85,114 @@ class Workspace:
         self.db = Database(with_password(self.db_url, _db_password))
         self.events = EventHub()
         self.registry = registry or PluginRegistry.discover()
-        self.sentiment_memory = CorrectionMemory(self.db.posts.corrections())
         # the lexicon (or a model) loads with the first post scored or reply checked, after the window shows
-        self.analyzer: Analyzer = OnFirstUse(lambda: self.sentiment_memory.wrap(analyzer or default_analyzer()))  # type: ignore[assignment]
+        self.analyzer: Analyzer = OnFirstUse(lambda: self.sentiment_memory.wrap(analyzer or _default_analyzer()))  # type: ignore[assignment]
         self.http = SharedClient()  # made (httpx imported) on the first request, after the window shows
-        stored_clock = naive(clock)  # the naive UTC times the database stores
-        self.topics = TopicRepo(self.db.engine, clock=clock)
-        self.rules = RuleRepo(self.db.engine, stored_clock)
-        self.learned_labels = Corrections()  # agents' trait/intent corrections, learned per workspace
-        self.corrections = CorrectionRepo(self.db.engine, stored_clock, memory=self.learned_labels)
-        self.customers = CustomerRepo(self.db.engine, stored_clock)
-        self.influence = InfluenceRepo(self.db.engine, stored_clock)
-        self.templates = TemplateLibrary(self.paths.config)  # the workspace's own templates.yaml
-        case_repo = CaseRepo(self.db.engine)
-        self.cases = CaseService(
-            case_repo,
+        self._stored_clock = stored_time(clock)  # the naive UTC times the database stores
+        self._scheduler: ListeningScheduler | None = None
+        self._scheduler_lock = threading.Lock()  # the GUI's task runners may ask for it from two threads
+
+    # ---- the services, each made the first time it is used ----------------------------------------------------
+    @first_use
+    def sentiment_memory(self) -> CorrectionMemory:
+        """Agents' sentiment corrections, read from the database (future posts like them are scored with them)."""
+        from scrm_desktop.core.sentiment.corrections import CorrectionMemory
+
+        return CorrectionMemory(self.db.posts.corrections())
+
+    @first_use
+    def topics(self) -> TopicRepo:
+        from scrm_desktop.store.topics import TopicRepo
+
+        return TopicRepo(self.db.engine, clock=self.clock)
+
+    @first_use
+    def rules(self) -> RuleRepo:
+        from scrm_desktop.store.rules import RuleRepo
+
+        return RuleRepo(self.db.engine, self._stored_clock)
+
+    @first_use
+    def learned_labels(self) -> Corrections:
+        """Agents' trait/intent corrections, learned per workspace (read through `corrections` on first use)."""
+        memory = self.corrections.memory
+        assert memory is not None
+        return memory
+
+    @first_use
+    def corrections(self) -> CorrectionRepo:
+        from scrm_desktop.core.classify_model import Corrections
+        from scrm_desktop.store.rules import CorrectionRepo
+
+        return CorrectionRepo(self.db.engine, self._stored_clock, memory=Corrections())
+
+    @first_use
+    def customers(self) -> CustomerRepo:
+        from scrm_desktop.store.customers import CustomerRepo
+
+        return CustomerRepo(self.db.engine, self._stored_clock)
+
+    @first_use
+    def influence(self) -> InfluenceRepo:
+        from scrm_desktop.store.influence import InfluenceRepo
+
+        return InfluenceRepo(self.db.engine, self._stored_clock)
+
+    @first_use
+    def templates(self) -> TemplateLibrary:
+        """The workspace's own templates.yaml."""
+        from scrm_desktop.engage.template_library import TemplateLibrary
+
+        return TemplateLibrary(self.paths.config)
+
+    @first_use
+    def cases(self) -> CaseService:
+        from scrm_desktop.engage.cases import CaseService
+        from scrm_desktop.store.cases import CaseRepo
+
+        return CaseService(
+            CaseRepo(self.db.engine),
             self.db.posts,
             self.db.sources,
             self.registry,
-            clock,
+            self.clock,
             self.analyzer,
-            brand=str(self.settings.extra.get("brand") or ("Brightwave" if name == "demo" else "")),
+            brand=str(self.settings.extra.get("brand") or ("Brightwave" if self.name == "demo" else "")),
             templates=self.templates.load_or_defaults(),
             rule_priority=self.rules.case_priority,  # a rule's `priority:` counts when an agent opens the case
             topics=self.topics,  # the decision tree's facts: spikes, customers
             customers=self.customers,
         )
-        self.outbox = OutboxSender(case_repo, self.db.sources, self.registry, self.http, self._secret, clock)
-        self.ingestor = Ingestor(self.db.posts, self.events, self.post_stages(), clock)
-        self.runner = SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, clock)
-        self._scheduler: ListeningScheduler | None = None
-        self._scheduler_lock = threading.Lock()  # the GUI's task runners may ask for it from two threads
-        self.outbox.recover()  # replies a crash left mid-send wait for a person (never re-sent by themselves)
-        if name == "demo":
-            self.topics.ensure_defaults()  # Brightwave, Corvex, Nimbly, Brightwave Care on first open
+
+    @first_use
+    def outbox(self) -> OutboxSender:
+        """The outbox's sender; when it is made (by listening, or the first outbox action), the replies a crash
+        left mid-send are handed to a person (never re-sent by themselves)."""
+        from scrm_desktop.engage.outbox import OutboxSender
+
+        sender = OutboxSender(self.cases.repo, self.db.sources, self.registry, self.http, self._secret, self.clock)
+        sender.recover()
+        return sender
+
+    @first_use
+    def ingestor(self) -> Ingestor:
+        from scrm_desktop.listening.pipeline import Ingestor
+
+        return Ingestor(self.db.posts, self.events, self.post_stages(), self.clock)
+
+    @first_use
+    def runner(self) -> SourceRunner:
+        from scrm_desktop.listening.runner import SourceRunner
+
+        return SourceRunner(self.db.sources, self.registry, self.ingestor, self.http, self._secret, self.clock)
 
     def post_stages(self) -> tuple[Stage, ...]:
         """Every post's path, in order (docs/architecture.md): prepare stages on the drafts, the store, then post
         stages in the same transaction as the posts. Stored posts are dropped before the first stage."""
+        from scrm_desktop.listening.pipeline import STORE, PrepareStage, enricher, normalise, scorer
+        from scrm_desktop.store.batch import PostStage
+        from scrm_desktop.store.cases import reopen_on_reply
+
         return (
             PrepareStage("normalise", normalise),
             PrepareStage("score", scorer(self.analyzer)),  # sentiment, with the agents' corrections in mind
@@ -140,6 +218,7 @@ class Workspace:
         name = "demo" if demo else "default"
         ws = cls(base.workspace(name), db_url=db_url, name=name, **kw)
         if demo:
+            ws.topics.ensure_defaults()  # Brightwave, Corvex, Nimbly, Brightwave Care on first open
             ws.ensure_demo_source()
             if seed and not ws.settings.demo_seeded:
                 from scrm_desktop import demo_workspace
@@ -171,6 +250,8 @@ class Workspace:
         enabled: bool = True,
     ) -> Source:
         """Validate the config through the plugin's fields and store the source."""
+        from scrm_desktop.core.backoff import parse_interval
+
         cls = self.plugin(plugin)
         clean = cls.validate_config(config)
         interval = parse_interval(every) if isinstance(every, str) else int(every or cls.default_interval)
@@ -244,6 +325,8 @@ class Workspace:
     # ---- sentiment corrections -----------------------------------------------------------------------------
     def correct_sentiment(self, post_id: int, label: str, agent: str | None = None) -> None:
         """Store an agent's label for a post; future posts like it are scored with it in mind."""
+        from scrm_desktop.core.sentiment import LABELS
+
         if label not in LABELS:
             raise ValueError(f"label must be one of {', '.join(LABELS)}")
         score = {"positive": 0.5, "negative": -0.5}.get(label, 0.0)
@@ -268,6 +351,8 @@ class Workspace:
     def scheduler(self) -> ListeningScheduler:
         with self._scheduler_lock:
             if self._scheduler is None:
+                from scrm_desktop.listening.scheduler import ListeningScheduler
+
                 self._scheduler = ListeningScheduler(self.db.sources, self.runner, self.events)
             return self._scheduler
 
@@ -313,3 +398,9 @@ class Workspace:
         self.http.close()
         self.db.close()
         self.settings.save(self.paths.settings_file)
+
+
+def _default_analyzer() -> Analyzer:
+    from scrm_desktop.core.sentiment import default_analyzer
+
+    return default_analyzer()

@@ -68,16 +68,19 @@ def _ranges(spec: str) -> list[tuple[int, int]]:
 
 
 def _minus(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    points = {c for a, b in holes for c in range(a, b + 1)}
+    """The code points of `ranges` outside `holes`, as ranges (both sorted, neither overlapping itself)."""
     out: list[tuple[int, int]] = []
     for a, b in ranges:
-        for c in range(a, b + 1):
-            if c in points:
+        for hole_a, hole_b in holes:
+            if hole_b < a or hole_a > b:
                 continue
-            if out and out[-1][1] == c - 1:
-                out[-1] = (out[-1][0], c)
-            else:
-                out.append((c, c))
+            if hole_a > a:
+                out.append((a, hole_a - 1))
+            a = hole_b + 1
+            if a > b:
+                break
+        if a <= b:
+            out.append((a, b))
     return out
 
 
@@ -94,8 +97,6 @@ _SEP = _ranges(_SEPARATORS)
 _DIA = _ranges(_DIACRITICS)
 _KEEP = _ranges(_NO_FOLD)
 _KEEP_STARTS = [a for a, _ in _KEEP]
-# A token starts with a token character and continues with token characters or the diacritics above.
-_TOKEN_RE = re.compile(f"[^{_char_class(_SEP)}][^{_char_class(_minus(_SEP, _DIA))}]*")
 _DIA_CHARS = frozenset(chr(c) for a, b in _DIA for c in range(a, b + 1))
 
 
@@ -136,11 +137,19 @@ def fold(token: str) -> str:
     return "".join(fold_char(ch) for ch in token)
 
 
+@functools.cache
+def token_re() -> re.Pattern[str]:
+    """A token starts with a token character and continues with token characters or the diacritics above.
+    Compiled on first use: its classes of some 700 ranges take the regex compiler a while, and most starts of
+    the app tokenize nothing before the first posts are on screen."""
+    return re.compile(f"[^{_char_class(_SEP)}][^{_char_class(_minus(_SEP, _DIA))}]*")
+
+
 def token_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, folded token) for every token of `text`, in order."""
-    return [(m.start(), m.end(), fold(m.group())) for m in _TOKEN_RE.finditer(text)]
+    return [(m.start(), m.end(), fold(m.group())) for m in token_re().finditer(text)]
 
 
 def tokenize(text: str) -> list[str]:
     """The folded tokens of `text`, in order (what FTS5 indexes and what a MATCH phrase looks for)."""
-    return [fold(m) for m in _TOKEN_RE.findall(text)]
+    return [fold(m) for m in token_re().findall(text)]

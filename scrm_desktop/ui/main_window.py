@@ -6,7 +6,9 @@ from __future__ import annotations
 import ctypes
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
@@ -29,6 +31,7 @@ from scrm_desktop.store.sources import Source
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, LayoutStore, StreamService, check_query
 from scrm_desktop.ui import theme as themes
 from scrm_desktop.ui.bridge import Bridge
+from scrm_desktop.ui.first_paint import FirstPaint
 from scrm_desktop.ui.notifications import Notifier, RuleNotices
 from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
@@ -39,7 +42,9 @@ from scrm_desktop.ui.views.post_actions import POST_ACTIONS
 from scrm_desktop.ui.views.post_delegate import relative_time
 from scrm_desktop.ui.views.shortcuts_overlay import ShortcutsOverlay
 from scrm_desktop.ui.views.stream_column import StreamColumn, column_of
-from scrm_desktop.workspace import Workspace
+
+if TYPE_CHECKING:
+    from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +96,9 @@ class MainWindow(QMainWindow):
     # feature opens a case, a reply, or adds the post to a case or an incident
     post_action_requested = Signal(str, object)
     agent_changed = Signal(str)  # the agent's display name changed (Settings)
+    # once, when the first column has painted its first page (or after FirstPaint.LATEST_MS): what the first sight
+    # of the posts need not wait for starts then (the incident banner, rule notices; the app's listening...)
+    first_posts_shown = Signal()
 
     def __init__(self, ws: Workspace, bridge: Bridge, theme: Theme) -> None:
         super().__init__()
@@ -108,6 +116,7 @@ class MainWindow(QMainWindow):
         self.columns: list[StreamColumn] = []  # every board's columns, board by board
         self._current: StreamColumn | None = None
         self._shown_errors: set[str] = set()
+        self._started = False  # the first posts have been on screen (what was left for then has started)
 
         self._timers()
         self._build_central()
@@ -116,19 +125,46 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.overlay = ShortcutsOverlay(self.shortcut_rows(), self)
         self.notifier = Notifier(self.show_message, self)
-        self.rule_notices = RuleNotices(ws.rules.notices, self.notifier, ws.rules.latest_hit_id(), self)
+        # the rules are read (and their package imported) off the GUI thread, from the first check on
+        self.rule_notices = RuleNotices(lambda after: ws.rules.notices(after), self.notifier, self._newest_hit, self)
         bridge.posts_ingested.connect(lambda *_: self.rule_notices.check())  # rules with a `notify` action
         bridge.posts_ingested.connect(lambda *_: self._live.start() if not self._live.isActive() else None)
         bridge.posts_edited.connect(self._posts_edited)  # authors' edits: shown cards and the detail pane follow
         bridge.source_changed.connect(lambda _name: self.refresh_health())
         bridge.error_raised.connect(self.show_error)
         QApplication.instance().focusChanged.connect(self._focus_changed)
-        for board in self.boards_views():
-            board.reload()
-        self.refresh_health()
+        if self.current_board() is not None:  # the board in sight first; the others, counts, health after it
+            self.current_board().reload(counts=False)
         self._restore_geometry()
         if self.layout_store.problem:
             self.show_message(self.layout_store.problem)
+        shown, ready = self._first_sight()
+        self.first_paint = FirstPaint(shown, self._first_posts_shown, ready)
+
+    def _newest_hit(self) -> int:  # on the rule notices' worker
+        return self.ws.rules.latest_hit_id()
+
+    def _first_sight(self) -> tuple[QWidget, Callable[[], bool]]:
+        """What the user first looks at, and when it is there: the first column painted with its first page."""
+        board = self.current_board()
+        if board is None or not board.columns:
+            return self, lambda: True
+        model = board.columns[0].model
+        return board.columns[0].view.viewport(), lambda: model.first_page_landed
+
+    def _first_posts_shown(self) -> None:
+        self._started = True
+        for board in self.boards_views():
+            if not board.loaded:
+                board.reload(counts=False)
+        if self.current_board() is not None:
+            self.current_board().refresh_counts()
+        self.refresh_health()
+        self._health_timer.start()
+        self.rule_notices.check()  # notices start from the newest hit now (old ones are not replayed)
+        if self.incident_banner is not None:
+            self.incident_banner.start()
+        self.first_posts_shown.emit()
 
     # ---- layout ------------------------------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -163,7 +199,8 @@ class MainWindow(QMainWindow):
         self.main_split = split
         from scrm_desktop.ui.agent.incident_banner import with_banner
 
-        self.incident_banner, central = with_banner(self.ws, split)  # while a crisis-level incident is open
+        # while a crisis-level incident is open; read once the first posts are on screen
+        self.incident_banner, central = with_banner(self.ws, split, start=False)
         self.setCentralWidget(central)
 
     def _add_board_view(self, spec: BoardSpec, index: int | None = None) -> BoardView:
@@ -235,8 +272,7 @@ class MainWindow(QMainWindow):
         self._save.timeout.connect(self.save_layout)
         self._health_timer = QTimer(self)
         self._health_timer.setInterval(15_000)
-        self._health_timer.timeout.connect(self.refresh_health)
-        self._health_timer.start()
+        self._health_timer.timeout.connect(self.refresh_health)  # started with the first posts on screen
 
     # ---- menus -------------------------------------------------------------------------------------------
     def _action(self, menu: QMenu, text: str, slot, shortcuts=()) -> QAction:  # type: ignore[no-untyped-def]
@@ -462,7 +498,9 @@ class MainWindow(QMainWindow):
             self.layout_spec.current = index
             self._save.start()
             board = self.current_board()
-            if board is not None:
+            if board is not None and self._started:  # before the first posts show, __init__ reads the board
+                if not board.loaded:
+                    board.reload(counts=False)
                 board.refresh_counts()
 
     # ---- search ------------------------------------------------------------------------------------------

@@ -151,17 +151,24 @@ RuleHit = tuple[int, str, str, Post]
 class RuleNotices(QObject):
     """Desktop notices for rules with a `notify` action. After each ingest the new `notify` hits are read on a
     worker thread (from a cursor that starts at the newest hit when the window opens: old ones are not replayed)
-    and told through the Notifier, rate-limited per rule. `fetch(after_id)` is RuleRepo.notices."""
+    and told through the Notifier, rate-limited per rule. `fetch(after_id)` is RuleRepo.notices; `after_id` is
+    where the notices start, or a function that reads it (RuleRepo.latest_hit_id), called on the worker by the
+    first check (which tells nothing: it only notes the start)."""
 
-    _read = Signal(object, object)  # hits, error (worker thread -> GUI thread)
+    _read = Signal(object, object, object)  # start, hits, error (worker thread -> GUI thread)
 
     def __init__(
-        self, fetch: Callable[[int], list[RuleHit]], notifier: Notifier, after_id: int, parent: QObject | None = None
+        self,
+        fetch: Callable[[int], list[RuleHit]],
+        notifier: Notifier,
+        after_id: int | Callable[[], int],
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._fetch = fetch
         self._notifier = notifier
-        self.after_id = after_id
+        self._start_at = after_id if callable(after_id) else None
+        self.after_id = 0 if callable(after_id) else after_id
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._busy = self._again = self._closed = False
@@ -179,17 +186,24 @@ class RuleNotices(QObject):
         self._pool.start(lambda: self._run(after))
 
     def _run(self, after: int) -> None:  # worker thread
+        start_at, start, hits = self._start_at, None, []
         try:
-            hits, error = self._fetch(after), None
+            if start_at is not None:  # the first check only notes where the notices start
+                start, error = start_at(), None
+            else:
+                hits, error = self._fetch(after), None
         except Exception as exc:  # a locked database: try again on the next ingest
-            hits, error = [], exc
+            error = exc
         with contextlib.suppress(RuntimeError):  # the window went away meanwhile
-            self._read.emit(hits, error)
+            self._read.emit(start, hits, error)
 
-    def _arrived(self, hits: list[RuleHit], error: BaseException | None) -> None:
+    def _arrived(self, start: int | None, hits: list[RuleHit], error: BaseException | None) -> None:
         self._busy = False
         if self._closed:
             return
+        if start is not None:  # from here on, only later hits are told
+            self._start_at = None
+            self.after_id = max(self.after_id, start)
         if error is None and hits:
             self.after_id = max(self.after_id, hits[-1][0])
             by_rule: dict[tuple[str, str], list[Post]] = {}

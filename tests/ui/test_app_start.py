@@ -36,13 +36,13 @@ def test_what_follows_the_first_paint_runs_even_when_the_window_is_never_painted
     """A window started minimised (or on another desktop) is not painted: listening must start all the same."""
     from PySide6.QtWidgets import QWidget
 
-    from scrm_desktop.app import _FirstPaint
+    from scrm_desktop.ui.first_paint import FirstPaint
 
     hidden = QWidget()  # never shown, so never painted
     qtbot.addWidget(hidden)
     ran = []
-    hidden.first_paint = _FirstPaint(hidden, lambda: ran.append("started"))
-    qtbot.waitUntil(lambda: ran == ["started"], timeout=_FirstPaint.LATEST_MS + 10_000)
+    hidden.first_paint = FirstPaint(hidden, lambda: ran.append("started"))
+    qtbot.waitUntil(lambda: ran == ["started"], timeout=FirstPaint.LATEST_MS + 10_000)
     hidden.show()  # painted at last: nothing runs a second time
     qtbot.waitExposed(hidden)
     assert ran == ["started"]

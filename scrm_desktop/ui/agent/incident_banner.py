@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from scrm_desktop.store.cases import Incident
 from scrm_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from scrm_desktop.store.cases import Incident
     from scrm_desktop.workspace import Workspace
 
 BANNER_LEVEL = 3
@@ -23,7 +23,10 @@ class IncidentBanner(QFrame):
     open_requested = Signal(int)  # incident id
     refreshed = Signal()  # the newest look at the incidents is shown
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None, poll_ms: int = POLL_MS) -> None:
+    def __init__(
+        self, ws: Workspace, parent: QWidget | None = None, poll_ms: int = POLL_MS, *, start: bool = True
+    ) -> None:
+        """`start=False`: nothing is read until `start()` (the main window starts it once its posts show)."""
         super().__init__(parent)
         self.ws = ws
         self.incident: Incident | None = None
@@ -53,6 +56,11 @@ class IncidentBanner(QFrame):
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self._poll)
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Read the incidents now and every poll_ms."""
         self._timer.start()
         self.refresh()
 
@@ -92,15 +100,14 @@ class IncidentBanner(QFrame):
         self.loader.close()
 
 
-def with_banner(ws: Workspace, content: QWidget) -> tuple[IncidentBanner | None, QWidget]:
-    """`content` under an incident banner (for a window's central widget); no banner without the cases feature."""
-    if not hasattr(ws, "cases"):
-        return None, content
+def with_banner(ws: Workspace, content: QWidget, *, start: bool = True) -> tuple[IncidentBanner | None, QWidget]:
+    """`content` under an incident banner (for a window's central widget); `start=False`: the banner reads nothing
+    until its `start()`."""
     holder = QWidget()
     col = QVBoxLayout(holder)
     col.setContentsMargins(0, 0, 0, 0)
     col.setSpacing(0)
-    banner = IncidentBanner(ws, holder)
+    banner = IncidentBanner(ws, holder, start=start)
     col.addWidget(banner)
     col.addWidget(content, 1)
     return banner, holder

@@ -65,7 +65,7 @@ class OutboxPanel(QWidget):
 
     def __init__(self, ws: Workspace, loader: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ws, self.repo, self.sender = ws, ws.cases.repo, ws.outbox
+        self.ws, self.repo = ws, ws.cases.repo
         self.loader = loader or TaskRunner(self)
         self.items: list[OutboxItem] = []
         self.counts: dict[str, int] = {}
@@ -246,13 +246,13 @@ class OutboxPanel(QWidget):
         if url and not url.startswith(("https://", "http://")):
             self.message.setText("The link should start with https:// (or leave it empty).")
             return
-        self._act(lambda: self.sender.confirm_sent(item.id, url), f"Reply #{item.id} marked as sent.")
+        self._act(lambda: self.ws.outbox.confirm_sent(item.id, url), f"Reply #{item.id} marked as sent.")
         self.url.clear()
 
     def retry(self) -> None:
         item = self.current_item()
         if item is not None and item.state in ("failed", "needs_check"):
-            self._act(lambda: self.sender.retry(item.id), f"Reply #{item.id} is queued to be sent again.")
+            self._act(lambda: self.ws.outbox.retry(item.id), f"Reply #{item.id} is queued to be sent again.")
 
     def start_edit(self) -> None:
         item = self.current_item()
@@ -275,7 +275,7 @@ class OutboxPanel(QWidget):
         again = item.state == "failed"
 
         def work() -> bool:
-            return self.sender.edit(item.id, text) and (not again or self.sender.retry(item.id))
+            return self.ws.outbox.edit(item.id, text) and (not again or self.ws.outbox.retry(item.id))
 
         self._act(work, f"Reply #{item.id} saved" + (" and queued again." if again else "."))
 

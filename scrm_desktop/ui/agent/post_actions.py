@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QInputDialog, QMainWindow, QWidget
 
 from scrm_desktop.core.post import Post
-from scrm_desktop.ui.dialogs.settings_dialog import AgentNameDialog
 
 if TYPE_CHECKING:
+    from scrm_desktop.ui.dialogs.settings_dialog import AgentNameDialog
     from scrm_desktop.workspace import Workspace
 
 NEW_INCIDENT = "New incident…"
@@ -21,6 +21,8 @@ def ensure_agent(ws: Workspace, parent: QWidget | None) -> bool:
     """True once this desktop has an agent name (asked for now when it has none)."""
     if ws.settings.agent_name:
         return True
+    from scrm_desktop.ui.dialogs.settings_dialog import AgentNameDialog
+
     return bool(AgentNameDialog(ws, parent).exec())
 
 
@@ -28,6 +30,8 @@ def first_start(ws: Workspace, parent: QWidget | None) -> AgentNameDialog:
     """The "your name" dialog of this desktop: opened now when it has no agent name; when it has one, the name is
     taken on the database in the background (the first use of a team database) and the dialog opens, saying why,
     only if a teammate's desktop took the name meanwhile. Never waited for."""
+    from scrm_desktop.ui.dialogs.settings_dialog import AgentNameDialog
+
     dialog = AgentNameDialog(ws, parent)
     if ws.settings.agent_name:
         dialog.name.setText(ws.settings.agent_name)

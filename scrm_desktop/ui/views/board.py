@@ -79,6 +79,7 @@ class BoardView(QWidget):
         row.addWidget(self.scroll)
         self.setAcceptDrops(True)
         self.columns: list[StreamColumn] = []
+        self.loaded = False  # its columns have been read (reload) at least once
         for column_spec in spec.columns:
             self._add_widget(column_spec, len(self.columns))
         self._apply_widths()
@@ -128,10 +129,14 @@ class BoardView(QWidget):
     def spec_of(self, column: StreamColumn) -> ColumnSpec:
         return column.spec  # type: ignore[attr-defined,no-any-return]
 
-    def reload(self) -> None:
+    def reload(self, counts: bool = True) -> None:
+        """Every column from its newest posts; `counts=False` leaves the unread counts for later (the window's
+        start counts once the first posts are on screen)."""
+        self.loaded = True
         for column in self.columns:
             column.model.reload()
-        self.refresh_counts()
+        if counts:
+            self.refresh_counts()
 
     def refresh_counts(self) -> None:
         """Recount the columns' unread posts (in the background; the headers update when it is done)."""

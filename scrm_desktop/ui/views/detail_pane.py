@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from scrm_desktop.core.classify import INTENTS, TRAITS
+from scrm_desktop.core.query_fields import INTENTS, TRAITS  # not core.classify: its cue rules load with ingest
 from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.reasons import own_reasons, own_text
