@@ -62,7 +62,7 @@ class SharedClient(OnFirstUse):
 T = TypeVar("T")
 
 
-class first_use(Generic[T]):  # noqa: N801 (used as a decorator, like functools.cached_property)
+class first_use(Generic[T]):
     """A part of an object made by the decorated method the first time it is read, once, under the object's
     `_parts_lock` (an RLock: a part may read another while it is made), then an ordinary attribute. The workspace
     makes its services this way, so the main window shows before the engage and listening packages are

@@ -111,7 +111,6 @@ posts = Table(
 )
 
 
-
 def use_postgresql() -> None:
     """Give the tables their PostgreSQL-only options (engine.open_engine calls it when it opens a PostgreSQL URL,
     so the dialect is imported only by the desktops that use it)."""

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from scrm_desktop.core.query_fields import INTENTS, TRAITS  # not core.classify: its cue rules load with ingest
 from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
+from scrm_desktop.core.query_fields import INTENTS, TRAITS  # not core.classify: its cue rules load with ingest
 from scrm_desktop.core.reasons import own_reasons, own_text
 from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
