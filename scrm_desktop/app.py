@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -377,6 +378,9 @@ def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
 
 def _after_first_paint(ws: Workspace, window: MainWindow) -> None:
     from scrm_desktop.ui.agent.post_actions import first_start
+
+    gc.freeze()  # what the start made lives as long as the app: later collections need not look at it again
+    gc.enable()  # (cli.py turned collection off for the start)
 
     window.first_start_dialog = first_start(ws, window)  # type: ignore[attr-defined]  # "your name", once
     window.notice_boxes = show_notices(ws, window)  # type: ignore[attr-defined]

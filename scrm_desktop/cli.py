@@ -4,6 +4,7 @@ with one line."""
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import logging
 import signal
@@ -36,13 +37,17 @@ class CommandError(Exception):
         self.code = code
 
 
-def build_parser() -> Parser:
+def build_parser(commands: bool = True) -> Parser:
+    """The whole command line; `commands=False`: only the options every command takes (what the GUI's start,
+    which names no command, needs: building every command's parser cost more than its start could spare)."""
     p = Parser(prog="scrm-desktop", description="Desktop Social CRM command center.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: SQLite in the user data dir)")
     p.add_argument("--basedir", metavar="DIR", help="keep data, settings and logs under DIR (development, tests)")
     p.add_argument("--demo", action="store_true", help="use the separate demo workspace (demo source enabled)")
     p.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    if not commands:
+        return p
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     sub.add_parser("gui", help="start the desktop app (the default)", description="Start the desktop app.")
@@ -190,11 +195,13 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and not (args.command == "sources" and args.action == "add"):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.extra = extra
+    args = _gui_start(sys.argv[1:] if argv is None else list(argv))
+    if args is None:
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra and not (args.command == "sources" and args.action == "add"):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.extra = extra
     try:
         return _dispatch(args)
     except CommandError as exc:
@@ -202,6 +209,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+
+
+def _gui_start(argv: list[str]) -> argparse.Namespace | None:
+    """The arguments of the usual start (global options only, no command: the GUI), read without building every
+    command's parser; None when `argv` names a command or asks for help (the whole parser reads it)."""
+    if any(a in ("-h", "--help") for a in argv):
+        return None
+    args, extra = build_parser(commands=False).parse_known_args(argv)
+    if extra:
+        return None
+    args.command, args.extra = None, []
+    return args
 
 
 def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True):  # type: ignore[no-untyped-def]
@@ -306,6 +325,8 @@ def _windowed(command: str, args: argparse.Namespace) -> int:
     problem = display_problem(command)
     if problem:
         raise CommandError(problem)
+    if command == "gui":  # the start allocates much and frees little: collected once its posts show (app.py)
+        gc.disable()
     # The workspace before Qt: once PySide6 is imported, it reads the source of every module imported after it
     # (its __feature__ import hook), which cost a fifth of a second of the start for SQLAlchemy and the store.
     if command == "snapshot":

@@ -6,6 +6,7 @@ import ast
 import contextlib
 import functools
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,9 +216,29 @@ def migration_heads() -> frozenset[str]:
 
 
 def _assigned(path: Path, names: tuple[str, ...]) -> dict[str, object]:
-    """Literal values assigned at a module's top level to `names`, read without running the module."""
+    """Literal values assigned at a module's top level to `names`, read without running the module. Each such
+    assignment is one line in a migration file (`down_revision = ("0003", "0004")`): those lines are read as
+    literals, and only a file where one is not a one-line literal is parsed whole (parsing every migration
+    took a tenth of the app's start)."""
+    text = path.read_text(encoding="utf-8")
     found: dict[str, object] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for match in _TOP_LEVEL_ASSIGNMENT.finditer(text):
+        name, value = match.group(1), match.group(2)
+        if name not in names:
+            continue
+        try:
+            found[name] = ast.literal_eval(value.split("#")[0].strip())
+        except (ValueError, SyntaxError):  # not a one-line literal: read the module properly
+            return _assigned_parsed(text, names)
+    return found
+
+
+_TOP_LEVEL_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)([^\n]*)$", re.MULTILINE)
+
+
+def _assigned_parsed(text: str, names: tuple[str, ...]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:

@@ -11,15 +11,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -36,17 +34,22 @@ from scrm_desktop.ui.notifications import Notifier, RuleNotices
 from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.board import BoardView
-from scrm_desktop.ui.views.column_dialog import INVALID_STYLE
 from scrm_desktop.ui.views.detail_pane import DetailPane
 from scrm_desktop.ui.views.post_actions import POST_ACTIONS
 from scrm_desktop.ui.views.post_delegate import relative_time
-from scrm_desktop.ui.views.shortcuts_overlay import ShortcutsOverlay
+from scrm_desktop.ui.views.query_problem import INVALID_STYLE
 from scrm_desktop.ui.views.stream_column import StreamColumn, column_of
 
 if TYPE_CHECKING:
     from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+
+def _open_url(url: QUrl) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(url)
 
 
 def none_refcount_leaks() -> bool:
@@ -123,8 +126,8 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._build_search()
         self._build_menus()
-        self.overlay = ShortcutsOverlay(self.shortcut_rows(), self)
-        self.notifier = Notifier(self.show_message, self)
+        self._overlay: QWidget | None = None  # the shortcuts help, made when first asked for (?)
+        self.notifier = Notifier(self.show_message, self, start=False)  # started with the first posts on screen
         # the rules are read (and their package imported) off the GUI thread, from the first check on
         self.rule_notices = RuleNotices(lambda after: ws.rules.notices(after), self.notifier, self._newest_hit, self)
         bridge.posts_ingested.connect(lambda *_: self.rule_notices.check())  # rules with a `notify` action
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
             self.current_board().refresh_counts()
         self.refresh_health()
         self._health_timer.start()
+        self.notifier.start()
         self.rule_notices.check()  # notices start from the newest hit now (old ones are not replayed)
         if self.incident_banner is not None:
             self.incident_banner.start()
@@ -314,7 +318,7 @@ class MainWindow(QMainWindow):
             help_menu, "&Keyboard shortcuts", self.show_shortcuts, ("?", QKeySequence.StandardKey.HelpContents)
         )
         logs = QUrl.fromLocalFile(str(self.ws.paths.logs))
-        self._action(help_menu, "Open &log folder", lambda: QDesktopServices.openUrl(logs))
+        self._action(help_menu, "Open &log folder", lambda: _open_url(logs))
         self._action(help_menu, "&About scrm-desktop", self._about)
 
     def _build_view_menu(self, view: QMenu) -> None:
@@ -362,6 +366,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About scrm-desktop",
@@ -428,8 +434,17 @@ class MainWindow(QMainWindow):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
+    @property
+    def overlay(self) -> QWidget:
+        """The keyboard shortcuts help (Help > Keyboard shortcuts, ?), made the first time it is shown."""
+        if self._overlay is None:
+            from scrm_desktop.ui.views.shortcuts_overlay import ShortcutsOverlay
+
+            self._overlay = ShortcutsOverlay(self.shortcut_rows(), self)
+        return self._overlay
+
     def show_shortcuts(self) -> None:
-        self.overlay.open()
+        self.overlay.open()  # type: ignore[attr-defined]
 
     def column_action(self, key: str) -> None:
         column = self.current_column()
@@ -444,6 +459,8 @@ class MainWindow(QMainWindow):
             self.focus_column(column)
 
     def new_board(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
         name, ok = QInputDialog.getText(self, "New board", "Board name")
         if not ok or not name.strip():
             return
@@ -455,6 +472,8 @@ class MainWindow(QMainWindow):
         self._layout_changed()
 
     def rename_board(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
         board = self.current_board()
         name, ok = QInputDialog.getText(self, "Rename board", "Board name", text=board.spec.name)
         if ok and name.strip():
@@ -467,6 +486,8 @@ class MainWindow(QMainWindow):
         if self.boards.count() == 1:
             self.show_message("A workspace keeps at least one board.")
             return
+        from PySide6.QtWidgets import QMessageBox
+
         question = f"Remove the board “{board.spec.name}” and its columns? Posts stay."
         if QMessageBox.question(self, "Remove board", question) != QMessageBox.StandardButton.Yes:
             return

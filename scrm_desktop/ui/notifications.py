@@ -7,13 +7,16 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QSystemTrayIcon
 
 from scrm_desktop.core.post import Post
 from scrm_desktop.ui.views.post_delegate import display_text
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QSystemTrayIcon
 
 INTERVAL_S = 60.0  # at most one notice per column per minute
 FLUSH_MS = 5_000
@@ -101,19 +104,32 @@ class Notifier(QObject):
         parent: QObject | None = None,
         limiter: NoticeLimiter | None = None,
         use_tray: bool | None = None,
+        *,
+        start: bool = True,
     ) -> None:
+        """`start=False`: the tray icon (and the flush timer) start with `start()` (the main window starts it once
+        its first posts are on screen: putting an icon in the tray is not what the user is waiting for)."""
         super().__init__(parent)
         self.limiter = limiter or NoticeLimiter()
         self._fallback = fallback
-        tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
+        self._use_tray = use_tray
         self.tray: QSystemTrayIcon | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_MS)
+        self._timer.timeout.connect(self.flush)
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        if self._timer.isActive():
+            return
+        tray = QSystemTrayIcon.isSystemTrayAvailable() if self._use_tray is None else self._use_tray
         if tray:
             self.tray = QSystemTrayIcon(bell_icon(), self)
             self.tray.setToolTip("scrm-desktop")
             self.tray.show()
-        self._timer = QTimer(self)
-        self._timer.setInterval(FLUSH_MS)
-        self._timer.timeout.connect(self.flush)
         self._timer.start()
 
     def posts_arrived(self, key: str, column_name: str, posts: list[Post]) -> None:
@@ -133,7 +149,7 @@ class Notifier(QObject):
     def _show(self, text: str) -> None:
         title = "scrm-desktop"
         if self.tray is not None and self.tray.supportsMessages():
-            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, SHOW_MS)
+            self.tray.showMessage(title, text, self.tray.MessageIcon.Information, SHOW_MS)
         else:
             self._fallback(f"🔔 {text}")
         self.shown.emit(title, text)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QInputDialog,
@@ -21,15 +20,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scrm_desktop import exports
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, StreamService, author_mute
 from scrm_desktop.ui.models.stream_model import StreamModel
 from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
-from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues
+from scrm_desktop.ui.viewports import own_viewport
 from scrm_desktop.ui.views.stream_column import COLUMN_MIME, MIN_WIDTH, StreamColumn
 
+if TYPE_CHECKING:
+    from scrm_desktop.ui.views.column_dialog import ColumnValues
+
 log = logging.getLogger(__name__)
+
+
+def _export_query(service: StreamService, query: str, path: str, cleared: datetime | None) -> Any:
+    from scrm_desktop import exports  # on the worker, when a column is first exported
+
+    return exports.export_query(service, query, path, newer_than=cleared)
+
+
 WIDTH_STEP = 80
 EXPORT_FILTER = "CSV (*.csv);;JSON (*.json)"
 
@@ -69,6 +78,7 @@ class BoardView(QWidget):
         self.splitter.splitterMoved.connect(self._sizes_moved)
         # More columns than fit: the board scrolls sideways instead of squeezing cards unreadably narrow.
         self.scroll = QScrollArea()
+        own_viewport(self.scroll, QPalette.ColorRole.Window)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -188,6 +198,8 @@ class BoardView(QWidget):
         return column
 
     def new_column(self) -> StreamColumn | None:
+        from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues  # made when asked for
+
         dialog = ColumnDialog(ColumnValues("", "", False, []), "New column", self)
         if dialog.exec() != ColumnDialog.DialogCode.Accepted:
             return None
@@ -196,6 +208,8 @@ class BoardView(QWidget):
 
     def edit(self, column: StreamColumn) -> bool:
         spec = self.spec_of(column)
+        from scrm_desktop.ui.views.column_dialog import ColumnDialog, ColumnValues
+
         dialog = ColumnDialog(ColumnValues(spec.name, spec.query, spec.notify, list(spec.mutes)), "Edit column", self)
         if dialog.exec() != ColumnDialog.DialogCode.Accepted:
             return False
@@ -258,6 +272,8 @@ class BoardView(QWidget):
         """Every post of the column (not only the loaded rows) to CSV or JSON, chosen in a file dialog."""
         spec = self.spec_of(column)
         name = "".join(ch if ch.isalnum() else "_" for ch in spec.name.lower()).strip("_") or "posts"
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getSaveFileName(self, f"Export “{spec.name}”", f"{name}.csv", EXPORT_FILTER)
         if path:
             self.export_to(column, path)
@@ -273,7 +289,7 @@ class BoardView(QWidget):
 
         self.message.emit(f"Exporting “{name}”…")
         self.reads.run(
-            lambda: exports.export_query(self.service, query, path, newer_than=cleared),
+            lambda: _export_query(self.service, query, path, cleared),
             done,
             key=("export", spec.id, path),
             failure=lambda exc: self.message.emit(f"Could not export “{name}”: {exc}"),

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop.core.query import QueryError
 from scrm_desktop.streams import MAX_NAME, check_mute, check_query
-from scrm_desktop.ui.views.query_problem import problem_labels, show_problem
+from scrm_desktop.ui.views.query_problem import INVALID_STYLE, problem_labels, show_problem
 
 QUERY_HELP = (
     'Words and "exact phrases" (all must occur), OR, -word to exclude, brackets, refund* for a prefix, and '
@@ -27,11 +27,6 @@ QUERY_HELP = (
     "Leave empty for every post."
 )
 MAX_MUTES = 200
-ERROR_COLOR = "#d64545"  # readable on the light and the dark theme
-INVALID_STYLE = (
-    f'QLineEdit[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 3px; }}'
-    f"QLabel#QueryError {{ color: {ERROR_COLOR}; }}"
-)
 
 
 @dataclass(frozen=True)

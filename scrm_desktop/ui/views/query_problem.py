@@ -7,6 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel
 
+ERROR_COLOR = "#d64545"  # readable on the light and the dark theme
+# a query field marked invalid (its `invalid` property) and the labels under it (column editor, search box)
+INVALID_STYLE = (
+    f'QLineEdit[invalid="true"] {{ border: 1px solid {ERROR_COLOR}; border-radius: 3px; }}'
+    f"QLabel#QueryError {{ color: {ERROR_COLOR}; }}"
+)
+
 
 def problem_labels(mono: QFont) -> tuple[QLabel, QLabel]:
     """(error, pointer): plain text, styled as errors; the pointer in the query field's monospace font."""

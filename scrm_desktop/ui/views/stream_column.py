@@ -23,6 +23,7 @@ from scrm_desktop.core.post import Post
 from scrm_desktop.streams import unread_text
 from scrm_desktop.ui.models.stream_model import KEEP_AFTER_TRIM, PAGE, StreamModel
 from scrm_desktop.ui.theme import Theme
+from scrm_desktop.ui.viewports import own_viewport
 from scrm_desktop.ui.views.post_actions import POST_ACTIONS
 from scrm_desktop.ui.views.post_delegate import PostDelegate
 
@@ -198,6 +199,7 @@ class StreamColumn(QFrame):
         self.empty.setContentsMargins(16, 24, 16, 0)
         self.empty.hide()
         self.view = QListView()
+        own_viewport(self.view)
         self.view.setModel(self.model)
         self.delegate = PostDelegate(theme, self.view)
         self.view.setItemDelegate(self.delegate)
