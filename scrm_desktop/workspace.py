@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from scrm_desktop import secrets
 from scrm_desktop.lazy import OnFirstUse, SharedClient, first_use
 from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
-from scrm_desktop.listening.registry import PluginRegistry
 from scrm_desktop.paths import Paths
 from scrm_desktop.settings import Settings
 from scrm_desktop.store.database import Database
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from scrm_desktop.engage.template_library import TemplateLibrary
     from scrm_desktop.listening.api import Plugin
     from scrm_desktop.listening.pipeline import Ingestor, Stage
+    from scrm_desktop.listening.registry import PluginRegistry
     from scrm_desktop.listening.runner import SourceRunner
     from scrm_desktop.listening.scheduler import ListeningScheduler
     from scrm_desktop.store.batch import StoredBatch
@@ -84,7 +84,8 @@ class Workspace:
         self.clock = clock
         self.db = Database(with_password(self.db_url, _db_password))
         self.events = EventHub()
-        self.registry = registry or PluginRegistry.discover()
+        if registry is not None:
+            self.__dict__["registry"] = registry  # else found on first use (reading the entry points takes a while)
         # the lexicon (or a model) loads with the first post scored or reply checked, after the window shows
         self.analyzer: Analyzer = OnFirstUse(lambda: self.sentiment_memory.wrap(analyzer or _default_analyzer()))  # type: ignore[assignment]
         self.http = SharedClient()  # made (httpx imported) on the first request, after the window shows
@@ -93,6 +94,13 @@ class Workspace:
         self._scheduler_lock = threading.Lock()  # the GUI's task runners may ask for it from two threads
 
     # ---- the services, each made the first time it is used ----------------------------------------------------
+    @first_use
+    def registry(self) -> PluginRegistry:
+        """The plugins installed (found through their entry points; each imported when first needed)."""
+        from scrm_desktop.listening.registry import PluginRegistry
+
+        return PluginRegistry.discover()
+
     @first_use
     def sentiment_memory(self) -> CorrectionMemory:
         """Agents' sentiment corrections, read from the database (future posts like them are scored with them)."""

@@ -13,8 +13,6 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QInputDialog,
-    QMessageBox,
     QScrollArea,
     QSplitter,
     QWidget,
@@ -227,6 +225,8 @@ class BoardView(QWidget):
         self._changed()
 
     def rename(self, column: StreamColumn) -> None:
+        from PySide6.QtWidgets import QInputDialog  # dialogs' classes load when first used, not at the start
+
         spec = self.spec_of(column)
         name, ok = QInputDialog.getText(self, "Rename column", "Name", text=spec.name)
         if ok and name.strip():
@@ -305,6 +305,8 @@ class BoardView(QWidget):
         self.column_saved.emit(spec.id)
 
     def confirm_remove(self, column: StreamColumn) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         spec = self.spec_of(column)
         if not spec.temporary:
             answer = QMessageBox.question(self, "Remove column", f"Remove the column “{spec.name}”? Posts stay.")

@@ -104,6 +104,16 @@ class _Extras:
         )
 
 
+# the widgets of a shown post, made with the first one (DetailPane._build)
+_CONTENT = frozenset(
+    {
+        *("author", "meta", "edited", "before_edit", "title", "body", "sentiment", "reasons", "stats", "thread"),
+        *("customer", "link_customer", "open_link", "correct_buttons", "correct_row", "classified"),
+        *("class_reasons", "class_boxes", "class_row", "action_buttons", "work_row", "author_card"),
+    }
+)
+
+
 class DetailPane(QFrame):
     action_requested = Signal(str, object)  # a POST_ACTIONS key and the post shown (open a case, reply...)
 
@@ -124,7 +134,29 @@ class DetailPane(QFrame):
         self._thread_for = thread_for
         self._author_for = author_for
         self.post: Post | None = None
+        # what the app connects (each may stay None: the pane then offers less)
+        self.edit_for: Callable[[int], tuple[str, str]] | None = None  # post id -> (edited_at, previous text)
+        self.customer_for: Callable[[int], Any] | None = None  # author id -> customer record or None
+        self.on_link_customer: Callable[[Post], None] | None = None
+        self.on_correct: Callable[[int, str], None] | None = None
+        self.classification_for: Callable[[int], dict[str, Any]] | None = None  # post id -> cues
+        self.on_correct_class: Callable[[int, str, str], None] | None = None  # post id, field, value
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(16, 14, 16, 14)
+        self.placeholder = _plain_label("Select a post to see it in full.", "Muted")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._layout.addWidget(self.placeholder, 1)
+        self._built = False  # the post's widgets are made for the first post shown (not before the first paint)
 
+    def __getattr__(self, name: str) -> Any:
+        """A post's widget asked for before any post was shown: the widgets are made now."""
+        if name in _CONTENT and not self.__dict__.get("_built", True):
+            self._build()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _build(self) -> None:
+        self._built = True
         self.author = _plain_label(object_name="DetailAuthor")
         self.meta = _plain_label(object_name="Muted")
         self.edited = _plain_label(object_name="Muted")  # "edited <local time>" when the author edited it
@@ -132,7 +164,6 @@ class DetailPane(QFrame):
         self.before_edit = _plain_label(object_name="Muted")  # the text before the last edit, secondary
         self.before_edit.setAccessibleName("Text before the edit")
         self.before_edit.setStyleSheet("font-style: italic;")
-        self.edit_for: Callable[[int], tuple[str, str]] | None = None  # post id -> (edited_at, previous text)
         self.title = _plain_label()
         self.title.setStyleSheet("font-weight: 600;")
         self.body = QPlainTextEdit()
@@ -148,13 +179,10 @@ class DetailPane(QFrame):
         self.link_customer = QPushButton("Link to customer…")
         self.link_customer.setToolTip("Link this author's profile to a customer record")
         self.link_customer.clicked.connect(self._link_customer)
-        self.customer_for: Callable[[int], Any] | None = None  # author id -> customer record or None (app sets)
-        self.on_link_customer: Callable[[Post], None] | None = None
         self.open_link = QPushButton("Open in browser")
         self.open_link.setToolTip("Opens the post's page in your web browser")
         self.open_link.clicked.connect(self._open)
         self.correct_buttons: dict[str, QPushButton] = {}
-        self.on_correct: Callable[[int, str], None] | None = None
         self.correct_row = _button_row(
             self.correct_buttons,
             [
@@ -165,9 +193,6 @@ class DetailPane(QFrame):
             _plain_label("Correct the label:", "Muted"),
         )
         self._build_classification()
-        self.placeholder = _plain_label("Select a post to see it in full.", "Muted")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
         self.action_buttons: dict[str, QPushButton] = {}
         self.work_row = _button_row(
             self.action_buttons,
@@ -179,10 +204,9 @@ class DetailPane(QFrame):
         buttons.addWidget(self.open_link)
         buttons.addWidget(self.link_customer)
         buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 14)
         self.author_card = _plain_label(object_name="Muted")  # "N posts from this author" and their latest
         self.author_card.setAccessibleName("Author history")
+        at = self._layout.indexOf(self.placeholder)
         for w in (
             self.author,
             self.meta,
@@ -198,17 +222,27 @@ class DetailPane(QFrame):
             self.stats,
             self.title,
         ):
-            layout.addWidget(w)
-        layout.addWidget(self.body, 1)
-        layout.addWidget(self.before_edit)
-        layout.addWidget(self.thread)
-        layout.addLayout(buttons)
-        layout.addWidget(self.work_row)
-        layout.addWidget(self.placeholder, 1)
-        self.show_post(None)
+            w.hide()
+            self._layout.insertWidget(at, w)
+            at += 1
+        self.body.hide()
+        self._layout.insertWidget(at, self.body, 1)
+        for w in (self.before_edit, self.thread):
+            w.hide()
+            self._layout.insertWidget(at + 1, w)
+            at += 1
+        self._layout.insertLayout(at + 1, buttons)
+        self.work_row.hide()
+        self._layout.insertWidget(at + 2, self.work_row)
+        self.open_link.hide()
+        self.link_customer.hide()
 
     def show_post(self, post: Post | None) -> None:
         self.post = post
+        if not self._built:
+            if post is None:
+                return  # the placeholder is all there is
+            self._build()
         content = (
             self.author,
             self.meta,
@@ -284,8 +318,6 @@ class DetailPane(QFrame):
         self.classified = _plain_label(object_name="DetailClassification")
         self.classified.setAccessibleName("Trait, intent and lead")
         self.class_reasons = _plain_label(object_name="Muted")
-        self.classification_for: Callable[[int], dict[str, Any]] | None = None  # post id -> cues (app sets)
-        self.on_correct_class: Callable[[int, str, str], None] | None = None  # post id, field, value
         self.class_boxes: dict[str, QComboBox] = {}
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
