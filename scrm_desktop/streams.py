@@ -158,7 +158,7 @@ def default_layout() -> Layout:
                     ColumnSpec("All mentions"),
                     ColumnSpec("Negative", "sentiment:negative", notify=True),
                     # by what the classifier read, not by words: "I recommend the Aero" is praise, not a lead
-                    ColumnSpec("Questions & leads", "trait:future OR intent:purchase OR intent:information"),
+                    ColumnSpec("Questions & leads", "trait:future OR intent:purchase"),
                     ColumnSpec("Mastodon", "channel:mastodon"),
                 ],
             )
