@@ -196,7 +196,9 @@ class IncidentsPanel(QWidget):
         self.refresh(select=incident_id)
 
     # ---- the form ----------------------------------------------------------------------------------------
-    def new_incident(self) -> None:
+    def new_incident(self, focus: bool = True) -> None:
+        """An empty form for a new incident; `focus=False` leaves the keyboard where it is (a draft made from the
+        case view while the agent types the reply)."""
         self.list.setCurrentItem(None)
         self._editing = None
         self._link_on_open = None
@@ -207,12 +209,13 @@ class IncidentsPanel(QWidget):
         self.root_cause.clear()
         self.keywords.clear()
         self._buttons()
-        self.title.setFocus()
+        if focus:
+            self.title.setFocus()
 
     def draft_for_case(self, case_id: int, title: str, severity: int) -> None:
         """The decision said "open or join an incident": a new incident pre-filled from the case (not saved), and
         the case linked to it when the agent opens it. Picking an open incident and Link joins that one instead."""
-        self.new_incident()
+        self.new_incident(focus=False)
         self.title.setText(title[:120])
         self.severity.setValue(max(1, min(5, severity)))
         self._link_on_open = case_id

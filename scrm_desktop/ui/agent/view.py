@@ -797,7 +797,12 @@ class AgentView(QWidget):
                 self.status.setText(f"Recorded: {outcome.title}. No reply needed: resolve the case when you are done.")
                 return
             self._ready_editor(case, outcome.category, templates)
-            if outcome.action == "open_incident":
+            if outcome.action == "open_incident" and case.incident_id:
+                self.status.setText(
+                    f"This case is part of incident #{case.incident_id}: reply with its status (Incidents tab, Ctrl+3,"
+                    " to update it)."
+                )
+            elif outcome.action == "open_incident":
                 self.incidents.draft_for_case(case.id, case.subject, outcome.crisis_level or INCIDENT_LEVEL)
                 self.status.setText(
                     "An incident is pre-filled from this case in the Incidents tab (Ctrl+3): open it there (this case"
