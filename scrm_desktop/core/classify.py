@@ -724,9 +724,9 @@ def _explain(
     said: str,
 ) -> tuple[str, ...]:
     """The reasons in words: the rules' cues when their answer stands, then the model's top features (a cue
-    family as the cue words the rules found, a rule decision as the cues behind it, a word as itself; a word the
-    workspace's corrections moved says so), then the cues the rules ignored; kept to the post's own words
-    (`said`: core/reasons.own_reasons)."""
+    family as the cue words the rules found, a rule decision as the cues behind it, the sentiment not at all, a
+    word as itself; a word the workspace's corrections moved says so), then the cues the rules ignored; kept to the
+    post's own words (`said`: core/reasons.own_reasons)."""
     out: list[str] = list(own)
     for key in keys:
         if key.startswith("cue "):
@@ -735,7 +735,7 @@ def _explain(
             name, _, value = key[5:].partition("=")
             out.extend(_RULE_CUES[name](found)[:2] if value != "none" else ())
         elif key.startswith("sentiment "):
-            out.append(f"sentiment: {key[10:]}")
+            continue  # a verdict, not the post's words (core/reasons.py)
         elif extra and key in extra:
             out.append(f"{key} (agents' corrections)")
         else:

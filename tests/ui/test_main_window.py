@@ -182,3 +182,28 @@ def test_the_detail_pane_gives_the_posts_own_words_and_corrects_a_lead_in_one_cl
     qtbot.waitUntil(lambda: column.model.rowCount() == 2)
     [other] = [p for p in ws.db.posts.page() if p.external_id == "l2"]
     assert other.is_lead
+
+
+def test_reasons_stored_by_an_older_version_read_as_the_posts_own_words(qtbot, window, ws):
+    from scrm_desktop.store.posts import NewPost
+
+    old = NewPost(  # a post classified before the reasons were kept to the post's words
+        "mastodon",
+        "old-1",
+        "@BrightwaveCare nobody came today, @ana74@mastodon.example same for you?",
+        NOW.replace(tzinfo=None),
+        author_handle="o",
+        trait="venting",
+        intent="venting",
+        classification={
+            "trait_cues": ["nobody came", "rules: venting", "@brightwavecare", "mastodon", "sentiment: negative"],
+            "intent_cues": ["rules: none", "sentiment: negative", "example"],
+            "lead_products": [],
+        },
+    )
+    ws.db.posts.write_batch([old], now=NOW.replace(tzinfo=None))
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    assert window.detail.class_reasons.text() == "Why: trait ← “nobody came”; intent: no words of the post behind it"

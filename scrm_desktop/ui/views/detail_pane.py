@@ -363,6 +363,8 @@ class DetailPane(QFrame):
             found = own_reasons((str(c) for c in cues.get(key) or ()), said)
             if found:
                 parts.append(f"{name} ← {', '.join(f'“{c}”' for c in found[:5])}")
+            elif name != "lead" and getattr(post, name):  # a label that rests on no words of the post: a guess
+                parts.append(f"{name}: no words of the post behind it")
         self.class_reasons.setText(f"Why: {'; '.join(parts)}" if parts else "Why: no trait or intent cues found.")
 
     def _correct_class(self, field: str, value: str) -> None:
