@@ -42,13 +42,15 @@ sys.exit(main(sys.argv[2:]))
 
 class Instance:
     """A Mastodon instance that keeps every status POSTed to it (no dedupe: a second POST shows as a double).
-    `plan` says what to do with each coming POST: answer, hold (recorded, answered only when released), lose
-    (never recorded, as a request that died on the way); `lookup_down` makes the thread lookup answer 503."""
+    `plan` says, per reply text, what to do with its POST: answer, hold (recorded, answered only when released),
+    lose (never recorded, as a request that died on the way). A reply not in the plan is held, so the sender can
+    never run ahead of what a step planned before its kill lands. `lookup_down` makes the thread lookup answer 503."""
 
     def __init__(self) -> None:
         self.statuses: list[dict] = []
         self.posts_seen = 0
-        self.plan: list[str] = []
+        self.seen: set[str] = set()
+        self.plan: dict[str, str] = {}
         self.lookup_down = False
         self.changed = threading.Condition()
         self.release = threading.Event()
@@ -66,11 +68,12 @@ class Instance:
     def post(self, request: Request) -> Response:
         body = json.loads(request.data)
         with self.changed:
-            action = self.plan.pop(0) if self.plan else "answer"
+            action = self.plan.get(body["status"], "hold")
             status = self._status(body)
             if action != "lose":
                 self.statuses.append(status)
             self.posts_seen += 1
+            self.seen.add(body["status"])
             self.changed.notify_all()
         if action in ("hold", "lose"):
             self.release.wait(timeout=120)  # the sender is killed meanwhile; nobody reads this answer
@@ -86,9 +89,15 @@ class Instance:
         below = [s for s in self.statuses if s["in_reply_to_id"] == parent]
         return Response(json.dumps({"ancestors": [], "descendants": below}), content_type="application/json")
 
-    def wait_posts(self, n: int) -> None:
+    def expect(self, plan: dict[str, str]) -> None:
         with self.changed:
-            assert self.changed.wait_for(lambda: self.posts_seen >= n, timeout=120), self.posts_seen
+            self.plan = plan
+            self.seen.clear()
+
+    def wait_posted(self, text: str) -> None:
+        """Until the server has seen a POST of `text` (kept or lost) since the plan was last set."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: text in self.seen, timeout=120), self.posts_seen
 
     def times_posted(self, text: str) -> int:
         return sum(s["content"] == f"<p>{html.escape(text)}</p>" for s in self.statuses)
@@ -162,34 +171,36 @@ def test_kill_9_mid_send_posts_each_reply_once_or_flags_it_before_any_retry(tmp_
     sender = Sender(home)
 
     # 1. The server has A and holds its answer: the sender dies not knowing whether A went out.
-    instance.plan = ["hold"]
+    instance.expect({a: "hold"})
     proc = sender.start()
-    instance.wait_posts(1)
+    instance.wait_posted(a)
     kill(proc, instance)
     assert states(home)[a][0] == "sending"
 
     # 2. On start A is flagged and looked for on the channel: it is there, so it is recorded sent, not re-posted.
     #    B's request dies on the way (the server never has it).
-    instance.plan = ["lose"]
+    instance.expect({b: "lose"})
     proc = sender.start()
-    instance.wait_posts(2)
+    instance.wait_posted(b)
     kill(proc, instance)
     assert states(home)[a] == ("sent", "20001") and instance.times_posted(a) == 1
     assert states(home)[b][0] == "sending" and instance.times_posted(b) == 0
 
     # 3. B is looked for and is not there: queued again (behind the replies already waiting). C is sent; D is
-    #    answered and the kill lands somewhere between the answer and the app recording it.
-    instance.plan = ["answer", "answer"]
+    #    answered and the kill lands somewhere between the answer and the app recording it. E, if the sender
+    #    reaches it first, is recorded by the server and held (the plan answers only C and D).
+    instance.expect({c: "answer", d: "answer"})
     proc = sender.start()
-    instance.wait_posts(4)
+    instance.wait_posted(d)
     kill(proc, instance)
     assert states(home)[b][0] == "queued" and instance.times_posted(b) == 0
     assert states(home)[c][0] == "sent" and states(home)[d][0] in ("sending", "sent")
 
-    # 4. D, if its fate was unknown, is found on the channel; E is sent; B is sent and held, and the sender dies.
-    instance.plan = ["answer", "hold"]
+    # 4. D and E, if their fate was unknown, are found on the channel (E is sent if it never went); B is sent and
+    #    held, and the sender dies.
+    instance.expect({e: "answer", b: "hold"})
     proc = sender.start()
-    instance.wait_posts(6)
+    instance.wait_posted(b)
     kill(proc, instance)
     assert states(home)[d][0] == states(home)[e][0] == "sent" and states(home)[b][0] == "sending"
 
