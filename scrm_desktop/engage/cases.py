@@ -21,6 +21,7 @@ from scrm_desktop.engage.templates import (
     default_templates,
     display_name,
     first_name,
+    public_status,
     render,
     suggest,
 )
@@ -327,6 +328,7 @@ class CaseService:
             "case_id": case.id,
             "agent_name": display_name(agent),  # signed as the agent's name ("ana" -> "Ana"), never "agent"
             "incident_url": incident.status_url if incident else "",
+            "incident_status": public_status(incident),
         }
 
     def reply_category(self, case: Case) -> str:
@@ -355,7 +357,8 @@ class CaseService:
         post_text = self.repo.post_text(case.post_id)
         incident = self.repo.incident(case.incident_id) if case.incident_id else None
         state = "" if incident is None else ("resolved" if incident.resolved_at else "open")
-        return suggest(self.templates, post_text, case.channel, category, self.repo.past_replies(), state)
+        about = "" if incident is None else f"{incident.title}\n{incident.keywords}"
+        return suggest(self.templates, post_text, case.channel, category, self.repo.past_replies(), state, about)
 
     def fill(self, case: Case, template: Template, agent: str) -> str:
         incident = self.repo.incident(case.incident_id) if case.incident_id else None

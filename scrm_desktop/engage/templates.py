@@ -16,7 +16,7 @@ from scrm_desktop.engage import yaml_nodes
 from scrm_desktop.engage.decision_tree import CATEGORIES
 
 INCIDENT_STATES = ("", "open", "resolved")  # a template's optional `incident:` field
-VARIABLES = ("first_name", "author_name", "handle", "brand", "case_id", "agent_name", "incident_url")
+VARIABLES = ("first_name", "author_name", "handle", "brand", "case_id", "agent_name", "incident_url", "incident_status")
 # None: no practical limit. Mastodon's default instance limit; Bluesky counts graphemes; Reddit comments.
 CHANNEL_LIMITS: dict[str, int | None] = {
     "mastodon": 500,
@@ -45,6 +45,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "handle": "@dana",
     "case_id": 123,
     "incident_url": "https://status.example.com/1",
+    "incident_status": "we've found the cause and are fixing it",
 }
 
 
@@ -84,6 +85,20 @@ def display_name(agent: str) -> str:
         return ""
     words = re.split(r"[._\s]+", agent)
     return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in words if w)
+
+
+def public_status(incident: Any) -> str:
+    """The incident's state in words a customer may read ({incident_status}): never its root cause (that is
+    the team's), only how far the fix is; "" (an unfilled placeholder) without an incident."""
+    if incident is None:
+        return ""
+    if incident.resolved_at or incident.status == "resolved":
+        return "it's fixed, and we're checking it works for everyone"
+    if incident.status == "monitoring":
+        return "a fix is in and we're watching closely that it holds"
+    if (incident.root_cause or "").strip():
+        return "we've found the cause and are fixing it"
+    return "we're looking into the cause"
 
 
 def render(text: str, context: Mapping[str, Any]) -> str:
@@ -248,19 +263,29 @@ def suggest(
     category: str = "",
     past: Iterable[tuple[str, str]] = (),
     incident: str = "",
+    incident_text: str = "",
 ) -> list[Template]:
     """Templates for a post, best first: the decision path's category first, then (for a case linked to an
     incident in state `incident`, "open" or "resolved") the ones written for that state before those written for
-    the other, then those whose past uses answered the most similar posts (`past` holds (post text, template id)
-    pairs), then by word overlap."""
+    the other, and among those the one whose words are nearest the incident's (`incident_text`: its title and
+    keywords, so the no-show incident's own update comes before the generic one), then those whose past uses
+    answered the most similar posts (`past` holds (post text, template id) pairs), then by word overlap."""
     words = _words(post_text)
     best_past: dict[str, float] = {}
     for text, template_id in past:
         best_past[template_id] = max(best_past.get(template_id, 0.0), _similarity(words, _words(text)))
+    about = _words(incident_text)
     usable = [t for t in templates if t.fits(channel)]
 
-    def rank(t: Template) -> tuple[bool, bool, float, float]:
+    def rank(t: Template) -> tuple[bool, bool, float, float, float]:
         other_state = bool(t.incident) and t.incident != incident
-        return (t.category != category, other_state, -best_past.get(t.id, 0.0), -_similarity(words, _words(t.text)))
+        near_incident = _similarity(about, _words(t.text)) if t.incident else 0.0
+        return (
+            t.category != category,
+            other_state,
+            -near_incident,
+            -best_past.get(t.id, 0.0),
+            -_similarity(words, _words(t.text)),
+        )
 
     return sorted(usable, key=rank)

@@ -77,6 +77,27 @@ def test_a_case_of_a_running_incident_is_offered_the_we_are_on_it_update_not_the
     assert first.id == "status-resolved" and "working again" in world.service.fill(case, first, "Ana")
 
 
+def test_an_incident_s_own_update_comes_first_and_says_how_far_the_fix_is(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    late = world.service.open_incident("Technician visits late or missed", 3, "lead", status_url="https://s.example/2")
+    case = world.service.link(world.service.open_from_post(world.post_ids[0], "lead").id, late.id, "lead")
+    assert world.service.suggestions(case)[0].id == "status-missed-visits"  # its words, not the generic update
+    outage = world.service.open_incident("Streaming outage", 3, "lead", status_url="https://s.example/3")
+    case = world.service.link(world.service.open_from_post(world.post_ids[1], "lead").id, outage.id, "lead")
+    generic = next(t for t in world.service.suggestions(case) if t.id == "status-incident")
+    filled = [world.service.fill(world.service.repo.get(case.id), generic, "Ana")]
+    world.service.edit_incident(outage.id, root_cause="A certificate expired on the streaming servers")
+    filled.append(world.service.fill(world.service.repo.get(case.id), generic, "Ana"))
+    world.service.edit_incident(outage.id, status="monitoring")
+    filled.append(world.service.fill(world.service.repo.get(case.id), generic, "Ana"))
+    assert [text.split("Current status: ")[1].split(".")[0] for text in filled] == [
+        "we're looking into the cause",
+        "we've found the cause and are fixing it",
+        "a fix is in and we're watching closely that it holds",
+    ]
+    assert all("[[" not in text and "certificate" not in text for text in filled)  # never the team's root cause
+
+
 def test_replies_are_checked_before_they_are_queued(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     case = world.service.open_from_post(world.post_ids[0], "lead")
