@@ -68,8 +68,12 @@ class Template:
 
 def first_name(author_name: str, handle: str = "") -> str:
     """How a reply greets the author: the first word of their name ("Jade Mensah" -> "Jade", "Dr. Ana Ruiz" ->
-    "Ana"), else their @handle."""
-    for word in author_name.split():
+    "Ana"), else their @handle. A name of several words all in lower case is a nickname ("real talk", "just
+    a guy"), not a first and last name: greeting its first word would read "Hi real", so it greets the handle."""
+    words = author_name.split()
+    if len(words) > 1 and author_name == author_name.lower() and any(c.isalpha() for c in author_name):
+        words = []
+    for word in words:
         bare = word.strip(".,;:!?()[]\"'")
         if bare.lower() not in _TITLES and any(c.isalpha() for c in bare):
             return bare

@@ -138,6 +138,8 @@ def test_a_reply_greets_by_first_name_and_is_signed_with_the_agent_s_name() -> N
     assert first_name("Jade Mensah", "@jade") == "Jade"
     assert first_name("Dr. Ana Ruiz") == "Ana"
     assert first_name("", "@jade@x.social") == "@jade@x.social"
+    assert first_name("real talk", "laptop-truther.bsky.example") == "@laptop-truther.bsky.example"  # a nickname
+    assert first_name("ximena", "@x") == "ximena"  # one word is how they want to be called
     assert first_name("🌿 ", "jade") == "@jade"
     assert display_name("ana") == "Ana" and display_name("ana.lopez") == "Ana Lopez"
     assert display_name("Ana McKay") == "Ana McKay" and display_name("ana@example.org") == "Ana"
