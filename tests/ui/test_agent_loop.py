@@ -145,6 +145,9 @@ def test_from_a_post_to_a_resolved_case_and_the_next_one(qtbot, window, ws) -> N
     kinds = [e.kind for e in ws.cases.repo.events(case.id)]
     assert kinds[:2] == ["opened", "claimed"] and "reply_queued" in kinds and kinds[-1] == "released"
     assert f"Case #{case.id} resolved: answered. Next: case #{waiting.id}." in view.status.text()
+    # the queue's highlighted row is the case now open, not the row that took the resolved case's place
+    qtbot.waitUntil(lambda: case.id not in view.queue.case_ids())
+    assert view.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) == waiting.id
 
 
 def test_the_next_case_opens_after_a_reply_and_wait(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
@@ -170,6 +173,7 @@ def test_the_next_case_opens_after_a_reply_and_wait(qtbot, ws) -> None:  # type:
     assert view.after_reply.isVisible()
     qtbot.mouseClick(view.after_wait, Qt.MouseButton.LeftButton)
     assert view.case.id == b.id and ws.cases.repo.get(b.id).claimed_by == "Ana"
+    assert view.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) == b.id  # the queue follows the open case
     waiting = ws.cases.repo.get(a.id)
     assert waiting.status == "waiting" and waiting.claimed_by is None
     assert "Next: case" in view.status.text()

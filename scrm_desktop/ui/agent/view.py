@@ -136,6 +136,15 @@ class QueueList(QTreeWidget):
     def selected_ids(self) -> list[int]:
         return [item.data(0, Qt.ItemDataRole.UserRole) for item in self.selectedItems()]
 
+    def show_case(self, case_id: int) -> None:
+        """Make the case's row the current one (the case opened beside the queue), if it is on this page."""
+        for row in range(self.count()):
+            item = self.topLevelItem(row)
+            if item.data(0, Qt.ItemDataRole.UserRole) == case_id:
+                if item is not self.currentItem():
+                    self.setCurrentItem(item)
+                return
+
     def setCurrentRow(self, row: int) -> None:
         item = self.topLevelItem(row)
         if item is not None:
@@ -453,16 +462,19 @@ class AgentView(QWidget):
         rows, total, channels, now = result
         self.total = total
         self._update_channels(channels)
+        # the row the agent is on stays current; if it left the queue (resolved), the case open beside it
         keep = self.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) if self.queue.currentItem() else None
-        if keep is None and self.case is not None:
-            keep = self.case.id
+        opened = self.case.id if self.case is not None else None
         self.queue.clear()
-        current = None
+        current = fallback = None
         for row in rows:
             item = self._queue_item(row, now)
             self.queue.addTopLevelItem(item)
             if row.case.id == keep:
                 current = item
+            elif row.case.id == opened:
+                fallback = item
+        current = current or fallback
         urgent = sum(1 for r in rows if r.case.priority == 1)
         breached = sum(1 for r in rows if r.case.sla_breached(now))
         shown = f"{self.offset + 1}–{self.offset + len(rows)} of {total}" if rows else f"0 of {total}"
@@ -706,6 +718,7 @@ class AgentView(QWidget):
     def _show_case(self, opened: OpenedCase, reply: bool, note: str) -> None:
         case, others, draft = opened.case, opened.others, opened.draft
         self.case, self._post_text, self._incident = case, opened.post, opened.incident
+        self.queue.show_case(case.id)
         self._teammates = opened.teammates
         self.after_reply.hide()
         also = ", ".join(f"{a} ({act})" for a, act in others)
