@@ -214,6 +214,7 @@ def install_reports_menu(window: MainWindow, ws: Workspace) -> None:
         view = _feature_window(window, "reports", reports)
         view.show()
         _raise(view)
+        view.preview_on_opening()
 
     action = QAction("&Reports…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+P"))

@@ -130,6 +130,21 @@ def test_the_reports_window_previews_and_saves_from_the_file_menu(qtbot, window,
     assert saved.args == [str(out), len(pypdf.PdfReader(str(out)).pages)]
 
 
+def test_the_reports_window_opens_on_a_preview_of_our_brand_s_audit(qtbot, window, ws):
+    with qtbot.waitSignal(window.reports_action.triggered):
+        window.reports_action.trigger()
+    reports = window.feature_windows["reports"]
+    qtbot.addWidget(reports)
+    qtbot.waitUntil(lambda: reports.brand.count() > 1)
+    assert reports.brand.itemText(0) == "Brightwave (our brand)" and reports.brand.currentData() == ""
+    assert "Brightwave (brand)" not in [reports.brand.itemText(i) for i in range(reports.brand.count())]
+    assert reports.progress_dialog is None  # the opening preview asks nothing of the user
+    qtbot.waitUntil(lambda: reports.document is not None, timeout=60_000)  # no click: the pages are there
+    assert reports.pages.count() == reports.document.page_count >= 3
+    assert reports.document.data.title == "Social media audit"
+    assert reports.status.text().startswith("Social media audit:")
+
+
 def test_a_period_that_ends_before_it_starts_is_refused_in_the_window(qtbot, ws):
     reports = ReportsWindow(ws)
     qtbot.addWidget(reports)

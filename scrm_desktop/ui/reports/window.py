@@ -108,6 +108,8 @@ class ReportsWindow(QWidget):
         self.worker.gathered.connect(self._gathered)
         self.worker.failed.connect(self._failed)
         self._then: Callable[[ReportData], None] | None = None
+        self._quiet = False  # the running read is the preview made on opening (no dialog; it gives way)
+        self._pending: tuple[Callable[[ReportData], None], str] | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.tasks = TaskRunner(self)
         self._build()
@@ -166,12 +168,15 @@ class ReportsWindow(QWidget):
     def _fill_brands(self) -> None:
         """The brand and competitor topics, read in the background."""
         self.brand.clear()
-        self.brand.addItem("The first brand topic", "")
+        self.brand.addItem("Our brand (the first brand topic)", "")
         self.tasks.run(self.ws.topics.list, self._show_brands, key="brands")
 
     def _show_brands(self, topics: list[Any]) -> None:
+        ours = next((t for t in topics if t.kind == "brand"), None)
+        if ours is not None:  # the default is named: "Brightwave (our brand)"
+            self.brand.setItemText(0, f"{ours.name} (our brand)")
         for topic in topics:
-            if topic.kind in ("brand", "competitor"):
+            if topic.kind in ("brand", "competitor") and topic is not ours:
                 self.brand.addItem(f"{topic.name} ({topic.kind})", topic.name)
 
     # ---- choices -----------------------------------------------------------------------------------------
@@ -186,8 +191,11 @@ class ReportsWindow(QWidget):
         self.to_date.setDate(QDate(last.year, last.month, last.day))
 
     # ---- running -----------------------------------------------------------------------------------------
-    def _run(self, then: Callable[[ReportData], None], kind: str = "") -> None:
+    def _run(self, then: Callable[[ReportData], None], kind: str = "", quiet: bool = False) -> None:
         if self.worker.busy:
+            if self._quiet:  # the preview made on opening gives way to what the user asked for
+                self._pending, self._then = (then, kind), None
+                self.worker.cancel()
             return
         try:
             request = self.request()
@@ -196,8 +204,11 @@ class ReportsWindow(QWidget):
             return
         if kind:
             request = ReportRequest(kind, request.period, request.brand)
-        self._then = then
+        self._then, self._quiet = then, quiet
         self.status.setText("Reading the figures…")
+        if quiet:
+            self.worker.start(request)
+            return
         for b in (self.preview_button, self.save_button):
             b.setEnabled(False)
         dialog = QProgressDialog("Reading the figures…", "Cancel", 0, 0, self)
@@ -224,6 +235,15 @@ class ReportsWindow(QWidget):
             self.progress_dialog = None
         for b in (self.preview_button, self.save_button):
             b.setEnabled(True)
+        self._quiet = False
+
+    def _start_pending(self) -> bool:
+        """Run what the user asked for while the opening preview was read (True if there was something)."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return False
+        self._run(*pending)
+        return True
 
     def _gathered(self, data: ReportData) -> None:
         if self.progress_dialog is not None:
@@ -236,15 +256,24 @@ class ReportsWindow(QWidget):
             self._failed(f"Could not write the report: {exc}")
         finally:
             self._close_progress()
+            self._start_pending()
 
     def _failed(self, message: str) -> None:
         self._close_progress()
+        if self._start_pending():  # the opening preview was cancelled for the user's request: not a failure
+            return
         self.status.setText(message)
         self.failed.emit(message)
 
     # ---- actions -----------------------------------------------------------------------------------------
     def preview(self) -> None:
         self._run(lambda data: self._show_pages(self._layout(data)))
+
+    def preview_on_opening(self) -> None:
+        """The default report's preview, made as the window opens (File > Reports…): no progress dialog, the
+        status line says how far it is, and Preview or Save PDF… with other choices replaces it at once."""
+        if self.document is None and not self.worker.busy:
+            self._run(lambda data: self._show_pages(self._layout(data)), quiet=True)
 
     def _layout(self, data: ReportData) -> ReportDocument:
         self.document = ReportDocument(data)
