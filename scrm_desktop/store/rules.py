@@ -192,6 +192,17 @@ class RuleRepo:
         with self._engine.connect() as conn:
             return [_row_to_rule(r) for r in conn.execute(select(rules).order_by(rules.c.position, rules.c.id))]
 
+    def activity(self, since: datetime) -> dict[int, tuple[int, datetime | None]]:
+        """Per rule id: on how many posts it fired since `since`, and when it last fired (ever)."""
+        recent = func.count(func.distinct(rule_hits.c.post_id)).filter(rule_hits.c.created_at >= since)
+        stmt = (
+            select(rule_hits.c.rule_id, recent, func.max(rule_hits.c.created_at))
+            .where(rule_hits.c.rule_id.is_not(None))
+            .group_by(rule_hits.c.rule_id)
+        )
+        with self._engine.connect() as conn:
+            return {rule_id: (int(n or 0), last) for rule_id, n, last in conn.execute(stmt)}
+
     def get(self, rule_id: int) -> Rule:
         with self._engine.connect() as conn:
             row = conn.execute(select(rules).where(rules.c.id == rule_id)).first()

@@ -71,3 +71,21 @@ def test_list_reorders_and_pauses_rules(qtbot, ws):
     dialog.list.item(1).setCheckState(Qt.CheckState.Unchecked)
     qtbot.waitUntil(lambda: settled(dialog))
     assert [r.enabled for r in ws.rules.list()] == [True, False]
+
+
+def test_each_rule_says_how_often_it_fired(qtbot, ws):
+    ws.rules.save(Rule(name="Refunds", query="refund", actions=parse_actions("tag: refund")))
+    ws.rules.save(Rule(name="Praise", query="wonderful", actions=parse_actions("tag: praise")))
+    texts = ["refund me today", "where is my refund", "another refund question"]
+    ws.ingestor.ingest(
+        [PostIn(channel="reddit", external_id=f"r{i}", text=t, created_at=NOW) for i, t in enumerate(texts)]
+    )
+    dialog = RulesDialog(ws)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.list.count() == 2)
+    refunds, praise = (dialog.list.item(i).text().splitlines() for i in range(2))
+    assert refunds[1].strip() == "fired on 3 posts in the last 24 h, last just now"
+    assert praise[1].strip() == "has not fired yet"  # a rule that never fires shows
+    ws.rules.set_enabled(ws.rules.list()[1].id, False)
+    dialog.refresh()
+    qtbot.waitUntil(lambda: dialog.list.item(1).text().endswith("· paused"))

@@ -4,6 +4,7 @@ with live query validation and a "would match N of the last 500 posts" count."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -26,13 +27,30 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.core.rules import ACTIONS, Rule, RuleError, format_actions, parse_actions, validate
+from scrm_desktop.engage.outbox import naive
 from scrm_desktop.store.rules import DRY_RUN_POSTS, RuleRepo
+from scrm_desktop.ui.dialogs.sources_dialog import relative
 from scrm_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from scrm_desktop.workspace import Workspace
 
 ACTION_HELP = "One action per line: " + "; ".join(f"{k}: {v[0]}" for k, v in ACTIONS.items())
+
+
+ACTIVITY_WINDOW = timedelta(hours=24)
+
+
+def describe_activity(fired: int, last: datetime | None, now: datetime, enabled: bool = True) -> str:
+    """The second line of a rule in the list: how busy it has been ("fired on 12 posts in the last 24 h, last
+    3 min ago"), so a rule that never fires, or fires on everything, shows."""
+    if last is None:
+        told = "has not fired yet"
+    else:
+        when = relative(last, now)
+        when = "just now" if when == "now" else when
+        told = f"fired on {fired} post{'s' if fired != 1 else ''} in the last 24 h, last {when}"
+    return f"    {told}" + ("" if enabled else " · paused")
 
 
 def _none_if_zero(value: int) -> int | None:
@@ -163,10 +181,13 @@ class RulesDialog(QDialog):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Business rules")
-        self.setMinimumSize(640, 420)
+        self.setMinimumSize(980, 460)
         self._repo = ws.rules
+        self._now = ws.clock
         self.tasks = TaskRunner(self)  # every read and write of the rules, off the GUI thread
         self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
         self.list.itemChanged.connect(self._toggled)
         self.list.itemDoubleClicked.connect(lambda _item: self.edit())
         buttons = QVBoxLayout()
@@ -193,7 +214,13 @@ class RulesDialog(QDialog):
         self.refresh()
 
     def refresh(self, select_id: int | None = None) -> None:
-        self.tasks.run(self._repo.list, lambda rules: self._show(rules, select_id), key="list", failure=self._failed)
+        repo, now = self._repo, self._now
+
+        def read() -> tuple[list[Rule], dict[int, tuple[int, datetime | None]], datetime]:
+            at = naive(now())
+            return repo.list(), repo.activity(at - ACTIVITY_WINDOW), at
+
+        self.tasks.run(read, lambda found: self._show(*found, select_id), key="list", failure=self._failed)
 
     def _failed(self, exc: Exception) -> None:
         QMessageBox.warning(self, "Business rules", f"The rules could not be read or changed: {exc}")
@@ -202,13 +229,22 @@ class RulesDialog(QDialog):
         """A write, then the list read again (both in the background)."""
         self.tasks.run(write, lambda _r: self.refresh(select_id), failure=self._failed)
 
-    def _show(self, rules: list[Rule], select_id: int | None) -> None:
+    def _show(
+        self,
+        rules: list[Rule],
+        activity: dict[int, tuple[int, datetime | None]],
+        now: datetime,
+        select_id: int | None,
+    ) -> None:
         self.list.blockSignals(True)
         self.list.clear()
         for rule in rules:
             conditions = " · ".join([rule.query or "every post", *rule.conditions()])
             actions = ", ".join(map(str, rule.actions))
-            item = QListWidgetItem(f"{rule.name}   —   {conditions}   →   {actions}")
+            fired, last = activity.get(rule.id or 0, (0, None))
+            item = QListWidgetItem(
+                f"{rule.name}   —   {conditions}   →   {actions}\n{describe_activity(fired, last, now, rule.enabled)}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, rule.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if rule.enabled else Qt.CheckState.Unchecked)
