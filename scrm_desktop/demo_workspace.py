@@ -244,6 +244,7 @@ def seed(ws: Workspace) -> bool:
     _cases(ws, ids, now)
     for rule in RULES:
         ws.rules.save(rule)
+    _vip_writes_again(ws, now)
     log.info("demo workspace seeded: %d posts, %d rules, incident #%d", len(ids), len(RULES), incident)
     return True
 
@@ -277,6 +278,28 @@ def _customers(ws: Workspace, ids: dict[str, int]) -> None:
         ws.customers.link(profile.author_id, customer.id, actor=TEAMMATE[1])
         if tier == "vip":
             ws.rules.set_vip(profile.author_id)
+
+
+VIP_AGAIN = SeedPost(
+    "vip-again",
+    "email",
+    "hana.tanaka@mail.example",
+    "Hana Tanaka",
+    0,
+    0.4,
+    "Third cancelled Brightwave Care visit on my care plan. I pay for priority service and I am very disappointed. "
+    "Please call me today.",
+)
+
+
+def _vip_writes_again(ws: Workspace, now: datetime) -> None:
+    """A VIP customer writes after the rules are in place: "VIP customers unhappy" fires at ingest, as it would
+    on a real day, and opens the urgent case the lead is told about (the queue's top row)."""
+    p = VIP_AGAIN
+    created = (now - timedelta(hours=p.hours_ago)).replace(tzinfo=UTC)
+    ws.ingestor.ingest(
+        [PostIn(p.channel, f"demo-seed:{p.key}", p.text, created, author_handle=p.handle, author_name=p.name)]
+    )
 
 
 def _incident(ws: Workspace, now: datetime) -> int:

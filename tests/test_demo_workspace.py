@@ -33,6 +33,14 @@ def test_listen_once_on_the_demo_leaves_cases_rules_and_an_incident(tmp_path, ca
         queue = ws.cases.repo.queue("all", "", now, limit=1000)
         opened_by_rules = [c for c in queue if c.post_id and ws.rules.hits(c.post_id)]
         assert opened_by_rules, "the rules opened cases from what the demo heard"
+        fired = ws.rules.activity(now - timedelta(days=1))
+        assert all(fired.get(r.id, (0, None))[0] >= 1 for r in rules), "every demo rule fired on the demo's day"
+        [urgent] = [c for c in queue if c.priority == 1]  # the unhappy VIP, opened by "VIP customers unhappy"
+        assert (
+            urgent.author_name == "Hana Tanaka"
+            and urgent.status == "new"
+            and urgent.id in {c.id for c in opened_by_rules}
+        )
         assert {c.channel for c in queue} >= {"mastodon", "bluesky", "email", "reddit", "youtube"}
         subjects = " ".join(c.subject for c in queue).lower()
         for kind in ("nobody came", "refund", "shout-out", "business pricing", "bios"):
