@@ -117,6 +117,19 @@ def build_parser(commands: bool = True) -> Parser:
         "settings.json or a service file carries none. Example: scrm-desktop --db "
         "postgresql+psycopg://team@dbhost/scrm db set-password",
     )
+    su = ds.add_parser(
+        "set-url",
+        help="make URL the database this workspace opens from now on (the team's PostgreSQL database)",
+        description="Make URL the database this workspace opens on every start (the app, `listen`, the wall), "
+        "kept in settings.json without its password: a password inside the URL, or typed at the prompt with "
+        "--password, goes to the OS keyring. The database is looked at first (reachable, not written by a newer "
+        "version) unless --no-check. --local goes back to the SQLite file in the workspace's data folder. "
+        "Example: scrm-desktop db set-url postgresql+psycopg://team@dbhost/scrm --password",
+    )
+    su.add_argument("url", nargs="?", default="", help="the database URL (nothing with --local)")
+    su.add_argument("--local", action="store_true", help="back to this computer's SQLite file")
+    su.add_argument("--password", action="store_true", help="ask for the password (no echo) and keep it in the keyring")
+    su.add_argument("--no-check", action="store_true", help="store the URL without connecting to it first")
     bk = ds.add_parser(
         "backup",
         help="copy the SQLite database to a backup file (safe while the app runs)",
@@ -297,6 +310,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_tree(None, args)
     if command == "db":  # before opening: the database may need this password, or be damaged
+        if args.action == "set-url":
+            return _db_set_url(args)
         return _db_set_password(args) if args.action == "set-password" else _db_backups(args)
     if command in ("gui", "snapshot", "wall"):
         return _windowed(command, args)
@@ -367,6 +382,36 @@ def _db_set_password(args: argparse.Namespace) -> int:
     except secrets.SecretStoreUnavailable as exc:
         raise CommandError(str(exc)) from None
     print(f"stored in the OS keyring for {key}")
+    return 0
+
+
+def _db_set_url(args: argparse.Namespace) -> int:
+    from scrm_desktop import secrets
+    from scrm_desktop.paths import Paths
+    from scrm_desktop.settings import Settings
+    from scrm_desktop.store.engine import DatabaseError, parse_url, probe, with_password
+    from scrm_desktop.workspace import db_password, store_database_url
+
+    if args.demo:
+        raise CommandError("the demo workspace keeps its own database; leave out --demo to set the team's", 2)
+    if bool(args.url) == bool(args.local):
+        raise CommandError("give the database URL, or --local for this computer's SQLite file", 2)
+    password = ""
+    try:
+        if args.url and args.password:
+            password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        if args.url and not args.no_check:
+            parsed = parse_url(args.url)
+            url = parsed.set(password=password).render_as_string(hide_password=False) if password else args.url
+            print(probe(with_password(url, db_password)))
+        paths = (Paths.under(args.basedir) if args.basedir else Paths.for_user()).workspace("default")
+        settings = Settings.load(paths.settings_file)
+        stored = store_database_url(settings, args.url, password)
+        settings.save(paths.settings_file)
+    except (DatabaseError, ValueError, secrets.SecretStoreUnavailable) as exc:
+        raise CommandError(str(exc), 2) from None
+    where = parse_url(stored).render_as_string(hide_password=True) if stored else "the SQLite file in the data folder"
+    print(f"this workspace opens {where} from its next start ({paths.settings_file})")
     return 0
 
 

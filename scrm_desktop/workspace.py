@@ -56,12 +56,34 @@ def stored_time(clock: Callable[[], datetime]) -> Callable[[], datetime]:
     return lambda: clock().astimezone(UTC).replace(tzinfo=None)
 
 
-def _db_password(key: str) -> str | None:
+def db_password(key: str) -> str | None:
     """A team database's password from the OS keyring (None without one: the URL or ~/.pgpass may have it)."""
     try:
         return secrets.get_db_password(key)
     except secrets.SecretStoreUnavailable:
         return None
+
+
+def store_database_url(settings: Settings, url: str, password: str = "") -> str:
+    """Put `url` in `settings` as the database to open ("" for the SQLite file in the workspace's data dir). A
+    password, typed or inside the URL, goes to the OS keyring (secrets.SecretStoreUnavailable when there is
+    none) and never into the settings file; the URL stored (returned) carries none. DatabaseError for a URL that
+    is not one; ValueError for a password on an SQLite file."""
+    from scrm_desktop.store.engine import parse_url, password_key
+
+    url = url.strip()
+    if url:
+        parsed = parse_url(url)
+        if parsed.password is not None:
+            password = password or str(parsed.password)
+            url = parsed._replace(password=None).render_as_string(hide_password=False)  # set() keeps it
+        key = password_key(url)
+        if password and key is None:
+            raise ValueError("an SQLite database has no password")
+        if password and key is not None:
+            secrets.set_db_password(key, password)
+    settings.db_url = url
+    return url
 
 
 class Workspace:
@@ -82,7 +104,7 @@ class Workspace:
         self.notices: list[str] = [problem] if problem else []  # shown to the user once the app is up
         self.db_url = db_url or self.settings.db_url or sqlite_url(paths.database_file)
         self.clock = clock
-        self.db = Database(with_password(self.db_url, _db_password))
+        self.db = Database(with_password(self.db_url, db_password))
         self.events = EventHub()
         if registry is not None:
             self.__dict__["registry"] = registry  # else found on first use (reading the entry points takes a while)
@@ -323,6 +345,17 @@ class Workspace:
         self.settings.agent_name = name
         self.settings.save(self.paths.settings_file)
         return name
+
+    def set_database_url(self, url: str, password: str = "") -> str:
+        """The database this workspace opens from its next start (module function `store_database_url`); the
+        workspace keeps working on the one it has open until then."""
+        if self.name == "demo":
+            raise ValueError(
+                "the demo workspace keeps its own database; start scrm-desktop without --demo to join a team database"
+            )
+        stored = store_database_url(self.settings, url, password)
+        self.settings.save(self.paths.settings_file)
+        return stored
 
     def set_brand(self, brand: str) -> None:
         """The brand replies are signed for ({brand} in templates)."""

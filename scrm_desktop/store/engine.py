@@ -200,6 +200,13 @@ def _at_heads(conn: Connection) -> bool:
 
 
 @functools.cache
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this version knows (empty when a migration file cannot be read that way)."""
+    found = [_assigned(path, ("revision",)).get("revision") for path in (MIGRATIONS_DIR / "versions").glob("[!_]*.py")]
+    return frozenset(found) if all(isinstance(r, str) for r in found) else frozenset()
+
+
+@functools.cache
 def migration_heads() -> frozenset[str]:
     """The newest revisions, read from the migration files (a revision no other one names as its down_revision);
     empty when a file cannot be read that way, and alembic decides."""
@@ -332,3 +339,45 @@ def current_revision(engine: Engine) -> str | None:
 
 def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)
+
+
+def probe(url: str) -> str:
+    """Connect to `url` without changing it and say, in one line, what is there: an empty database the app will
+    set up, one at this version (with its number of posts), one an upgrade will bring up to date. DatabaseError
+    (the same plain words as at start) when it cannot be reached or used, or was written by a newer version."""
+    parsed = parse_url(url)
+    local = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    if local and not Path(str(parsed.database)).expanduser().exists():  # looked at, not made
+        return f"{parsed.database} does not exist yet: scrm-desktop creates it on its first start there"
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+            tables = set(inspect(conn).get_table_names())
+            revisions = (
+                set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+                if "alembic_version" in tables
+                else set()
+            )
+            posts = conn.exec_driver_sql("SELECT count(*) FROM posts").scalar() if "posts" in tables else 0
+    except Exception as exc:
+        raise open_error(engine, exc) from None
+    finally:
+        engine.dispose()
+    where = _shown(engine.url)
+    if not revisions:
+        if tables - {"alembic_version"}:
+            raise DatabaseError(f"{where} holds tables of something else ({', '.join(sorted(tables)[:5])}): not ours")
+        return f"connected to {where}: an empty database; scrm-desktop sets it up on its first start there"
+    heads = migration_heads()
+    known = known_revisions()
+    unknown = revisions - known if known else set()
+    if unknown:
+        from scrm_desktop import __version__
+
+        raise DatabaseError(
+            f"{where} was written by a newer scrm-desktop (schema revision {', '.join(sorted(unknown))} is unknown "
+            f"to version {__version__}); update scrm-desktop on this desktop first"
+        )
+    state = "at this version" if not heads or revisions == heads else "it is upgraded on the first start there"
+    return f"connected to {where}: {posts:,} posts, {state}"

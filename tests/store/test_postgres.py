@@ -261,3 +261,62 @@ def test_two_desktops_on_postgresql_keep_their_own_agent_and_queue(pg_url: str, 
     finally:
         first.close()
         second.close()
+
+
+def test_db_set_url_joins_the_team_database_from_the_next_start(
+    pg: PgCluster, basedir: Path, memory_keyring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import io
+    import json
+
+    from scrm_desktop.cli import main
+
+    password = "T3am-db!pass"
+    pg.execute(f"CREATE ROLE desk LOGIN PASSWORD '{password}'")
+    url = pg.new_database(owner="desk").replace("scrm@", "desk@")
+    from scrm_desktop.settings import Settings
+
+    own = Workspace.open(str(basedir))  # a desktop that worked on its own file
+    settings_file = own.paths.settings_file
+    own.close()
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong\n"))
+    assert main(["--basedir", str(basedir), "db", "set-url", url, "--password"]) == 2
+    assert "refused the password" in capsys.readouterr().err
+    assert Settings.load(settings_file).db_url == ""  # a database that cannot be used is not kept
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    assert main(["--basedir", str(basedir), "db", "set-url", url, "--password"]) == 0
+    out = capsys.readouterr().out
+    assert "an empty database; scrm-desktop sets it up on its first start there" in out
+    assert json.loads(settings_file.read_text())["db_url"] == url and list(memory_keyring.store.values()) == [password]
+    ws = Workspace.open(str(basedir))  # no --db: the settings say where the team works
+    try:
+        assert ws.db.dialect == "postgresql" and ws.settings.db_url == url
+    finally:
+        ws.close()
+    assert main(["--basedir", str(basedir), "db", "set-url", url]) == 0  # looked at again: set up now
+    assert "0 posts, at this version" in capsys.readouterr().out
+
+    assert main(["--basedir", str(basedir), "db", "set-url", "--local"]) == 0
+    ws = Workspace.open(str(basedir))
+    try:
+        assert ws.db.dialect == "sqlite"
+    finally:
+        ws.close()
+    for path in basedir.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+
+
+def test_db_set_url_refuses_what_it_cannot_use(basedir: Path, capsys: pytest.CaptureFixture) -> None:
+    from scrm_desktop.cli import main
+
+    assert main(["--basedir", str(basedir), "db", "set-url", "notaurl"]) == 2
+    assert "not a database URL" in capsys.readouterr().err
+    assert main(["--basedir", str(basedir), "db", "set-url", "postgresql+psycopg://u@127.0.0.1:9/x"]) == 2
+    assert "cannot reach the database server at 127.0.0.1:9" in capsys.readouterr().err
+    assert main(["--basedir", str(basedir), "--demo", "db", "set-url", "--local"]) == 2
+    assert "demo workspace keeps its own database" in capsys.readouterr().err
+    assert main(["--basedir", str(basedir), "db", "set-url"]) == 2
+    assert "--local" in capsys.readouterr().err

@@ -11,13 +11,16 @@ import os
 import pwd
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -130,8 +133,19 @@ class SettingsDialog(QDialog):
         for key, label in THEMES:
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(max(self.theme.findData(ws.settings.theme), 0))
-        database = QLabel(ws.db.engine.url.render_as_string(hide_password=True), wordWrap=True)
-        database.setToolTip("Start with --db URL, or set a team database with `scrm-desktop db set-url`")
+        self.database = QLabel(ws.db.engine.url.render_as_string(hide_password=True), wordWrap=True)
+        self.database.setTextFormat(Qt.TextFormat.PlainText)
+        self.database.setToolTip("The database this desktop works on now (--db URL on the command line wins)")
+        self.change_database = QPushButton("Team database…")
+        self.change_database.clicked.connect(self._team_database)
+        if ws.name == "demo":
+            self.change_database.setEnabled(False)
+            self.change_database.setToolTip(
+                "The demo workspace keeps its own database: start scrm-desktop without --demo to join a team's"
+            )
+        database = QHBoxLayout()
+        database.addWidget(self.database, 1)
+        database.addWidget(self.change_database)
         agent_id = QLabel(ws.agent_id)
         agent_id.setToolTip("This desktop profile's agent id: it stays the same when you change your name")
         self.error = _error_label()
@@ -153,6 +167,11 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(560, 260)
         self.theme_chosen = ws.settings.theme
+
+    def _team_database(self) -> None:
+        dialog = TeamDatabaseDialog(self.ws, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.database.setText(dialog.outcome)
 
     def accept(self) -> None:
         """Store what changed (the name on the database, in the background); the dialog closes once it is."""
@@ -176,3 +195,93 @@ class SettingsDialog(QDialog):
     def _stored(self, theme: str) -> None:
         self.theme_chosen = theme
         super().accept()
+
+
+class TeamDatabaseDialog(QDialog):
+    """Settings > Team database…: the database this desktop opens from its next start. Test connection looks
+    at it in the background (reachable, the password right, not written by a newer version) without changing it;
+    Use this database keeps the URL in the settings file and the password in the OS keyring. An empty URL is
+    this computer's own SQLite file."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.setWindowTitle("Team database")
+        self.outcome = ""  # what the settings dialog shows once the choice is stored
+        self.url = QLineEdit(ws.settings.db_url)
+        self.url.setAccessibleName("Database URL")
+        self.url.setPlaceholderText("postgresql+psycopg://user@dbhost/scrm (empty: this computer's own database)")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        self.password.setPlaceholderText("kept in the OS keyring (empty: keep the stored one)")
+        self.result_label = QLabel(wordWrap=True)
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.use_button = buttons.addButton("Use this database", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.tasks = TaskRunner(self)
+        form = QFormLayout()
+        form.addRow("URL:", self.url)
+        form.addRow("Password:", self.password)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                "Every desktop of a team opens the same PostgreSQL database: cases, claims, replies and rules "
+                "are shared. The change takes effect when scrm-desktop starts again.",
+                wordWrap=True,
+            )
+        )
+        layout.addLayout(form)
+        layout.addWidget(self.result_label)
+        layout.addWidget(buttons)
+        self.resize(620, 220)
+
+    def _url_with_password(self) -> str:
+        from scrm_desktop.store.engine import parse_url, sqlite_url, with_password
+        from scrm_desktop.workspace import db_password
+
+        url, typed = self.url.text().strip(), self.password.text()
+        if not url:
+            return sqlite_url(self.ws.paths.database_file)
+        if typed:
+            return parse_url(url).set(password=typed).render_as_string(hide_password=False)
+        return with_password(url, db_password)
+
+    def test(self) -> None:
+        """Look at the database in the background and say what is there (or why it cannot be used)."""
+        from scrm_desktop.store.engine import probe
+
+        self.result_label.setText("Connecting…")
+        busy = [self.test_button, self.use_button]
+        self.tasks.run(
+            lambda: probe(self._url_with_password()),
+            lambda said: self.result_label.setText(said[:1].upper() + said[1:] + "."),
+            key="probe",
+            failure=lambda exc: self.result_label.setText(str(exc)),
+            busy=busy,
+        )
+
+    def accept(self) -> None:
+        """Keep the URL (without its password) and the password (in the keyring), in the background."""
+        ws, url, password = self.ws, self.url.text(), self.password.text()
+
+        def stored(kept: str) -> None:
+            from scrm_desktop.store.engine import parse_url
+
+            where = parse_url(kept).render_as_string(hide_password=True) if kept else "this computer's database"
+            self.outcome = f"{where} (from the next start)"
+            super(TeamDatabaseDialog, self).accept()
+
+        busy = [self.test_button, self.use_button]
+        self.tasks.run(
+            lambda: ws.set_database_url(url, password),
+            stored,
+            key="store",
+            failure=lambda exc: self.result_label.setText(str(exc)),
+            busy=busy,
+        )
