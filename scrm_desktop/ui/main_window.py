@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QPushButton,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -75,6 +76,11 @@ def guard_none_refcount() -> bool:
 
 guard_none_refcount()
 LIVE_BATCH_MS = 300
+NO_SOURCES = (
+    "Nothing is listened to yet. Add a source (Sources > Manage sources…, or the button below): RSS and Atom "
+    "feeds, Mastodon, Reddit, Hacker News, Bluesky, YouTube comments, e-mail. Posts you already have come in "
+    "with `scrm-desktop import posts.csv`."
+)
 # The GUI thread runs Python for every card it lays out or paints, and must take the GIL for each call; with the
 # reader and writer threads keeping it for CPython's default 5 ms at a time, a layout of a few hundred cards
 # waited seconds under live ingest. A shorter slice bounds each wait (bench_streams: ui_stall_p99_ms).
@@ -238,6 +244,14 @@ class MainWindow(QMainWindow):
         self.message = QLabel()
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.message, 1)
+        self.add_source = QPushButton("Add a source…")  # shown while the workspace listens to nothing
+        self.add_source.setToolTip(
+            "Sources > Manage sources…: RSS and Atom feeds, Mastodon, Reddit, Hacker News, "
+            "Bluesky, YouTube comments, e-mail"
+        )
+        self.add_source.clicked.connect(self.open_sources)
+        self.add_source.hide()
+        self.statusBar().addPermanentWidget(self.add_source)
         self.statusBar().addPermanentWidget(self.health)
 
     def _build_search(self) -> None:
@@ -637,6 +651,9 @@ class MainWindow(QMainWindow):
         self.reads.run(self.ws.db.sources.list, self._show_health, key="health")
 
     def _show_health(self, srcs: list[Source]) -> None:
+        self.add_source.setVisible(not srcs)
+        for column in self.columns:
+            column.set_empty_text(NO_SOURCES if not srcs else "")
         enabled = [s for s in srcs if s.enabled]
         failing = [s for s in srcs if not s.healthy]
         parts = [f"{len(enabled)} source(s) listening"]

@@ -22,8 +22,7 @@ def test_a_desktop_tests_and_joins_the_team_database(qtbot, tmp_path: Path) -> N
         settings = SettingsDialog(ws)
         qtbot.addWidget(settings)
         assert settings.change_database.isEnabled()
-        dialog = TeamDatabaseDialog(ws, settings)
-        qtbot.addWidget(dialog)
+        dialog = TeamDatabaseDialog(ws, settings)  # closed with the settings dialog, its parent
         dialog.show()
         dialog.url.setText("sqlite:///" + str(tmp_path / "nothing-here" / "x.db"))
         dialog.test()

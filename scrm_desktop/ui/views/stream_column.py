@@ -29,6 +29,7 @@ from scrm_desktop.ui.views.post_delegate import PostDelegate
 
 COLUMN_MIME = "application/x-scrm-column"
 MIN_WIDTH = 230
+EMPTY = "No posts here yet. New ones appear as they arrive."
 # What the ⋯ menu offers, in order (None: a separator); the board carries them out.
 HEADER_ACTIONS: tuple[tuple[str, str] | None, ...] = (
     ("edit", "Edit column…"),
@@ -192,7 +193,8 @@ class StreamColumn(QFrame):
         self.problem.setWordWrap(True)
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.hide()
-        self.empty = QLabel("No posts here yet. New ones appear as they arrive.")
+        self.empty = QLabel(EMPTY)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
         self.empty.setObjectName("Muted")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -238,6 +240,10 @@ class StreamColumn(QFrame):
     def _show_problem(self, message: str) -> None:
         self.problem.setText(f"⚠ This column could not be loaded: {message}")
         self.problem.show()
+
+    def set_empty_text(self, text: str = "") -> None:
+        """What the column says while it has no posts ("" for the usual line)."""
+        self.empty.setText(text or EMPTY)
 
     def _update_empty(self, *_args: object) -> None:
         self.empty.setVisible(self.model.rowCount() == 0 and not self.problem.isVisible())
