@@ -201,3 +201,17 @@ def test_import_tab_reports_the_summary_and_bad_lines(qtbot, ws, customers_windo
     assert win.importer.summary.text().startswith("0 matched, 1 created, 1 profiles linked")
     assert "line 3: 'nope' is not an e-mail address" in win.importer.details.toPlainText()
     qtbot.waitUntil(lambda: win.records.list.count() == 1)
+
+
+def test_the_customers_window_opens_on_its_first_record(qtbot, ws):
+    ana = ws.customers.create("Ana Silva", actor="sam")
+    ws.customers.link(profile(ws, "mastodon", "@ana@x.social").author_id, ana.id, actor="sam")
+    ws.customers.create("Bo Lind", actor="sam")
+    win = CustomersWindow(ws, "sam")
+    qtbot.addWidget(win)
+    win.show()
+    records = win.records
+    qtbot.waitUntil(lambda: records.customer is not None)
+    assert records.name.text() == "Ana Silva" and records.list.currentRow() == 0  # not a blank form
+    assert [records.list.item(i).text() for i in range(2)] == ["Ana Silva  (1 profile)", "Bo Lind  (0 profiles)"]
+    win.shutdown()

@@ -72,6 +72,7 @@ class RecordsTab(QWidget):
         self._loader = loader
         self._actor = actor
         self.customer: Customer | None = None
+        self._opening = True  # the first list read selects its first record
         self.history_posts: list[Post] = []
         self._name_next = False  # focus the name once the record just made is shown
 
@@ -168,11 +169,15 @@ class RecordsTab(QWidget):
         self.status.setText(f"Could not load: {exc}")
 
     def _fill(self, found: list[Customer], keep: int | None) -> None:
+        if self._opening and keep is None and found:  # the window opens on its first record, not a blank form
+            keep = found[0].id
+        self._opening = False
         self.list.blockSignals(True)
         self.list.clear()
         for c in found:
             extra = " · VIP" if c.vip else ""
-            item = QListWidgetItem(f"{c.name}{extra}  ({len(c.profiles)} profiles)")
+            n = len(c.profiles)
+            item = QListWidgetItem(f"{c.name}{extra}  ({n} profile{'s' if n != 1 else ''})")
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.list.addItem(item)
             if c.id == keep:
