@@ -516,12 +516,24 @@ class _Seeder:
             linked.append((at, case_id))
         if not linked:
             return
-        update_at = linked[len(linked) // 2][0] + timedelta(minutes=15)  # mid-crisis, to the cases linked by then
-        if update_at < self.now:
-            for at, case_id in linked:
-                case = self.repo.get(case_id)
-                if at < update_at and case.status not in ("resolved", "closed"):
-                    self._reply(case_id, case.channel, STATUS_UPDATE, "Ana", update_at, incident.id)
+        cases = {case_id: self.repo.get(case_id) for _at, case_id in linked}
+
+        def still_open(case_id: int, when: datetime) -> bool:
+            done = cases[case_id].resolved_at or cases[case_id].closed_at
+            return done is None or done > when
+
+        # mid-crisis (or later, where the day's first linked cases were all answered by then), to the cases
+        # linked and still open at that time: the timeline always shows the update when one could be sent
+        update_at, to = None, []
+        for linked_at, _case_id in linked[len(linked) // 2 :]:
+            when = linked_at + timedelta(minutes=15)
+            to = [case_id for at, case_id in linked if at < when and still_open(case_id, when)]
+            if when < self.now and to:
+                update_at = when
+                break
+        if update_at is not None:
+            for case_id in to:
+                self._reply(case_id, cases[case_id].channel, STATUS_UPDATE, "Ana", update_at, incident.id)
             if running is None:
                 self.repo.update_incident(incident.id, update_at, status="monitoring")
         resolved = linked[-1][0] + timedelta(hours=2)
