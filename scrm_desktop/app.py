@@ -168,9 +168,10 @@ def show_notices(ws: Workspace, parent: QWidget) -> list[QMessageBox]:
 def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     app = ensure_app()
     theme = themes.pick(ws.settings.theme)
-    themes.apply(app, theme)
+    themes.apply(app, theme, sheet=False)  # the style sheet once the window's widgets are made (theme.apply)
     bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id)
     window = MainWindow(ws, bridge, theme)
+    themes.apply_sheet(app, theme)
     window.detail.on_correct = ws.correct_sentiment
     window.detail.classification_for = ws.db.posts.classification
     window.detail.on_correct_class = lambda post_id, field, value: ws.corrections.correct(

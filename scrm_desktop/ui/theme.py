@@ -90,7 +90,10 @@ def pick(setting: str) -> Theme:
     return DARK if scheme == Qt.ColorScheme.Dark else LIGHT
 
 
-def apply(app: QApplication, theme: Theme) -> None:
+def apply(app: QApplication, theme: Theme, *, sheet: bool = True) -> None:
+    """The theme's style, palette and style sheet on the whole app. `sheet=False` leaves the style sheet for
+    `apply_sheet` (once a window's widgets are built: every widget given a parent under a style sheet has it
+    worked out again for its whole subtree, which cost a tenth of the main window's start)."""
     app.setStyle("Fusion")
     pal = QPalette()
     roles = {
@@ -112,6 +115,11 @@ def apply(app: QApplication, theme: Theme) -> None:
     for role, color in roles.items():
         pal.setColor(role, QColor(color))
     app.setPalette(pal)
+    if sheet:
+        apply_sheet(app, theme)
+
+
+def apply_sheet(app: QApplication, theme: Theme) -> None:
     app.setStyleSheet(
         f"""
         QMainWindow, QWidget#Board {{ background: {theme.window}; }}
