@@ -4,9 +4,7 @@ answer before Qt aborts."""
 
 from __future__ import annotations
 
-import ctypes.util
 import os
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -80,6 +78,8 @@ def packages_for(libraries: Iterable[Library], family: str | None) -> list[str]:
 
 def installed_sonames() -> set[str] | None:
     """Every shared library the dynamic loader knows (`ldconfig -p`), or None when ldconfig cannot be run."""
+    import subprocess  # only where an X11 window is to be opened (not offscreen, Wayland, macOS, Windows)
+
     for ldconfig in ("/sbin/ldconfig", "/usr/sbin/ldconfig", "ldconfig"):
         try:
             out = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, timeout=10, check=True).stdout
@@ -93,6 +93,8 @@ def missing_libraries(
     known: set[str] | None, libraries: Iterable[Library] = XCB_LIBRARIES, extra_dirs: Iterable[Path] = ()
 ) -> list[Library]:
     """The libraries neither the loader (`known`, else ctypes.util.find_library) nor `extra_dirs` has."""
+    import ctypes.util
+
     dirs = [Path(d) for d in extra_dirs]
     missing = []
     for lib in libraries:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +194,14 @@ def upgrade_to(engine: Engine, revision: str) -> None:
 
 def _at_heads(conn: Connection) -> bool:
     heads = migration_heads()
-    if not heads or not inspect(conn).has_table("alembic_version"):
+    if not heads:
         return False
-    return set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()) == heads
+    try:  # a new database has no alembic_version: the savepoint keeps that error out of the caller's transaction
+        with conn.begin_nested():
+            stored = set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    except DBAPIError:
+        return False
+    return stored == heads
 
 
 @functools.cache

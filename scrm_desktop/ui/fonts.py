@@ -25,14 +25,16 @@ def install_emoji_font() -> str | None:
     global _installed
     if _installed is not None:
         return _installed
+    system = system_emoji_families()
+    if system:  # the system's own (it looks better); the bundled file (1 MB to read) is not needed
+        _installed = system[0]
+        return _installed
     path = resources_dir() / "fonts" / EMOJI_FONT_FILE
     font_id = QFontDatabase.addApplicationFont(str(path))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     if not families:
         log.warning("could not load the bundled emoji font %s: emoji may show as empty boxes", path)
         return None
-    system = system_emoji_families()
-    if not system:
-        QFontDatabase.addApplicationEmojiFontFamily(families[0])
-    _installed = system[0] if system else families[0]
+    QFontDatabase.addApplicationEmojiFontFamily(families[0])
+    _installed = families[0]
     return _installed

@@ -63,7 +63,10 @@ class _TitleLabel(QLabel):
     def set_full(self, text: str) -> None:
         self.full = text
         self.setToolTip(text)
-        self._elide()
+        if self.isVisible():
+            self._elide()
+        else:  # elided when shown (its first resize), in the font the style sheet gives it then
+            self.setText(text)
 
     def text(self) -> str:  # the name, not its elided form
         return self.full
