@@ -204,3 +204,12 @@ def test_headless_listener_runs_until_interrupted(tmp_path, httpserver):
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
+
+
+def test_the_gui_start_reads_only_the_options_and_a_command_gets_the_whole_parser() -> None:
+    from scrm_desktop.cli import _gui_start
+
+    args = _gui_start(["--basedir", "/tmp/x", "--demo", "-v"])
+    assert args is not None and (args.basedir, args.demo, args.verbose, args.command) == ("/tmp/x", True, True, None)
+    assert _gui_start(["--basedir", "/tmp/x", "sources", "list"]) is None  # a command: parsed in full
+    assert _gui_start(["gui"]) is None and _gui_start(["--help"]) is None

@@ -44,3 +44,74 @@ def test_opening_a_workspace_imports_nothing_only_listening_needs(tmp_path) -> N
     )
     loaded = json.loads(_python(SECOND_START, str(tmp_path), *DEFERRED).strip().splitlines()[-1])
     assert loaded == [], f"imported before the window shows: {loaded}"
+
+
+FIRST_SIGHT = """
+import json, sys
+from scrm_desktop.app import build_window, ensure_app
+from scrm_desktop.lazy import first_use
+from scrm_desktop.workspace import Workspace
+from PySide6.QtCore import QEvent, QObject, QTimer
+
+ws = Workspace.open(basedir=sys.argv[1])
+app = ensure_app()
+window, bridge = build_window(ws)
+deferred, parts = set(sys.argv[2].split(",")), sys.argv[3].split(",")
+seen = {}
+
+
+class FirstRows(QObject):  # installed after the window's own filter, so it sees the paint first
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and window.columns[0].model.rowCount() and not seen:
+            seen["modules"] = sorted(m for m in sys.modules if m in deferred or m.split(".")[0] in deferred
+                                     or any(m.startswith(d + ".") for d in deferred))
+            seen["made"] = [p for p in parts if first_use.made(ws, p)]
+            seen["started"] = window._started
+            QTimer.singleShot(0, app.quit)
+        return False
+
+
+probe = FirstRows()
+window.columns[0].view.viewport().installEventFilter(probe)
+window.show()
+QTimer.singleShot(30_000, app.quit)
+app.exec()
+window.close()
+bridge.close()
+ws.close()
+print(json.dumps(seen))
+"""
+BEFORE_FIRST_SIGHT = (
+    "scrm_desktop.engage",
+    "scrm_desktop.listening.pipeline",
+    "scrm_desktop.listening.registry",
+    "scrm_desktop.listening.scheduler",
+    "scrm_desktop.store.cases",
+    "scrm_desktop.store.customers",
+    "scrm_desktop.store.rules",
+    "scrm_desktop.store.topics",
+    "scrm_desktop.core.classify",
+    "scrm_desktop.ui.dialogs",
+    "scrm_desktop.ui.views.column_dialog",
+    "sqlalchemy.dialects.postgresql",
+    "yaml",
+    *DEFERRED,
+)
+PARTS = ("cases", "outbox", "rules", "topics", "customers", "corrections", "ingestor", "runner", "registry")
+
+
+def test_the_first_posts_show_before_the_services_they_do_not_need(tmp_path) -> None:
+    """A workspace used before (a post stored, so the first column has rows), started in a fresh interpreter:
+    when the first column paints its posts, none of engage, listening, the other repositories or the dialogs
+    has been imported or made, and what waits for the first sight (counts, notices, the banner) has not begun."""
+    _python(
+        "import sys; from datetime import UTC, datetime; from scrm_desktop.listening.api import PostIn;"
+        "from scrm_desktop.workspace import Workspace; ws = Workspace.open(sys.argv[1]);"
+        "ws.ingestor.ingest([PostIn('rss', 'p1', 'hello there', datetime.now(UTC))]); ws.close()",
+        str(tmp_path),
+    )
+    env_code = "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n" + FIRST_SIGHT
+    seen = json.loads(_python(env_code, str(tmp_path), ",".join(BEFORE_FIRST_SIGHT), ",".join(PARTS)).splitlines()[-1])
+    assert seen["modules"] == [], f"imported before the first posts showed: {seen['modules']}"
+    assert seen["made"] == [], f"made before the first posts showed: {seen['made']}"
+    assert seen["started"] is False

@@ -144,3 +144,16 @@ def test_a_database_one_revision_behind_is_upgraded_on_open(tmp_path) -> None:
         assert current_revision(db.engine) == head
     finally:
         db.close()
+
+
+def test_the_revision_lines_read_as_alembic_would_even_when_not_one_line(tmp_path) -> None:
+    """Revisions are read from their own lines; a file whose down_revision spans lines is read whole."""
+    from scrm_desktop.store.engine import _assigned
+
+    one = tmp_path / "0100_one.py"
+    one.write_text('"""doc"""\nrevision = "0100"  # the newest\ndown_revision: str | None = "0099"\nx = 3\n')
+    merge = tmp_path / "0101_merge.py"
+    merge.write_text('revision = "0101"\ndown_revision = (\n    "0099",\n    "0100",\n)\ndef upgrade():\n    a = 1\n')
+    names = ("revision", "down_revision")
+    assert _assigned(one, names) == {"revision": "0100", "down_revision": "0099"}
+    assert _assigned(merge, names) == {"revision": "0101", "down_revision": ("0099", "0100")}

@@ -3,6 +3,7 @@ with the button, opening exactly its post), and a rule's `notify` as one rate-li
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,6 +84,33 @@ def test_notify_rules_show_one_notice_per_burst_and_never_replay_old_hits(qtbot,
         clock[0] += 61
         notifier.flush()
         assert shown[1:] == ["3 new in rule “Outage” (for sam)"]
+    finally:
+        notices.close()
+        notifier.close()
+
+
+def test_notices_read_where_they_start_off_the_gui_thread_and_tell_only_later_hits(qtbot, ws):
+    """The main window passes a reader of the start (the newest hit): its first check only notes it."""
+    add_rule(ws, "Outage", "outage", "notify: sam")
+    ws.ingestor.ingest([post(1, "old outage, before the window opened")])
+    shown: list[str] = []
+    notifier = Notifier(lambda _text: None, use_tray=False)
+    notifier.shown.connect(lambda _title, text: shown.append(text))
+    read_on: list[bool] = []
+
+    def newest() -> int:
+        read_on.append(threading.current_thread() is threading.main_thread())
+        return ws.rules.latest_hit_id()
+
+    notices = RuleNotices(ws.rules.notices, notifier, newest)
+    try:
+        notices.check()  # the start: nothing is told
+        qtbot.waitUntil(notices.idle)
+        assert read_on == [False] and shown == [] and notices.after_id == ws.rules.latest_hit_id() > 0
+        ws.ingestor.ingest([post(2, "outage in the north", author="ren")])
+        notices.check()
+        qtbot.waitUntil(lambda: notices.idle() and bool(shown))
+        assert shown == ["New in rule “Outage” (for sam): ren: outage in the north"] and read_on == [False]
     finally:
         notices.close()
         notifier.close()
