@@ -169,7 +169,7 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     app = ensure_app()
     theme = themes.pick(ws.settings.theme)
     themes.apply(app, theme, sheet=False)  # the style sheet once the window's widgets are made (theme.apply)
-    bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id, start=False)  # started with the window's posts
+    bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id)  # its first look (off this thread) is the start
     window = MainWindow(ws, bridge, theme)
     themes.apply_sheet(app, theme)
     window.detail.on_correct = ws.correct_sentiment

@@ -21,11 +21,9 @@ class Bridge(QObject):
     source_changed = Signal(str)
     error_raised = Signal(str, str)  # title, message
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, events: EventHub, latest_id=None, parent: QObject | None = None, poll_ms: int = 2000, *, start=True
-    ):
-        """`start=False`: the check for other processes' writes starts with `start()` (the main window's, once
-        its first posts are on screen)."""
+    def __init__(self, events: EventHub, latest_id=None, parent: QObject | None = None, poll_ms: int = 2000):  # type: ignore[no-untyped-def]
+        """Its first look for other processes' writes, at once, is where they start (what is stored before it is
+        not news): it must not wait for anything, or a write made meanwhile would never show."""
         super().__init__(parent)
         self._unsubscribe = [
             events.subscribe(POSTS_INGESTED, self._on_ingested),
@@ -39,11 +37,7 @@ class Bridge(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self._poll)
-        if start:
-            self.start()
-
-    def start(self) -> None:
-        if self._latest_id and not self._timer.isActive():
+        if latest_id:
             self._poll()
             self._timer.start()
 

@@ -171,7 +171,6 @@ class MainWindow(QMainWindow):
         self.refresh_health()
         self._health_timer.start()
         self.notifier.start()
-        self.bridge.start()  # other processes' writes (a listener, a teammate) show from now on
         self.rule_notices.check()  # notices start from the newest hit now (old ones are not replayed)
         if self.incident_banner is not None:
             self.incident_banner.start()

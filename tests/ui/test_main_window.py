@@ -207,3 +207,24 @@ def test_reasons_stored_by_an_older_version_read_as_the_posts_own_words(qtbot, w
     column.view.setCurrentIndex(column.model.index(0, 0))
     qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
     assert window.detail.class_reasons.text() == "Why: trait ← “nobody came”; intent: no words of the post behind it"
+
+
+def test_an_empty_first_column_is_the_first_sight_too(qtbot, tmp_path, monkeypatch):
+    """No posts yet (a first start): what waits for the first posts on screen starts once the empty first page
+    has landed, not after the fallback for a window that is never painted."""
+    from scrm_desktop.app import build_window
+    from scrm_desktop.ui.first_paint import FirstPaint
+
+    monkeypatch.setattr(FirstPaint, "LATEST_MS", 600_000)  # only the paint can start it here
+    empty = Workspace.open(str(tmp_path / "empty"))
+    window, bridge = build_window(empty)
+    qtbot.addWidget(window)
+    try:
+        with qtbot.waitSignal(window.first_posts_shown, timeout=30_000):
+            window.show()
+        assert window.columns[0].model.rowCount() == 0 and window._started
+        qtbot.waitUntil(lambda: settled(window))
+    finally:
+        window.close()
+        bridge.close()
+        empty.close()
