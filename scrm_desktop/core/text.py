@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
-from html.parser import HTMLParser
 
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr"}
-_SKIP_TAGS = {"script", "style", "template", "noscript", "head", "title", "iframe", "object"}
 # C0/C1 controls except tab/newline; bidi embeddings/overrides/isolates are removed so a post cannot reorder
 # the text around it on screen (the characters are kept out, their letters stay).
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\u200b\u2060]")
@@ -16,42 +12,11 @@ _SPACES_RE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u3000]+")
 _NEWLINES_RE = re.compile(r"\n{3,}")
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
 def html_to_text(markup: str) -> str:
     """Visible text of an HTML fragment; scripts and styles dropped, entities decoded."""
-    parser = _TextExtractor()
-    try:
-        parser.feed(markup)
-        parser.close()
-    except Exception:  # HTMLParser is lenient; this is a last resort for pathological input
-        return html.unescape(re.sub(r"<[^>]*>", " ", markup))
-    return "".join(parser.parts)
+    from scrm_desktop.core.html_text import html_to_text as visible_text  # the HTML parser: only for HTML posts
+
+    return visible_text(markup)
 
 
 def normalize_text(text: str, *, is_html: bool = False, max_len: int = 40_000) -> str:
