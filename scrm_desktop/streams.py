@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement
 
 from scrm_desktop.core.post import Post
-from scrm_desktop.core.query import Query, QueryError, parse
-from scrm_desktop.core.query_ast import quote
 from scrm_desktop.store.posts import COUNT_CAP
-from scrm_desktop.store.query_sql import to_sql
 
 if TYPE_CHECKING:
+    from scrm_desktop.core.query import Query, QueryError
     from scrm_desktop.workspace import Workspace
+
+# The query language (core.query, store.query_sql) is imported where a query is read: the first column the
+# window paints ("All mentions") has none, so its posts show before the parser and its fields are even imported.
 
 log = logging.getLogger(__name__)
 
@@ -211,11 +212,17 @@ def author_mute(handle: str) -> str:
     """The mute atom that hides one author (quoted when the handle needs it)."""
     handle = handle.strip().lstrip("@")
     plain = handle and all(ch.isalnum() or ch in "._-@" for ch in handle)
-    return f"author:{handle}" if plain else f"author:{quote(handle)}"
+    if plain:
+        return f"author:{handle}"
+    from scrm_desktop.core.query_ast import quote
+
+    return f"author:{quote(handle)}"
 
 
 def check_mute(mute: str) -> QueryError | None:
     """Why a mute cannot be used, or None. A mute is any non-empty query; it is excluded as a whole."""
+    from scrm_desktop.core.query import QueryError, parse
+
     try:
         parse(mute, allow_empty=False)
     except QueryError as exc:
@@ -224,6 +231,9 @@ def check_mute(mute: str) -> QueryError | None:
 
 
 def check_query(text: str) -> QueryError | None:
+    from scrm_desktop.core.query import QueryError, parse
+    from scrm_desktop.store.query_sql import to_sql
+
     try:
         to_sql(parse(text))
     except QueryError as exc:
@@ -247,8 +257,14 @@ class StreamService:
         if query_text in self._cache:
             self._cache.move_to_end(query_text)
             return self._cache[query_text]
-        query = parse(query_text)
-        where = None if query.is_empty else to_sql(query, self._dialect)
+        if not query_text:  # every post: what parse("") is, without importing the parser
+            where = None
+        else:
+            from scrm_desktop.core.query import parse
+            from scrm_desktop.store.query_sql import to_sql
+
+            query = parse(query_text)
+            where = None if query.is_empty else to_sql(query, self._dialect)
         self._cache[query_text] = where
         if len(self._cache) > self.CACHE:
             self._cache.popitem(last=False)
@@ -274,6 +290,8 @@ class StreamService:
 
     def search(self, text: str, limit: int = 100) -> list[Post]:
         """Newest posts matching a search; an empty search is an error (it would list everything)."""
+        from scrm_desktop.core.query import parse
+
         query: Query = parse(text, allow_empty=False)
         return self.page(query.text, limit=limit)
 

@@ -91,6 +91,10 @@ BEFORE_FIRST_SIGHT = (
     "scrm_desktop.store.rules",
     "scrm_desktop.store.topics",
     "scrm_desktop.core.classify",
+    "scrm_desktop.core.query",  # the first column ("All mentions") has no query to parse
+    "scrm_desktop.store.query_sql",
+    "scrm_desktop.core.html_text",  # HTML posts are made plain text at ingest, not shown as HTML
+    "html.parser",
     "scrm_desktop.ui.dialogs",
     "scrm_desktop.ui.views.column_dialog",
     "sqlalchemy.dialects.postgresql",

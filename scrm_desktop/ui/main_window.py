@@ -142,8 +142,8 @@ class MainWindow(QMainWindow):
         bridge.source_changed.connect(lambda _name: self.refresh_health())
         bridge.error_raised.connect(self.show_error)
         QApplication.instance().focusChanged.connect(self._focus_changed)
-        if self.current_board() is not None:  # the board in sight first; the others, counts, health after it
-            self.current_board().reload(counts=False)
+        if self.current_board() is not None:  # its first column first; its others, the boards, counts... after it
+            self.current_board().reload(counts=False, first_only=True)
         self._restore_geometry()
         if self.layout_store.problem:
             self.show_message(self.layout_store.problem)
@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
     def _first_posts_shown(self) -> None:
         self._started = True
         for board in self.boards_views():
+            board.reload_held()  # the rest of the board in sight (the user may have switched boards since)
             if not board.loaded:
                 board.reload(counts=False)
         if self.current_board() is not None:

@@ -228,3 +228,45 @@ def test_an_empty_first_column_is_the_first_sight_too(qtbot, tmp_path, monkeypat
         window.close()
         bridge.close()
         empty.close()
+
+
+def test_the_board_in_sight_fills_its_first_column_first_then_the_others(qtbot, tmp_path, monkeypatch):
+    """At the start the first column reads its posts alone (the others' reads would share the GIL with its first
+    paint); once its posts are on screen every other column of the board fills, a post stored meanwhile too."""
+    from scrm_desktop.app import build_window
+    from scrm_desktop.ui.first_paint import FirstPaint
+
+    monkeypatch.setattr(FirstPaint, "LATEST_MS", 600_000)  # only the first column's paint releases the others
+    used = Workspace.open(str(tmp_path / "used"))
+    used.ingestor.ingest(
+        [
+            PostIn("mastodon", "m1", "the refund never came, awful service", NOW, author_handle="ana"),
+            PostIn("reddit", "r1", "thanks, all good now", NOW - timedelta(minutes=1), author_handle="bo"),
+        ]
+    )
+    window, bridge = build_window(used)
+    qtbot.addWidget(window)
+    try:
+        board = window.current_board()
+        first, others = board.columns[0], board.columns[1:]
+        assert [c.spec.query for c in others] == [
+            "sentiment:negative",
+            "trait:future OR intent:purchase",
+            "channel:mastodon",
+        ]
+        qtbot.waitUntil(lambda: first.model.first_page_landed and settled(window), timeout=30_000)  # not shown yet
+        assert first.model.rowCount() == 2
+        assert not any(c.model.first_page_landed or c.model.rowCount() for c in others)  # held: nothing read
+        with qtbot.waitSignal(window.first_posts_shown, timeout=30_000):
+            window.show()
+        assert first.model.rowCount() == 2
+        used.ingestor.ingest([PostIn("mastodon", "m2", "still waiting, terrible", NOW, author_handle="cy")])
+        negative, mastodon = others[0], others[2]
+        qtbot.waitUntil(lambda: mastodon.model.rowCount() == 2 and negative.model.rowCount() >= 1, timeout=30_000)
+        qtbot.waitUntil(lambda: first.model.rowCount() == 3, timeout=30_000)
+        assert {mastodon.model.post_at(r).external_id for r in range(2)} == {"m1", "m2"}
+        qtbot.waitUntil(lambda: settled(window))
+    finally:
+        window.close()
+        bridge.close()
+        used.close()

@@ -165,6 +165,11 @@ class StreamModel(QAbstractListModel):
         self._paging = self._live_busy = self._live_again = False
         self.fetchMore()
 
+    def hold(self) -> None:
+        """Read nothing until `reload()` (a column of the board in sight while its first column's posts come
+        first): the view asks for no page meanwhile, and a live check asked meanwhile waits for the first page."""
+        self._paging, self._paging_from = True, ("held",)
+
     def set_loaders(
         self,
         load_page: Callable[[tuple | None, int], Sequence[Post]],

@@ -88,6 +88,7 @@ class BoardView(QWidget):
         self.setAcceptDrops(True)
         self.columns: list[StreamColumn] = []
         self.loaded = False  # its columns have been read (reload) at least once
+        self._held: list[StreamColumn] = []  # columns whose first read waits (reload(first_only=True))
         for column_spec in spec.columns:
             self._add_widget(column_spec, len(self.columns))
         self._apply_widths()
@@ -137,14 +138,26 @@ class BoardView(QWidget):
     def spec_of(self, column: StreamColumn) -> ColumnSpec:
         return column.spec  # type: ignore[attr-defined,no-any-return]
 
-    def reload(self, counts: bool = True) -> None:
+    def reload(self, counts: bool = True, *, first_only: bool = False) -> None:
         """Every column from its newest posts; `counts=False` leaves the unread counts for later (the window's
-        start counts once the first posts are on screen)."""
+        start counts once the first posts are on screen). `first_only`: the first column now, the others held
+        until `reload_held()` (the window's start: their reads would share the GIL with the first one's paint)."""
         self.loaded = True
-        for column in self.columns:
-            column.model.reload()
+        for i, column in enumerate(self.columns):
+            if first_only and i > 0:
+                column.model.hold()
+                self._held.append(column)
+            else:
+                column.model.reload()
         if counts:
             self.refresh_counts()
+
+    def reload_held(self) -> None:
+        """The columns `reload(first_only=True)` held, from their newest posts."""
+        held, self._held = self._held, []
+        for column in held:
+            if column in self.columns:
+                column.model.reload()
 
     def refresh_counts(self) -> None:
         """Recount the columns' unread posts (in the background; the headers update when it is done)."""
