@@ -197,3 +197,33 @@ def test_the_agent_case_list_exports_every_case_of_its_view(qtbot, ws, tmp_path)
     assert done.args[1] == len(rows) == view.total > 0
     assert set(view.queue.case_ids()) <= {int(r["id"]) for r in rows}
     assert {r["status"] for r in rows} <= {"new", "open", "waiting"}
+
+
+@pytest.mark.qt_log_ignore("does not support QPlatformServices")  # offscreen: no file manager to show the folder
+def test_e_mail_writes_the_pdf_and_opens_a_message_with_it_attached(qtbot, ws, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    told = tmp_path / "xdg-email.args"
+    program = bin_dir / "xdg-email"  # the desktop's mail opener, as xdg-utils installs it: here it notes its call
+    program.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{told}"\n')
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    reports = ReportsWindow(ws)
+    qtbot.addWidget(reports)
+    period = week(ws)
+    reports.set_period(period.first, period.last)
+    reports.kind.setCurrentIndex(reports.kind.findData("care"))
+    with qtbot.waitSignal(reports.mailed, timeout=60_000) as mailed:
+        qtbot.mouseClick(reports.mail_button, Qt.MouseButton.LeftButton)
+    path, used = mailed.args
+    assert used == str(program) and Path(path).parent == ws.paths.data / "reports"
+    assert "Care report" in " ".join(text_of(Path(path)))
+    qtbot.waitUntil(told.exists)
+    assert told.read_text().splitlines() == ["--subject", f"Care report: {reports.document.page_count} pages",
+                                             "--attach", path]  # fmt: skip
+    assert "is opening in your e-mail program" in reports.status.text()
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no e-mail program: the folder is shown instead
+    with qtbot.waitSignal(reports.mailed, timeout=60_000) as mailed:
+        reports.email()
+    assert mailed.args == [path, ""] and f"Saved {path}: attach it to your message" in reports.status.text()

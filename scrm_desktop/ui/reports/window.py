@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from scrm_desktop.workspace import Workspace
 
 PREVIEW_WIDTH = 620
+MAIL_PROGRAM = "xdg-email"  # opens the desktop's own e-mail program (xdg-utils)
 DEFAULT_DAYS = 7
 
 
@@ -94,6 +95,7 @@ class ReportWorker(QObject):
 
 class ReportsWindow(QWidget):
     previewed = Signal(int)  # pages shown
+    mailed = Signal(str, str)  # a PDF was handed to the mail client (its path) or not ("": the folder was shown)
     written = Signal(str, int)  # a PDF was saved: its path, its pages
     failed = Signal(str)
 
@@ -130,6 +132,11 @@ class ReportsWindow(QWidget):
         self.preview_button.clicked.connect(self.preview)
         self.save_button = QPushButton("Save PDF…")
         self.save_button.clicked.connect(self._save_dialog)
+        self.mail_button = QPushButton("E-mail…")
+        self.mail_button.setToolTip(
+            "Write the PDF to the Reports folder and open a new message in your e-mail program with it attached"
+        )
+        self.mail_button.clicked.connect(self.email)
         self.measures_button = QPushButton("Export measurement table…")
         self.measures_button.setToolTip("The measurement framework per channel for the period, as CSV or JSON")
         self.measures_button.clicked.connect(self._measures_dialog)
@@ -146,7 +153,7 @@ class ReportsWindow(QWidget):
         form.addRow("Period (UTC, both days included)", dates)
         form.addRow("Brand", self.brand)
         buttons = QHBoxLayout()
-        for b in (self.preview_button, self.save_button, self.measures_button):
+        for b in (self.preview_button, self.save_button, self.mail_button, self.measures_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.pages = QVBoxLayout()
@@ -303,6 +310,24 @@ class ReportsWindow(QWidget):
 
         self._run(write)
 
+    def email(self) -> None:
+        """Write the report into the workspace's Reports folder, then open a new message in the user's e-mail
+        program with it attached (`xdg-email`, the freedesktop way); where there is none, show the folder so the
+        file can be attached by hand. `mailed` says which."""
+        try:
+            request = self.request()
+        except ValueError as exc:
+            self._failed(str(exc))
+            return
+        path = self.ws.paths.data / "reports" / (file_stem(request.kind, request.period, request.brand) + ".pdf")
+
+        def write(data: ReportData) -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pages = self._layout(data).write_pdf(path)
+            self.status.setText(hand_to_mail(path, f"{data.title}: {pages} pages", self.mailed))
+
+        self._run(write)
+
     def _save_dialog(self) -> None:
         try:
             request = self.request()
@@ -335,3 +360,32 @@ class ReportsWindow(QWidget):
         self.worker.cancel()
         self.worker.wait()
         super().closeEvent(event)
+
+
+def hand_to_mail(path: Path, subject: str, mailed: Any) -> str:
+    """Open a new message with `path` attached in the desktop's e-mail program, else show its folder; what to
+    tell the user. `mailed` (a signal) gets (path, the program used or "")."""
+    import shutil
+    import subprocess
+
+    program, why = shutil.which(MAIL_PROGRAM), "no e-mail program found to open"
+    if program is not None:
+        try:
+            subprocess.Popen(  # our own arguments, no shell
+                [program, "--subject", subject, "--attach", str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            why = f"{MAIL_PROGRAM} could not start: {exc}"
+        else:
+            mailed.emit(str(path), program)
+            return f"A new message with {path.name} attached is opening in your e-mail program."
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+    mailed.emit(str(path), "")
+    return f"Saved {path}: attach it to your message ({why})."
