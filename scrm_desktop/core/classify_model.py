@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
 from itertools import repeat
-from operator import eq
+from operator import add, eq
 from typing import Any
 
 MODEL_FILE = "classify_model.json"
@@ -119,10 +119,8 @@ class FieldModel:
         return self._softmax(self._rows(x, extra))
 
     def _softmax(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        if not rows:
-            scores = list(self.bias)
-        else:  # one column per class: every row has one weight per class
-            scores = [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+        # one column per class (every row has one weight per class), each summed in the rows' order
+        scores = list(map(add, self.bias, map(sum, zip(*rows, strict=True)))) if rows else list(self.bias)
         top = max(scores)
         exp = [math.exp(s - top) for s in scores]
         total = sum(exp)
@@ -143,15 +141,20 @@ class FieldModel:
     ) -> Decision:
         """The answer: the rules' value (`rule`, "" when they found none) stands unless the model is at least
         `override` sure of another; without one, the model's guess if at least `floor` sure, else unknown."""
-        reasons: Callable[[int], tuple[str, ...]]
         if not extra and _ones(x):  # the usual case (0/1 features, no corrections): the weight rows as they are
-            weights = self.weights
-            keys = [key for key in x if key in weights]
-            p = self._softmax([weights[key] for key in keys])
-            reasons = partial(self._top_pushes, keys)
-        else:
-            p = self.probabilities(x, extra)
-            reasons = partial(self._reasons, x, extra=extra)
+            return self.decide_present(x, rule)
+        p = self.probabilities(x, extra)
+        return self._decision(p, rule, partial(self._reasons, x, extra=extra))
+
+    def decide_present(self, x: Iterable[str], rule: str = "") -> Decision:
+        """`decide` for features that are all present with the value 1 (`features` gives them so: the keys of
+        its dict) and no corrections: the weight rows count as they are."""
+        weights = self.weights
+        keys = [key for key in x if key in weights]
+        p = self._softmax(list(map(weights.__getitem__, keys)))
+        return self._decision(p, rule, partial(self._top_pushes, keys))
+
+    def _decision(self, p: list[float], rule: str, reasons: Callable[[int], tuple[str, ...]]) -> Decision:
         best = max(range(len(p)), key=p.__getitem__)
         guess = self.classes[best]
         if rule in self.classes and rule != NONE and not (guess != rule and p[best] >= self.override):
