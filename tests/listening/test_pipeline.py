@@ -93,3 +93,23 @@ def test_missing_external_id_gets_a_stable_one(ws):
 def test_huge_post_is_truncated_not_rejected(ws):
     ws.ingestor.ingest([post(1, "spam " * 20_000)])
     assert 30_000 <= len(ws.db.posts.page()[0].text) <= 40_000
+
+
+def test_the_garbage_collector_runs_again_after_every_ingest_even_a_failed_one(ws):
+    """Each batch is prepared and written with Python's cyclic collector paused: it must come back on."""
+    import gc
+
+    from scrm_desktop.store.batch import PostStage
+
+    assert gc.isenabled()
+    ws.ingestor.ingest([post(i) for i in range(5)], batch_size=2)
+    assert gc.isenabled()
+
+    def broken(batch):
+        raise RuntimeError("a post stage crashed")
+
+    ws.ingestor.stages = [*ws.ingestor.stages, PostStage("broken", broken)]
+    with pytest.raises(RuntimeError):
+        ws.ingestor.ingest([post(10), post(11)])
+    assert gc.isenabled()
+    assert len(ws.db.posts.page()) == 5  # the failed batch rolled back
