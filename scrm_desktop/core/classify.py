@@ -680,12 +680,13 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     said = own_text(body)
     rules = {"trait": found.trait, "intent": found.intent, "lead": "yes" if found.is_lead else ""}
+    agents = corrections.agent_values(body) if corrections is not None else {}
     for name in ("trait", "intent", "lead"):
         extra = corrections.extra(model, name) if corrections is not None else None
         rule = rules[name]
         # `features` gives every feature the value 1: without corrections, the weight rows count as they are
         decision = model.fields[name].decide(x, extra, rule) if extra else model.fields[name].decide_present(x, rule)
-        agent = corrections.exact(body, name) if corrections is not None else None
+        agent = agents.get(name)
         if agent is not None:
             value = "" if agent == "none" else agent
             out[name] = (value, value or "none", 1.0, ("agent correction",))

@@ -25,6 +25,7 @@ FORMAT = 1
 FIELDS = ("trait", "intent", "lead")
 NONE = "none"  # the class "no trait / no intent / no lead" (stored as empty, like "unknown")
 UNKNOWN = "unknown"
+REASON_PUSH = 0.05  # a feature is a reason for a class when it pushes towards it more than this
 
 _WORD_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w@])@\w+|[^\W\d_]+(?:['’][^\W\d_]+)?|[!?]")
 _STOP = frozenset(
@@ -107,13 +108,15 @@ class FieldModel:
     weights: dict[str, tuple[float, ...]]
     floor: float
     override: float = 0.6
-    # each weight row's push towards each class: weight - the row's mean (the reasons' ranking), worked out once
+    # each weight row's push towards each class: weight - the row's mean (the reasons' ranking), worked out once;
+    # only the pushes a reason needs (above REASON_PUSH) are kept, so a post's other features cost one miss
     _pushes: tuple[dict[str, float], ...] = field(init=False, repr=False, compare=False)  # per class: key -> push
 
     def __post_init__(self) -> None:
         n = len(self.classes)
         rows = {key: _pushes(row, n) for key, row in self.weights.items()}
-        object.__setattr__(self, "_pushes", tuple({key: row[c] for key, row in rows.items()} for c in range(n)))
+        pushes = tuple({key: row[c] for key, row in rows.items() if row[c] > REASON_PUSH} for c in range(n))
+        object.__setattr__(self, "_pushes", pushes)
 
     def probabilities(self, x: Mapping[str, float], extra: Mapping[str, list[float]] | None = None) -> list[float]:
         return self._softmax(self._rows(x, extra))
@@ -166,7 +169,7 @@ class FieldModel:
     def _top_pushes(self, keys: Iterable[str], c: int) -> tuple[str, ...]:
         """`_reasons` for features of value 1 and no extra weights, from the pushes worked out once."""
         table = self._pushes[c]
-        pushes = [(push, key) for key in keys if (push := table[key]) > 0.05]
+        pushes = [(table[key], key) for key in keys if key in table]
         return tuple(key for _, key in sorted(pushes, reverse=True)[:5])
 
     def _reasons(self, x: Mapping[str, float], c: int, extra: Mapping[str, list[float]] | None) -> tuple[str, ...]:
@@ -178,7 +181,7 @@ class FieldModel:
                 row = table.get(key)
                 if row is not None:
                     pushes[key] = pushes.get(key, 0.0) + (row[c] - sum(row) / n) * value
-        ranked = sorted(((v, k) for k, v in pushes.items() if v > 0.05), reverse=True)
+        ranked = sorted(((v, k) for k, v in pushes.items() if v > REASON_PUSH), reverse=True)
         return tuple(key for _, key in ranked[:5])
 
     def to_json(self) -> dict[str, Any]:
@@ -286,6 +289,14 @@ class Corrections:
         self._load()
         found = self._entries.get((name, _key(body)))
         return None if found is None else found[1]
+
+    def agent_values(self, body: str) -> dict[str, str]:
+        """`exact` for every field at once (the body's key worked out once): field -> the agent's value."""
+        self._load()
+        if not self._entries:
+            return {}
+        key = _key(body)
+        return {name: found[1] for name in FIELDS if (found := self._entries.get((name, key))) is not None}
 
     def extra(self, model: ClassifyModel, name: str) -> dict[str, list[float]]:
         """The workspace's extra weights for one field (refitted when corrections changed)."""
