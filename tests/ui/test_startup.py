@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from scrm_desktop.app import build_window, show_notices
 from scrm_desktop.cli import main
@@ -30,6 +30,11 @@ def close_main_window() -> None:
     """As the user would, once the main window is up: close it (main() then returns)."""
     shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w).__name__ == "MainWindow"]
     if not shown:
+        QTimer.singleShot(20, close_main_window)
+        return
+    modal = QApplication.activeModalWidget()
+    if isinstance(modal, QDialog):  # a dialog the start opened over it (the first-start name): dismissed first,
+        modal.reject()  # else its exec() would keep main() from returning once the window is closed
         QTimer.singleShot(20, close_main_window)
         return
     shown[0].close()
