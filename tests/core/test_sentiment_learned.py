@@ -112,3 +112,33 @@ def test_score_many_gives_what_analyze_gives() -> None:
     for analyzer in (LearnedAnalyzer(), SocialAnalyzer()):
         assert score_many(analyzer, texts) == [analyzer.analyze(t) for t in texts]
     assert SocialAnalyzer().score_many(texts)[1].label == "negative"
+
+
+def test_the_rules_evidence_is_shared_out_over_the_rules_cues() -> None:
+    # The rules read "Love waiting ..." as sarcasm; the learned model reads their evidence (stacking) and shows it
+    # as the rules' own reasons, beside its word features.
+    result = LearnedAnalyzer().analyze("Love waiting on hold for an hour")
+    assert result.label == "negative"
+    assert any(r.kind == "sarcasm" and r.weight < 0 for r in result.reasons)
+    assert math.isclose(sum(r.weight for r in result.reasons), result.score, abs_tol=1e-3)
+
+
+def test_a_cue_both_read_is_one_reason() -> None:
+    reasons = LearnedAnalyzer().analyze("the app is not working").reasons
+    assert [r.cue for r in reasons].count("not working") == 1
+
+
+def test_nbsvm_scaling_shrinks_features_that_do_not_tell_polarity_apart() -> None:
+    import numpy as np
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import train_sentiment_model
+
+    # Four posts (negative, negative, positive, positive); feature 0 only in the positive ones, feature 1 in all,
+    # feature 2 dense.
+    indptr = np.array([0, 2, 4, 7, 10])
+    indices = np.array([1, 2, 1, 2, 0, 1, 2, 0, 1, 2])
+    values = np.ones(10)
+    y, sw = np.array([0, 0, 2, 2]), np.ones(4)
+    r = train_sentiment_model.nb_scale((indptr, indices, values), y, sw, np.array([False, False, True]))
+    assert r[0] > r[1] and r[2] == 1.0

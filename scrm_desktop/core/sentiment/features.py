@@ -1,15 +1,20 @@
 """The features the learned sentiment model reads: words (negation-scoped), word pairs, emoji, emoticons, hashtags,
-"!"/"?", links, the lexicon's ratings of the words, and the rules' own cues (customer-service phrases, verbs that
-only complain when negated, hashtag verdicts). Pure Python, one regex pass, a cached class per distinct token."""
+"!"/"?", links, the lexicon's ratings of the words, the rules' own cues (customer-service phrases, verbs that
+only complain when negated, hashtag verdicts) and the rule-based analyzer's whole evidence. Pure Python, one regex
+pass, a cached class per distinct token (and the rules' own pass for their evidence)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 from scrm_desktop.core.sentiment.lexicon import NEGATORS, load
 from scrm_desktop.core.sentiment.tokens import clean
+
+if TYPE_CHECKING:
+    from scrm_desktop.core.sentiment.social import SocialAnalyzer
 
 # One pass, no named groups (the first character tells the kind): links, handles, hashtags, emoticons, words,
 # emoji, "!"/"?" runs, clause punctuation. Simpler than the rules' tokenizer (which lists all of VADER's
@@ -33,7 +38,9 @@ LEX_POS = "<lexicon +>"  # dense: sum of the lexicon's positive ratings of the p
 LEX_NEG = "<lexicon ->"  # dense: sum of its negative ratings (/4), negated words flipped
 CUES_POS = "<rule cues +>"  # dense: the rules' own cues (phrases, negated-only verbs, hashtag verdicts) (/4)
 CUES_NEG = "<rule cues ->"
-DENSE = (LEX_POS, LEX_NEG, CUES_POS, CUES_NEG)
+RULES_POS = "<rules +>"  # dense: SocialAnalyzer's evidence z (/4) when it is positive (stacking the rules)
+RULES_NEG = "<rules ->"  # ... when it is negative: each sign has its own weight
+DENSE = (LEX_POS, LEX_NEG, CUES_POS, CUES_NEG, RULES_POS, RULES_NEG)
 
 # Token classes, computed once per distinct token (a post's tokens are mostly ones seen before).
 _SKIP, _EXCLAIM, _ASK, _BOTH, _BREAK, _LINK, _TAG, _SYMBOL, _NEGATOR, _WORD = range(10)
@@ -178,8 +185,24 @@ def tag_rating(key: str) -> float:
     return _tag_suffix_valence(key[1:]) / 4.0 if key[:1] == "#" else 0.0
 
 
+@cache
+def rules_analyzer() -> SocialAnalyzer:
+    """The rule-based analyzer whose evidence the model reads (one per process, shipped weights)."""
+    # Imported on first use (like tag_rating's import): importing the features does not load the rule engine.
+    from scrm_desktop.core.sentiment.social import SocialAnalyzer
+
+    return SocialAnalyzer()
+
+
+def rule_evidence(text: object) -> list[tuple[str, float, str]]:
+    """The rule-based analyzer's evidence for the post, /4 like the ratings: (cue, signed evidence, kind) of each
+    cue and clause effect ("not working", "but: the later clause counts more"); they add up to its z/4."""
+    return [(cue, weight / 4.0, kind) for cue, weight, kind in rules_analyzer().evidence(text)]
+
+
 def extract(text: object, lexicon: Mapping[str, tuple[str, float]] | None = None) -> dict[str, float]:
-    """`counts` plus the dense features (lexicon and rule-cue ratings summed): what the model is trained on."""
+    """`counts` plus the dense features (lexicon and rule-cue ratings summed, the rules' evidence by its sign):
+    what the model is trained on."""
     rated = ratings() if lexicon is None else lexicon
     feats = counts(text)
     dense: dict[str, float] = {}
@@ -190,5 +213,8 @@ def extract(text: object, lexicon: Mapping[str, tuple[str, float]] | None = None
         elif key[0] == "#" and (verdict := tag_rating(key)):
             name = CUES_POS if verdict > 0 else CUES_NEG
             dense[name] = dense.get(name, 0.0) + verdict
+    z = sum(weight for _, weight, _ in rule_evidence(text))
+    if z:
+        dense[RULES_POS if z > 0 else RULES_NEG] = z
     feats.update(dense)
     return feats

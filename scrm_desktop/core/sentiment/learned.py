@@ -1,6 +1,7 @@
-"""LearnedAnalyzer: a linear model over words, word pairs, negation, emoji, the lexicon's ratings and the rules' own
-cues, trained by scripts/train_sentiment_model.py. Every score is explained: its reasons are the features' signed
-contributions (a word's own weight and its share of the lexicon and rule-cue features are one reason)."""
+"""LearnedAnalyzer: a linear model over words, word pairs, negation, emoji, the lexicon's ratings, the rules' own
+cues and the rule-based analyzer's evidence, trained by scripts/train_sentiment_model.py. Every score is explained:
+its reasons are the features' signed contributions (a word's own weight and its share of the lexicon and rule-cue
+features are one reason; the rules' evidence is shared out over the rules' cues, merged with the same word's)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import itemgetter
 from typing import Any
 
-from scrm_desktop.core.sentiment import NEUTRAL_BAND, Reason, SentimentResult
+from scrm_desktop.core.sentiment import NEUTRAL_BAND, SentimentResult
 from scrm_desktop.core.sentiment.features import (
     ASK,
     CUES_NEG,
@@ -20,13 +22,17 @@ from scrm_desktop.core.sentiment.features import (
     DENSE,
     EXCLAIM,
     LINK,
+    RULES_NEG,
+    RULES_POS,
     counts,
     ratings,
+    rules_analyzer,
     tag_rating,
 )
+from scrm_desktop.core.sentiment.social import _reason, _result
 
 MODEL_FILE = "sentiment_model.json"
-FORMAT = 2  # 2: the rule-cue features (features.CUES_POS/CUES_NEG); format 1 had none
+FORMAT = 3  # 3: the rules' evidence (features.RULES_POS/RULES_NEG); 2: the rule-cue features; 1: neither
 _NEUTRAL = SentimentResult(score=0.0, label="neutral", reasons=())
 _SPECIAL = {
     EXCLAIM: ("!", "emphasis"),
@@ -89,33 +95,48 @@ class LearnedAnalyzer:
         # key -> (effective weight, cue, kind): the key's own weight plus its share of the dense features,
         # filled on first sight (most of a post's keys were seen before).
         self._eff: dict[str, tuple[float, str, str]] = {}
+        self._rules_pos = self._w.get(RULES_POS, 0.0)
+        self._rules_neg = self._w.get(RULES_NEG, 0.0)
+        self._stacked = bool(self._rules_pos or self._rules_neg)
+        self._rules = rules_analyzer()
 
     def analyze(self, text: str) -> SentimentResult:
-        feats = counts(text)
-        if not feats:
+        parts = self._parts(text)
+        if not parts:
             return _NEUTRAL
+        z = sum(map(_CONTRIBUTION, parts.values()))
+        t = self.model.threshold
+        score = self.model.score(z)
+        scale = score / z if z else NEUTRAL_BAND / t
+        ordered = sorted(parts.values(), key=_magnitude, reverse=True)
+        reasons = tuple(_reason(cue, r, kind) for c, cue, kind in ordered if (r := round(c * scale, 4)))
+        return _result(score, "positive" if z > t else "negative" if z < -t else "neutral", reasons)
+
+    def _parts(self, text: str) -> dict[str, tuple[float, str, str]]:
+        """Lower-cased cue -> (signed evidence, cue, kind): the learned features', then the rules' evidence shared
+        out over the rules' own cues (a cue both read, "great" or "not working", is one part)."""
         eff = self._eff
         if len(eff) > _CACHE_LIMIT:
             eff.clear()
-        parts: list[tuple[float, str, str]] = []
-        z = 0.0
-        for key, value in feats.items():
+        parts: dict[str, tuple[float, str, str]] = {}
+        for key, value in counts(text).items():
             found = eff.get(key)
             if found is None:
                 found = eff[key] = self._effective(key)
             if found[0]:
-                contribution = found[0] * value
-                z += contribution
-                parts.append((contribution, found[1], found[2]))
-        if not parts:
-            return _NEUTRAL
-        t = self.model.threshold
-        score = self.model.score(z)
-        scale = score / z if z else NEUTRAL_BAND / t
-        parts.sort(key=_magnitude, reverse=True)
-        reasons = tuple(Reason(cue, round(c * scale, 4), kind) for c, cue, kind in parts if round(c * scale, 4))
-        label = "positive" if z > t else "negative" if z < -t else "neutral"
-        return SentimentResult(score=score, label=label, reasons=reasons)
+                parts[found[1]] = found if value == 1.0 else (found[0] * value, found[1], found[2])
+        if self._stacked:
+            evidence = self._rules.evidence(text)  # in the rules' evidence units: the weights are per z/4
+            if evidence:
+                weight = (self._rules_pos if sum(map(_EVIDENCE, evidence)) > 0 else self._rules_neg) / 4.0
+                for cue, value, kind in evidence:
+                    low = cue.lower()
+                    known = parts.get(low)
+                    if known is None:
+                        parts[low] = (weight * value, cue, kind)
+                    else:
+                        parts[low] = (known[0] + weight * value, known[1], known[2])
+        return parts
 
     def score_many(self, texts: Iterable[str]) -> list[SentimentResult]:
         """`analyze` for a batch (the pipeline's stage can call it once per batch)."""
@@ -124,12 +145,7 @@ class LearnedAnalyzer:
 
     def contributions(self, text: str) -> dict[tuple[str, str], float]:
         """(cue, kind) -> signed evidence (before the score curve); they add up to z."""
-        out: dict[tuple[str, str], float] = {}
-        for key, value in counts(text).items():
-            weight, cue, kind = self._effective(key)
-            if weight:
-                out[(cue, kind)] = out.get((cue, kind), 0.0) + weight * value
-        return out
+        return {(cue, kind): c for c, cue, kind in self._parts(text).values()}
 
     def _effective(self, key: str) -> tuple[float, str, str]:
         if key in DENSE:
@@ -147,6 +163,10 @@ class LearnedAnalyzer:
 
 def _magnitude(part: tuple[float, str, str]) -> float:
     return abs(part[0])
+
+
+_CONTRIBUTION = itemgetter(0)  # a part's evidence: sum(map(...)) adds them without a Python loop
+_EVIDENCE = itemgetter(1)  # a rule-evidence triple's weight
 
 
 def _cue(key: str) -> tuple[str, str]:

@@ -47,6 +47,12 @@ class SocialAnalyzer:
         analyze = self.analyze
         return [analyze(text) for text in texts]
 
+    def evidence(self, text: str) -> list[tuple[str, float, str]]:
+        """(cue, signed weight in evidence units, kind) of each cue and clause effect; they add up to the evidence z
+        that `analyze` maps to the score (the learned model reads them as two features and shows them as reasons)."""
+        extraction = self.extract(text)
+        return self._contributions(extraction) if extraction.cues else []
+
     def extract(self, text: str) -> Extraction:
         """The cues the rules found (before the learned weights): for training and for debugging."""
         cleaned = clean(text)
