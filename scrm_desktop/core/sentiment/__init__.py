@@ -55,8 +55,8 @@ def clamp(score: float) -> float:
 
 def default_analyzer() -> Analyzer:
     """The analyzer used at ingest: SocialAnalyzer. The learned model (LearnedAnalyzer) ships beside it but is not
-    the default: held out, it beats the rules only on TweetEval and loses on five of seven sets, and it reads
-    customer-service negations ("the app is not working") as neutral (docs/sentiment.md has the figures)."""
+    the default: held out, it beats the rules on TweetEval and on CrowdFlower's tweets but loses on VADER's tweets,
+    the three snippet sets and the airline tweets (docs/sentiment.md, "Default: the decision", has the figures)."""
     from scrm_desktop.core.sentiment.social import SocialAnalyzer
 
     return SocialAnalyzer()
