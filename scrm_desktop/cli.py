@@ -389,8 +389,8 @@ def _db_set_url(args: argparse.Namespace) -> int:
     from scrm_desktop import secrets
     from scrm_desktop.paths import Paths
     from scrm_desktop.settings import Settings
-    from scrm_desktop.store.engine import DatabaseError, parse_url, probe, with_password
-    from scrm_desktop.workspace import db_password, store_database_url
+    from scrm_desktop.store.engine import DatabaseError, parse_url, probe
+    from scrm_desktop.workspace import connect_url, store_database_url
 
     if args.demo:
         raise CommandError("the demo workspace keeps its own database; leave out --demo to set the team's", 2)
@@ -401,9 +401,7 @@ def _db_set_url(args: argparse.Namespace) -> int:
         if args.url and args.password:
             password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
         if args.url and not args.no_check:
-            parsed = parse_url(args.url)
-            url = parsed.set(password=password).render_as_string(hide_password=False) if password else args.url
-            print(probe(with_password(url, db_password)))
+            print(probe(connect_url(args.url, password)))
         paths = (Paths.under(args.basedir) if args.basedir else Paths.for_user()).workspace("default")
         settings = Settings.load(paths.settings_file)
         stored = store_database_url(settings, args.url, password)

@@ -86,6 +86,16 @@ def store_database_url(settings: Settings, url: str, password: str = "") -> str:
     return url
 
 
+def connect_url(url: str, typed_password: str = "") -> str:
+    """The URL as the app connects with it: a password just typed in, else the one the OS keyring holds for it
+    (for a connection test before the URL is kept)."""
+    from scrm_desktop.store.engine import parse_url
+
+    if typed_password:
+        return parse_url(url).set(password=typed_password).render_as_string(hide_password=False)
+    return with_password(url, db_password)
+
+
 class Workspace:
     def __init__(
         self,

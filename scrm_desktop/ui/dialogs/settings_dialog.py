@@ -242,15 +242,11 @@ class TeamDatabaseDialog(QDialog):
         self.resize(620, 220)
 
     def _url_with_password(self) -> str:
-        from scrm_desktop.store.engine import parse_url, sqlite_url, with_password
-        from scrm_desktop.workspace import db_password
+        from scrm_desktop.store.engine import sqlite_url
+        from scrm_desktop.workspace import connect_url
 
-        url, typed = self.url.text().strip(), self.password.text()
-        if not url:
-            return sqlite_url(self.ws.paths.database_file)
-        if typed:
-            return parse_url(url).set(password=typed).render_as_string(hide_password=False)
-        return with_password(url, db_password)
+        url = self.url.text().strip()
+        return connect_url(url, self.password.text()) if url else sqlite_url(self.ws.paths.database_file)
 
     def test(self) -> None:
         """Look at the database in the background and say what is there (or why it cannot be used)."""
