@@ -67,6 +67,9 @@ def spawn(name: str, quick: bool, timeout: float, bench_dir: Path) -> dict[str, 
     env = dict(os.environ)
     env[QUICK_ENV] = "1" if quick else "0"
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # One process per figure, as the floors are (bench_ingest measures big ingests with worker processes itself:
+    # ingest_workers_*), so the figures stay comparable with the earlier runs'.
+    env.setdefault("SCRM_INGEST_WORKERS", "0")
     with tempfile.TemporaryDirectory(prefix="scrm-bench-run-") as tmp:
         result_path = Path(tmp) / "result.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--result", str(result_path)]

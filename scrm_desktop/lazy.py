@@ -32,6 +32,14 @@ class OnFirstUse:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.get(), name)
 
+    def __reduce__(self) -> tuple[Callable[[Any], Any], tuple[Any]]:
+        """Pickled as the object it stands for (the analyzer sent to an ingest worker process)."""
+        return _same, (self.get(),)
+
+
+def _same(made: Any) -> Any:
+    return made
+
 
 def _make_client() -> Any:
     from scrm_desktop.http import make_client

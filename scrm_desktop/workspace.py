@@ -446,6 +446,8 @@ class Workspace:
         """Stop listening and close the database. `wait=False` does not wait for fetches under way."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=wait)
+        if "ingestor" in self.__dict__:
+            self.ingestor.close()  # its worker processes, if a big ingest started them
         self.http.close()
         self.db.close()
         self.settings.save(self.paths.settings_file)

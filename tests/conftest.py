@@ -14,6 +14,9 @@ import keyring.backend
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Big ingests prepare in one process here: a test workspace that ingests thousands of posts does not start worker
+# processes; tests/listening/test_ingest_workers.py turns them on and checks they store the very same posts.
+os.environ.setdefault("SCRM_INGEST_WORKERS", "0")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

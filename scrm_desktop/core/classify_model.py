@@ -261,6 +261,15 @@ class Corrections:
         self._load()
         return len(self._entries)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (for an ingest worker process) with the stored corrections read, their fit left to redo."""
+        self._load()
+        return {"entries": self._entries, "version": self.version}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+        self._entries, self.version = state["entries"], state["version"]
+
     def _load(self) -> None:
         loader, self.loader = self.loader, None
         if loader is not None:

@@ -17,7 +17,7 @@ from typing import Any
 from scrm_desktop.listening.api import PostIn
 
 DEFAULT_CHANNEL = "import"
-CHUNK = 2000
+CHUNK = 5000  # posts per ingest call: five batches, so a big import prepares them in worker processes
 
 
 class ImportFileError(ValueError):

@@ -1,7 +1,9 @@
 """The ingest pipeline: dedupe, then the workspace's post stages in their one order (see docs/architecture.md):
-prepare stages (normalise, score, enrich) on the drafts outside the write lock, then the store and the post
-stages (topics, advocates, rules, ...) in one transaction per batch, then the event. A stored post that comes
-again with a later `extra["edited_at"]` is an edit: scored again and written as an update (posts_edited)."""
+prepare stages (normalise, score, enrich: listening/prepare.py) on the drafts outside the write lock, then the
+store and the post stages (topics, advocates, rules, ...) in one transaction per batch, then the event. A stored
+post that comes again with a later `extra["edited_at"]` is an edit: scored again and written as an update
+(posts_edited). A big ingest prepares its later batches in worker processes while it writes the earlier ones
+(listening/workers.py)."""
 
 from __future__ import annotations
 
@@ -10,29 +12,33 @@ import hashlib
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from scrm_desktop.core.classify import Classification, classify
 from scrm_desktop.core.edits import edited_time, is_newer_edit
-from scrm_desktop.core.sentiment import Analyzer, score_many
-from scrm_desktop.core.text import normalize_text
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_EDITED, POSTS_INGESTED, EventHub
+from scrm_desktop.listening.prepare import (  # noqa: F401 (the prepare stages, as the workspace lists them)
+    Drafts,
+    PrepareStage,
+    enricher,
+    normalise,
+    scorer,
+    to_naive_utc,
+)
+from scrm_desktop.listening.workers import PreparePool, Stages, default_workers
 from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
 from scrm_desktop.store.posts import PostRepo, WriteReport
-
-if TYPE_CHECKING:
-    from scrm_desktop.core.classify_model import Corrections
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
-MAX_FUTURE = timedelta(minutes=5)
 
 _gc_lock = threading.Lock()
 _gc_pauses = 0  # batches in progress (any thread) that asked for the collector to wait
@@ -70,18 +76,6 @@ class IngestReport:
     updated: int = 0  # stored posts replaced by a later edit (neither inserted nor skipped)
 
 
-def to_naive_utc(when: datetime) -> datetime:
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return when.replace(tzinfo=None)
-
-
-def safe_url(url: str) -> str:
-    """Only web links survive: a javascript: or data: URL from a hostile post is dropped."""
-    url = url.strip()
-    return url if url.lower().startswith(("http://", "https://")) and len(url) < 4000 else ""
-
-
 def fallback_id(p: PostIn) -> str:
     digest = hashlib.sha256(f"{p.author_handle}\x1f{p.created_at.isoformat()}\x1f{p.text}".encode()).hexdigest()
     return f"sha256:{digest[:32]}"
@@ -90,35 +84,6 @@ def fallback_id(p: PostIn) -> str:
 def post_key(p: PostIn) -> tuple[str, str]:
     """(channel, external_id) as stored: the key duplicates are recognised by."""
     return (p.channel or "unknown").strip().lower()[:50], (p.external_id or "").strip()[:500] or fallback_id(p)
-
-
-@dataclass
-class Drafts:
-    """The batch before it is stored, in the one shape every prepare stage reads: the incoming posts, their keys,
-    and one dict of NewPost fields per post that the stages fill column by column (normalise makes them)."""
-
-    items: list[PostIn]
-    keys: list[tuple[str, str]]
-    now: datetime  # naive UTC
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def scored_texts(self) -> list[str]:
-        """What the analyzer reads per post: the title too, when the text does not contain it."""
-        return [
-            f"{title}\n{text}" if (title := r["title"]) and title not in (text := r["text"]) else r["text"]
-            for r in self.rows
-        ]
-
-    def posts(self) -> list[NewPost]:
-        return [NewPost(**row) for row in self.rows]
-
-
-@dataclass(frozen=True)
-class PrepareStage:
-    """A step before the store, outside the write lock: pure work on the drafts (no database)."""
-
-    name: str
-    run: Callable[[Drafts], None]
 
 
 class Store:
@@ -131,60 +96,12 @@ STORE = Store()
 Stage = PrepareStage | Store | PostStage
 
 
-def normalise(drafts: Drafts) -> None:
-    """Prepare stage: plain, capped text and names, naive UTC times (a future time is the ingest time), web
-    links only."""
-    now = drafts.now
-    rows = []
-    for p, (channel, external_id) in zip(drafts.items, drafts.keys, strict=True):
-        is_html = p.text_format == "html"
-        created = to_naive_utc(p.created_at)
-        if created > now + MAX_FUTURE:  # a wrong clock upstream must not pin a post above everything
-            created = now
-        rows.append(
-            {
-                "channel": channel,
-                "external_id": external_id,
-                "text": normalize_text(p.text or "", is_html=is_html),
-                "created_at": created,
-                "author_handle": normalize_text(p.author_handle or "", max_len=300),
-                "author_name": normalize_text(p.author_name or "", max_len=300),
-                "author_followers": p.author_followers,
-                "url": safe_url(p.url or ""),
-                "title": normalize_text(p.title or "", is_html=is_html, max_len=1000),
-                "lang": (p.lang or "").strip().lower()[:20],
-                "reply_to": (p.reply_to or "")[:500],
-                "thread_id": (p.thread_id or "")[:500],
-                "likes": p.likes,
-                "reposts": p.reposts,
-                "replies": p.replies,
-                "extra": dict(p.extra or {}),
-            }
-        )
-    drafts.rows = rows
-
-
-def scorer(analyzer: Analyzer) -> Callable[[Drafts], None]:
-    """Prepare stage: sentiment score, label and its reasons (the first twelve) for every draft."""
-
-    def score(drafts: Drafts) -> None:
-        texts = drafts.scored_texts()
-        unique = list(dict.fromkeys(texts))  # a retweet or cross-post of the same text is scored once
-        columns = {
-            text: (round(found.score, 4), found.label, [(r.cue, r.weight, r.kind) for r in found.reasons[:12]])
-            for text, found in zip(unique, score_many(analyzer, unique), strict=True)
-        }
-        for row, text in zip(drafts.rows, texts, strict=True):
-            row["sentiment"], row["sentiment_label"], reasons = columns[text]
-            row["sentiment_reasons"] = [{"cue": cue, "weight": weight, "kind": kind} for cue, weight, kind in reasons]
-
-    return score
-
-
 class Ingestor:
     """Turns plugin output into stored posts through `stages`, in their order: prepare stages run in the caller's
     thread, the store and post stages under the write lock (one writer at a time, as SQLite requires).
-    `stage_seconds` adds up the time each stage took (the benchmark reports it)."""
+    `stage_seconds` adds up the time each stage took (the benchmark reports it; a stage run in a worker process
+    counts the worker's time). `workers`: processes for the prepare stages of ingests of two batches or more
+    (listening/workers.py; default `default_workers()`, 0 for none). `close()` stops them."""
 
     def __init__(
         self,
@@ -192,6 +109,7 @@ class Ingestor:
         events: EventHub,
         stages: Sequence[Stage],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        workers: int | None = None,
     ) -> None:
         self._posts = posts
         self._events = events
@@ -199,6 +117,11 @@ class Ingestor:
         self._write_lock = threading.Lock()
         self.stage_seconds: Counter[str] = Counter()
         self.stages = tuple(stages)
+        self.pool = PreparePool(default_workers() if workers is None else workers)
+
+    def close(self) -> None:
+        """Stop the worker processes, if any run."""
+        self.pool.close()
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -245,17 +168,70 @@ class Ingestor:
     def _prepared(
         self, part: Sequence[tuple[tuple[str, str], PostIn]], edit_keys: set[tuple[str, str]]
     ) -> tuple[list[NewPost], list[NewPost]]:
-        """The prepare stages over `part` (key, post pairs): (posts to insert, edits)."""
-        drafts = Drafts([item for _, item in part], [key for key, _ in part], to_naive_utc(self._clock()))
+        """The prepare stages over `part` (key, post pairs), in this thread: (posts to insert, edits)."""
+        drafts = self._drafts(part)
         for stage in self._prepare:
             started = time.perf_counter()
             stage.run(drafts)
             self.stage_seconds[stage.name] += time.perf_counter() - started
+        return self._split(drafts, edit_keys)
+
+    def _drafts(self, part: Sequence[tuple[tuple[str, str], PostIn]]) -> Drafts:
+        return Drafts([item for _, item in part], [key for key, _ in part], to_naive_utc(self._clock()))
+
+    @staticmethod
+    def _split(drafts: Drafts, edit_keys: set[tuple[str, str]]) -> tuple[list[NewPost], list[NewPost]]:
         new: list[NewPost] = []
         edits: list[NewPost] = []
         for key, post in zip(drafts.keys, drafts.posts(), strict=True):
             (edits if key in edit_keys else new).append(post)
         return new, edits
+
+    def _prepared_parts(
+        self, parts: list[list[tuple[tuple[str, str], PostIn]]], edit_keys: set[tuple[str, str]]
+    ) -> Iterator[tuple[list[NewPost], list[NewPost]]]:
+        """Each part prepared, in order. With two parts or more and worker processes, the first is prepared here
+        while the workers start and the later ones there, a few ahead of the writes (listening/workers.py)."""
+        stages = Stages.of(self._prepare) if len(parts) > 1 and self.pool else None
+        if stages is None:
+            for part in parts:
+                yield self._prepared(part, edit_keys)
+            return
+        self.pool.acquire()
+        ahead: deque[tuple[Drafts, Future[tuple[list[dict[str, Any]], dict[str, float]]]]] = deque()
+        later = iter(parts[1:])
+        try:
+
+            def submit() -> None:
+                part = next(later, None)
+                if part is not None:
+                    drafts = self._drafts(part)
+                    ahead.append((drafts, self.pool.submit(stages, drafts.items, drafts.keys, drafts.now)))
+
+            for _ in range(self.pool.processes + 1):
+                submit()
+            yield self._prepared(parts[0], edit_keys)
+            while ahead:
+                drafts, future = ahead.popleft()
+                try:
+                    drafts.rows, spent = future.result()
+                except BrokenProcessPool:
+                    log.warning("an ingest worker process died: the rest of this ingest is prepared in one process")
+                    self.pool.broken()
+                    for held in [drafts, *(d for d, _ in ahead)]:
+                        yield self._prepared(list(zip(held.keys, held.items, strict=True)), edit_keys)
+                    ahead.clear()
+                    for part in later:
+                        yield self._prepared(part, edit_keys)
+                    return
+                submit()
+                for name, seconds in spent.items():
+                    self.stage_seconds[name] += seconds
+                yield self._split(drafts, edit_keys)
+        finally:
+            for _, future in ahead:
+                future.cancel()
+            self.pool.release()
 
     def _edits(self, fresh: dict[tuple[str, str], PostIn]) -> set[tuple[str, str]]:
         """Keys of stored posts that come with a later edit. Only posts carrying `edited_at` are looked up
@@ -289,12 +265,13 @@ class Ingestor:
         inserted = skipped = updated = 0
         first: int | None = None
         last: int | None = None
-        count = max(-(-total // batch_size), 1)
-        for n in range(1, count + 1):
+        parts = [pending[i : i + batch_size] for i in range(0, total, batch_size)] or [[]]
+        prepared = self._prepared_parts(parts, edit_keys)
+        for n in range(1, len(parts) + 1):
             with gc_paused():
-                new, edits = self._prepared(pending[(n - 1) * batch_size : n * batch_size], edit_keys)
+                new, edits = next(prepared)
                 with self._write_lock:
-                    report = self._write(new, edits, source_id, cursor if n == count else None)
+                    report = self._write(new, edits, source_id, cursor if n == len(parts) else None)
             inserted += report.inserted
             skipped += report.skipped
             updated += report.updated
@@ -306,6 +283,7 @@ class Ingestor:
                 self._events.emit(POSTS_EDITED, list(report.edited_ids))
             if progress:
                 progress(min(n * batch_size, total), total)
+        prepared.close()
         skipped += len(items) - total
         return IngestReport(len(items), inserted, skipped, first, last, updated)
 
@@ -321,21 +299,3 @@ class Ingestor:
         spent = time.perf_counter() - started - (sum(self.stage_seconds[s.name] for s in self._after) - inside)
         self.stage_seconds[STORE.name] += spent
         return report
-
-
-def enricher(corrections: Corrections | None = None) -> Callable[[Drafts], None]:
-    """Prepare stage: trait, intent and lead, with the confidence and reasons behind them, for every draft
-    (core.classify), read with the workspace's agent corrections in mind and the sentiment the score stage gave.
-    A rule or an agent may still change them later. A text that comes more than once in the batch (a repost, a
-    cross-post) is classified once."""
-
-    def enrich(drafts: Drafts) -> None:
-        done: dict[tuple[str, str, str], Classification] = {}
-        for row in drafts.rows:
-            key = (row["text"], row["title"], row.get("sentiment_label") or "")
-            if (found := done.get(key)) is None:
-                found = done[key] = classify(key[0], key[1], corrections, key[2])
-            row["trait"], row["intent"], row["is_lead"] = found.trait, found.intent, found.is_lead
-            row["classification"] = found.as_json()
-
-    return enrich

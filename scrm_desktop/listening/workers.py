@@ -1,0 +1,177 @@
+"""The prepare stages of a big ingest (a backfill, an import, a fetch of thousands of posts) in worker processes.
+
+Normalising, scoring and classifying a post is pure Python work on one core; SQLite takes one writer. A big
+ingest therefore runs its prepare stages (listening/prepare.py) for the next batches in `PreparePool`'s worker
+processes while the ingesting thread writes the batch before them: on a machine with two cores or more the
+posts are stored sooner, with the very values a serial ingest stores, in the same order and transactions.
+
+- The workers start on the first ingest of two batches or more (spawned: a clean interpreter that imports only
+  the core and the plugin API; safe beside Qt and the scheduler's threads) and stop after a minute unused or
+  when the workspace closes. Ingests of one batch (a source's usual fetch) never wait for them.
+- Each batch is sent with the stages as they are at the start of the ingest (the analyzer with the agents'
+  sentiment corrections, the classifier's corrections), pickled; a worker unpickles them again only when
+  they changed. A correction made during an ingest counts from the next one, as in a serial ingest.
+- A worker that dies (killed, out of memory) loses nothing: the batches it held are prepared in the ingesting
+  thread, and so is the rest of that ingest. A stage that raises raises in the ingest as it would serially.
+- `SCRM_INGEST_WORKERS=0` (or `workers=0`) turns them off; by default one per core, up to four.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from scrm_desktop.listening.api import PostIn
+from scrm_desktop.listening.prepare import Drafts, PrepareStage
+
+log = logging.getLogger(__name__)
+
+IDLE_S = 60.0  # workers unused this long are stopped (they hold a copy of the analyzer each)
+MAX_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Worker processes for big ingests: `SCRM_INGEST_WORKERS` if set, else one per core the process may use, up
+    to four; 0 (prepare in the ingesting thread) on a single core."""
+    raw = os.environ.get("SCRM_INGEST_WORKERS", "").strip()
+    if raw:
+        try:
+            return max(0, int(raw))
+        except ValueError:
+            log.warning("SCRM_INGEST_WORKERS=%r is not a number: big ingests prepare in one process", raw)
+            return 0
+    return machine_workers()
+
+
+def machine_workers() -> int:
+    """One worker per core the process may use, up to four; none on a single core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, MAX_WORKERS) if cores >= 2 else 0
+
+
+class Stages:
+    """The prepare stages of one ingest as the workers get them: pickled once, with the digest a worker knows them
+    by. `None` from `of` when they do not pickle (a custom analyzer holding a lock, say): prepare in-process."""
+
+    __slots__ = ("blob", "digest")
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self.digest = hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+    @classmethod
+    def of(cls, stages: Sequence[PrepareStage]) -> Stages | None:
+        try:
+            return cls(pickle.dumps(tuple(stages), protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            log.info("the prepare stages do not pickle (%s): this ingest prepares in one process", exc)
+            return None
+
+
+class PreparePool:
+    """Up to `processes` worker processes that run prepare stages on batches of drafts (see the module's doc)."""
+
+    def __init__(self, processes: int, idle_s: float = IDLE_S) -> None:
+        self.processes = max(0, processes)
+        self._idle_s = idle_s
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._idle: threading.Timer | None = None
+        self._users = 0  # ingests using the workers right now (the idle timer waits for none)
+        self._closed = False
+
+    def __bool__(self) -> bool:
+        return self.processes > 0 and not self._closed
+
+    def acquire(self) -> None:
+        """An ingest starts using the workers (they start now if they are not running)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the ingest's worker processes are closed")
+            if self._idle is not None:
+                self._idle.cancel()
+                self._idle = None
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start
+                )
+            self._users += 1
+
+    def release(self) -> None:
+        """The ingest is done with them: they stop if no ingest uses them for `idle_s`."""
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._executor is not None and not self._closed:
+                self._idle = threading.Timer(self._idle_s, self._stop_if_idle)
+                self._idle.daemon = True
+                self._idle.start()
+
+    def submit(
+        self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
+    ) -> Future[tuple[list[dict[str, Any]], dict[str, float]]]:
+        """Prepare one batch in a worker: (the drafts' rows, each stage's seconds)."""
+        with self._lock:
+            if self._executor is None:
+                raise RuntimeError("acquire() the workers before submitting to them")
+            return self._executor.submit(_prepare, stages.digest, stages.blob, items, keys, now)
+
+    def broken(self) -> None:
+        """A worker died: the others are let go; the next ingest starts new ones."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _stop_if_idle(self) -> None:
+        with self._lock:
+            if self._users or self._executor is None:
+                return
+            executor, self._executor, self._idle = self._executor, None, None
+        executor.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the workers (the workspace closes)."""
+        with self._lock:
+            self._closed = True
+            if self._idle is not None:
+                self._idle.cancel()
+            executor, self._executor, self._idle = self._executor, None, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+# ---- in the worker process --------------------------------------------------------------------------------------
+
+_known: tuple[str, tuple[PrepareStage, ...]] = ("", ())
+
+
+def _start() -> None:
+    # A worker only prepares batches: tens of thousands of short-lived dicts per batch and no cycles, which the
+    # cyclic collector would walk again and again (the ingesting thread pauses it per batch for the same reason).
+    gc.disable()
+
+
+def _prepare(
+    digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    global _known
+    if _known[0] != digest:
+        _known = (digest, pickle.loads(blob))
+        gc.collect()  # the stages before these, once
+    drafts = Drafts(items, keys, now)
+    spent: dict[str, float] = {}
+    for stage in _known[1]:
+        started = time.perf_counter()
+        stage.run(drafts)
+        spent[stage.name] = time.perf_counter() - started
+    return drafts.rows, spent
