@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -397,11 +398,30 @@ def _after_first_paint(ws: Workspace, window: MainWindow) -> None:
     threading.Thread(target=ws.registry.load_all, name="plugins-import", daemon=True).start()
 
 
+def quit_on_signals(app: QCoreApplication) -> QTimer:
+    """SIGTERM (a session logging out, `systemctl stop`, `kill`) and Ctrl+C quit the app as closing its window
+    does: the workspace closes (a backup if due, the settings saved, worker processes stopped). Python runs a
+    signal handler only between bytecodes, so a timer wakes the interpreter while Qt waits for events; keep the
+    returned timer referenced."""
+
+    def quit_(signum: int, _frame: object) -> None:
+        log.info("%s: closing", signal.Signals(signum).name)
+        app.quit()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, quit_)
+    wake = QTimer(app)
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
+    return wake
+
+
 def run_gui(ws: Workspace) -> int:
     app = ensure_app()
     handler = ErrorLogHandler(ws.events)
     logging.getLogger().addHandler(handler)
     _window, bridge = start_gui(ws)  # kept referenced while the app runs
+    _wake = quit_on_signals(app)
     try:
         return app.exec()
     finally:
@@ -429,6 +449,7 @@ def run_wall(ws: Workspace, *, listen: bool = False, fullscreen: bool = True) ->
         wall.show()
     if listen:  # reads the sources: off the GUI thread
         wall.loader.run(ws.start_listening, failure=lambda exc: log.error("listening did not start: %s", exc))
+    _wake = quit_on_signals(app)
     try:
         return app.exec()
     finally:
