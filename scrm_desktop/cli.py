@@ -208,6 +208,9 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from scrm_desktop.listening import workers
+
+    workers.allow_by_default()  # this entry point's main module is guarded: big ingests may use worker processes
     args = _gui_start(sys.argv[1:] if argv is None else list(argv))
     if args is None:
         parser = build_parser()

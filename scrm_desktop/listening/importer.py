@@ -24,6 +24,23 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be read (missing, wrong format, no `text` column, rows that cannot be parsed)."""
 
 
+class MalformedFile(ImportFileError):
+    """Rows that cannot be parsed at all: nothing was imported. `where` names the first of them by line; the
+    readable rows can be imported on purpose (`skip_bad`)."""
+
+    def __init__(self, message: str, where: str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+class Stopped(Exception):
+    """The import was stopped by its user between two chunks (each chunk stored whole); `report` so far."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"stopped after {report.rows} row(s)")
+        self.report = report
+
+
 class Unparsable(str):
     """A row that could not be parsed at all (an open quote, a line that is not JSON): the file is malformed there.
     Other problems (an empty text, a time that cannot be read) are about one row's content."""
@@ -162,11 +179,14 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
     *,
     skip_bad: bool = False,
+    stop: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Read `path` and pass posts to `ingest` in chunks (it returns (inserted, duplicates)).
 
-    A file with rows that cannot be parsed is refused before anything is stored (ImportFileError naming the
-    lines), unless `skip_bad`: then the readable rows are imported and the others reported."""
+    A file with rows that cannot be parsed is refused before anything is stored (MalformedFile naming the
+    lines), unless `skip_bad`: then the readable rows are imported and the others reported. `stop()` is asked
+    before each chunk; when it says so, Stopped is raised with the report so far (the chunks before are stored
+    whole: the same import run again adds only the rest)."""
     total = _count_lines(path)
     if not skip_bad:
         _refuse_malformed(path)
@@ -174,6 +194,8 @@ def import_file(
     chunk: list[PostIn] = []
 
     def flush() -> None:
+        if stop is not None and stop():
+            raise Stopped(report)
         inserted, dupes = ingest(chunk)
         report.inserted += inserted
         report.duplicates += dupes
@@ -205,9 +227,10 @@ def _refuse_malformed(path: Path, shown: int = 5) -> None:
         return
     where = "; ".join(f"line {line}: {why}" for line, why in bad[:shown])
     more = f" (and {len(bad) - shown} more)" if len(bad) > shown else ""
-    raise ImportFileError(
+    raise MalformedFile(
         f"{path.name} is malformed at {where}{more}; nothing was imported (fix the file, or import the readable "
-        "rows with --skip-bad)"
+        "rows with --skip-bad)",
+        f"{where}{more}",
     )
 
 

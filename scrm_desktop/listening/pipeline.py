@@ -32,7 +32,7 @@ from scrm_desktop.listening.prepare import (  # noqa: F401 (the prepare stages, 
     scorer,
     to_naive_utc,
 )
-from scrm_desktop.listening.workers import PreparePool, Stages, default_workers
+from scrm_desktop.listening.workers import PreparePool, Stages, StagesUnavailable, default_workers
 from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
 from scrm_desktop.store.posts import PostRepo, WriteReport
 
@@ -215,8 +215,9 @@ class Ingestor:
                 drafts, future = ahead.popleft()
                 try:
                     drafts.rows, spent = future.result()
-                except BrokenProcessPool:
-                    log.warning("an ingest worker process died: the rest of this ingest is prepared in one process")
+                except (BrokenProcessPool, StagesUnavailable) as exc:
+                    why = "died" if isinstance(exc, BrokenProcessPool) else f"could not read the stages ({exc})"
+                    log.warning("an ingest worker process %s: the rest of this ingest is prepared in one process", why)
                     self.pool.broken()
                     for held in [drafts, *(d for d, _ in ahead)]:
                         yield self._prepared(list(zip(held.keys, held.items, strict=True)), edit_keys)

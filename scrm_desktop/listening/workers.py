@@ -13,26 +13,29 @@ posts are stored sooner, with the very values a serial ingest stores, in the sam
   they changed. A correction made during an ingest counts from the next one, as in a serial ingest.
 - A worker that dies (killed, out of memory) loses nothing: the batches it held are prepared in the ingesting
   thread, and so is the rest of that ingest. A stage that raises raises in the ingest as it would serially.
-- `SCRM_INGEST_WORKERS=0` (or `workers=0`) turns them off; by default one per core, up to four.
+- They are on by default in the app's own processes (the GUI, `listen`, `import`: `scrm_desktop.cli.main` says
+  so with `allow_by_default()`), one per core up to four. A spawned worker imports the parent's main script
+  again (as `__mp_main__`): the app's entry points are guarded for it, a user's own script may not be, so a
+  program that uses the package as a library ingests in one process unless it asks (`SCRM_INGEST_WORKERS=N`,
+  or `Ingestor(workers=N)`). `SCRM_INGEST_WORKERS=0` turns them off everywhere.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
-import multiprocessing
 import os
-import pickle
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrm_desktop.listening.api import PostIn
-from scrm_desktop.listening.prepare import Drafts, PrepareStage
+if TYPE_CHECKING:  # imported when used: the app's entry point imports this module before its window shows
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from datetime import datetime
+
+    from scrm_desktop.listening.api import PostIn
+    from scrm_desktop.listening.prepare import PrepareStage
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +43,19 @@ IDLE_S = 60.0  # workers unused this long are stopped (they hold a copy of the a
 MAX_WORKERS = 4
 
 
+_allowed = False  # the app's entry point says its main module is safe to import again in a worker
+
+
+def allow_by_default() -> None:
+    """Called by the app's entry point: big ingests use worker processes unless `SCRM_INGEST_WORKERS` says not."""
+    global _allowed
+    _allowed = True
+
+
 def default_workers() -> int:
-    """Worker processes for big ingests: `SCRM_INGEST_WORKERS` if set, else one per core the process may use, up
-    to four; 0 (prepare in the ingesting thread) on a single core."""
+    """Worker processes for big ingests: `SCRM_INGEST_WORKERS` if set; else, in the app's own processes
+    (`allow_by_default`), one per core the process may use, up to four; else 0 (prepare in the ingesting
+    thread)."""
     raw = os.environ.get("SCRM_INGEST_WORKERS", "").strip()
     if raw:
         try:
@@ -50,7 +63,7 @@ def default_workers() -> int:
         except ValueError:
             log.warning("SCRM_INGEST_WORKERS=%r is not a number: big ingests prepare in one process", raw)
             return 0
-    return machine_workers()
+    return machine_workers() if _allowed else 0
 
 
 def machine_workers() -> int:
@@ -66,11 +79,15 @@ class Stages:
     __slots__ = ("blob", "digest")
 
     def __init__(self, blob: bytes) -> None:
+        import hashlib
+
         self.blob = blob
         self.digest = hashlib.blake2b(blob, digest_size=16).hexdigest()
 
     @classmethod
     def of(cls, stages: Sequence[PrepareStage]) -> Stages | None:
+        import pickle
+
         try:
             return cls(pickle.dumps(tuple(stages), protocol=pickle.HIGHEST_PROTOCOL))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -102,6 +119,9 @@ class PreparePool:
                 self._idle.cancel()
                 self._idle = None
             if self._executor is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start
                 )
@@ -161,12 +181,25 @@ def _start() -> None:
     gc.disable()
 
 
+class StagesUnavailable(Exception):
+    """The worker could not unpickle the stages (a class only the parent's main script defines, say): the ingest
+    prepares in its own process instead."""
+
+
 def _prepare(
     digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    import pickle
+
+    from scrm_desktop.listening.prepare import Drafts
+
     global _known
     if _known[0] != digest:
-        _known = (digest, pickle.loads(blob))
+        try:
+            stages = pickle.loads(blob)
+        except Exception as exc:
+            raise StagesUnavailable(f"{type(exc).__name__}: {exc}") from None
+        _known = (digest, stages)
         gc.collect()  # the stages before these, once
     drafts = Drafts(items, keys, now)
     spent: dict[str, float] = {}

@@ -328,6 +328,8 @@ class MainWindow(QMainWindow):
         sources = bar.addMenu("&Sources")
         self._action(sources, "&Manage sources…", self.open_sources)
         self._action(sources, "&Run all sources now", self.run_all_now, ("Ctrl+R",))
+        sources.addSeparator()
+        self._action(sources, "&Import posts from a file…", self.import_posts, ("Ctrl+I",))
         help_menu = bar.addMenu("&Help")
         self._action(
             help_menu, "&Keyboard shortcuts", self.show_shortcuts, ("?", QKeySequence.StandardKey.HelpContents)
@@ -637,6 +639,17 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.sources_dialog = dialog
         dialog.show()
+
+    def import_posts(self, path: str | None = None) -> None:
+        """Sources > Import posts from a file…: the import dialog (it asks for the file unless given one)."""
+        from scrm_desktop.ui.dialogs.import_dialog import ImportPostsDialog  # only built when asked for
+
+        dialog = ImportPostsDialog(self.ws, path, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.import_dialog = dialog
+        dialog.show()
+        if path is None:
+            dialog.ask()
 
     def run_all_now(self) -> None:
         def run(sources: list[Source]) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from scrm_desktop.core.sentiment import default_analyzer
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_INGESTED
+from scrm_desktop.listening import workers
 from scrm_desktop.listening.workers import default_workers
 from scrm_desktop.workspace import Workspace
 
@@ -205,7 +206,7 @@ def test_stages_that_do_not_pickle_prepare_in_one_process(tmp_path):
         ws.close()
 
 
-def test_the_number_of_workers_follows_the_environment(monkeypatch):
+def test_the_number_of_workers_follows_the_environment_and_the_entry_point(monkeypatch):
     monkeypatch.setenv("SCRM_INGEST_WORKERS", "3")
     assert default_workers() == 3
     monkeypatch.setenv("SCRM_INGEST_WORKERS", "0")
@@ -213,4 +214,8 @@ def test_the_number_of_workers_follows_the_environment(monkeypatch):
     monkeypatch.setenv("SCRM_INGEST_WORKERS", "many")
     assert default_workers() == 0
     monkeypatch.delenv("SCRM_INGEST_WORKERS")
-    assert default_workers() == (min(len(os.sched_getaffinity(0)), 4) if len(os.sched_getaffinity(0)) > 1 else 0)
+    monkeypatch.setattr(workers, "_allowed", False)
+    assert default_workers() == 0  # a program using the package: its main script may not be guarded
+    workers.allow_by_default()  # the app's entry point (scrm_desktop.cli.main)
+    cores = len(os.sched_getaffinity(0))
+    assert default_workers() == (min(cores, 4) if cores > 1 else 0)
