@@ -169,7 +169,9 @@ class Ingestor:
         self, part: Sequence[tuple[tuple[str, str], PostIn]], edit_keys: set[tuple[str, str]]
     ) -> tuple[list[NewPost], list[NewPost]]:
         """The prepare stages over `part` (key, post pairs), in this thread: (posts to insert, edits)."""
-        drafts = self._drafts(part)
+        return self._prepared_here(self._drafts(part), edit_keys)
+
+    def _prepared_here(self, drafts: Drafts, edit_keys: set[tuple[str, str]]) -> tuple[list[NewPost], list[NewPost]]:
         for stage in self._prepare:
             started = time.perf_counter()
             stage.run(drafts)
@@ -191,47 +193,69 @@ class Ingestor:
         self, parts: list[list[tuple[tuple[str, str], PostIn]]], edit_keys: set[tuple[str, str]]
     ) -> Iterator[tuple[list[NewPost], list[NewPost]]]:
         """Each part prepared, in order. With two parts or more and worker processes, the first is prepared here
-        while the workers start and the later ones there, a few ahead of the writes (listening/workers.py)."""
+        while the workers start and the later ones there, a few ahead of the writes (listening/workers.py). When
+        the workers fail (one died, or they cannot read the stages), the rest is prepared here."""
         stages = Stages.of(self._prepare) if len(parts) > 1 and self.pool else None
         if stages is None:
             for part in parts:
                 yield self._prepared(part, edit_keys)
             return
         self.pool.acquire()
-        ahead: deque[tuple[Drafts, Future[tuple[list[dict[str, Any]], dict[str, float]]]]] = deque()
+        ahead: deque[tuple[Drafts, Future[tuple[list[dict[str, Any]], dict[str, float]]] | None]] = deque()
         later = iter(parts[1:])
+        here = False  # the workers failed: prepare in this thread from now on
+
+        def give_up(exc: BaseException) -> None:
+            nonlocal here
+            if not here:
+                why = (
+                    "died"
+                    if isinstance(exc, BrokenProcessPool)
+                    else f"could not read the stages ({exc})"
+                    if isinstance(exc, StagesUnavailable)
+                    else f"stopped ({exc})"
+                )
+                log.warning("an ingest worker process %s: the rest of this ingest is prepared in one process", why)
+            here = True
+            if isinstance(exc, BrokenProcessPool):
+                self.pool.broken()  # the next ingest starts new ones
+
+        def submit() -> None:
+            part = next(later, None)
+            if part is None:
+                return
+            drafts = self._drafts(part)
+            future = None
+            if not here:
+                try:
+                    future = self.pool.submit(stages, drafts.items, drafts.keys, drafts.now)
+                except (BrokenProcessPool, RuntimeError) as exc:  # another ingest found them dead; the workspace closes
+                    give_up(exc)
+            ahead.append((drafts, future))
+
         try:
-
-            def submit() -> None:
-                part = next(later, None)
-                if part is not None:
-                    drafts = self._drafts(part)
-                    ahead.append((drafts, self.pool.submit(stages, drafts.items, drafts.keys, drafts.now)))
-
             for _ in range(self.pool.processes + 1):
                 submit()
             yield self._prepared(parts[0], edit_keys)
             while ahead:
                 drafts, future = ahead.popleft()
-                try:
-                    drafts.rows, spent = future.result()
-                except (BrokenProcessPool, StagesUnavailable) as exc:
-                    why = "died" if isinstance(exc, BrokenProcessPool) else f"could not read the stages ({exc})"
-                    log.warning("an ingest worker process %s: the rest of this ingest is prepared in one process", why)
-                    self.pool.broken()
-                    for held in [drafts, *(d for d, _ in ahead)]:
-                        yield self._prepared(list(zip(held.keys, held.items, strict=True)), edit_keys)
-                    ahead.clear()
-                    for part in later:
-                        yield self._prepared(part, edit_keys)
-                    return
+                spent: dict[str, float] | None = None
+                if future is not None:
+                    try:
+                        drafts.rows, spent = future.result()
+                    except (BrokenProcessPool, StagesUnavailable) as exc:
+                        give_up(exc)
                 submit()
+                if spent is None:
+                    yield self._prepared_here(drafts, edit_keys)
+                    continue
                 for name, seconds in spent.items():
                     self.stage_seconds[name] += seconds
                 yield self._split(drafts, edit_keys)
         finally:
-            for _, future in ahead:
-                future.cancel()
+            for _, pending in ahead:
+                if pending is not None:
+                    pending.cancel()
             self.pool.release()
 
     def _edits(self, fresh: dict[tuple[str, str], PostIn]) -> set[tuple[str, str]]:

@@ -140,9 +140,11 @@ class PreparePool:
         self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
     ) -> Future[tuple[list[dict[str, Any]], dict[str, float]]]:
         """Prepare one batch in a worker: (the drafts' rows, each stage's seconds)."""
+        from concurrent.futures.process import BrokenProcessPool
+
         with self._lock:
-            if self._executor is None:
-                raise RuntimeError("acquire() the workers before submitting to them")
+            if self._executor is None:  # another ingest found a worker dead (or none was acquired)
+                raise BrokenProcessPool("the ingest's worker processes stopped")
             return self._executor.submit(_prepare, stages.digest, stages.blob, items, keys, now)
 
     def broken(self) -> None:

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from scrm_desktop.core.sentiment import default_analyzer
+from scrm_desktop.listening import workers
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_INGESTED
-from scrm_desktop.listening import workers
 from scrm_desktop.listening.workers import default_workers
 from scrm_desktop.workspace import Workspace
 
@@ -103,8 +103,8 @@ def test_a_big_ingest_in_worker_processes_stores_what_one_process_stores(tmp_pat
 def test_the_workers_score_and_classify_with_the_agents_corrections(tmp_path):
     complaint = "@brightwave my modem keeps dropping the connection every single evening this week"
     results = []
-    for workers in (0, 2):
-        ws = open_ws(tmp_path / f"w{workers}", workers)
+    for count in (0, 2):
+        ws = open_ws(tmp_path / f"w{count}", count)
         try:
             ws.ingestor.ingest([PostIn("reddit", "c1", complaint, NOW)])
             first = ws.db.posts.page()[0]
@@ -132,6 +132,27 @@ class ExitsInAWorker:
         if "KILL" in text_ and multiprocessing.parent_process() is not None:
             os._exit(3)
         return self.inner.analyze(text_)
+
+
+def _rebuilt_here_only() -> FailsToUnpickleInAWorker:
+    if multiprocessing.parent_process() is not None:
+        raise RuntimeError("this analyzer cannot be rebuilt in a worker")
+    return FailsToUnpickleInAWorker()
+
+
+class FailsToUnpickleInAWorker:
+    """An analyzer that pickles but cannot be rebuilt in a worker (as a class only a main script defines)."""
+
+    name = "fails-to-unpickle-in-a-worker"
+
+    def __init__(self) -> None:
+        self.inner = default_analyzer()
+
+    def analyze(self, text_: str):
+        return self.inner.analyze(text_)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return _rebuilt_here_only, ()
 
 
 class RaisesOnBadPost:
@@ -176,6 +197,22 @@ def test_a_worker_that_dies_loses_nothing(tmp_path, caplog):
         assert stored(ws) == stored(reference)  # each post once, prepared as in one process
         again = ws.ingestor.ingest(posts(600, start=5000), batch_size=BATCH)  # new workers for the next one
         assert again.inserted == 600
+    finally:
+        ws.close()
+        reference.close()
+
+
+def test_stages_a_worker_cannot_read_are_prepared_in_the_ingesting_process(tmp_path, caplog):
+    items = posts(800)
+    ws = Workspace.open(str(tmp_path / "a"), clock=lambda: NOW, analyzer=FailsToUnpickleInAWorker())
+    ws.ingestor.pool.processes = 2
+    reference = open_ws(tmp_path / "b", 0)
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert ws.ingestor.ingest(items, batch_size=BATCH).inserted == 800
+        assert "could not read the stages" in caplog.text
+        reference.ingestor.ingest(items, batch_size=BATCH)
+        assert stored(ws) == stored(reference)
     finally:
         ws.close()
         reference.close()
