@@ -188,6 +188,8 @@ def import_file(
     before each chunk; when it says so, Stopped is raised with the report so far (the chunks before are stored
     whole: the same import run again adds only the rest)."""
     total = _count_lines(path)
+    if progress:
+        progress(0, total)
     if not skip_bad:
         _refuse_malformed(path)
     report = ImportReport()

@@ -45,9 +45,12 @@ def test_a_csv_is_imported_with_its_unusable_rows_listed_by_line(qtbot, ws, tmp_
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.file_label.text() == str(path)
+    shown: list[int] = []
+    dialog.progress.valueChanged.connect(shown.append)
     dialog.start.click()
     qtbot.waitUntil(lambda: dialog.report is not None and finished(dialog), timeout=60_000)
     assert dialog.summary.text() == "1200 row(s): 1198 new post(s), 0 already stored, 2 rejected."
+    assert any(0 < v < 1200 for v in shown), shown  # the bar moves per batch of 1,000, not only at the end
     assert dialog.details.toPlainText().splitlines() == [
         "line 6: empty or missing `text`",
         "line 702: empty or missing `text`",

@@ -130,12 +130,19 @@ class ImportPostsDialog(QDialog):
         self.summary.setText(f"Importing {path.name}…")
         self.details.clear()
 
-        def ingest(chunk: list) -> tuple[int, int]:
-            done = ingestor.ingest(chunk)
-            return done.inserted, done.skipped
-
         def work(report):  # type: ignore[no-untyped-def]
-            return import_file(path, ingest, progress=report, skip_bad=skip_bad, stop=stop.is_set)
+            line = [0, 0]  # the file's line reached before this chunk, its lines
+
+            def reached(done: int, total: int) -> None:
+                line[:] = [done, total]
+                report(done, total)
+
+            def ingest(chunk: list) -> tuple[int, int]:  # progress per batch of 1,000 within the chunk
+                base, total = line
+                done = ingestor.ingest(chunk, progress=lambda n, _of: report(min(base + n, total), total))
+                return done.inserted, done.skipped
+
+            return import_file(path, ingest, progress=reached, skip_bad=skip_bad, stop=stop.is_set)
 
         self._runner.run(
             work,
