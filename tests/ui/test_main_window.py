@@ -270,3 +270,19 @@ def test_the_board_in_sight_fills_its_first_column_first_then_the_others(qtbot, 
         window.close()
         bridge.close()
         used.close()
+
+
+def test_the_detail_pane_says_none_when_the_classifier_is_sure_there_is_no_trait(qtbot, window, ws):
+    """A post with no trait the classifier is sure of reads "Trait: none (75%)", not "unknown", and the words that
+    pushed towards no trait are not offered as reasons; an unsure intent still reads "unknown (maybe …)"."""
+    text = "someone at the train has the same brightwave vista 17 as me and we noddded at each other #productivity"
+    ws.ingestor.ingest([PostIn(channel="mastodon", external_id="n1", text=text, created_at=NOW, author_handle="v")])
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    shown = window.detail.classified.text()
+    assert shown.startswith("Trait: none (75%) · Intent: unknown (maybe information, 31%)"), shown
+    why = window.detail.class_reasons.text()
+    assert "trait ←" not in why and why.startswith("Why: intent ← "), why  # the unsure guess keeps its words
+    assert window.detail.class_boxes["trait"].currentText() == "trait: unknown"  # the correction box: no label

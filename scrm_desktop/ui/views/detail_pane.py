@@ -340,8 +340,8 @@ class DetailPane(QFrame):
     def _show_classification(self, post: Post, cues: dict[str, Any] | None) -> None:
         known = cues or {}  # None: not read yet (no confidences, no cues shown meanwhile)
         lead = ("yes" if post.is_lead else "no") + _sure(known, "lead", "yes" if post.is_lead else "none")
-        trait = (post.trait or "unknown") + _sure(known, "trait", post.trait)
-        intent = (post.intent or "unknown") + _sure(known, "intent", post.intent)
+        trait = _shown(known, "trait", post.trait) + _sure(known, "trait", post.trait)
+        intent = _shown(known, "intent", post.intent) + _sure(known, "intent", post.intent)
         self.classified.setText(f"Trait: {trait} · Intent: {intent} · Lead: {lead}")
         self._show_cues(post, cues)
         for field, values in (("trait", TRAITS), ("intent", INTENTS)):
@@ -360,6 +360,8 @@ class DetailPane(QFrame):
         said = own_text(f"{post.title}. {post.text}" if post.title else post.text)
         parts = []
         for name, key in (("trait", "trait_cues"), ("intent", "intent_cues"), ("lead", "lead_products")):
+            if name != "lead" and _none(cues, name, getattr(post, name)):
+                continue  # "none": the words that pushed towards no label are no reason to read
             found = own_reasons((str(c) for c in cues.get(key) or ()), said)
             if found:
                 parts.append(f"{name} ← {', '.join(f'“{c}”' for c in found[:5])}")
@@ -470,6 +472,18 @@ class DetailPane(QFrame):
     def _open(self) -> None:
         if self.post and self.post.url:
             QDesktopServices.openUrl(QUrl(self.post.url))
+
+
+def _none(cues: dict[str, Any], field: str, value: str) -> bool:
+    """The classifier is sure the post has no trait (or intent): empty, its best guess "none"."""
+    sure = isinstance(cues.get(f"{field}_confidence"), int | float)
+    return sure and not value and cues.get(f"{field}_guess") == "none"
+
+
+def _shown(cues: dict[str, Any], field: str, value: str) -> str:
+    """The label as the pane says it: the value; "none" when the classifier is sure there is none; "unknown" when
+    it was unsure (its guess follows in brackets) or the post was never classified."""
+    return value or ("none" if _none(cues, field, value) else "unknown")
 
 
 def _sure(cues: dict[str, Any], field: str, value: str) -> str:
