@@ -32,7 +32,14 @@ from scrm_desktop.listening.prepare import (  # noqa: F401 (the prepare stages, 
     scorer,
     to_naive_utc,
 )
-from scrm_desktop.listening.workers import PreparePool, Stages, StagesUnavailable, default_workers
+from scrm_desktop.listening.workers import (
+    Packed,
+    PreparePool,
+    Stages,
+    StagesUnavailable,
+    default_pool,
+    unpacked,
+)
 from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
 from scrm_desktop.store.posts import PostRepo, WriteReport
 
@@ -101,7 +108,7 @@ class Ingestor:
     thread, the store and post stages under the write lock (one writer at a time, as SQLite requires).
     `stage_seconds` adds up the time each stage took (the benchmark reports it; a stage run in a worker process
     counts the worker's time). `workers`: processes for the prepare stages of ingests of two batches or more
-    (listening/workers.py; default `default_workers()`, 0 for none). `close()` stops them."""
+    (listening/workers.py; default `default_pool()`, 0 for none). `close()` stops them."""
 
     def __init__(
         self,
@@ -117,7 +124,7 @@ class Ingestor:
         self._write_lock = threading.Lock()
         self.stage_seconds: Counter[str] = Counter()
         self.stages = tuple(stages)
-        self.pool = PreparePool(default_workers() if workers is None else workers)
+        self.pool = default_pool() if workers is None else PreparePool(workers)
 
     def close(self) -> None:
         """Stop the worker processes, if any run."""
@@ -195,13 +202,14 @@ class Ingestor:
         """Each part prepared, in order. With two parts or more and worker processes, the first is prepared here
         while the workers start and the later ones there, a few ahead of the writes (listening/workers.py). When
         the workers fail (one died, or they cannot read the stages), the rest is prepared here."""
-        stages = Stages.of(self._prepare) if len(parts) > 1 and self.pool else None
+        use = len(parts) > 1 and self.pool and self.pool.worth_starting()
+        stages = Stages.of(self._prepare) if use else None
         if stages is None:
             for part in parts:
                 yield self._prepared(part, edit_keys)
             return
         self.pool.acquire()
-        ahead: deque[tuple[Drafts, Future[tuple[list[dict[str, Any]], dict[str, float]]] | None]] = deque()
+        ahead: deque[tuple[Drafts, Future[tuple[Packed, dict[str, float]]] | None]] = deque()
         later = iter(parts[1:])
         here = False  # the workers failed: prepare in this thread from now on
 
@@ -242,7 +250,8 @@ class Ingestor:
                 spent: dict[str, float] | None = None
                 if future is not None:
                     try:
-                        drafts.rows, spent = future.result()
+                        rows, spent = future.result()
+                        drafts.rows = unpacked(rows)
                     except (BrokenProcessPool, StagesUnavailable) as exc:
                         give_up(exc)
                 submit()

@@ -52,6 +52,13 @@ def allow_by_default() -> None:
     _allowed = True
 
 
+def default_pool() -> PreparePool:
+    """The pool an ingestor gets unless told otherwise: `default_workers()` processes; the app's own (not a number
+    set in SCRM_INGEST_WORKERS) start only while a core is free."""
+    explicit = bool(os.environ.get("SCRM_INGEST_WORKERS", "").strip())
+    return PreparePool(default_workers(), when_idle=not explicit)
+
+
 def default_workers() -> int:
     """Worker processes for big ingests: `SCRM_INGEST_WORKERS` if set; else, in the app's own processes
     (`allow_by_default`), one per core the process may use, up to four; else 0 (prepare in the ingesting
@@ -68,8 +75,21 @@ def default_workers() -> int:
 
 def machine_workers() -> int:
     """One worker per core the process may use, up to four; none on a single core."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
     return min(cores, MAX_WORKERS) if cores >= 2 else 0
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def free_cores() -> float:
+    """Cores the rest of the machine leaves idle: the cores less the last minute's load average (all of them
+    where the platform has no load average)."""
+    try:
+        return _cores() - os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return float(_cores())
 
 
 class Stages:
@@ -98,8 +118,9 @@ class Stages:
 class PreparePool:
     """Up to `processes` worker processes that run prepare stages on batches of drafts (see the module's doc)."""
 
-    def __init__(self, processes: int, idle_s: float = IDLE_S) -> None:
+    def __init__(self, processes: int, idle_s: float = IDLE_S, *, when_idle: bool = False) -> None:
         self.processes = max(0, processes)
+        self.when_idle = when_idle  # start only while a core is free (the app's default pool)
         self._idle_s = idle_s
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
@@ -109,6 +130,13 @@ class PreparePool:
 
     def __bool__(self) -> bool:
         return self.processes > 0 and not self._closed
+
+    def worth_starting(self) -> bool:
+        """Whether an ingest should use the workers: yes when they run; when they would have to start, not on a
+        machine already busy (`when_idle`: the rest of the machine leaves less than a core free)."""
+        with self._lock:
+            running = self._executor is not None
+        return running or not self.when_idle or free_cores() >= 1.0
 
     def acquire(self) -> None:
         """An ingest starts using the workers (they start now if they are not running)."""
@@ -138,8 +166,8 @@ class PreparePool:
 
     def submit(
         self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
-    ) -> Future[tuple[list[dict[str, Any]], dict[str, float]]]:
-        """Prepare one batch in a worker: (the drafts' rows, each stage's seconds)."""
+    ) -> Future[tuple[Packed, dict[str, float]]]:
+        """Prepare one batch in a worker: (the drafts' rows, `packed`; each stage's seconds)."""
         from concurrent.futures.process import BrokenProcessPool
 
         with self._lock:
@@ -190,7 +218,7 @@ class StagesUnavailable(Exception):
 
 def _prepare(
     digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
-) -> tuple[list[dict[str, Any]], dict[str, float]]:
+) -> tuple[Packed, dict[str, float]]:
     import pickle
 
     from scrm_desktop.listening.prepare import Drafts
@@ -209,4 +237,25 @@ def _prepare(
         started = time.perf_counter()
         stage.run(drafts)
         spent[stage.name] = time.perf_counter() - started
-    return drafts.rows, spent
+    return packed(drafts.rows), spent
+
+
+Packed = tuple[tuple[str, ...], list[tuple[Any, ...]]] | list[dict[str, Any]]
+
+
+def packed(rows: list[dict[str, Any]]) -> Packed:
+    """The drafts' rows as they travel back: their keys once and a tuple of values per row when every row has the
+    same keys in the same order (as the stages make them; a third less to pickle and unpickle), else as they are."""
+    if not rows:
+        return rows
+    keys = tuple(rows[0])
+    if any(tuple(row) != keys for row in rows):
+        return rows
+    return keys, [tuple(row.values()) for row in rows]
+
+
+def unpacked(rows: Packed) -> list[dict[str, Any]]:
+    if isinstance(rows, list):
+        return rows
+    keys, values = rows
+    return [dict(zip(keys, row, strict=True)) for row in values]
