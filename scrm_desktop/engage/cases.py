@@ -35,6 +35,8 @@ from scrm_desktop.store.cases import (
     Incident,
     NewReply,
     OutboxItem,
+    QueueFilter,
+    QueueRow,
     incidents_in,
     open_cases_in,
 )
@@ -54,6 +56,17 @@ LEASE_S = 15 * 60  # a claim lapses after 15 minutes without activity
 PRESENCE_TTL_S = 120
 # how a case was resolved (cases.resolution): the care report counts cases by these
 RESOLUTIONS = ("answered", "fixed", "refunded", "rebooked", "sold", "no action needed", "duplicate", "spam")
+
+
+TEAM_QUEUES = {"sales": "queue:sales"}  # queue views of a team: the cases assigned to the team's queue
+SUPPORT_CHUNK = 500  # rows read at a time for the support view
+
+
+def team_view(flt: QueueFilter, agent: str) -> tuple[QueueFilter, str]:
+    """The store's view for a queue view: a team's view (`sales`) is the cases assigned to its queue, which the
+    store reads as that queue's "mine"; any other view is the agent's own."""
+    team = TEAM_QUEUES.get(flt.view)
+    return (replace(flt, view="mine"), team) if team else (flt, agent)
 
 
 def case_values(post: Post, priority: int, now: datetime, assignee: str = "") -> dict[str, Any]:
@@ -254,13 +267,47 @@ class CaseService:
         return None if case_id is None else self.repo.get(case_id)
 
     def next_case(self, agent: str, view: str = "mine", after: int | None = None) -> Case | None:
-        """The case to work next: the first of `view` nobody else holds (then of all open cases), skipping `after`."""
+        """The case to work next: the first of `view` nobody else holds (then of the support queue, then of all
+        open cases), skipping `after`: a support view never hands over a sales lead while support work waits."""
         now = self.now()
-        for name in dict.fromkeys((view, "all")):
-            for case in self.repo.queue(name, agent, now, limit=50):
-                if case.id != after and case.holder(now) in (None, agent):
-                    return case
+        for name in dict.fromkeys((view, "support", "all")):
+            for row in self.queue_page(QueueFilter(name), agent, now, limit=50):
+                if row.case.id != after and row.case.holder(now) in (None, agent):
+                    return row.case
         return None
+
+    def queue_page(
+        self, flt: QueueFilter, agent: str, now: datetime, *, offset: int = 0, limit: int = 200
+    ) -> list[QueueRow]:
+        """One page of a queue view: the store's views, a team's (`sales`: the cases routed to `queue:sales`) and
+        `support` (every open case but the teams' ones), in the store's order."""
+        if flt.view != "support":
+            flt, owner = team_view(flt, agent)
+            return self.repo.queue_page(flt, owner, now, offset=offset, limit=limit)
+        # All open cases less the teams' ones, read in chunks in the store's order (the store has no filter for
+        # "not assigned to a team's queue": reading is linear in the rows before the page, fine for open cases).
+        every, found, start, skip = replace(flt, view="all"), [], 0, offset
+        while len(found) < limit:
+            rows = self.repo.queue_page(every, agent, now, offset=start, limit=SUPPORT_CHUNK)
+            for row in rows:
+                if row.case.assignee in TEAM_QUEUES.values():
+                    continue
+                if skip:
+                    skip -= 1
+                elif len(found) < limit:
+                    found.append(row)
+            if len(rows) < SUPPORT_CHUNK:
+                break
+            start += SUPPORT_CHUNK
+        return found
+
+    def queue_count(self, flt: QueueFilter, agent: str, now: datetime) -> int:
+        """How many cases a queue view holds, the team views and `support` included."""
+        if flt.view == "support":
+            every = self.repo.queue_count(replace(flt, view="all"), agent, now)
+            return every - sum(self.queue_count(replace(flt, view=team), agent, now) for team in TEAM_QUEUES)
+        flt, owner = team_view(flt, agent)
+        return self.repo.queue_count(flt, owner, now)
 
     # ---- agents ------------------------------------------------------------------------------------------
     def register_agent(self, agent_id: str, name: str) -> None:

@@ -202,9 +202,9 @@ def test_every_case_action_goes_in_the_history(qtbot, ws) -> None:  # type: igno
     current = view.case.id
     view.snooze(ws.cases.now() + timedelta(hours=4))
     assert ws.cases.repo.get(current).snoozed_until is not None
-    view.queue_choice.setCurrentIndex(2)  # all open
+    view.queue_choice.setCurrentIndex(view.queue_choice.findData("all"))
     assert current not in view.queue.case_ids()
-    view.queue_choice.setCurrentIndex(4)  # snoozed
+    view.queue_choice.setCurrentIndex(view.queue_choice.findData("snoozed"))
     assert view.queue.case_ids() == [current]
 
     last = view.case.id
@@ -302,7 +302,7 @@ def test_the_customer_writing_again_reopens_the_case_waiting_on_them(qtbot, ws) 
     ws.cases.wait_for_customer(case.id, "Ana")
     view = AgentView(ws, synchronous=True)
     qtbot.addWidget(view)
-    view.queue_choice.setCurrentIndex(2)
+    view.queue_choice.setCurrentIndex(view.queue_choice.findData("all"))
     ws.ingestor.ingest(
         [
             post(50, "Order number is A-1041, photos attached", minutes_ago=1, reply_to="p1", handle="person1"),

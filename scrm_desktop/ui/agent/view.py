@@ -49,10 +49,13 @@ from scrm_desktop.ui.tasks import TaskRunner
 QUEUES = (
     ("mine", "Mine"),
     ("unassigned", "Unassigned"),
+    ("support", "Support"),  # every open case but the sales leads: what an agent works from
     ("all", "All open"),
     ("breached", "SLA breached"),
     ("snoozed", "Snoozed"),
+    ("sales", "Sales leads"),  # the cases routed to queue:sales: the sales team's, out of the support pool
 )
+DEFAULT_QUEUE = "support"  # support work first: complaints, outages, VIPs; the sales leads have their own view
 
 if TYPE_CHECKING:
     from scrm_desktop.ui.bridge import Bridge
@@ -183,7 +186,11 @@ class AgentView(QWidget):
         self.queue_choice = QComboBox()
         for key, label in QUEUES:
             self.queue_choice.addItem(label, key)
-        self.queue_choice.setCurrentIndex(2)
+        self.queue_choice.setCurrentIndex(self.queue_choice.findData(DEFAULT_QUEUE))
+        self.queue_choice.setToolTip(
+            "Support: every open case but the sales leads, which have their own view (Sales leads). "
+            "All open: every case, the leads too."
+        )
         self.channel_choice = QComboBox()
         self.channel_choice.addItem("Every channel", "")
         self.channel_choice.setAccessibleName("Channel filter")
@@ -443,25 +450,31 @@ class AgentView(QWidget):
 
     def refresh(self) -> None:
         """Read the queue page off the GUI thread, then show it."""
-        flt, agent, offset, repo = self.queue_filter(), self.agent, self.offset, self.service.repo
+        flt, agent, offset, service = self.queue_filter(), self.agent, self.offset, self.service
+        if not self.queue.count():
+            self.queue_summary.setText("Reading the queue…")
 
-        def work() -> tuple[list[QueueRow], int, list[str], datetime]:
-            now = self.service.now()
+        def work() -> tuple[list[QueueRow], int, list[str], datetime, dict[str, int]]:
+            now = service.now()
+            counts = {key: service.queue_count(QueueFilter(key), agent, now) for key, _label in QUEUES}
             return (
-                repo.queue_page(flt, agent, now, offset=offset, limit=PAGE),
-                repo.queue_count(flt, agent, now),
-                (repo.channels()),
+                service.queue_page(flt, agent, now, offset=offset, limit=PAGE),
+                service.queue_count(flt, agent, now),
+                service.repo.channels(),
                 now,
+                counts,
             )
 
         self.loader.run(
             work, self._show_queue, key="queue", failure=lambda exc: self.queue_summary.setText(f"Queue: {exc}")
         )
 
-    def _show_queue(self, result: tuple[list[QueueRow], int, list[str], datetime]) -> None:
-        rows, total, channels, now = result
+    def _show_queue(self, result: tuple[list[QueueRow], int, list[str], datetime, dict[str, int]]) -> None:
+        rows, total, channels, now, counts = result
         self.total = total
         self._update_channels(channels)
+        for index, (key, label) in enumerate(QUEUES):  # each view with how many cases it holds, unfiltered
+            self.queue_choice.setItemText(index, f"{label} ({counts[key]})")
         # the row the agent is on stays current; if it left the queue (resolved), the case open beside it
         keep = self.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) if self.queue.currentItem() else None
         opened = self.case.id if self.case is not None else None
@@ -500,11 +513,12 @@ class AgentView(QWidget):
     def export_cases(self, path: str) -> None:
         """Every case of the queue view and filters shown, all pages, to CSV or JSON (by the file's suffix), read
         and written off the GUI thread; `cases_exported(path, rows)` when the file is there."""
-        flt, agent, repo = self.queue_filter(), self.agent, self.service.repo
+        flt, agent, service = self.queue_filter(), self.agent, self.service
 
         def work() -> int:
-            now = self.service.now()
-            found = [r.case for r in repo.queue_page(flt, agent, now, limit=max(repo.queue_count(flt, agent, now), 1))]
+            now = service.now()
+            total = max(service.queue_count(flt, agent, now), 1)
+            found = [r.case for r in service.queue_page(flt, agent, now, limit=total)]
             return exports.write(exports.cases_table(found), path)
 
         def done(rows: int) -> None:

@@ -1,0 +1,80 @@
+"""The agent window opens on support work: on the demo after a round of listening (which routes dozens of sales
+leads to the sales queue) the queue shows the complaints, the outage's cases and the unhappy VIP, and the leads
+are one pick away under "Sales leads"; each view names how many cases it holds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from scrm_desktop.cli import main
+from scrm_desktop.ui.agent.view import AgentView
+from scrm_desktop.workspace import Workspace
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture(scope="module")
+def listened(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("shift")
+    assert main(["--basedir", str(base), "--demo", "listen", "--once"]) == 0
+    return base
+
+
+@pytest.fixture
+def demo(listened: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    shutil.copytree(listened, tmp_path / "day")  # each test works its own copy of the listened demo
+    ws = Workspace.open(str(tmp_path / "day"), demo=True)
+    ws.set_agent_name("Dana Kim")
+    yield ws
+    ws.close()
+
+
+def rows(view: AgentView) -> list[list[str]]:
+    return [[view.queue.item(i).text(c) for c in range(8)] for i in range(view.queue.count())]
+
+
+def labels(view: AgentView) -> dict[str, str]:
+    combo = view.queue_choice
+    return {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+
+
+def test_the_queue_opens_on_support_work_and_the_leads_have_their_own_view(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
+    view = AgentView(demo, synchronous=True)
+    qtbot.addWidget(view)
+    view.show()
+    view.refresh()
+    assert view.queue_choice.currentData() == "support"
+    shown = rows(view)
+    assert shown and not any("→ sales" in row[1] for row in shown), "no sales lead among the support cases"
+    assert shown[0][0] == "P1" and shown[0][2] == "Hana Tanaka"  # the unhappy VIP on top
+    assert any("no-show" in row[7].lower() for row in shown)  # the outage's cases are there
+    view.queue_choice.setCurrentIndex(view.queue_choice.findData("sales"))
+    leads = rows(view)
+    assert len(leads) >= 10 and all("→ sales" in row[1] for row in leads)
+    # each view says how many cases it holds, and the numbers add up: support + leads = every open case
+    counts = {key: int(text.rsplit("(", 1)[1].rstrip(")")) for key, text in labels(view).items()}
+    assert labels(view)["sales"] == f"Sales leads ({len(leads)})"
+    assert counts["support"] == len(shown) and counts["support"] + counts["sales"] == counts["all"]
+    assert view.queue_summary.text().startswith(f"{len(leads)} cases")
+
+
+def test_next_from_the_support_queue_is_a_support_case_not_a_lead(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
+    view = AgentView(demo, synchronous=True)
+    qtbot.addWidget(view)
+    view.show()
+    view.refresh()
+    seen = []
+    for _ in range(4):  # resolve the case on top, then each next one: none of them is a sales lead
+        if view.case is None:
+            view.queue.setFocus()
+            view.queue.setCurrentRow(0)
+            qtbot.keyClick(view.queue, Qt.Key.Key_Return)
+        assert view.case is not None and view.case.assignee != "queue:sales", view.case
+        seen.append(view.case.id)
+        view.resolve("answered")
+    assert len(set(seen)) == 4
+    assert demo.cases.repo.get(seen[-1]).status == "resolved"
