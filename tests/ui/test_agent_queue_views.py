@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QStyle
 
 from scrm_desktop.cli import main
 from scrm_desktop.ui.agent.view import AgentView
@@ -78,3 +80,38 @@ def test_next_from_the_support_queue_is_a_support_case_not_a_lead(qtbot, demo) -
         view.resolve("answered")
     assert len(set(seen)) == 4
     assert demo.cases.repo.get(seen[-1]).status == "resolved"
+
+
+def test_the_queue_is_there_when_the_window_opens_and_keeps_up_by_itself(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
+    """Opened from the Work menu with nothing coming in (no bridge, no listening), the queue is read at once (it
+    stayed empty until the next post arrived); while it is shown, a case opened elsewhere reaches it unasked."""
+    view = AgentView(demo)  # the real background runner
+    qtbot.addWidget(view)
+    assert view.queue.count() == 0
+    view.show()
+    assert view.queue_summary.text() == "Reading the queue…"
+    qtbot.waitUntil(lambda: view.queue.count() > 0)
+    assert view.queue_summary.text().startswith(f"{view.queue.count()} cases")
+    assert view.queue_choice.currentText() == f"Support ({view.queue.count()})"
+    post = next(p for p in demo.db.posts.page(limit=500) if demo.cases.repo.case_for_post(p.id) is None)
+    teammate = demo.cases.open_from_post(post.id, "Sam Reyes", priority=1)  # another desktop, say
+    view.queue_timer.setInterval(50)  # the clock's next tick, sooner
+    qtbot.waitUntil(lambda: teammate.id in view.queue.case_ids())
+    view.hide()
+    assert not view.queue_timer.isActive()
+    view.close()
+
+
+def test_the_urgent_cases_sla_clock_is_whole_in_its_column(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
+    """The P1 row is bold: its clock ("in 53 min", "59 min late") was cut to "in 53 …" in the SLA column."""
+    view = AgentView(demo, synchronous=True)
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    top = view.queue.item(0)
+    assert top.text(0) == "P1" and top.font(6).bold() and top.text(6).startswith("in ")
+    metrics = QFontMetrics(top.font(6))
+    margins = 2 * view.queue.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 2
+    for clock in (top.text(6), "in 59 min", "59 min late"):
+        assert metrics.horizontalAdvance(clock) + margins <= view.queue.columnWidth(6), clock
+    assert view.queue.horizontalScrollBar().isHidden() or not view.queue.horizontalScrollBar().isVisible()

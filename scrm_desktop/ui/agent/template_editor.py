@@ -85,7 +85,7 @@ class TemplateEditor(QWidget):
         self.tone = QLabel(wordWrap=True)  # "Tone check: reads negative (−0.40): …" for the edited template
         self.tone.setTextFormat(Qt.TextFormat.PlainText)
         self.tone.setStyleSheet("color: #b9770e;")
-        self.preview_title = QLabel()
+        self.preview_title = QLabel(wordWrap=True)  # a long line wraps: it widened the whole agent window
         self.preview = QLabel(wordWrap=True)
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -10,7 +10,18 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QImage, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHideEvent,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -77,9 +88,13 @@ class OpenedCase:
     teammates: list[str]
 
 
+QUEUE_REFRESH_MS = 30_000  # the queue is read again this often while the window is shown
 PAGE = 200  # rows per queue page; the pager walks past them (nothing is cut silently)
 COLUMNS = ("P", "Case", "Author", "Channel", "Mood", "Waiting", "SLA", "Subject")  # mood: the post's sentiment
-WIDTHS = (28, 86, 110, 66, 60, 54, 64)  # the subject takes the rest
+# Columns sized by their longest usual text in bold (a P1 row is bold: its SLA clock, "in 53 min" or "59 min
+# late", must be whole on the case that matters most) or by a fixed width; the subject takes the rest.
+SAMPLES: tuple[str | int, ...] = (28, 86, 110, 66, 52, 58, "59 min late")
+COLUMN_PADDING = 12  # the cell's margins either side
 SNOOZES = (("1 hour", timedelta(hours=1)), ("4 hours", timedelta(hours=4)), ("Tomorrow", timedelta(days=1)))
 SENTIMENT_COLOURS = {"negative": "#c0392b", "positive": "#1e8449", "neutral": "#5f6b7a"}
 
@@ -117,7 +132,12 @@ class QueueList(QTreeWidget):
         header = self.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate(WIDTHS):
+        header.setMinimumSectionSize(24)  # the subject shrinks with the pane instead of pushing out a scroll bar
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        for col, sample in enumerate(SAMPLES):
+            width = sample if isinstance(sample, int) else metrics.horizontalAdvance(sample) + COLUMN_PADDING
             self.setColumnWidth(col, width)
         self.itemActivated.connect(lambda item, _col: on_open(item.data(0, Qt.ItemDataRole.UserRole)))
 
@@ -202,6 +222,10 @@ class AgentView(QWidget):
         self.search = QLineEdit(placeholderText="Filter by words in the subject or the author…")
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=250)
+        # While the window is shown the queue is read again now and then: the SLA clocks and waiting times move,
+        # and a teammate's claims and cases reach it without a post coming in.
+        self.queue_timer = QTimer(self, interval=QUEUE_REFRESH_MS)
+        self.queue_timer.timeout.connect(self.refresh)
         self.queue = QueueList(self.open_case)
         self.queue_summary = QLabel()
         self.queue_summary.setStyleSheet("color: palette(placeholder-text);")
@@ -425,6 +449,18 @@ class AgentView(QWidget):
         if self.case is not None:
             self.arm.show_case(self.case.id)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown (opened from the Work menu, or again): the queue is read now, not at the next post ingested."""
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.refresh()
+            self.queue_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self.queue_timer.stop()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.editor.flush_draft()
         self.loader.wait()
@@ -567,6 +603,7 @@ class AgentView(QWidget):
         item = QTreeWidgetItem(list(cells))
         item.setData(0, Qt.ItemDataRole.UserRole, case.id)
         item.setToolTip(7, case.subject)
+        item.setToolTip(2, f"{case.author_name} @{case.author_handle}" if case.author_name else case.author_handle)
         if holder and holder != self.agent:
             item.setToolTip(1, f"{holder} holds this case now")
             item.setForeground(1, QColor("#7d3c98"))
