@@ -179,6 +179,35 @@ def test_the_next_case_opens_after_a_reply_and_wait(qtbot, ws) -> None:  # type:
     assert "Next: case" in view.status.text()
 
 
+def test_keep_it_open_after_a_reply_leaves_the_case_open_with_the_agent(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    """Queueing a reply sets the case waiting on the customer; "Keep it open" left it waiting (the header said
+    "waiting" and the queue "(waiting)"): now it is open again, with the agent, and no other case opens."""
+    ws.set_agent_name("Ana")
+    first, second = ws.db.posts.page()[:2]
+    a = ws.cases.open_from_post(first.id, "lead", priority=1)
+    ws.cases.open_from_post(second.id, "lead", priority=2)
+    view = AgentView(ws, synchronous=True)
+    qtbot.addWidget(view)
+    view.show()
+    view.queue.setFocus()
+    view.queue.setCurrentRow(0)
+    qtbot.keyClick(view.queue, Qt.Key.Key_Return)
+    for key in "21411":
+        qtbot.keyClick(view.wizard, key)
+    while "[[" in view.editor.text.toPlainText():
+        qtbot.keyClick(view.editor.text, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(view.editor.text, "A-1041")
+    qtbot.keyClick(view.editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert "waiting" in view.header.text()
+    qtbot.mouseClick(view.after_keep, Qt.MouseButton.LeftButton)
+    assert not view.after_reply.isVisible()
+    assert view.case.id == a.id and view.case.status == "open"
+    assert "open" in view.header.text() and "waiting" not in view.header.text()
+    assert ws.cases.repo.get(a.id).status == "open" and ws.cases.repo.get(a.id).claimed_by == "Ana"
+    assert view.queue.item(0).text(1) == f"#{a.id}"  # no "(waiting)" in the queue
+    assert view.status.text() == f"Case #{a.id} stays open with you: the reply is on its way."
+
+
 def test_every_case_action_goes_in_the_history(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     ws.set_agent_name("Ana")
     ws.cases.register_agent("other-desk", "Ben")

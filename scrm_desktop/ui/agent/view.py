@@ -312,7 +312,7 @@ class AgentView(QWidget):
         self.after_keep = QPushButton("Keep it open")
         self.after_resolve.clicked.connect(lambda: self.resolve("answered"))
         self.after_wait.clicked.connect(self.wait_for_customer)
-        self.after_keep.clicked.connect(lambda: bar.hide())
+        self.after_keep.clicked.connect(self.keep_open)
         for b in (self.after_resolve, self.after_wait, self.after_keep):
             row.addWidget(b)
         bar.hide()
@@ -946,6 +946,18 @@ class AgentView(QWidget):
             case_id, agent = self.case.id, self.agent
             said = f"Case #{{id}} snoozed until {until:%d %b %H:%M} UTC."
             self._act(lambda: self.service.snooze(case_id, agent, until), said, True)
+
+    def keep_open(self) -> None:
+        """After a reply: the case stays with the agent, open (queueing the reply set it waiting on the customer,
+        which "Keep it open" left it as, out of step with its name)."""
+        if self.case is None:
+            return
+        case_id, agent = self.case.id, self.agent
+        self._act(
+            lambda: self.service.set_status(case_id, agent, "open"),
+            "Case #{id} stays open with you: the reply is on its way.",
+            advance=False,
+        )
 
     def release(self) -> None:
         if self.case is not None:
