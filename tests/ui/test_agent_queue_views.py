@@ -115,3 +115,22 @@ def test_the_urgent_cases_sla_clock_is_whole_in_its_column(qtbot, demo) -> None:
     for clock in (top.text(6), "in 59 min", "59 min late"):
         assert metrics.horizontalAdvance(clock) + margins <= view.queue.columnWidth(6), clock
     assert view.queue.horizontalScrollBar().isHidden() or not view.queue.horizontalScrollBar().isVisible()
+
+
+def test_a_case_opened_from_a_post_becomes_the_queues_current_row(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
+    """The agent was on the top case; a post from a stream opened as a case (C) showed beside the queue while the
+    queue still highlighted the earlier case, so Enter took them back to it."""
+    view = AgentView(demo, synchronous=True)
+    qtbot.addWidget(view)
+    view.show()
+    view.queue.setFocus()
+    view.queue.setCurrentRow(0)
+    qtbot.keyClick(view.queue, Qt.Key.Key_Return)
+    first = view.case.id
+    post = next(p for p in demo.db.posts.page(limit=500) if demo.cases.repo.case_for_post(p.id) is None)
+    view.open_post(post.id)  # what C in a stream does
+    assert view.case.id != first and view.case.post_id == post.id
+    assert view.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) == view.case.id
+    view.queue.setCurrentRow(0)  # the agent moves on in the queue: a later read leaves the row where they put it
+    view.refresh()
+    assert view.queue.currentRow() == 0

@@ -201,6 +201,7 @@ class AgentView(QWidget):
         self._incident: Any = None  # the open case's incident (read with the case), for its status URL
         self._teammates: list[str] = []  # the other agents, read with the case, for Assign
         self.offset = 0  # the first row of the queue page shown
+        self._follow: int | None = None  # a case just opened: the queue's next read makes its row current
         self.total = 0
         self.loader = TaskRunner(self, synchronous=synchronous)
         self.queue_choice = QComboBox()
@@ -514,16 +515,21 @@ class AgentView(QWidget):
         # the row the agent is on stays current; if it left the queue (resolved), the case open beside it
         keep = self.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) if self.queue.currentItem() else None
         opened = self.case.id if self.case is not None else None
+        follow = self._follow
         self.queue.clear()
-        current = fallback = None
+        current = fallback = followed = None
         for row in rows:
             item = self._queue_item(row, now)
             self.queue.addTopLevelItem(item)
+            if row.case.id == follow:
+                followed = item
             if row.case.id == keep:
                 current = item
             elif row.case.id == opened:
                 fallback = item
-        current = current or fallback
+        if followed is not None:
+            self._follow = None  # followed once: from now on the row the agent moves to stays current
+        current = followed or current or fallback
         urgent = sum(1 for r in rows if r.case.priority == 1)
         breached = sum(1 for r in rows if r.case.sla_breached(now))
         shown = f"{self.offset + 1}–{self.offset + len(rows)} of {total}" if rows else f"0 of {total}"
@@ -770,6 +776,7 @@ class AgentView(QWidget):
         case, others, draft = opened.case, opened.others, opened.draft
         self.case, self._post_text, self._incident = case, opened.post, opened.incident
         self.queue.show_case(case.id)
+        self._follow = case.id  # the next queue read selects its row (a case opened from a post is not listed yet)
         self._teammates = opened.teammates
         self.after_reply.hide()
         also = ", ".join(f"{a} ({act})" for a, act in others)
