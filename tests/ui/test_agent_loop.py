@@ -16,7 +16,7 @@ from scrm_desktop.store.cases import AgentNameTaken
 from scrm_desktop.ui.agent.post_actions import first_start
 from scrm_desktop.ui.agent.view import PAGE, AgentView
 from scrm_desktop.workspace import Workspace
-from tests.ui.helpers import settled
+from tests.ui.helpers import open_top_case, settled
 
 NOW = datetime.now(UTC)
 
@@ -189,9 +189,7 @@ def test_keep_it_open_after_a_reply_leaves_the_case_open_with_the_agent(qtbot, w
     view = AgentView(ws, synchronous=True)
     qtbot.addWidget(view)
     view.show()
-    view.queue.setFocus()
-    view.queue.setCurrentRow(0)
-    qtbot.keyClick(view.queue, Qt.Key.Key_Return)
+    open_top_case(qtbot, view)
     for key in "21411":
         qtbot.keyClick(view.wizard, key)
     while "[[" in view.editor.text.toPlainText():

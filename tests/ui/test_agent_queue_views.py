@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QStyle
 from scrm_desktop.cli import main
 from scrm_desktop.ui.agent.view import AgentView
 from scrm_desktop.workspace import Workspace
+from tests.ui.helpers import open_top_case
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -123,9 +124,7 @@ def test_a_case_opened_from_a_post_becomes_the_queues_current_row(qtbot, demo) -
     view = AgentView(demo, synchronous=True)
     qtbot.addWidget(view)
     view.show()
-    view.queue.setFocus()
-    view.queue.setCurrentRow(0)
-    qtbot.keyClick(view.queue, Qt.Key.Key_Return)
+    open_top_case(qtbot, view)
     first = view.case.id
     post = next(p for p in demo.db.posts.page(limit=500) if demo.cases.repo.case_for_post(p.id) is None)
     view.open_post(post.id)  # what C in a stream does
