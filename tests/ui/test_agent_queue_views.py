@@ -133,3 +133,22 @@ def test_a_case_opened_from_a_post_becomes_the_queues_current_row(qtbot, demo) -
     view.queue.setCurrentRow(0)  # the agent moves on in the queue: a later read leaves the row where they put it
     view.refresh()
     assert view.queue.currentRow() == 0
+
+
+def test_the_incidents_tab_shows_the_incidents_title(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
+    """In the agent window the incident list sits beside its form: its title column was 26 px ("Bri…"), and the
+    Title field showed the title's end ("…wave Care technicians not arriving for booked visits")."""
+    view = AgentView(demo, synchronous=True)
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    view.show_tab(2)  # Ctrl+3
+    panel = view.incidents
+    assert view.tabs.currentWidget() is panel
+    item = panel.list.topLevelItem(0)
+    panel.list.setCurrentItem(item)
+    words = item.text(1).split()
+    metrics = QFontMetrics(panel.list.font())
+    assert panel.list.columnWidth(1) >= metrics.horizontalAdvance(" ".join(words[:3])) + 12, panel.list.columnWidth(1)
+    assert "updated" in item.toolTip(1) and item.text(1) in item.toolTip(0)
+    assert panel.title.text() == item.text(1) and panel.title.cursorPosition() == 0

@@ -70,13 +70,15 @@ class IncidentsPanel(QWidget):
         self._link_on_open: int | None = None  # a case the decision sent here: linked when its incident opens
         self.show_resolved = QCheckBox("Show &resolved")
         self.list = QTreeWidget()
-        self.list.setHeaderLabels(["level", "title", "status", "cases", "updated"])
+        self.list.setHeaderLabels(["level", "title", "status", "cases"])
         self.list.setRootIsDecorated(False)
         header = self.list.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the title takes the room there is
-        for column, width in ((0, 44), (2, 90), (3, 70), (4, 100)):
-            self.list.setColumnWidth(column, width)
+        # Beside the form the list is about 330 px wide: the title takes what the other columns leave (their fixed
+        # widths, with an "updated" column, left it 26 px: "Bri…"); when it was updated is in the row's tooltip.
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.title = QLineEdit(placeholderText="What is wrong, in a few words")
         self.severity = QSpinBox(minimum=1, maximum=5, value=3)
         self.severity.setToolTip("Crisis level: 5 safety, 4 legal, 3 press or an executive, 2 growing volume, 1 minor")
@@ -170,9 +172,11 @@ class IncidentsPanel(QWidget):
         for row in rows:
             i = row.incident
             cases = f"{row.open_linked} open / {row.linked}" if row.linked != row.open_linked else str(row.linked)
-            item = QTreeWidgetItem([str(i.severity), i.title, i.status, cases, f"{i.updated_at:%d %b %H:%M}"])
+            item = QTreeWidgetItem([str(i.severity), i.title, i.status, cases])
             item.setForeground(0, QColor(LEVEL_COLOURS.get(i.severity, "#5f6b7a")))
-            item.setToolTip(1, i.root_cause or i.title)
+            tip = "\n".join(filter(None, (i.title, i.root_cause, f"updated {i.updated_at:%d %b %H:%M} UTC")))
+            for column in range(4):
+                item.setToolTip(column, tip)
             item.setData(0, Qt.ItemDataRole.UserRole, i.id)
             self.list.addTopLevelItem(item)
             if i.id == keep:
@@ -233,6 +237,8 @@ class IncidentsPanel(QWidget):
         self.severity.setValue(i.severity)
         self.status.setCurrentIndex(max(0, STATUSES.index(i.status) if i.status in STATUSES else 0))
         self.status_url.setText(i.status_url)
+        for field in (self.title, self.status_url):  # a long title reads from its start, not from its end
+            field.setCursorPosition(0)
         self.root_cause.setPlainText(i.root_cause)
         self.keywords.setPlainText(i.keywords)
         if not self.update_text.toPlainText().strip():
