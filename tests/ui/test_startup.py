@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -26,17 +28,39 @@ def close_next_dialog(seen: list[str]) -> None:
     QTimer.singleShot(0, close)
 
 
+_late = QTimer()  # after the window is closed: dismisses a dialog the start still opens (until the test ends)
+
+
+def _reject_modal() -> None:
+    modal = QApplication.activeModalWidget()
+    if isinstance(modal, QDialog):
+        modal.reject()
+
+
+_late.setInterval(20)
+_late.timeout.connect(_reject_modal)
+
+
+@pytest.fixture(autouse=True)
+def _stop_dismissing() -> Iterator[None]:
+    yield
+    _late.stop()
+
+
 def close_main_window() -> None:
-    """As the user would, once the main window is up: close it (main() then returns)."""
+    """As the user would, once the main window is up: close it (main() then returns). A dialog the start opens
+    over it (the first-start name), before or after the close, is dismissed: its exec() would otherwise keep
+    main() from returning (a race on a loaded machine: the close could come before the dialog opened)."""
     shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w).__name__ == "MainWindow"]
     if not shown:
         QTimer.singleShot(20, close_main_window)
         return
     modal = QApplication.activeModalWidget()
-    if isinstance(modal, QDialog):  # a dialog the start opened over it (the first-start name): dismissed first,
-        modal.reject()  # else its exec() would keep main() from returning once the window is closed
+    if isinstance(modal, QDialog):
+        modal.reject()
         QTimer.singleShot(20, close_main_window)
         return
+    _late.start()
     shown[0].close()
 
 
