@@ -33,7 +33,14 @@ from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, pre
 from scrm_desktop.core.post import Post
 from scrm_desktop.store import text_pages
 from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
-from scrm_desktop.store.bulk import bulk_insert, dialect_insert, driver_rows, sqlite_in, sqlite_insert
+from scrm_desktop.store.bulk import (
+    bulk_insert,
+    dialect_insert,
+    json_text,
+    sqlite_datetime,
+    sqlite_in,
+    sqlite_insert,
+)
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.post_keys import stored_keys
@@ -56,6 +63,38 @@ _AUTHOR_UPSERT_SQLITE = (
     "followers = coalesce(excluded.followers, authors.followers), "
     "last_seen = max(excluded.last_seen, authors.last_seen), "
     "first_seen = min(excluded.first_seen, authors.first_seen)"
+)
+_AUTHOR_COLUMNS = ("channel", "handle", "display_name", "followers", "first_seen", "last_seen", "post_count")
+# the columns of a post row, in the order _insert_posts_sqlite makes them
+_POST_COLUMNS = (
+    "source_id",
+    "channel",
+    "external_id",
+    "url",
+    "author_id",
+    "title",
+    "text",
+    "lang",
+    "created_at",
+    "ingested_at",
+    "sentiment",
+    "sentiment_label",
+    "sentiment_reasons",
+    "reply_to",
+    "thread_id",
+    "likes",
+    "reposts",
+    "replies",
+    "is_read",
+    "extra",
+    "trait",
+    "intent",
+    "is_lead",
+    "classification",
+)
+_POST_INSERT_SQLITE = (
+    f"INSERT INTO posts ({', '.join(_POST_COLUMNS)}) VALUES ({', '.join('?' * len(_POST_COLUMNS))}) "
+    "ON CONFLICT (channel, external_id) DO NOTHING"
 )
 
 
@@ -289,11 +328,19 @@ class PostRepo:
         for p in batch:
             if p.author_handle:
                 key = (p.channel, p.author_handle)
-                if key not in latest or p.created_at >= latest[key].created_at:
+                seen = latest.get(key)
+                if seen is None:
                     latest[key] = p
-                earliest[key] = min(earliest.get(key, p.created_at), p.created_at)
+                    earliest[key] = p.created_at
+                    continue
+                if p.created_at >= seen.created_at:
+                    latest[key] = p
+                if p.created_at < earliest[key]:
+                    earliest[key] = p.created_at
         if not latest:
             return {}
+        if conn.dialect.name == "sqlite":
+            return self._upsert_authors_sqlite(conn, latest, earliest)
         rows = [
             {
                 "channel": c,
@@ -306,20 +353,14 @@ class PostRepo:
             }
             for (c, h), p in latest.items()
         ]
-        if conn.dialect.name == "sqlite":
-            return self._upsert_authors_sqlite(conn, rows)
         stmt, params = bulk_insert(conn, authors, rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=[authors.c.channel, authors.c.handle],
             set_={
                 "display_name": func.coalesce(func.nullif(stmt.excluded.display_name, ""), authors.c.display_name),
                 "followers": func.coalesce(stmt.excluded.followers, authors.c.followers),
-                "last_seen": func.max(stmt.excluded.last_seen, authors.c.last_seen)
-                if conn.dialect.name == "sqlite"
-                else func.greatest(stmt.excluded.last_seen, authors.c.last_seen),
-                "first_seen": func.min(stmt.excluded.first_seen, authors.c.first_seen)
-                if conn.dialect.name == "sqlite"
-                else func.least(stmt.excluded.first_seen, authors.c.first_seen),
+                "last_seen": func.greatest(stmt.excluded.last_seen, authors.c.last_seen),
+                "first_seen": func.least(stmt.excluded.first_seen, authors.c.first_seen),
             },
         )
         conn.execute(stmt, params)
@@ -339,16 +380,20 @@ class PostRepo:
         return ids
 
     @staticmethod
-    def _upsert_authors_sqlite(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple, int]:
-        """The same upsert as below, as one prepared statement the driver runs for every row, and the ids read
-        back by the (channel, handle) index in the same statement's order."""
-        names = list(rows[0])
-        conn.exec_driver_sql(
-            sqlite_insert(authors, names, _AUTHOR_UPSERT_SQLITE), driver_rows(conn, authors, names, rows)
-        )
+    def _upsert_authors_sqlite(
+        conn: Connection, latest: Mapping[tuple[str, str], NewPost], earliest: Mapping[tuple[str, str], datetime]
+    ) -> dict[tuple, int]:
+        """The same upsert as above, as one prepared statement the driver runs for every author (values made as
+        SQLAlchemy's types store them, see store.bulk), and the ids read back by the (channel, handle) index."""
+        ts = sqlite_datetime
+        rows = [
+            (c, h, p.author_name or "", p.author_followers, ts(earliest[(c, h)]), ts(p.created_at), 0)
+            for (c, h), p in latest.items()
+        ]
+        conn.exec_driver_sql(sqlite_insert(authors, _AUTHOR_COLUMNS, _AUTHOR_UPSERT_SQLITE), rows)
         by_channel: dict[str, list[str]] = {}
-        for row in rows:
-            by_channel.setdefault(row["channel"], []).append(row["handle"])
+        for c, h in latest:
+            by_channel.setdefault(c, []).append(h)
         ids: dict[tuple, int] = {}
         for channel, handles in by_channel.items():
             found = sqlite_in(conn, "SELECT handle, id FROM authors WHERE channel = ? AND handle", channel, handles)
@@ -363,6 +408,10 @@ class PostRepo:
         now: datetime,
         source_id: int | None,
     ) -> list[tuple]:
+        if not batch:
+            return []
+        if conn.dialect.name == "sqlite":
+            return self._insert_posts_sqlite(conn, batch, author_ids, now, source_id)
         rows = [
             {
                 "source_id": source_id,
@@ -392,10 +441,6 @@ class PostRepo:
             }
             for p in batch
         ]
-        if not rows:
-            return []
-        if conn.dialect.name == "sqlite":
-            return self._insert_posts_sqlite(conn, batch, rows)
         stmt, params = bulk_insert(conn, posts, rows)
         stmt = stmt.on_conflict_do_nothing(index_elements=[posts.c.channel, posts.c.external_id]).returning(
             posts.c.id,
@@ -408,25 +453,65 @@ class PostRepo:
         return [tuple(r) for r in conn.execute(stmt, params)]
 
     @staticmethod
-    def _insert_posts_sqlite(conn: Connection, batch: Sequence[NewPost], rows: list[dict[str, Any]]) -> list[tuple]:
+    def _insert_posts_sqlite(
+        conn: Connection,
+        batch: Sequence[NewPost],
+        author_ids: Mapping[tuple, int],
+        now: datetime,
+        source_id: int | None,
+    ) -> list[tuple]:
         """The posts as one prepared statement the driver runs for every row (duplicates skipped by the unique
-        index). The transaction holds the write lock from BEGIN (store.engine.writer), so the rows past the
-        highest id before the insert are exactly the ones inserted (and go to the full-text index together);
-        they come back in the same shape as the
-        RETURNING rows of the other path: (id, author_id, created_at, channel, sentiment_label, external_id)."""
+        index), each value made as SQLAlchemy's column type stores it (store.bulk). The transaction holds the
+        write lock from BEGIN (store.engine.writer), so the rows past the highest id before the insert are exactly
+        the ones inserted (and go to the full-text index together): when every post went in, they are that id
+        and the next ones in the batch's order (SQLite gives a new row the highest rowid plus one), else they are
+        read back. They come back in the same shape as the RETURNING rows of the other path:
+        (id, author_id, created_at, channel, sentiment_label, external_id)."""
         before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM posts").scalar_one()
-        names = list(rows[0])
-        conn.exec_driver_sql(
-            sqlite_insert(posts, names, "ON CONFLICT (channel, external_id) DO NOTHING"),
-            driver_rows(conn, posts, names, rows),
-        )
-        stored = conn.exec_driver_sql(
-            "SELECT id, author_id, channel, external_id FROM posts WHERE id > ? ORDER BY id", (before,)
-        ).all()
+        ts, js, author = sqlite_datetime, json_text, author_ids.get
+        stored_now = ts(now)
+        rows = [
+            (
+                source_id,
+                p.channel,
+                p.external_id,
+                p.url,
+                author((p.channel, p.author_handle)),
+                p.title,
+                p.text,
+                p.lang,
+                ts(p.created_at),
+                stored_now,
+                float(p.sentiment),
+                p.sentiment_label,
+                js(list(p.sentiment_reasons)),
+                p.reply_to,
+                p.thread_id,
+                p.likes,
+                p.reposts,
+                p.replies,
+                0,
+                js(dict(p.extra)),
+                p.trait,
+                p.intent,
+                int(p.is_lead),
+                js(dict(p.classification)),
+            )
+            for p in batch
+        ]
+        done = conn.exec_driver_sql(_POST_INSERT_SQLITE, rows).rowcount
         # the full-text index takes the batch in one statement (migration 0016 dropped the per-row trigger)
         conn.exec_driver_sql(
             f"INSERT INTO {FTS_TABLE}(rowid, title, text) SELECT id, title, text FROM posts WHERE id > ?", (before,)
         )
+        if done == len(batch):
+            return [
+                (pid, row[4], p.created_at, p.channel, p.sentiment_label, p.external_id)
+                for pid, row, p in zip(range(before + 1, before + 1 + done), rows, batch, strict=True)
+            ]
+        stored = conn.exec_driver_sql(
+            "SELECT id, author_id, channel, external_id FROM posts WHERE id > ? ORDER BY id", (before,)
+        ).all()
         by_key = {(p.channel, p.external_id): p for p in batch}
         out = []
         for pid, author_id, channel, external_id in stored:
