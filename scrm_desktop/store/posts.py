@@ -64,6 +64,10 @@ _AUTHOR_UPSERT_SQLITE = (
     "last_seen = max(excluded.last_seen, authors.last_seen), "
     "first_seen = min(excluded.first_seen, authors.first_seen)"
 )
+_ROLLUP_UPSERT_SQLITE = (
+    "INSERT INTO rollup_hourly (bucket, channel, sentiment_label, count) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (bucket, channel, sentiment_label) DO UPDATE SET count = rollup_hourly.count + excluded.count"
+)
 _AUTHOR_COLUMNS = ("channel", "handle", "display_name", "followers", "first_seen", "last_seen", "post_count")
 # the columns of a post row, in the order _insert_posts_sqlite makes them
 _POST_COLUMNS = (
@@ -535,6 +539,10 @@ class PostRepo:
     def _bump_rollups(self, conn: Connection, inserted: Iterable[tuple], sign: int = 1) -> None:
         counts = Counter((hour_bucket(r[2]), r[3], r[4]) for r in inserted)
         if not counts:
+            return
+        if conn.dialect.name == "sqlite":  # one prepared statement, run by the driver for each hour and label
+            ts = sqlite_datetime
+            conn.exec_driver_sql(_ROLLUP_UPSERT_SQLITE, [(ts(b), c, s, sign * n) for (b, c, s), n in counts.items()])
             return
         rows = [{"bucket": b, "channel": c, "sentiment_label": s, "count": sign * n} for (b, c, s), n in counts.items()]
         stmt, params = bulk_insert(conn, rollup_hourly, rows)
