@@ -59,13 +59,16 @@ def sqlite_insert(table: Table, names: Sequence[str], tail: str = "") -> str:
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) {tail}".rstrip()
 
 
-def sqlite_in(conn: Connection, sql: str, first: Any, values: Sequence[Any], chunk: int = 900) -> list[Any]:
-    """Rows of `<sql> IN (values)` on SQLite's driver, `first` bound to the one `?` in `sql`, in chunks that stay
-    under the 999 parameters of the oldest SQLite builds: e.g. `SELECT id FROM t WHERE channel = ? AND key`."""
+def sqlite_in(
+    conn: Connection, sql: str, first: Any, values: Sequence[Any], chunk: int = 900, tail: str = ""
+) -> list[Any]:
+    """Rows of `<sql> IN (values) <tail>` on SQLite's driver, `first` bound to the one `?` in `sql`, in chunks that
+    stay under the 999 parameters of the oldest SQLite builds: e.g. `SELECT id FROM t WHERE channel = ? AND key`
+    (tail: a GROUP BY, say)."""
     rows: list[Any] = []
     for i in range(0, len(values), chunk):
         part = values[i : i + chunk]
-        rows += conn.exec_driver_sql(f"{sql} IN ({', '.join('?' * len(part))})", (first, *part)).all()
+        rows += conn.exec_driver_sql(f"{sql} IN ({', '.join('?' * len(part))}){tail}", (first, *part)).all()
     return rows
 
 

@@ -21,6 +21,7 @@ from scrm_desktop.core.influence import (
     rank_influencers,
 )
 from scrm_desktop.store.batch import StoredBatch
+from scrm_desktop.store.bulk import sqlite_datetime, sqlite_in
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.rules_tables import author_flags
 from scrm_desktop.store.tables import authors, posts
@@ -154,9 +155,14 @@ class InfluenceRepo:
         ids = self._praised_or_flagged(batch)
         if not ids:
             return
-        chosen: set[int] = set()
         since = self._clock() - timedelta(days=ADVOCATE_DAYS)
         ordered = sorted(ids)
+        if conn.dialect.name == "sqlite":
+            chosen, current = self._advocacy_sqlite(conn, ordered, since)
+            self._set(conn, chosen - current, True)
+            self._set(conn, current - chosen, False)
+            return
+        chosen: set[int] = set()
         for i in range(0, len(ordered), 900):
             chunk = ordered[i : i + 900]
             acts = [_to_activity(r) for r in conn.execute(_activity_select(since, authors_in=chunk))]
@@ -169,6 +175,27 @@ class InfluenceRepo:
             current |= set(conn.execute(stmt).scalars())
         self._set(conn, chosen - current, True)
         self._set(conn, current - chosen, False)
+
+    @staticmethod
+    def _advocacy_sqlite(conn: Connection, ordered: Sequence[int], since: datetime) -> tuple[set[int], set[int]]:
+        """(the authors among `ordered` who are advocates over the posts since `since`, those flagged now): the
+        query of _activity_select narrowed to the counts `is_advocate` reads, as the driver's own statements (no
+        SQL built per author, no row objects)."""
+        counts = sqlite_in(
+            conn,
+            "SELECT author_id, count(*), sum(sentiment_label = 'positive'), "
+            "sum(sentiment_label = 'positive' AND reply_to = '') FROM posts WHERE created_at >= ? AND author_id",
+            sqlite_datetime(since),
+            ordered,
+            tail=" GROUP BY author_id",
+        )
+        chosen = {
+            author
+            for author, n, pos, upos in counts
+            if is_advocate(Activity(author, "", "", "", 0, int(n), int(pos or 0), 0, int(upos or 0), 0))
+        }
+        flagged = sqlite_in(conn, "SELECT author_id FROM author_flags WHERE advocate = ? AND author_id", 1, ordered)
+        return chosen, {author for (author,) in flagged}
 
     def _praised_or_flagged(self, batch: StoredBatch) -> set[int]:
         """Authors of the batch's unprompted praise, and its authors flagged as advocates (read through the
@@ -187,6 +214,10 @@ class InfluenceRepo:
             if author is not None and p.sentiment_label == "positive" and not p.reply_to:
                 found.add(author)
         authors = sorted({a for a in batch.author_ids if a is not None})
+        if conn.dialect.name == "sqlite":
+            sql = "SELECT author_id FROM author_flags WHERE advocate = ? AND author_id"
+            found.update(author for (author,) in sqlite_in(conn, sql, 1, authors))
+            return found
         for i in range(0, len(authors), 900):
             stmt = select(author_flags.c.author_id).where(
                 author_flags.c.advocate == true(), author_flags.c.author_id.in_(authors[i : i + 900])
