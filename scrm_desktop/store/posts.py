@@ -62,7 +62,8 @@ _AUTHOR_UPSERT_SQLITE = (
     "display_name = coalesce(nullif(excluded.display_name, ''), authors.display_name), "
     "followers = coalesce(excluded.followers, authors.followers), "
     "last_seen = max(excluded.last_seen, authors.last_seen), "
-    "first_seen = min(excluded.first_seen, authors.first_seen)"
+    "first_seen = min(excluded.first_seen, authors.first_seen), "
+    "post_count = authors.post_count + excluded.post_count"
 )
 _ROLLUP_UPSERT_SQLITE = (
     "INSERT INTO rollup_hourly (bucket, channel, sentiment_label, count) VALUES (?, ?, ?, ?) "
@@ -401,7 +402,12 @@ class PostRepo:
         latest, earliest = self._author_spans(batch)
         author_ids = self._upsert_authors_sqlite(conn, batch, created, latest, earliest) if latest else {}
         inserted = self._insert_posts_sqlite(conn, batch, created, author_ids, now, source_id)
-        self._bump_author_counts(conn, inserted)
+        if len(inserted) < len(batch):  # the upsert counted every post: take back those not inserted
+            counts = Counter(r[1] for r in inserted if r[1] is not None)
+            counts.subtract(author_ids[(p.channel, p.author_handle)] for p in batch if p.author_handle)
+            fix = [(n, aid) for aid, n in counts.items() if n]
+            if fix:
+                conn.exec_driver_sql("UPDATE authors SET post_count = post_count + ? WHERE id = ?", fix)
         if len(inserted) == len(batch):  # every post went in, in order: the hours from their stored times
             counts = Counter((t[:13], p.channel, p.sentiment_label) for t, p in zip(created, batch, strict=True))
             rows = [(f"{b}:00:00.000000", c, label, n) for (b, c, label), n in counts.items()]
@@ -421,10 +427,12 @@ class PostRepo:
         earliest: Mapping[tuple[str, str], int],
     ) -> dict[tuple, int]:
         """The upsert of _upsert_authors as one prepared statement the driver runs for every author, and the ids
-        read back by the (channel, handle) index."""
+        read back by the (channel, handle) index. The upsert adds the author's posts of the batch to their
+        post_count too (no second statement per author); _write_posts_sqlite takes back the ones not inserted."""
+        posts_of = Counter((p.channel, p.author_handle) for p in batch if p.author_handle)
         rows = [
-            (c, h, batch[i].author_name or "", batch[i].author_followers, created[earliest[(c, h)]], created[i], 0)
-            for (c, h), i in latest.items()
+            (*k, batch[i].author_name or "", batch[i].author_followers, created[earliest[k]], created[i], posts_of[k])
+            for k, i in latest.items()
         ]
         conn.exec_driver_sql(sqlite_insert(authors, _AUTHOR_COLUMNS, _AUTHOR_UPSERT_SQLITE), rows)
         by_channel: dict[str, list[str]] = {}
