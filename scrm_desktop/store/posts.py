@@ -214,9 +214,12 @@ class PostRepo:
                 self._bump_rollups(conn, inserted)
             source_name = self._source_name(conn, source_id) if stages else ""
             if stages and inserted:
-                by_key = {(p.channel, p.external_id): p for p in batch}
                 ids = [row[0] for row in inserted]
-                new = [by_key[(row[3], row[5])] for row in inserted]
+                if len(inserted) == len(batch) and conn.dialect.name == "sqlite":  # in the batch's order
+                    new = list(batch)
+                else:
+                    by_key = {(p.channel, p.external_id): p for p in batch}
+                    new = [by_key[(row[3], row[5])] for row in inserted]
                 stored = StoredBatch(conn, now, ids, new, source_name, author_ids=[row[1] for row in inserted])
                 for stage in stages:
                     stage.run(stored)

@@ -124,3 +124,61 @@ def test_a_second_process_sees_committed_posts(db, tmp_path):
     raw.close()
     with db.engine.begin() as conn:
         conn.execute(delete(posts))
+
+
+def test_a_batch_stores_the_text_a_plain_sqlalchemy_insert_stores(db, tmp_path):
+    """The batch write makes each value as the column type would (times, JSON, floats, booleans) without going
+    through SQLAlchemy per row: the stored text must be byte for byte what a Core insert of the same post stores."""
+    from datetime import UTC
+
+    odd = [
+        NewPost(
+            channel="rss",
+            external_id=f"odd{i}",
+            text=f'Café × {i} 🙂 "q" \\ back',
+            created_at=when,
+            author_handle=f"a{i}",
+            sentiment=sentiment,
+            sentiment_reasons=reasons,
+            extra=extra,
+            is_lead=bool(i % 2),
+            classification={"trait_confidence": 0.1 + i / 3, "cues": ["naïve", None, True, 1e-7]},
+        )
+        for i, (when, sentiment, reasons, extra) in enumerate(
+            [
+                (datetime(2026, 1, 2, 3, 4, 5), 0, [], {}),
+                (datetime(2026, 1, 2, 3, 4, 5, 120), -0.5, ({"cue": "outage (×2)", "weight": -0.3804},), {}),
+                (datetime(999, 12, 31, 23, 59, 59, 999999), 1, [], {"nested": {"k": [1, 2.5, None]}, "ß": "ü"}),
+                (datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC), 0.25, [{"cue": "x", "weight": 1}], {"a": []}),
+            ]
+        )
+    ]
+    now = datetime(2026, 11, 20, 9, 30, 0, 5)
+    db.posts.write_batch(odd, now=now)
+    plain = Database(f"sqlite:///{tmp_path / 'plain.db'}")
+    with plain.engine.begin() as conn:
+        for p in odd:
+            conn.execute(
+                posts.insert().values(
+                    channel=p.channel,
+                    external_id=p.external_id,
+                    text=p.text,
+                    created_at=p.created_at,
+                    ingested_at=now,
+                    sentiment=p.sentiment,
+                    sentiment_reasons=list(p.sentiment_reasons),
+                    extra=dict(p.extra),
+                    is_lead=p.is_lead,
+                    classification=dict(p.classification),
+                )
+            )
+    plain.close()
+    cols = "created_at, ingested_at, sentiment, typeof(sentiment), sentiment_reasons, extra, is_lead, classification"
+
+    def stored(file):
+        with sqlite3.connect(file) as con:
+            return con.execute(f"SELECT external_id, {cols} FROM posts ORDER BY external_id").fetchall()
+
+    batch = stored(tmp_path / "scrm.db")
+    assert batch == stored(tmp_path / "plain.db")
+    assert batch[0][1] == "2026-01-02 03:04:05.000000" and batch[0][4] == "real"  # 0 stored as 0.0, as Float does
