@@ -1,7 +1,8 @@
 """Checks that a change to the trait/intent/lead classifier keeps its answers: every label, confidence, guess,
-reason and product of `classify`, the cue rules (`classify_rules`) and the model's features (`post_features`),
-identical on the demo's posts, the support texts of ../shared/data, the sentiment texts, generated posts and
-variants of them in other cases and scripts (Turkish I, long s, Kelvin sign, Greek sigma, accents, emoji).
+reason and product of `classify` and its as_json(), the cue rules (`classify_rules`) and the model's features
+(`post_features`), identical on the demo's posts, the support texts of ../shared/data, the sentiment texts,
+generated posts and variants of them in other cases and scripts (Turkish I, long s, Kelvin sign, Greek sigma,
+accents, emoji).
 
 Each text is classified twice: with the shipped model and agents' corrections, and with a seeded perturbation
 of the shipped weights (other weights, floors and override, words the shipped model does not know) with no
@@ -123,7 +124,7 @@ def perturbed_model(seed: int = 1) -> Any:
 def _answer(found: Any) -> list[Any]:
     return [found.trait, found.intent, found.is_lead, list(found.trait_cues), list(found.intent_cues),
             list(found.lead_products), found.trait_confidence, found.intent_confidence, found.lead_confidence,
-            found.trait_guess, found.intent_guess]  # fmt: skip
+            found.trait_guess, found.intent_guess, found.as_json()]  # fmt: skip
 
 
 def answers() -> list[list[Any]]:

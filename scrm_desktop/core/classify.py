@@ -681,11 +681,13 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     said = own_text(body)
     rules = {"trait": found.trait, "intent": found.intent, "lead": "yes" if found.is_lead else ""}
     agents = corrections.agent_values(body) if corrections is not None else {}
-    for name in ("trait", "intent", "lead"):
-        extra = corrections.extra(model, name) if corrections is not None else None
+    extras = {name: corrections.extra(model, name) for name in _FIELDS} if corrections is not None else {}
+    # `features` gives every feature the value 1: without corrections, the weight rows count as they are
+    plain = model.decide_present(x, tuple(rules.values())) if not extras or not all(extras.values()) else ()
+    for i, name in enumerate(_FIELDS):
+        extra = extras.get(name)
         rule = rules[name]
-        # `features` gives every feature the value 1: without corrections, the weight rows count as they are
-        decision = model.fields[name].decide(x, extra, rule) if extra else model.fields[name].decide_present(x, rule)
+        decision = model.fields[name].decide(x, extra, rule) if extra else plain[i]
         agent = agents.get(name)
         if agent is not None:
             value = "" if agent == "none" else agent
@@ -710,6 +712,7 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     )
 
 
+_FIELDS = ("trait", "intent", "lead")  # classify_model.FIELDS, in the order decide_present answers
 _RULE_CUES = {
     "trait": lambda c: [x for x in c.trait_cues if not x.startswith("ignored")],
     "intent": lambda c: list(c.intent_cues),

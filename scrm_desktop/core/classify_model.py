@@ -203,6 +203,54 @@ class ClassifyModel:
     fields: dict[str, FieldModel]
     version: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    # every field's weight row of a feature side by side (0.0 where a field has none) and which fields have one,
+    # so a post's feature costs one lookup and the three fields' columns are summed in one pass (`decide_present`)
+    _joined: dict[str, tuple[tuple[float, ...], int]] = field(init=False, repr=False, compare=False)
+    _spans: tuple[tuple[FieldModel, int, int], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        joined: dict[str, tuple[tuple[float, ...], int]] = {}
+        spans: list[tuple[FieldModel, int, int]] = []
+        if all(name in self.fields for name in FIELDS):
+            models = [self.fields[name] for name in FIELDS]
+            width = sum(len(m.classes) for m in models)
+            rows: dict[str, list[float]] = {}
+            masks: dict[str, int] = {}
+            lo = 0
+            for bit, m in enumerate(models):
+                n = len(m.classes)
+                for key, row in m.weights.items():
+                    rows.setdefault(key, [0.0] * width)[lo : lo + n] = row
+                    masks[key] = masks.get(key, 0) | 1 << bit
+                spans.append((m, lo, lo + n))
+                lo += n
+            joined = {key: (tuple(row), masks[key]) for key, row in rows.items()}
+        object.__setattr__(self, "_joined", joined)
+        object.__setattr__(self, "_spans", tuple(spans))
+
+    def decide_present(self, x: Iterable[str], rules: Sequence[str]) -> tuple[Decision, ...]:
+        """FieldModel.decide_present of trait, intent and lead (FIELDS, `rules` their rules' values) at once, with
+        the same floats: each class's column summed in the features' order, then bias + that (adding a 0.0 where a
+        field has no row changes no sum), the field's bias alone when none of its rows is present."""
+        get = self._joined.get
+        rows: list[tuple[float, ...]] = []
+        keys: list[str] = []
+        present = 0
+        for key in x:
+            found = get(key)
+            if found is not None:
+                rows.append(found[0])
+                present |= found[1]
+                keys.append(key)
+        sums = list(map(sum, zip(*rows, strict=True))) if rows else []
+        out = []
+        for bit, ((m, lo, hi), rule) in enumerate(zip(self._spans, rules, strict=True)):
+            scores = list(map(add, m.bias, sums[lo:hi])) if present >> bit & 1 else list(m.bias)
+            top = max(scores)
+            exp = [math.exp(s - top) for s in scores]
+            total = sum(exp)
+            out.append(m._decision([e / total for e in exp], rule, partial(m._top_pushes, keys)))
+        return tuple(out)
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": self.version, "meta": self.meta,
