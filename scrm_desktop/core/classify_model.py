@@ -40,17 +40,19 @@ def features(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[st
     which cue families fired ("cue problem"), and its words (lower-cased, handles and links left out, stop words
     dropped)."""
     out: dict[str, float] = {}
-    for name, value in decisions.items():
-        if name == "sentiment":
-            out[f"sentiment {value}"] = 1.0
-        else:
-            out[f"rule {name}={value or NONE}"] = 1.0
+    named = _named_keys
+    for item in decisions.items():
+        key = named.get(item)
+        if key is None:
+            key = _named_key(item)
+        out[key] = 1.0
     for family, found in cues.items():
-        if any(not c.startswith("ignored") for c in found):
-            out[f"cue {family}"] = 1.0
+        if found and (not found[0].startswith("ignored") or any(not c.startswith("ignored") for c in found)):
+            key = named.get(family)
+            out[key if key is not None else _named_key(family)] = 1.0
     keys = _word_keys
-    for tok in _WORD_RE.findall(text[:4000]):
-        key = keys.get(tok)
+    toks = _WORD_RE.findall(text[:4000])
+    for tok, key in zip(toks, map(keys.get, toks), strict=True):
         if key is None:
             if len(keys) >= _MAX_WORDS:
                 keys.clear()
@@ -58,6 +60,23 @@ def features(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[st
         if key:
             out[key] = 1.0
     return out
+
+
+# a decision (name, value) or a cue family -> its feature ("rule trait=none", "sentiment negative", "cue problem"),
+# made once rather than formatted for every post
+_named_keys: dict[tuple[str, str] | str, str] = {}
+
+
+def _named_key(item: tuple[str, str] | str) -> str:
+    if isinstance(item, str):
+        key = f"cue {item}"
+    else:
+        name, value = item
+        key = f"sentiment {value}" if name == "sentiment" else f"rule {name}={value or NONE}"
+    if len(_named_keys) >= 10_000:  # only odd sentiment labels could grow it
+        _named_keys.clear()
+    _named_keys[item] = key
+    return key
 
 
 _word_keys: dict[str, str] = {}  # a word as found -> its feature ("" for none), worked out once per word
@@ -158,7 +177,7 @@ class FieldModel:
         return self._decision(p, rule, partial(self._top_pushes, keys))
 
     def _decision(self, p: list[float], rule: str, reasons: Callable[[int], tuple[str, ...]]) -> Decision:
-        best = max(range(len(p)), key=p.__getitem__)
+        best = p.index(max(p))  # the first of the highest, as max(range(len(p)), key=p.__getitem__) finds
         guess = self.classes[best]
         if rule in self.classes and rule != NONE and not (guess != rule and p[best] >= self.override):
             r = self.classes.index(rule)
