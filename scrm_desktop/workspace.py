@@ -229,14 +229,15 @@ class Workspace:
     def post_stages(self) -> tuple[Stage, ...]:
         """Every post's path, in order (docs/architecture.md): prepare stages on the drafts, the store, then post
         stages in the same transaction as the posts. Stored posts are dropped before the first stage."""
-        from scrm_desktop.listening.pipeline import STORE, PrepareStage, enricher, normalise, scorer
+        from scrm_desktop.listening.pipeline import STORE
+        from scrm_desktop.listening.prepare import Enricher, PrepareStage, Scorer, normalise
         from scrm_desktop.store.batch import PostStage
         from scrm_desktop.store.cases import reopen_on_reply
 
         return (
             PrepareStage("normalise", normalise),
-            PrepareStage("score", scorer(self.analyzer)),  # sentiment, with the agents' corrections in mind
-            PrepareStage("enrich", enricher(self.learned_labels)),  # trait, intent, lead, with their reasons
+            PrepareStage("score", Scorer(self.analyzer)),  # sentiment, with the agents' corrections in mind
+            PrepareStage("enrich", Enricher(self.learned_labels)),  # trait, intent, lead, with their reasons
             STORE,  # authors, posts, full text, hourly rollups, the source's cursor
             self.topics.stage(),  # topic tags, per-topic rollups, spike alerts; an edit is tagged afresh
             PostStage("advocates", self.influence.update_advocates),  # before the rules: "advocate author" sees it

@@ -24,14 +24,7 @@ from typing import Any
 from scrm_desktop.core.edits import edited_time, is_newer_edit
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_EDITED, POSTS_INGESTED, EventHub
-from scrm_desktop.listening.prepare import (  # noqa: F401 (the prepare stages, as the workspace lists them)
-    Drafts,
-    PrepareStage,
-    enricher,
-    normalise,
-    scorer,
-    to_naive_utc,
-)
+from scrm_desktop.listening.prepare import Drafts, PrepareStage, to_naive_utc
 from scrm_desktop.listening.workers import (
     Packed,
     PreparePool,

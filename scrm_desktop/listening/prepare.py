@@ -118,10 +118,6 @@ class Scorer:
             row["sentiment_reasons"] = [{"cue": cue, "weight": weight, "kind": kind} for cue, weight, kind in reasons]
 
 
-def scorer(analyzer: Analyzer) -> Callable[[Drafts], None]:
-    return Scorer(analyzer)
-
-
 class Enricher:
     """Prepare stage: trait, intent and lead, with the confidence and reasons behind them, for every draft
     (core.classify), read with the workspace's agent corrections in mind and the sentiment the score stage gave.
@@ -140,7 +136,3 @@ class Enricher:
                 found = done[key] = classify(key[0], key[1], corrections, key[2])
             row["trait"], row["intent"], row["is_lead"] = found.trait, found.intent, found.is_lead
             row["classification"] = found.as_json()
-
-
-def enricher(corrections: Corrections | None = None) -> Callable[[Drafts], None]:
-    return Enricher(corrections)
