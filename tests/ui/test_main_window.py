@@ -34,6 +34,16 @@ def posts(start: int, n: int, minutes_ago: float = 0) -> list[PostIn]:
     ]
 
 
+def show_first_post(qtbot, window, ws, post: PostIn):  # type: ignore[no-untyped-def]
+    """`post` ingested into an empty workspace and selected in the first column, its detail pane settled."""
+    ws.ingestor.ingest([post])
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    return column
+
+
 def test_demo_source_fills_the_column(qtbot, window, ws):
     column = window.columns[0]
     assert column.model.rowCount() == 0
@@ -134,11 +144,7 @@ def test_an_agent_corrects_a_label_and_similar_posts_follow(qtbot, window, ws):
 
 def test_the_detail_pane_shows_trait_intent_lead_and_corrects_them(qtbot, window, ws):
     text = "My laptop keeps crashing, can someone help? @BrightwaveCare"
-    ws.ingestor.ingest([PostIn(channel="reddit", external_id="c1", text=text, created_at=NOW, author_handle="a")])
-    column = window.columns[0]
-    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
-    column.view.setCurrentIndex(column.model.index(0, 0))
-    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    show_first_post(qtbot, window, ws, PostIn("reddit", "c1", text, NOW, author_handle="a"))
     assert "Trait: venting" in window.detail.classified.text()
     assert "keeps crashing" in window.detail.class_reasons.text()
     box = window.detail.class_boxes["trait"]
@@ -157,11 +163,7 @@ def test_the_detail_pane_gives_the_posts_own_words_and_corrects_a_lead_in_one_cl
         "@ana74@mastodon.example we're equipping a 14-person design studio. Does Brightwave do business pricing on"
         " the Aero 16? Who do I talk to? https://studio.example/team"
     )
-    ws.ingestor.ingest([PostIn(channel="mastodon", external_id="l1", text=studio, created_at=NOW, author_handle="s")])
-    column = window.columns[0]
-    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
-    column.view.setCurrentIndex(column.model.index(0, 0))
-    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    column = show_first_post(qtbot, window, ws, PostIn("mastodon", "l1", studio, NOW, author_handle="s"))
     detail = window.detail
     why = detail.class_reasons.text()
     assert why.startswith("Why: ") and "“?”" in why
@@ -276,11 +278,7 @@ def test_the_detail_pane_says_none_when_the_classifier_is_sure_there_is_no_trait
     """A post with no trait the classifier is sure of reads "Trait: none (75%)", not "unknown", and the words that
     pushed towards no trait are not offered as reasons; an unsure intent still reads "unknown (maybe …)"."""
     text = "someone at the train has the same brightwave vista 17 as me and we noddded at each other #productivity"
-    ws.ingestor.ingest([PostIn(channel="mastodon", external_id="n1", text=text, created_at=NOW, author_handle="v")])
-    column = window.columns[0]
-    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
-    column.view.setCurrentIndex(column.model.index(0, 0))
-    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    show_first_post(qtbot, window, ws, PostIn("mastodon", "n1", text, NOW, author_handle="v"))
     shown = window.detail.classified.text()
     assert shown.startswith("Trait: none (75%) · Intent: unknown (maybe information, 31%)"), shown
     why = window.detail.class_reasons.text()
