@@ -59,12 +59,14 @@ RESOLUTIONS = ("answered", "fixed", "refunded", "rebooked", "sold", "no action n
 
 
 TEAM_QUEUES = {"sales": "queue:sales"}  # queue views of a team: the cases assigned to the team's queue
-SUPPORT_CHUNK = 500  # rows read at a time for the support view
 
 
-def team_view(flt: QueueFilter, agent: str) -> tuple[QueueFilter, str]:
-    """The store's view for a queue view: a team's view (`sales`) is the cases assigned to its queue, which the
-    store reads as that queue's "mine"; any other view is the agent's own."""
+def store_view(flt: QueueFilter, agent: str) -> tuple[QueueFilter, str]:
+    """The store's filter and owner for a queue view: a team's view (`sales`) is the cases assigned to its queue,
+    which the store reads as that queue's "mine"; `support` is every open case but the teams' queues' ones; any
+    other view is the store's own, for the agent."""
+    if flt.view == "support":
+        return replace(flt, view="all", exclude_assignees=tuple(TEAM_QUEUES.values())), agent
     team = TEAM_QUEUES.get(flt.view)
     return (replace(flt, view="mine"), team) if team else (flt, agent)
 
@@ -281,32 +283,12 @@ class CaseService:
     ) -> list[QueueRow]:
         """One page of a queue view: the store's views, a team's (`sales`: the cases routed to `queue:sales`) and
         `support` (every open case but the teams' ones), in the store's order."""
-        if flt.view != "support":
-            flt, owner = team_view(flt, agent)
-            return self.repo.queue_page(flt, owner, now, offset=offset, limit=limit)
-        # All open cases less the teams' ones, read in chunks in the store's order (the store has no filter for
-        # "not assigned to a team's queue": reading is linear in the rows before the page, fine for open cases).
-        every, found, start, skip = replace(flt, view="all"), [], 0, offset
-        while len(found) < limit:
-            rows = self.repo.queue_page(every, agent, now, offset=start, limit=SUPPORT_CHUNK)
-            for row in rows:
-                if row.case.assignee in TEAM_QUEUES.values():
-                    continue
-                if skip:
-                    skip -= 1
-                elif len(found) < limit:
-                    found.append(row)
-            if len(rows) < SUPPORT_CHUNK:
-                break
-            start += SUPPORT_CHUNK
-        return found
+        flt, owner = store_view(flt, agent)
+        return self.repo.queue_page(flt, owner, now, offset=offset, limit=limit)
 
     def queue_count(self, flt: QueueFilter, agent: str, now: datetime) -> int:
         """How many cases a queue view holds, the team views and `support` included."""
-        if flt.view == "support":
-            every = self.repo.queue_count(replace(flt, view="all"), agent, now)
-            return every - sum(self.queue_count(replace(flt, view=team), agent, now) for team in TEAM_QUEUES)
-        flt, owner = team_view(flt, agent)
+        flt, owner = store_view(flt, agent)
         return self.repo.queue_count(flt, owner, now)
 
     # ---- agents ------------------------------------------------------------------------------------------

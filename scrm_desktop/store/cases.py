@@ -87,13 +87,14 @@ class QueueRow:
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """What a queue shows: a view (mine, unassigned, all, breached, snoozed) narrowed by channel, priority and
-    words in the subject or the author."""
+    """What a queue shows: a view (mine, unassigned, all, breached, snoozed) narrowed by channel, priority,
+    words in the subject or the author, and assignees left out (the support view leaves out the teams' queues)."""
 
     view: str = "all"
     channel: str = ""
     priority: int | None = None
     text: str = ""
+    exclude_assignees: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,8 @@ class CaseRepo:
             where.append(cases.c.channel == flt.channel)
         if flt.priority is not None:
             where.append(cases.c.priority == flt.priority)
+        if flt.exclude_assignees:
+            where.append(cases.c.assignee.not_in(flt.exclude_assignees))
         words = flt.text.strip()
         if words:
             pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -116,3 +116,30 @@ def test_replies_are_checked_before_they_are_queued(tmp_path: Path) -> None:
     assert world.repo.draft(case.id, "ana") is not None  # the draft is kept
     item = world.service.queue_reply(case.id, "ana", draft.text, base_version=world.repo.get(case.id).version)
     assert item.state == "queued" and world.repo.draft(case.id, "ana") is None
+
+
+def test_the_support_view_pages_and_counts_past_500_cases_without_the_teams_ones(tmp_path: Path) -> None:
+    from scrm_desktop.engage.cases import TEAM_QUEUES
+    from scrm_desktop.store.cases import QueueFilter
+
+    world = make_world(tmp_path, posts=510)
+    sales, support = set(), set()
+    posts = sorted(p.id for p in world.db.posts.page(limit=1000) if p.channel == "mastodon")
+    assert len(posts) == 510
+    for i, post_id in enumerate(posts):
+        case = world.service.open_from_post(post_id, "lead")
+        if i % 5 == 0:  # every fifth case goes to the sales team's queue
+            world.service.assign(case.id, "lead", TEAM_QUEUES["sales"])
+            sales.add(case.id)
+        else:
+            support.add(case.id)
+    now = world.clock()
+    assert world.service.queue_count(QueueFilter("support"), "ana", now) == len(support) == 408
+    assert world.service.queue_count(QueueFilter("sales"), "ana", now) == len(sales) == 102
+    seen = []
+    for offset in range(0, 700, 200):
+        seen += [r.case.id for r in world.service.queue_page(QueueFilter("support"), "ana", now, offset=offset)]
+    assert len(seen) == len(set(seen)) and set(seen) == support  # every page, none twice, no lead among them
+    narrowed = QueueFilter("support", text="order 5")  # the filters still apply: orders 5, 50..59, 500..509
+    found = {r.case.subject for r in world.service.queue_page(narrowed, "ana", now)}
+    assert len(found) == 16 and all("order 5" in s for s in found)  # less 5, 50, 55, 500 and 505 (sales)

@@ -204,6 +204,12 @@ def test_keep_it_open_after_a_reply_leaves_the_case_open_with_the_agent(qtbot, w
     assert ws.cases.repo.get(a.id).status == "open" and ws.cases.repo.get(a.id).claimed_by == "Ana"
     assert view.queue.item(0).text(1) == f"#{a.id}"  # no "(waiting)" in the queue
     assert view.status.text() == f"Case #{a.id} stays open with you: the reply is on its way."
+    # the editor is ready for a follow-up: empty, the case's templates one pick away, and it queues
+    assert view.editor.isEnabled() and view.editor.text.toPlainText() == "" and view.editor.picker.count() > 0
+    qtbot.keyClicks(view.editor.text, "One more thing: the new part ships on Monday.")
+    qtbot.keyClick(view.editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert view.after_reply.isVisible()
+    assert [i.text for i in ws.cases.repo.items(case_id=a.id)][-1] == "One more thing: the new part ships on Monday."
 
 
 def test_every_case_action_goes_in_the_history(qtbot, ws) -> None:  # type: ignore[no-untyped-def]

@@ -83,8 +83,11 @@ class ReplyEditor(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
-    def load(self, channel: str, templates: list[Template], fill: Any, draft: str = "") -> None:
-        """Offer `templates` (best first); `fill(template) -> str` renders one for this case."""
+    def load(
+        self, channel: str, templates: list[Template], fill: Any, draft: str = "", apply_first: bool = True
+    ) -> None:
+        """Offer `templates` (best first); `fill(template) -> str` renders one for this case. Without a draft the
+        best one is filled in, unless `apply_first` is False (a follow-up starts empty)."""
         self.channel, self._fill = channel, fill
         self._draft_timer.stop()
         self._loading = True
@@ -94,6 +97,8 @@ class ReplyEditor(QWidget):
                 self._add_choice(template, fill)
             if draft:
                 self.text.setPlainText(draft)
+            elif not apply_first:
+                self.text.clear()
             elif templates:
                 self._apply_template(0)
         finally:

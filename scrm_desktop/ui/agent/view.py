@@ -960,11 +960,20 @@ class AgentView(QWidget):
         if self.case is None:
             return
         case_id, agent = self.case.id, self.agent
-        self._act(
-            lambda: self.service.set_status(case_id, agent, "open"),
-            "Case #{id} stays open with you: the reply is on its way.",
-            advance=False,
-        )
+        offered: list[Any] = []
+
+        def work() -> Case:
+            case = self.service.set_status(case_id, agent, "open")
+            offered[:] = self.service.suggestions(case)
+            return case
+
+        def follow_up() -> None:  # the editor is ready again, empty, for a follow-up (a template is one pick away)
+            if self.case is not None and self.case.id == case_id:
+                self.editor.load(self.case.channel, offered, self._fill(self.case), apply_first=False)
+                self.editor.setEnabled(True)
+                self.editor.text.setFocus()
+
+        self._act(work, "Case #{id} stays open with you: the reply is on its way.", advance=False, after=follow_up)
 
     def release(self) -> None:
         if self.case is not None:
@@ -1048,10 +1057,16 @@ def render_agent(ws: Workspace, size: QSize | tuple[int, int] = (1600, 1000)) ->
     view.show()
     view.refresh()
     first = view.queue.item(0)
-    if first is not None:
-        view.open_case(first.data(0, Qt.ItemDataRole.UserRole))
-    QApplication.processEvents()  # widgets added to a shown layout appear on the next event loop turn
+    case_id = None if first is None else first.data(0, Qt.ItemDataRole.UserRole)
+    held = case_id is not None and ws.cases.repo.get(case_id).holder(ws.cases.now()) == view.agent
+    if case_id is not None:
+        view.open_case(case_id)
+    for _ in range(4):  # widgets added to a shown layout appear, and word-wrapped labels take their height, in turns
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
     image = view.grab().toImage()
+    if view.case is not None and view.case.claimed_by == view.agent and not held:
+        ws.cases.release(view.case.id, view.agent)  # a picture of the queue leaves nobody holding a case
     view.close()
     view.deleteLater()
     return image
