@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -149,11 +150,15 @@ where which while who whom why will with would you your yours im ive its dont ca
 ve d m amp https http www com co
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
+# Who a post is addressed to and where it links say nothing about what happened: @mentions (also
+# @user@instance), e-mail addresses and links are left out of the terms (hashtags stay).
+_ADDRESSES_RE = re.compile(r"https?://\S+|www\.\S+|@?[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w[\w.]*")
 
 
 def top_terms(window: Iterable[str], baseline: Iterable[str], exclude: Iterable[str] = (), limit: int = 8) -> list[str]:
     """Words more frequent in the window's posts than in the baseline's (document frequency, smoothed).
-    Stopwords, numbers, one-letter tokens and `exclude` (the topic's own words) are left out."""
+    Stopwords, numbers, one-letter tokens, @mentions, e-mail addresses, links and `exclude` (the topic's own
+    words) are left out."""
     skip = STOPWORDS | {t for word in exclude for t in tokenize(word)}
 
     def doc_freq(texts: Iterable[str]) -> tuple[Counter[str], int]:
@@ -161,7 +166,8 @@ def top_terms(window: Iterable[str], baseline: Iterable[str], exclude: Iterable[
         n = 0
         for text in texts:
             n += 1
-            freq.update({t for t in tokenize(text[:5000]) if len(t) > 1 and not t.isdigit() and t not in skip})
+            words = _ADDRESSES_RE.sub(" ", text[:5000])
+            freq.update({t for t in tokenize(words) if len(t) > 1 and not t.isdigit() and t not in skip})
         return freq, n
 
     now, n_now = doc_freq(window)

@@ -80,3 +80,16 @@ def test_top_terms_prefer_what_is_new_in_the_window() -> None:
     terms = top_terms(window, baseline, exclude=["laptop"])
     assert terms[:2] == ["show", "technician"] or set(terms[:2]) == {"show", "technician"}
     assert "the" not in terms and "battery" not in terms and "laptop" not in terms
+
+
+def test_top_terms_leave_out_who_the_posts_address_and_where_they_link() -> None:
+    window = [
+        "@mango_orbit12@social.example @femi the technician never came #NoShow",
+        "@femi_k same here, technician never came https://status.example/outage",
+        "technician no-show again, mail me at tara.byrne@mail.example #NoShow",
+    ]
+    baseline = ["nice weather", "new laptop day", "coffee time"]
+    terms = top_terms(window, baseline)
+    assert "technician" in terms and "noshow" in {t.lower() for t in terms}  # what happened, hashtags too
+    for handle_part in ("mango", "orbit12", "femi", "social", "example", "status", "outage", "tara", "byrne", "mail"):
+        assert handle_part not in terms
