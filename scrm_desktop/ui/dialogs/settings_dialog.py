@@ -99,7 +99,7 @@ class AgentNameDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(460, 180)
+        self.resize(460, self.sizeHint().height())  # as tall as its words, no gap above the buttons
 
     def accept(self) -> None:
         """Take the name on the database (in the background); the dialog closes once it is this desktop's."""
