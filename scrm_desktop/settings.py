@@ -20,6 +20,7 @@ class Settings:
     agent_id: str = ""  # this desktop profile's agent, stable across renames (made on first use)
     demo_seeded: bool = False
     backups_keep: int = 7  # automatic daily SQLite backups kept in the data dir's backups/ folder (0: none)
+    sentiment_model: str = "rules"  # rules | learned: the analyzer that scores new posts (core.sentiment.MODELS)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -119,7 +119,8 @@ class Workspace:
         if registry is not None:
             self.__dict__["registry"] = registry  # else found on first use (reading the entry points takes a while)
         # the lexicon (or a model) loads with the first post scored or reply checked, after the window shows
-        self.analyzer: Analyzer = OnFirstUse(lambda: self.sentiment_memory.wrap(analyzer or _default_analyzer()))  # type: ignore[assignment]
+        chosen = self.settings.sentiment_model
+        self.analyzer: Analyzer = OnFirstUse(lambda: self.sentiment_memory.wrap(analyzer or _analyzer_named(chosen)))  # type: ignore[assignment]
         self.http = SharedClient()  # made (httpx imported) on the first request, after the window shows
         self._stored_clock = stored_time(clock)  # the naive UTC times the database stores
         self._scheduler: ListeningScheduler | None = None
@@ -454,7 +455,7 @@ class Workspace:
         self.settings.save(self.paths.settings_file)
 
 
-def _default_analyzer() -> Analyzer:
-    from scrm_desktop.core.sentiment import default_analyzer
+def _analyzer_named(name: str) -> Analyzer:
+    from scrm_desktop.core.sentiment import analyzer_named
 
-    return default_analyzer()
+    return analyzer_named(name)

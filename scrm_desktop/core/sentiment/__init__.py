@@ -53,6 +53,21 @@ def clamp(score: float) -> float:
     return max(-1.0, min(1.0, score))
 
 
+MODELS = {  # Settings.sentiment_model -> what the Settings dialog calls it
+    "rules": "Rules and lexicon (default)",
+    "learned": "Learned model (tuned on today's tweets)",
+}
+
+
+def analyzer_named(name: str) -> Analyzer:
+    """The analyzer a workspace's settings choose (MODELS): the learned model, or else the default."""
+    if name == "learned":
+        from scrm_desktop.core.sentiment.learned import LearnedAnalyzer
+
+        return LearnedAnalyzer()
+    return default_analyzer()
+
+
 def default_analyzer() -> Analyzer:
     """The analyzer used at ingest: SocialAnalyzer. The learned model (LearnedAnalyzer) ships beside it but is not
     the default: held out, it beats the rules on TweetEval and on CrowdFlower's tweets but loses on VADER's tweets,

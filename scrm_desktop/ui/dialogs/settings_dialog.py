@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scrm_desktop.core.sentiment import MODELS
 from scrm_desktop.store.cases import AgentNameTaken
 from scrm_desktop.ui.tasks import TaskRunner
 
@@ -133,6 +134,17 @@ class SettingsDialog(QDialog):
         for key, label in THEMES:
             self.theme.addItem(label, key)
         self.theme.setCurrentIndex(max(self.theme.findData(ws.settings.theme), 0))
+        self.sentiment = QComboBox()
+        self.sentiment.setAccessibleName("Sentiment model")
+        for key, label in MODELS.items():
+            self.sentiment.addItem(label, key)
+        self.sentiment.setCurrentIndex(max(self.sentiment.findData(ws.settings.sentiment_model), 0))
+        self.sentiment.setToolTip(
+            "What scores new posts. The rules read VADER's lexicon and our customer-service cues; the learned model"
+            " is tuned on recent tweets (better on today's tweets, weaker on reviews and news: docs/sentiment.md)."
+            " Both explain every score. It takes effect when scrm-desktop starts again; posts already scored keep"
+            " their scores."
+        )
         self.database = QLabel(ws.db.engine.url.render_as_string(hide_password=True), wordWrap=True)
         self.database.setTextFormat(Qt.TextFormat.PlainText)
         self.database.setToolTip("The database this desktop works on now (--db URL on the command line wins)")
@@ -158,6 +170,7 @@ class SettingsDialog(QDialog):
         form.addRow("Your name:", self.name)
         form.addRow("Brand:", self.brand)
         form.addRow("Theme:", self.theme)
+        form.addRow("Sentiment:", self.sentiment)
         form.addRow("Database:", database)
         form.addRow("Agent id:", agent_id)
         form.addRow("Data folder:", QLabel(str(ws.paths.data)))
@@ -179,12 +192,16 @@ class SettingsDialog(QDialog):
         new_name = name.strip() != ws.settings.agent_name
         new_brand = brand.strip() != str(ws.settings.extra.get("brand") or "")
         theme = self.theme.currentData()
+        model = self.sentiment.currentData()
 
         def store() -> None:
             if new_name:
                 ws.set_agent_name(name)
             if new_brand:
                 ws.set_brand(brand)
+            if model != ws.settings.sentiment_model:  # new posts are scored by it from the next start
+                ws.settings.sentiment_model = model
+                ws.settings.save(ws.paths.settings_file)
 
         self.error.hide()
         busy = [self.save_button, self.name, self.brand]
