@@ -151,6 +151,16 @@ def _earlier(earlier: Sequence[Case], now: datetime) -> Fact:
     return Fact("repeat", True, f"{n} earlier case{'s' if n != 1 else ''} from this author, {state}")
 
 
+def _troll_before(earlier: Sequence[Case]) -> Fact:
+    """An agent already decided this author trolls (an earlier case ended at the tree's `troll` outcome)."""
+    for case in earlier:
+        outcome = (case.decision or {}).get("outcome") or {}
+        if outcome.get("id") == "troll":
+            who = case.decision.get("agent") or "an agent"
+            return Fact("troll_before", True, f"{who} decided case #{case.id} from this author was a troll")
+    return Fact("troll_before", False, "")  # unsaid: "not decided a troll" would crowd every complaint's reasons
+
+
 def facts_for_case(
     post: Post | None,
     *,
@@ -173,5 +183,6 @@ def facts_for_case(
     facts["spike"] = _spike(post, spikes, broad_topics, brand)
     facts["incident_match"] = _incident(post, incidents, brand, linked, not_about)
     facts["repeat"] = _earlier(earlier, now)
+    facts["troll_before"] = _troll_before(earlier)
     assert set(facts) == set(FACTS), set(FACTS) ^ set(facts)
     return {name: facts[name] for name in FACTS}

@@ -49,6 +49,7 @@ FACTS = {
     "known_customer": "the author is linked to a customer record",
     "vip": "the author or their customer record is VIP",
     "repeat": "the author had earlier cases on the same channel",
+    "troll_before": "an agent decided an earlier case of the author was a troll (the tree's `troll` outcome)",
 }
 MAX_ANSWERS = 9  # answers are picked with the number keys 1-9
 MAX_FILE_BYTES = 1_000_000
@@ -107,7 +108,8 @@ class Answer:
             met = [r for alt in _alternatives(condition) if (r := _literal(alt, facts)) is not None]
             if not met:
                 return False, []
-            reasons.append(met[0])
+            if met[0]:  # a fact with no reason to give (troll_before when nobody decided so) goes unsaid
+                reasons.append(met[0])
         return True, list(dict.fromkeys(reasons))
 
 

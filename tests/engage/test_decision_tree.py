@@ -232,7 +232,7 @@ def test_an_obvious_complaint_is_answered_up_to_the_reply_kind_and_the_record_sa
     ]
     assert record["path"][0]["reason"] == "negative is so; purchase is not so"
     assert record["path"][1]["reason"] == "crisis_words is not so; spike is not so"
-    assert record["path"][2]["reason"] == "complaint is so"
+    assert record["path"][2]["reason"] == "complaint is so; troll_before is not so"
     assert record["choices"] == 1 and record["facts"]["negative"] == {"value": True, "reason": "negative is so"}
 
 

@@ -108,6 +108,9 @@ CS_WORDS: dict[str, float] = {
     # devices misbehaving (VADER rates "freezes" -0.1, as weather)
     "freezes": -1.6, "froze": -1.6, "overheats": -1.8, "overheating": -1.8, "overheated": -1.6,
     "flickering": -1.4, "flickers": -1.4, "bricked": -2.4, "drains": -1.0,
+    # scorn for a product VADER leaves unrated ("Brightwave laptops are garbage", "overpriced junk")
+    "garbage": -2.2, "trash": -2.0, "trashy": -2.0, "junk": -1.8, "rubbish": -2.0, "overpriced": -1.8,
+    "flimsy": -1.6,
 }  # fmt: skip
 
 # Words VADER rates that say nothing about how a support post feels:
