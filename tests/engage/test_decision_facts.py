@@ -226,7 +226,6 @@ def test_a_spike_is_about_a_post_only_when_the_post_shares_its_terms() -> None:
     assert facts_for_case(None, now=NOW) == {}
 
 
-
 def test_once_an_agent_decides_an_author_trolls_their_next_cases_are_answered_troll(ws: Workspace) -> None:
     taunt = "Brightwave laptops are garbage and so is everyone who buys one. Pathetic."
     first = case_for(ws, taunt, external_id="t1")
