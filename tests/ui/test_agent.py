@@ -36,8 +36,10 @@ def claim_from_queue(qtbot, ws):  # type: ignore[no-untyped-def]
     qtbot.addWidget(view)
     view.show()
     view.refresh()
+    assert not any(b.isEnabled() for b in view.actions.values())  # no case open: nothing to resolve or assign
     view.queue.setFocus()
     qtbot.keyClick(view.queue, Qt.Key.Key_Return)
+    assert view.actions["resolve"].isEnabled() and view.actions["note"].isEnabled()
     return view, case
 
 

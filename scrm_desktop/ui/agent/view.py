@@ -245,6 +245,8 @@ class AgentView(QWidget):
         self.status = QLabel(wordWrap=True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.actions = self._case_actions()
+        for b in self.actions.values():  # nothing to act on until a case opens
+            b.setEnabled(False)
         self.after_reply = self._after_reply_bar()
         self.wizard = TreeWizard()
         self.editor = ReplyEditor(ws.analyzer)
