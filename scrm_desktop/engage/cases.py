@@ -330,6 +330,7 @@ class CaseService:
             broad_topics=broad,
             customer=customer,
             earlier=self.repo.earlier_cases(case.channel, case.author_handle, case.id),
+            others=self.repo.earlier_cases(case.channel, case.author_handle, case.id, later=True),
             brand=self.brand,
         )
 

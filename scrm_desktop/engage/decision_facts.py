@@ -151,9 +151,9 @@ def _earlier(earlier: Sequence[Case], now: datetime) -> Fact:
     return Fact("repeat", True, f"{n} earlier case{'s' if n != 1 else ''} from this author, {state}")
 
 
-def _troll_before(earlier: Sequence[Case]) -> Fact:
-    """An agent already decided this author trolls (an earlier case ended at the tree's `troll` outcome)."""
-    for case in earlier:
+def _troll_before(others: Sequence[Case]) -> Fact:
+    """An agent already decided this author trolls (another of their cases ended at the tree's `troll` outcome)."""
+    for case in others:
         outcome = (case.decision or {}).get("outcome") or {}
         if outcome.get("id") == "troll":
             who = case.decision.get("agent") or "an agent"
@@ -170,19 +170,21 @@ def facts_for_case(
     broad_topics: Collection[str] = (),
     customer: Customer | None = None,
     earlier: Sequence[Case] = (),
+    others: Sequence[Case] | None = None,
     brand: str = "",
     linked: Incident | None = None,
     not_about: Collection[int] = (),
 ) -> dict[str, Fact]:
     """Every fact in FACTS for a case's post (`now`, `created_at` and windows are naive UTC); no post, no facts.
     `broad_topics`: topic names of whole brands (kind brand or competitor), see _spike; `linked`: the incident
-    the case is linked to, if any; `not_about`: ids of incidents an agent unlinked the case from."""
+    the case is linked to, if any; `not_about`: ids of incidents an agent unlinked the case from; `earlier`: the
+    author's cases opened before this one; `others`: all their other cases (troll_before; default `earlier`)."""
     if post is None:
         return {}
     facts = {**_sentiment(post), **_intent(post), **_words(post), **_customer(post, customer)}
     facts["spike"] = _spike(post, spikes, broad_topics, brand)
     facts["incident_match"] = _incident(post, incidents, brand, linked, not_about)
     facts["repeat"] = _earlier(earlier, now)
-    facts["troll_before"] = _troll_before(earlier)
+    facts["troll_before"] = _troll_before(earlier if others is None else others)
     assert set(facts) == set(FACTS), set(FACTS) ^ set(facts)
     return {name: facts[name] for name in FACTS}

@@ -796,13 +796,17 @@ class CaseRepo:
             return [_row(Case, r) for r in conn.execute(query)]
 
     # ---- the author's history (the decision tree's "repeat" fact) -----------------------------------------
-    def earlier_cases(self, channel: str, author_handle: str, before_case_id: int, limit: int = 20) -> list[Case]:
-        """Cases opened before `before_case_id` for the same author on the same channel, newest first."""
+    def earlier_cases(
+        self, channel: str, author_handle: str, before_case_id: int, limit: int = 20, *, later: bool = False
+    ) -> list[Case]:
+        """Cases opened before `before_case_id` for the same author on the same channel, newest first; with
+        `later`, the author's other cases opened after it too."""
         if not author_handle:
             return []
+        other = cases.c.id != before_case_id if later else cases.c.id < before_case_id
         query = (
             select(cases)
-            .where(cases.c.channel == channel, cases.c.author_handle == author_handle, cases.c.id < before_case_id)
+            .where(cases.c.channel == channel, cases.c.author_handle == author_handle, other)
             .order_by(cases.c.id.desc())
             .limit(limit)
         )

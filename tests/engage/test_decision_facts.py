@@ -226,9 +226,10 @@ def test_a_spike_is_about_a_post_only_when_the_post_shares_its_terms() -> None:
     assert facts_for_case(None, now=NOW) == {}
 
 
-def test_once_an_agent_decides_an_author_trolls_their_next_cases_are_answered_troll(ws: Workspace) -> None:
+def test_once_an_agent_decides_an_author_trolls_their_other_cases_are_answered_troll(ws: Workspace) -> None:
     taunt = "Brightwave laptops are garbage and so is everyone who buys one. Pathetic."
-    first = case_for(ws, taunt, external_id="t1")
+    older = case_for(ws, "Brightwave Care? more like Brightwave Don't Care. Pathetic garbage.", external_id="t0")
+    first = case_for(ws, taunt, external_id="t1")  # worked first (queues go by priority and due, not by number)
     assert not ws.cases.decision_facts(first)["troll_before"].value  # nobody decided anything about them yet
     session = ws.cases.start_decision("ana", first)
     while session.current.id != "negative_kind":  # the app took it for a complaint: the agent knows better
@@ -237,12 +238,13 @@ def test_once_an_agent_decides_an_author_trolls_their_next_cases_are_answered_tr
     assert session.outcome.id == "troll"
     ws.cases.record_decision(first.id, session)
 
-    second = case_for(ws, "Brightwave Care? more like Brightwave Don't Care. Pathetic garbage.", external_id="t2")
-    fact = ws.cases.decision_facts(second)["troll_before"]
-    assert fact.value and fact.reason == f"ana decided case #{first.id} from this author was a troll"
-    again = ws.cases.start_decision("ben", second)
-    assert again.outcome.id == "troll" and again.choices == 0  # monitor only, notify the lead: nothing to pick
-    assert "was a troll" in again.steps[-1].reason
+    newer = case_for(ws, "Brightwave users, cope harder. Garbage laptops, pathetic support.", external_id="t2")
+    for case in (older, newer):
+        fact = ws.cases.decision_facts(case)["troll_before"]
+        assert fact.value and fact.reason == f"ana decided case #{first.id} from this author was a troll"
+        again = ws.cases.start_decision("ben", case)
+        assert again.outcome.id == "troll" and again.choices == 0  # monitor only, notify the lead: nothing to pick
+        assert "was a troll" in again.steps[-1].reason
 
     [other_id] = ingest(ws, ("o1", COMPLAINT), handle="@kim")  # another author's complaint goes on as before
     other = ws.cases.open_from_post(other_id, "lead")
