@@ -398,3 +398,31 @@ def test_a_no_show_post_made_a_case_joins_the_running_incident_and_the_agent_unl
     assert "linked to incident" not in view.arm.section_text("action") and view.arm.unlink_button is None
     assert f"unlinked from incident #{incident.id}" in view.status.text()
     assert ws.cases.repo.linked_cases(incident.id) == []
+
+
+def test_a_decision_that_needs_no_reply_resolves_and_opens_the_next_case_in_one_click(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    """A troll (monitor only), a rant: no reply is written, so the bar offers "Resolve (no action needed) and
+    next" at once instead of leaving the agent to find the Resolve menu."""
+    ws.set_agent_name("Ana")
+    first, second = ws.db.posts.page()[:2]
+    a = ws.cases.open_from_post(first.id, "lead", priority=1)
+    b = ws.cases.open_from_post(second.id, "lead", priority=2)
+    view = AgentView(ws, synchronous=True)
+    qtbot.addWidget(view)
+    view.show()
+    open_top_case(qtbot, view)
+    for _ in range(len(view.wizard.session.steps)):  # back to the start: the agent answers every question
+        qtbot.keyClick(view.wizard, Qt.Key.Key_Backspace)
+    for label in ("No, it is negative", "No crisis signs", "A troll (ridicules, provokes on purpose)"):
+        answers = [a.label for a in view.wizard.session.current.answers]
+        if label in answers:  # else the app answered that question from the facts
+            qtbot.keyClick(view.wizard, str(answers.index(label) + 1))
+    assert view.wizard.session.outcome.id == "troll"  # monitor only, notify the lead
+    assert view.after_reply.isVisible() and not view.after_wait.isVisible()
+    assert view.after_resolve.text() == "Resolve (no action needed) and next"
+    assert "No reply needed for case" in view.after_reply_label.text()
+    qtbot.mouseClick(view.after_resolve, Qt.MouseButton.LeftButton)
+    done = ws.cases.repo.get(a.id)
+    assert done.status == "resolved" and done.resolution == "no action needed"
+    assert view.case.id == b.id  # the next case is open
+    assert not view.after_reply.isVisible()

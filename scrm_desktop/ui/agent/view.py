@@ -313,13 +313,24 @@ class AgentView(QWidget):
         self.after_resolve = QPushButton("Resolve (answered) and next")
         self.after_wait = QPushButton("Wait for customer and next")
         self.after_keep = QPushButton("Keep it open")
-        self.after_resolve.clicked.connect(lambda: self.resolve("answered"))
+        self._after_outcome = "answered"  # what "Resolve … and next" resolves with: a reply went, or none was needed
+        self.after_resolve.clicked.connect(lambda: self.resolve(self._after_outcome))
         self.after_wait.clicked.connect(self.wait_for_customer)
         self.after_keep.clicked.connect(self.keep_open)
         for b in (self.after_resolve, self.after_wait, self.after_keep):
             row.addWidget(b)
         bar.hide()
         return bar
+
+    def _what_now(self, said: str, replied: bool) -> None:
+        """The bar after a reply is queued (resolve as answered, wait for the customer, keep it) or after a
+        decision that needs none (resolve as "no action needed", keep it)."""
+        self._after_outcome = "answered" if replied else "no action needed"
+        self.after_resolve.setText(f"Resolve ({self._after_outcome}) and next")
+        self.after_wait.setVisible(replied)
+        self.after_reply_label.setText(said)
+        self.after_reply.show()
+        self.after_resolve.setFocus()
 
     def _build(self) -> None:
         left = QWidget()
@@ -866,8 +877,9 @@ class AgentView(QWidget):
                 return  # the agent moved on meanwhile
             self.case, self._incident = case, incident or self._incident
             self.arm.show_case(case.id)
-            if not replies:
-                self.status.setText(f"Recorded: {outcome.title}. No reply needed: resolve the case when you are done.")
+            if not replies:  # monitor, let it stand, escalate: one click resolves it and opens the next case
+                self.status.setText(f"Recorded: {outcome.title}. No reply needed.")
+                self._what_now(f"No reply needed for case #{case.id} ({outcome.title}). What now?", replied=False)
                 return
             self._ready_editor(case, outcome.category, templates)
             if outcome.action == "open_incident" and case.incident_id:
@@ -901,9 +913,7 @@ class AgentView(QWidget):
             self.case = case
             self.editor.clear()
             self.editor.setEnabled(False)
-            self.after_reply_label.setText(f"Reply queued for case #{case.id}. What now?")
-            self.after_reply.show()
-            self.after_resolve.setFocus()
+            self._what_now(f"Reply queued for case #{case.id}. What now?", replied=True)
             self._show_header()
             self.arm.show_case(case.id)
             self.outbox.refresh()
@@ -975,7 +985,8 @@ class AgentView(QWidget):
                 self.editor.setEnabled(True)
                 self.editor.text.setFocus()
 
-        self._act(work, "Case #{id} stays open with you: the reply is on its way.", advance=False, after=follow_up)
+        said = "Case #{id} stays open with you" + (": the reply is on its way." if self._after_outcome == "answered" else ".")
+        self._act(work, said, advance=False, after=follow_up)
 
     def release(self) -> None:
         if self.case is not None:
