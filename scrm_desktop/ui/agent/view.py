@@ -985,7 +985,8 @@ class AgentView(QWidget):
                 self.editor.setEnabled(True)
                 self.editor.text.setFocus()
 
-        said = "Case #{id} stays open with you" + (": the reply is on its way." if self._after_outcome == "answered" else ".")
+        replied = self._after_outcome == "answered"
+        said = "Case #{id} stays open with you" + (": the reply is on its way." if replied else ".")
         self._act(work, said, advance=False, after=follow_up)
 
     def release(self) -> None:
