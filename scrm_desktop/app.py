@@ -170,11 +170,11 @@ def build_window(ws: Workspace) -> tuple[MainWindow, Bridge]:
     app = ensure_app()
     theme = themes.pick(ws.settings.theme)
     themes.apply(app, theme, sheet=False)  # the style sheet once the window's widgets are made (theme.apply)
-    bridge = Bridge(ws.events, latest_id=ws.db.posts.latest_id)  # its first look (off this thread) is the start
+    bridge = Bridge(ws.events, latest_id=ws.latest_post_id)  # its first look (off this thread) is the start
     window = MainWindow(ws, bridge, theme)
     themes.apply_sheet(app, theme)
     window.detail.on_correct = ws.correct_sentiment
-    window.detail.classification_for = ws.db.posts.classification
+    window.detail.classification_for = lambda post_id: ws.db.posts.classification(post_id)
     window.detail.on_correct_class = lambda post_id, field, value: ws.corrections.correct(
         post_id, field, value, agent=ws.settings.agent_name
     )
@@ -375,8 +375,18 @@ def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
     the day's backup (on a worker), the plugins' list."""
     window, bridge = build_window(ws)
     window.first_posts_shown.connect(lambda: _after_first_paint(ws, window))
+    window.database_failed.connect(lambda exc: _database_failed(window, exc))
     window.show()
     return window, bridge
+
+
+DATABASE_FAILED = 75  # run_gui: the quick start's database could not be opened; start again the usual way
+
+
+def _database_failed(window: MainWindow, exc: BaseException) -> None:
+    log.warning("the database could not be opened after the first paint (%s): starting the usual way", exc)
+    window.database_error = exc  # type: ignore[attr-defined]
+    QCoreApplication.exit(DATABASE_FAILED)
 
 
 def _after_first_paint(ws: Workspace, window: MainWindow) -> None:
@@ -420,10 +430,14 @@ def run_gui(ws: Workspace) -> int:
     app = ensure_app()
     handler = ErrorLogHandler(ws.events)
     logging.getLogger().addHandler(handler)
-    _window, bridge = start_gui(ws)  # kept referenced while the app runs
+    window, bridge = start_gui(ws)  # kept referenced while the app runs
     _wake = quit_on_signals(app)
     try:
-        return app.exec()
+        code = app.exec()
+        if getattr(window, "database_error", None) is not None:
+            window.close()  # the quick start failed: cli.py opens the workspace again, the usual way
+            return DATABASE_FAILED
+        return code
     finally:
         logging.getLogger().removeHandler(handler)
         bridge.close()

@@ -239,28 +239,37 @@ def _gui_start(argv: list[str]) -> argparse.Namespace | None:
     return args
 
 
-def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True):  # type: ignore[no-untyped-def]
+def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True, quick: bool = False):  # type: ignore[no-untyped-def]
+    """The workspace; with `quick` (the GUI's start), its database is left to open after the first paint when
+    the window's first column can be read without it (Workspace.quick_reader)."""
     from scrm_desktop.logs import setup_logging
     from scrm_desktop.paths import Paths
-    from scrm_desktop.store.engine import DatabaseError
+    from scrm_desktop.store.errors import DatabaseError
     from scrm_desktop.workspace import Workspace
 
     base = Paths.under(args.basedir) if args.basedir else Paths.for_user()
     setup_logging(base.logs, verbose=args.verbose, stderr=stderr_log)
+    options = {"quick": _shows_newest} if quick else {}
     try:
-        return Workspace.open(args.basedir, db_url=args.db, demo=args.demo, seed=args.demo)
+        return Workspace.open(args.basedir, db_url=args.db, demo=args.demo, seed=args.demo, **options)
     except DatabaseError as exc:
         raise _offer_backup(exc) from None
 
 
-def _open_or_tell(args: argparse.Namespace) -> Any:
+def _shows_newest(config_dir: Path) -> bool:
+    from scrm_desktop.streams import first_column_shows_newest
+
+    return first_column_shows_newest(config_dir)
+
+
+def _open_or_tell(args: argparse.Namespace, quick: bool = False) -> Any:
     """The workspace, or None after the user was told why not, on stderr and in a dialog; a damaged database
     is restored from its last backup when the user asks (once)."""
     from scrm_desktop.store.backup import BackupError
 
     for attempt in range(2):
         try:
-            return _open_workspace(args, stderr_log=True)
+            return _open_workspace(args, stderr_log=True, quick=quick and attempt == 0)
         except CommandError as exc:
             print(f"scrm-desktop: {exc}", file=sys.stderr)
             from scrm_desktop import app
@@ -350,14 +359,18 @@ def _windowed(command: str, args: argparse.Namespace) -> int:
     if command == "snapshot":
         ws = _open_workspace(args, stderr_log=True)
     else:
-        ws = _open_or_tell(args)
+        ws = _open_or_tell(args, quick=command == "gui")
         if ws is None:
             return 1
     import scrm_desktop.streams  # noqa: F401  # the main window's next imports, before Qt for the same reason
     from scrm_desktop import app
 
     if command == "gui":
-        return app.run_gui(ws)
+        code = app.run_gui(ws)
+        if code != app.DATABASE_FAILED:
+            return code
+        ws = _open_or_tell(args)  # the quick start's database failed to open: the usual way, with its dialogs
+        return 1 if ws is None else app.run_gui(ws)
     if command == "wall":
         listen = args.demo if args.listen is None else args.listen
         return app.run_wall(ws, listen=listen, fullscreen=not args.windowed)

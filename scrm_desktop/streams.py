@@ -14,13 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement
-
 from scrm_desktop.core.post import Post
-from scrm_desktop.store.posts import COUNT_CAP
+from scrm_desktop.store import COUNT_CAP
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from scrm_desktop.core.query import Query, QueryError
+    from scrm_desktop.store.posts import PostRepo
     from scrm_desktop.workspace import Workspace
 
 # The query language (core.query, store.query_sql) is imported where a query is read: the first column the
@@ -200,6 +201,19 @@ class LayoutStore:
         os.replace(tmp, self.path)  # atomic: a crash never leaves half a layout
 
 
+def first_column_shows_newest(config_dir: Path) -> bool:
+    """Whether the first column of the board the window opens on shows every post, newest first (no query, no
+    mutes): what the quick start can read without the query language or the store. Reads the saved layout
+    without touching it (one that cannot be read is left for the window, which keeps it aside and says so)."""
+    path = Path(config_dir) / LAYOUT_FILE
+    try:
+        layout = Layout.from_dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else default_layout()
+    except (OSError, ValueError, RecursionError):
+        return False
+    board = layout.boards[layout.current]
+    return bool(board.columns) and not board.columns[0].full_query().strip()
+
+
 # ---- queries with mutes ----------------------------------------------------------------------------------------
 def compose_query(query: str, mutes: Sequence[str]) -> str:
     """The column's query with every mute excluded: `(query) -(mute) ...`."""
@@ -248,9 +262,12 @@ class StreamService:
     CACHE = 64
 
     def __init__(self, ws: Workspace) -> None:
-        self._posts = ws.db.posts
-        self._dialect = ws.db.dialect
+        self._ws = ws
         self._cache: OrderedDict[str, ColumnElement[bool] | None] = OrderedDict()
+
+    @property
+    def _posts(self) -> PostRepo:  # the store's reader (the database opens on first use)
+        return self._ws.db.posts
 
     def compile(self, query_text: str) -> ColumnElement[bool] | None:
         """The SQL condition for the text (None: every post). Raises QueryError for a query to fix."""
@@ -264,7 +281,7 @@ class StreamService:
             from scrm_desktop.store.query_sql import to_sql
 
             query = parse(query_text)
-            where = None if query.is_empty else to_sql(query, self._dialect)
+            where = None if query.is_empty else to_sql(query, self._ws.db.dialect)
         self._cache[query_text] = where
         if len(self._cache) > self.CACHE:
             self._cache.popitem(last=False)
@@ -274,6 +291,9 @@ class StreamService:
     def page(
         self, query_text: str, before: tuple | None = None, limit: int = 100, newer_than: datetime | None = None
     ) -> list[Post]:
+        first = self._ws.first_page
+        if first is not None and not query_text and before is None and not self._ws.database_open:
+            return first.page(limit, newer_than)  # the quick start: the newest posts before the store is open
         return self._posts.page(self.compile(query_text), before=before, limit=limit, newer_than=newer_than)
 
     def since(self, query_text: str, after_id: int, newer_than: datetime | None = None) -> list[Post]:
@@ -307,7 +327,7 @@ class StreamService:
 
     def latest_id(self) -> int:
         """The newest stored post's id: a column's live updates start after it."""
-        return self._posts.latest_id()
+        return self._ws.latest_post_id()
 
     def newest(self, query_text: str) -> datetime | None:
         top = self.page(query_text, limit=1)

@@ -18,8 +18,7 @@ from scrm_desktop.lazy import OnFirstUse, SharedClient, first_use
 from scrm_desktop.listening.events import SOURCE_CHANGED, EventHub
 from scrm_desktop.paths import Paths
 from scrm_desktop.settings import Settings
-from scrm_desktop.store.database import Database
-from scrm_desktop.store.engine import sqlite_url, with_password
+from scrm_desktop.store.sqlite_file import FirstPage, sqlite_url
 
 if TYPE_CHECKING:
     from scrm_desktop.core.classify_model import Corrections
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     from scrm_desktop.listening.scheduler import ListeningScheduler
     from scrm_desktop.store.batch import StoredBatch
     from scrm_desktop.store.customers import CustomerRepo
+    from scrm_desktop.store.database import Database
     from scrm_desktop.store.influence import InfluenceRepo
     from scrm_desktop.store.rules import CorrectionRepo, RuleRepo
     from scrm_desktop.store.sources import Source
@@ -89,7 +89,7 @@ def store_database_url(settings: Settings, url: str, password: str = "") -> str:
 def connect_url(url: str, typed_password: str = "") -> str:
     """The URL as the app connects with it: a password just typed in, else the one the OS keyring holds for it
     (for a connection test before the URL is kept)."""
-    from scrm_desktop.store.engine import parse_url
+    from scrm_desktop.store.engine import parse_url, with_password
 
     if typed_password:
         return parse_url(url).set(password=typed_password).render_as_string(hide_password=False)
@@ -106,7 +106,10 @@ class Workspace:
         registry: PluginRegistry | None = None,
         analyzer: Analyzer | None = None,
         clock: Callable[[], datetime] = utcnow,
+        quick: Callable[[Path], bool] | None = None,
     ) -> None:
+        """The database is opened here, unless the quick start applies (`quick_reader`): then on the first use
+        of `db`, from the thread that asks first, and `first_page` reads the newest posts meanwhile."""
         self._parts_lock = threading.RLock()  # the services below are made on first use, from any thread, once
         self.name = name
         self.paths = paths.ensure()
@@ -114,7 +117,10 @@ class Workspace:
         self.notices: list[str] = [problem] if problem else []  # shown to the user once the app is up
         self.db_url = db_url or self.settings.db_url or sqlite_url(paths.database_file)
         self.clock = clock
-        self.db = Database(with_password(self.db_url, db_password))
+        # the newest posts and id, read without the store until `db` is open (the GUI's quick start)
+        self.first_page = self.quick_reader(quick) if quick is not None else None
+        if self.first_page is None:
+            self.db  # noqa: B018  # opened now: a database that cannot be opened fails the open, as always
         self.events = EventHub()
         if registry is not None:
             self.__dict__["registry"] = registry  # else found on first use (reading the entry points takes a while)
@@ -127,6 +133,36 @@ class Workspace:
         self._scheduler_lock = threading.Lock()  # the GUI's task runners may ask for it from two threads
 
     # ---- the services, each made the first time it is used ----------------------------------------------------
+    @first_use
+    def db(self) -> Database:
+        """The database (engine, schema checked or upgraded, the posts' and sources' repositories)."""
+        from scrm_desktop.store.database import Database
+        from scrm_desktop.store.engine import with_password
+
+        return Database(with_password(self.db_url, db_password))
+
+    def quick_reader(self, shows_newest: Callable[[Path], bool]) -> FirstPage | None:
+        """A reader of the newest posts that needs no SQLAlchemy, when the quick start applies: the workspace's
+        own SQLite file (no --db, no URL in the settings), writable, already at this version's schema, and
+        `shows_newest(config_dir)` (the first thing the window shows is the newest posts). Anything else (a
+        server, a new, damaged, read-only, older or newer file) opens the usual way, with its messages."""
+        from scrm_desktop.store.revisions import migration_heads
+
+        if self.db_url != sqlite_url(self.paths.database_file) or not shows_newest(self.paths.config):
+            return None
+        return FirstPage.open_if_current(self.paths.database_file, migration_heads())
+
+    @property
+    def database_open(self) -> bool:
+        """Whether `db` has been opened (reading it opens it)."""
+        return first_use.made(self, "db")
+
+    def latest_post_id(self) -> int:
+        """The newest stored post's id; before the database is open, read by `first_page`."""
+        if self.first_page is not None and not self.database_open:
+            return self.first_page.latest_id()
+        return self.db.posts.latest_id()
+
     @first_use
     def registry(self) -> PluginRegistry:
         """The plugins installed (found through their entry points; each imported when first needed)."""
@@ -255,7 +291,10 @@ class Workspace:
         cls, basedir: str | None = None, db_url: str | None = None, demo: bool = False, seed: bool = False, **kw: Any
     ) -> Workspace:
         """The user's workspace (or the demo's). `seed` (with `demo`) writes the demo's team, rules, customers,
-        incident and cases on first start, so every feature has something to show."""
+        incident and cases on first start, so every feature has something to show. `quick` (the GUI, not the
+        demo) leaves the database to be opened after the first paint when it can (`quick_reader`)."""
+        if demo:
+            kw.pop("quick", None)
         base = Paths.under(basedir) if basedir else Paths.for_user()
         name = "demo" if demo else "default"
         ws = cls(base.workspace(name), db_url=db_url, name=name, **kw)
@@ -434,11 +473,14 @@ class Workspace:
     @property
     def database_file(self) -> Path | None:
         """The SQLite file, None for a server database."""
+        if self.first_page is not None and not self.database_open:
+            return self.first_page.database
         return self.db.file
 
     def backup_if_due(self) -> Path | None:
-        """The automatic backup (SQLite): at most once a day, the last `settings.backups_keep` kept."""
-        if self.database_file is None or self.settings.backups_keep <= 0:
+        """The automatic backup (SQLite): at most once a day, the last `settings.backups_keep` kept. Not before
+        the database has been opened (a quick start that closed before it, or whose open failed)."""
+        if not self.database_open or self.database_file is None or self.settings.backups_keep <= 0:
             return None
         from scrm_desktop.store.backup import backup_if_due
 
@@ -451,7 +493,8 @@ class Workspace:
         if "ingestor" in self.__dict__:
             self.ingestor.close()  # its worker processes, if a big ingest started them
         self.http.close()
-        self.db.close()
+        if self.database_open:
+            self.db.close()
         self.settings.save(self.paths.settings_file)
 
 

@@ -53,7 +53,7 @@ from scrm_desktop.lazy import first_use
 from scrm_desktop.workspace import Workspace
 from PySide6.QtCore import QEvent, QObject, QTimer
 
-ws = Workspace.open(basedir=sys.argv[1])
+ws = Workspace.open(basedir=sys.argv[1], **OPTIONS)
 app = ensure_app()
 window, bridge = build_window(ws)
 deferred, parts = set(sys.argv[2].split(",")), sys.argv[3].split(",")
@@ -108,14 +108,34 @@ def test_the_first_posts_show_before_the_services_they_do_not_need(tmp_path) -> 
     """A workspace used before (a post stored, so the first column has rows), started in a fresh interpreter:
     when the first column paints its posts, none of engage, listening, the other repositories or the dialogs
     has been imported or made, and what waits for the first sight (counts, notices, the banner) has not begun."""
+    _used_workspace(tmp_path)
+    seen = _first_sight(tmp_path, "{}", BEFORE_FIRST_SIGHT, PARTS)
+    assert seen["modules"] == [], f"imported before the first posts showed: {seen['modules']}"
+    assert seen["made"] == [], f"made before the first posts showed: {seen['made']}"
+    assert seen["started"] is False
+
+
+def _used_workspace(basedir) -> None:  # type: ignore[no-untyped-def]
     _python(
         "import sys; from datetime import UTC, datetime; from scrm_desktop.listening.api import PostIn;"
         "from scrm_desktop.workspace import Workspace; ws = Workspace.open(sys.argv[1]);"
         "ws.ingestor.ingest([PostIn('rss', 'p1', 'hello there', datetime.now(UTC))]); ws.close()",
-        str(tmp_path),
+        str(basedir),
     )
-    env_code = "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n" + FIRST_SIGHT
-    seen = json.loads(_python(env_code, str(tmp_path), ",".join(BEFORE_FIRST_SIGHT), ",".join(PARTS)).splitlines()[-1])
+
+
+def _first_sight(basedir, options: str, modules, parts) -> dict:  # type: ignore[no-untyped-def]
+    code = f"import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\nOPTIONS = {options}\n" + FIRST_SIGHT
+    return json.loads(_python(code, str(basedir), ",".join(modules), ",".join(parts)).splitlines()[-1])
+
+
+def test_the_quick_start_shows_the_first_posts_before_sqlalchemy_is_imported(tmp_path) -> None:
+    """As the GUI opens a workspace used before (cli.py: `quick`): the first column's posts are read with the
+    standard library's sqlite3, and SQLAlchemy, the store and the database open only after they are on screen."""
+    _used_workspace(tmp_path)
+    quick = "{'quick': __import__('scrm_desktop.streams').streams.first_column_shows_newest}"
+    modules = ("sqlalchemy", "scrm_desktop.store.database", "scrm_desktop.store.posts", *BEFORE_FIRST_SIGHT)
+    seen = _first_sight(tmp_path, quick, modules, ("db", *PARTS))
     assert seen["modules"] == [], f"imported before the first posts showed: {seen['modules']}"
     assert seen["made"] == [], f"made before the first posts showed: {seen['made']}"
     assert seen["started"] is False

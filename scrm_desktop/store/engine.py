@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import functools
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,21 +10,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from scrm_desktop.store.errors import DatabaseError
+from scrm_desktop.store.revisions import MIGRATIONS_DIR, _assigned, known_revisions, migration_heads  # noqa: F401
+from scrm_desktop.store.sqlite_file import sqlite_url  # noqa: F401
+
 log = logging.getLogger(__name__)
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be opened or upgraded; the message says why in plain words.
-
-    `database` is the SQLite file when it is one that cannot be read or written (damaged, read-only), so callers
-    can offer its last backup."""
-
-    def __init__(self, message: str, *, database: Path | None = None) -> None:
-        super().__init__(message)
-        self.database = database
-
 
 EXAMPLE_URLS = "sqlite:////path/to/scrm.db or postgresql+psycopg://user@host/dbname"
 POSTGRES_INSTALL = (
@@ -42,10 +28,6 @@ def parse_url(url: str) -> URL:
         return make_url(url)
     except ArgumentError:
         raise DatabaseError(f"not a database URL: {url!r} (expected e.g. {EXAMPLE_URLS})") from None
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -202,65 +184,6 @@ def _at_heads(conn: Connection) -> bool:
     except DBAPIError:
         return False
     return stored == heads
-
-
-@functools.cache
-def known_revisions() -> frozenset[str]:
-    """Every schema revision this version knows (empty when a migration file cannot be read that way)."""
-    found = [_assigned(path, ("revision",)).get("revision") for path in (MIGRATIONS_DIR / "versions").glob("[!_]*.py")]
-    return frozenset(found) if all(isinstance(r, str) for r in found) else frozenset()
-
-
-@functools.cache
-def migration_heads() -> frozenset[str]:
-    """The newest revisions, read from the migration files (a revision no other one names as its down_revision);
-    empty when a file cannot be read that way, and alembic decides."""
-    revisions: set[str] = set()
-    downs: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("[!_]*.py"):
-        found = _assigned(path, ("revision", "down_revision"))
-        if not isinstance(found.get("revision"), str):
-            return frozenset()
-        revisions.add(found["revision"])
-        down = found.get("down_revision")
-        downs.update([down] if isinstance(down, str) else down or ())
-    return frozenset(revisions - downs)
-
-
-def _assigned(path: Path, names: tuple[str, ...]) -> dict[str, object]:
-    """Literal values assigned at a module's top level to `names`, read without running the module. Each such
-    assignment is one line in a migration file (`down_revision = ("0003", "0004")`): those lines are read as
-    literals, and only a file where one is not a one-line literal is parsed whole (parsing every migration
-    took a tenth of the app's start)."""
-    text = path.read_text(encoding="utf-8")
-    found: dict[str, object] = {}
-    for match in _TOP_LEVEL_ASSIGNMENT.finditer(text):
-        name, value = match.group(1), match.group(2)
-        if name not in names:
-            continue
-        try:
-            found[name] = ast.literal_eval(value.split("#")[0].strip())
-        except (ValueError, SyntaxError):  # not a one-line literal: read the module properly
-            return _assigned_parsed(text, names)
-    return found
-
-
-_TOP_LEVEL_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)([^\n]*)$", re.MULTILINE)
-
-
-def _assigned_parsed(text: str, names: tuple[str, ...]) -> dict[str, object]:
-    found: dict[str, object] = {}
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id in names:
-            with contextlib.suppress(ValueError):
-                found[target.id] = ast.literal_eval(value)
-    return found
 
 
 def check_writable(engine: Engine) -> None:

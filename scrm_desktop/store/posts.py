@@ -45,12 +45,12 @@ from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.post_keys import stored_keys
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
+from scrm_desktop.store.sqlite_file import marked
 from scrm_desktop.store.tables import authors, posts, rollup_hourly, sentiment_corrections, sources
 from scrm_desktop.store.topics_tables import post_topics, rollup_topic_hourly, topics
 
 FTS_TABLE = "posts_fts"  # SQLite FTS5, external content: its rowid is posts.id
 TAG_CHUNK = 500  # posts per topic/tag lookup when a page is read
-COUNT_CAP = 1000  # counts shown in the UI stop here ("999+"): a count never reads more rows than this
 
 
 RARE_MATCHES = 2000  # a full-text lookup with fewer matches than this is read match by match
@@ -762,18 +762,7 @@ class PostRepo:
                     values.append(value)
             handled = select(cases.c.post_id, cases.c.status, cases.c.assignee).where(cases.c.post_id.in_(chunk))
             case_of.update((post_id, (status, assignee)) for post_id, status, assignee in conn.execute(handled))
-        return [
-            replace(
-                p,
-                topics=tuple(topic_names.get(p.id, ())),
-                tags=tuple(tag_values.get(p.id, ())),
-                status=case_of[p.id][0] if p.id in case_of else "",
-                assignee=case_of[p.id][1] if p.id in case_of else "",
-            )
-            if p.id in topic_names or p.id in tag_values or p.id in case_of
-            else p
-            for p in found
-        ]
+        return marked(found, topic_names, tag_values, case_of)
 
     @staticmethod
     def _to_post(row: Any) -> Post:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from scrm_desktop.core.post import Post
-from scrm_desktop.store.sources import Source
 from scrm_desktop.streams import MAX_NAME, BoardSpec, ColumnSpec, LayoutStore, StreamService, check_query
 from scrm_desktop.ui import theme as themes
 from scrm_desktop.ui.bridge import Bridge
@@ -42,6 +41,7 @@ from scrm_desktop.ui.views.query_problem import INVALID_STYLE
 from scrm_desktop.ui.views.stream_column import StreamColumn, column_of
 
 if TYPE_CHECKING:
+    from scrm_desktop.store.sources import Source
     from scrm_desktop.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,9 @@ class MainWindow(QMainWindow):
     # once, when the first column has painted its first page (or after FirstPaint.LATEST_MS): what the first sight
     # of the posts need not wait for starts then (the incident banner, rule notices; the app's listening...)
     first_posts_shown = Signal()
+    # the quick start's database (Workspace.quick_reader) could not be opened after the first paint: the app
+    # starts again the usual way, which tells the user why (app.run_gui)
+    database_failed = Signal(object)
 
     def __init__(self, ws: Workspace, bridge: Bridge, theme: Theme) -> None:
         super().__init__()
@@ -162,6 +165,14 @@ class MainWindow(QMainWindow):
         return board.columns[0].view.viewport(), lambda: model.first_page_landed
 
     def _first_posts_shown(self) -> None:
+        """The first posts are on screen: the rest starts, once the database is open (the quick start opens it
+        now, on a worker; if it cannot be opened, `database_failed` says why and nothing else starts)."""
+        if self.ws.database_open:
+            self._start_the_rest()
+        else:
+            self.reads.run(lambda: self.ws.db, lambda _db: self._start_the_rest(), failure=self.database_failed.emit)
+
+    def _start_the_rest(self) -> None:
         self._started = True
         for board in self.boards_views():
             board.reload_held()  # the rest of the board in sight (the user may have switched boards since)
@@ -195,12 +206,19 @@ class MainWindow(QMainWindow):
         for spec in self.layout_spec.boards:
             self._add_board_view(spec)
         self.boards.setCurrentIndex(self.layout_spec.current)
+
+        def posts():  # type: ignore[no-untyped-def]  # read when called, off this thread (a quick start opens it later)
+            return self.ws.db.posts
+
         self.detail = DetailPane(
-            self.theme, self.ws.db.posts.reasons, self.ws.db.posts.thread, author_for=self.ws.db.posts.author_history
+            self.theme,
+            lambda post_id: posts().reasons(post_id),
+            lambda post, *a, **kw: posts().thread(post, *a, **kw),
+            author_for=lambda *a, **kw: posts().author_history(*a, **kw),
         )
         self.detail.setMinimumWidth(340)
         self.detail.action_requested.connect(self.post_action_requested)
-        self.detail.edit_for = self.ws.db.posts.edit_note  # "edited …" and the text before the edit
+        self.detail.edit_for = lambda *a, **kw: posts().edit_note(*a, **kw)  # "edited …" and the text before it
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.boards)
         split.addWidget(self.detail)
@@ -597,8 +615,8 @@ class MainWindow(QMainWindow):
                 column.model.set_read(post_ids, not read)
             self.show_message(f"Could not change the read state: {exc}")
 
-        write = self.ws.db.posts.mark_read
-        self.reads.run(lambda: write(post_ids, read), lambda _: self._counts.start(), failure=failed)
+        ws = self.ws  # `ws.db` read on the worker: a quick start may not have opened it yet
+        self.reads.run(lambda: ws.db.posts.mark_read(post_ids, read), lambda _: self._counts.start(), failure=failed)
 
     def _rows_read(self, post_ids: list[int]) -> None:
         """Posts a cleared column stored as read: the other columns' loaded rows follow, counts refresh."""
@@ -657,12 +675,12 @@ class MainWindow(QMainWindow):
                 if s.enabled:
                     self.ws.scheduler.run_now(s.name)
 
-        self.reads.run(self.ws.db.sources.list, run, key="run-all")
+        self.reads.run(lambda: self.ws.db.sources.list(), run, key="run-all")
         self.show_message("Running all enabled sources…")
 
     def refresh_health(self) -> None:
         """The status bar's sources line (the sources are read in the background)."""
-        self.reads.run(self.ws.db.sources.list, self._show_health, key="health")
+        self.reads.run(lambda: self.ws.db.sources.list(), self._show_health, key="health")
 
     def _show_health(self, srcs: list[Source]) -> None:
         self.add_source.setVisible(not srcs)

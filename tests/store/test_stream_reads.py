@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from scrm_desktop.core.query import parse
+from scrm_desktop.store import COUNT_CAP
 from scrm_desktop.store import posts as posts_module
 from scrm_desktop.store.database import Database
-from scrm_desktop.store.posts import COUNT_CAP, NewPost
+from scrm_desktop.store.posts import NewPost
 from scrm_desktop.store.query_sql import to_sql
 
 T0 = datetime(2026, 11, 20, 9, 0, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -207,3 +208,34 @@ def test_a_damaged_database_can_be_salvaged_from_the_dialog_and_the_app_opens_on
         assert [s.name for s in ws.db.sources.list()] == ["Blog"]
     finally:
         ws.close()
+
+
+def test_a_quick_start_whose_database_then_fails_to_open_starts_again_the_usual_way(qtbot, tmp_path, capsys):
+    """The quick start paints the newest posts before the store opens the file; when the store then refuses it
+    (here a table in the way of its write check), the window goes and the usual start says why in its dialog."""
+    import sqlite3
+
+    from scrm_desktop.listening.api import PostIn
+
+    home = tmp_path / "home"
+    ws = Workspace.open(str(home))
+    ws.ingestor.ingest([PostIn("rss", "p1", "hello there", datetime.now(UTC))])
+    ws.close()
+    with sqlite3.connect(home / "data" / "scrm.db") as conn:
+        conn.execute("CREATE TABLE scrm_write_check (x INTEGER)")
+    painted: list[int] = []
+
+    def note_the_window(tries: int = 3000) -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w).__name__ == "MainWindow"]
+        if shown and shown[0].columns[0].model.rowCount():
+            painted.append(shown[0].columns[0].model.rowCount())
+        elif tries:
+            QTimer.singleShot(5, lambda: note_the_window(tries - 1))
+
+    seen: list[str] = []
+    QTimer.singleShot(0, note_the_window)
+    close_next_dialog(seen)
+    assert main(["--basedir", str(home)]) == 1
+    assert painted == [1]  # the newest posts were on screen first
+    assert len(seen) == 1 and seen[0].startswith("scrm-desktop cannot start|Could not open or upgrade the database")
+    assert "scrm_write_check already exists" in seen[0]

@@ -10,7 +10,8 @@ import pytest
 
 from scrm_desktop.app import build_window
 from scrm_desktop.listening.api import PostIn
-from scrm_desktop.store.posts import COUNT_CAP, NewPost
+from scrm_desktop.store import COUNT_CAP
+from scrm_desktop.store.posts import NewPost
 from scrm_desktop.streams import ColumnSpec
 from scrm_desktop.workspace import Workspace
 from tests.ui.helpers import settled as runners_idle
