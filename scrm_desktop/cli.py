@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import getpass
 import logging
 import signal
 import sys
@@ -207,6 +206,12 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _read_hidden(prompt: str) -> str:
+    import getpass  # a terminal's hidden prompt (a password): not imported by every start
+
+    return getpass.getpass(prompt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from scrm_desktop.listening import workers
 
@@ -390,7 +395,7 @@ def _db_set_password(args: argparse.Namespace) -> int:
         raise CommandError(f"not a database URL: {exc}", 2) from None
     if key is None:
         raise CommandError("an SQLite database has no password", 2)
-    value = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass(f"password for {key}: ")
+    value = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else _read_hidden(f"password for {key}: ")
     if not value:
         raise CommandError("no password given; nothing stored", 2)
     try:
@@ -415,7 +420,7 @@ def _db_set_url(args: argparse.Namespace) -> int:
     password = ""
     try:
         if args.url and args.password:
-            password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+            password = _read_hidden("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
         if args.url and not args.no_check:
             print(probe(connect_url(args.url, password)))
         paths = (Paths.under(args.basedir) if args.basedir else Paths.for_user()).workspace("default")
@@ -712,7 +717,7 @@ def _sources_set_secret(ws: Workspace, args: argparse.Namespace) -> int:
             code=2,
         )
     value = (
-        getpass.getpass(f"{args.field} for {source.name} (not shown): ")
+        _read_hidden(f"{args.field} for {source.name} (not shown): ")
         if sys.stdin.isatty()
         else sys.stdin.readline().rstrip("\n")
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -44,7 +43,7 @@ def unread_text(n: int | None) -> str:
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex[:12]
+    return os.urandom(6).hex()  # as uuid4().hex[:12], without importing uuid (and platform) at the start
 
 
 # ---- the layout ------------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -384,6 +383,8 @@ class Workspace:
     def agent_id(self) -> str:
         """This desktop profile's agent id (made once, kept in the settings file)."""
         if not self.settings.agent_id:
+            import uuid
+
             self.settings.agent_id = uuid.uuid4().hex
             self.settings.save(self.paths.settings_file)
         return self.settings.agent_id

@@ -7,7 +7,6 @@ workspaces in one process read the same fields. `register_field` remains for an 
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -87,11 +86,15 @@ def suggest_field(name: str) -> str | None:
     lowered = name.lower()
     if lowered in _SYNONYMS and _SYNONYMS[lowered] in FIELDS:
         return _SYNONYMS[lowered]
+    import difflib  # only for a field name to correct
+
     close = difflib.get_close_matches(lowered, list(FIELDS), n=1, cutoff=0.6)
     return close[0] if close else None
 
 
 def suggest_value(spec: FieldSpec, typed: str) -> str | None:
+    import difflib
+
     close = difflib.get_close_matches(typed.lower(), list(spec.values), n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -3,7 +3,6 @@ shortcuts for every action, notices, and a status bar with the sources' health."
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import sys
 from collections.abc import Callable
@@ -69,6 +68,8 @@ def guard_none_refcount() -> bool:
     Should live in the composition root (app.py); see the streams report. Returns whether it was needed."""
     if sys.version_info >= (3, 12) or not none_refcount_leaks():
         return False
+    import ctypes
+
     ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40  # ob_refcnt is PyObject's first field
     log.warning("PySide6 leaks references to None; None made immortal so the GUI does not crash")
     return True
