@@ -254,17 +254,15 @@ def _open_workspace(args: argparse.Namespace, *, stderr_log: bool = True, quick:
 
     base = Paths.under(args.basedir) if args.basedir else Paths.for_user()
     setup_logging(base.logs, verbose=args.verbose, stderr=stderr_log)
-    options = {"quick": _shows_newest} if quick else {}
+    options = {}
+    if quick:
+        from scrm_desktop.streams import first_column_shows_newest
+
+        options["quick"] = first_column_shows_newest
     try:
         return Workspace.open(args.basedir, db_url=args.db, demo=args.demo, seed=args.demo, **options)
     except DatabaseError as exc:
         raise _offer_backup(exc) from None
-
-
-def _shows_newest(config_dir: Path) -> bool:
-    from scrm_desktop.streams import first_column_shows_newest
-
-    return first_column_shows_newest(config_dir)
 
 
 def _open_or_tell(args: argparse.Namespace, quick: bool = False) -> Any:
