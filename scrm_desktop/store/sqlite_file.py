@@ -98,7 +98,8 @@ class _Connection:
     """A short-lived read-only connection (a context manager that closes it)."""
 
     def __init__(self, database: Path) -> None:
-        self.conn = sqlite3.connect(database, timeout=15, check_same_thread=False)
+        # mode=rw: a file gone meanwhile is an error here, not a new empty database
+        self.conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=rw", uri=True, timeout=15)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA query_only = ON")
 
