@@ -255,6 +255,37 @@ def test_the_start_after_the_first_paint_runs_no_sql_on_the_gui_thread(qtbot, ws
         assert not window.first_start_dialog.isVisible()  # the desktop's name is still its own
 
 
+def test_a_quick_start_opens_its_database_and_runs_the_desk_off_the_gui_thread(qtbot, tmp_path):
+    """The GUI's quick start (Workspace.open(quick=...)): the database is opened after the first paint, on a
+    worker; from before the window is built, no statement of any engine (the one opened later too) runs on the
+    GUI thread, while the desk is used as a person does."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import Engine
+
+    from scrm_desktop.listening.api import PostIn
+    from scrm_desktop.streams import first_column_shows_newest
+
+    used = Workspace.open(str(tmp_path))
+    now = datetime.now(UTC)
+    texts = ("the refund never came", "love the new laptop", "is the store open today?")
+    used.ingestor.ingest([PostIn("rss", f"p{i}", texts[i % 3], now - timedelta(minutes=i)) for i in range(40)])
+    used.set_agent_name("Ana")
+    used.close()
+    recorder = GuiThreadSql(on=True)
+    event.listen(Engine, "before_cursor_execute", recorder)  # every engine: the quick start's is made later
+    quick = Workspace.open(str(tmp_path), quick=first_column_shows_newest)
+    try:
+        assert not quick.database_open
+        with main_window(qtbot, quick, recorder, start=start_gui) as window:
+            qtbot.waitUntil(lambda: window._started and quick.scheduler.running, timeout=30_000)
+            assert quick.database_open
+            drive_the_desk(qtbot, window, quick)
+    finally:
+        event.remove(Engine, "before_cursor_execute", recorder)
+        quick.close()
+
+
 def test_a_first_start_asks_for_the_name_and_saves_it_off_the_gui_thread(qtbot, ws, gui_sql):
     ws.settings.agent_name = ""  # a desktop that has no name yet
     with main_window(qtbot, ws, gui_sql, start=start_gui) as window:
