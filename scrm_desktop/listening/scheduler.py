@@ -42,6 +42,10 @@ class ListeningScheduler:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._stopping = False
+        # start and shutdown one at a time: an app quit while listening is still starting (on a task runner's
+        # thread) must not join APScheduler's thread before it is started; once shut down it never starts
+        self._life = threading.Lock()
+        self._closed = False
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -54,22 +58,27 @@ class ListeningScheduler:
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> None:
-        self.sync()
-        self._scheduler.start()
+        with self._life:
+            if self._closed:  # the app quit before listening got going
+                return
+            self.sync()
+            self._scheduler.start()
 
     def shutdown(self, wait: bool = True, timeout: float = 30.0) -> None:
         """Stop scheduling; with `wait`, let runs under way finish (up to `timeout` seconds).
 
         APScheduler's own shutdown(wait=True) holds its job-store lock while joining the workers, and our jobs
         record their outcome through that lock: so we drain our runs first and never join inside it."""
-        if not self._scheduler.running:
-            return
-        self._scheduler.pause()
-        with self._idle:
-            self._stopping = True
-            if wait:
-                self._idle.wait_for(lambda: not self._running, timeout=timeout)
-        self._scheduler.shutdown(wait=False)
+        with self._life:
+            self._closed = True
+            if not self._scheduler.running:
+                return
+            self._scheduler.pause()
+            with self._idle:
+                self._stopping = True
+                if wait:
+                    self._idle.wait_for(lambda: not self._running, timeout=timeout)
+            self._scheduler.shutdown(wait=False)
 
     @property
     def running(self) -> bool:

@@ -106,3 +106,28 @@ def test_disabled_sources_are_not_scheduled(ws):
     assert sorted(ws.scheduler.job_ids()) == ["Off", "On"]
     ws.remove_source("On")
     assert ws.scheduler.job_ids() == ["Off"]
+
+
+def test_quitting_while_listening_starts_never_fails_and_listening_does_not_start_after(ws):
+    """The app quits (ws.close on the GUI thread) while a task runner's thread is still starting listening:
+    APScheduler's thread was joined before it started ("cannot join thread before it is started")."""
+    import threading
+
+    ws.add_source("counting", "Counter", {}, 300)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            ws.start_listening()
+        except BaseException as exc:  # noqa: BLE001 (the test reports it)
+            errors.append(exc)
+
+    for _ in range(20):  # the race, many times over
+        scheduler = ws.scheduler
+        starter = threading.Thread(target=start)
+        starter.start()
+        scheduler.shutdown(wait=False)
+        starter.join(10)
+        assert not errors, errors
+        assert not scheduler.running  # shut down, or never started: nothing keeps running
+        ws._scheduler = None  # the next round: a new scheduler, as a new start of the app would make
