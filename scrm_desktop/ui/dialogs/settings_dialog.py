@@ -100,7 +100,8 @@ class AgentNameDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(460, self.sizeHint().height())  # as tall as its words, no gap above the buttons
+        intro.setMinimumWidth(440)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetFixedSize)  # as tall as its words, no gap
 
     def accept(self) -> None:
         """Take the name on the database (in the background); the dialog closes once it is this desktop's."""
