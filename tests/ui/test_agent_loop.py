@@ -150,7 +150,8 @@ def test_from_a_post_to_a_resolved_case_and_the_next_one(qtbot, window, ws) -> N
     assert view.queue.currentItem().data(0, Qt.ItemDataRole.UserRole) == waiting.id
 
 
-def test_the_next_case_opens_after_a_reply_and_wait(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+def ana_with_two_cases(qtbot, ws):  # type: ignore[no-untyped-def]
+    """Ana at the agent window, the first post's case urgent and the second's high in the queue."""
     ws.set_agent_name("Ana")
     first, second = ws.db.posts.page()[:2]
     a = ws.cases.open_from_post(first.id, "lead", priority=1)
@@ -158,6 +159,11 @@ def test_the_next_case_opens_after_a_reply_and_wait(qtbot, ws) -> None:  # type:
     view = AgentView(ws, synchronous=True)
     qtbot.addWidget(view)
     view.show()
+    return a, b, view
+
+
+def test_the_next_case_opens_after_a_reply_and_wait(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    a, b, view = ana_with_two_cases(qtbot, ws)
     view.refresh()
     assert view.queue.case_ids()[:2] == [a.id, b.id]  # priority first
     view.queue.setFocus()
@@ -182,13 +188,7 @@ def test_the_next_case_opens_after_a_reply_and_wait(qtbot, ws) -> None:  # type:
 def test_keep_it_open_after_a_reply_leaves_the_case_open_with_the_agent(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     """Queueing a reply sets the case waiting on the customer; "Keep it open" left it waiting (the header said
     "waiting" and the queue "(waiting)"): now it is open again, with the agent, and no other case opens."""
-    ws.set_agent_name("Ana")
-    first, second = ws.db.posts.page()[:2]
-    a = ws.cases.open_from_post(first.id, "lead", priority=1)
-    ws.cases.open_from_post(second.id, "lead", priority=2)
-    view = AgentView(ws, synchronous=True)
-    qtbot.addWidget(view)
-    view.show()
+    a, _b, view = ana_with_two_cases(qtbot, ws)
     open_top_case(qtbot, view)
     for key in "21411":
         qtbot.keyClick(view.wizard, key)
@@ -403,13 +403,7 @@ def test_a_no_show_post_made_a_case_joins_the_running_incident_and_the_agent_unl
 def test_a_decision_that_needs_no_reply_resolves_and_opens_the_next_case_in_one_click(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     """A troll (monitor only), a rant: no reply is written, so the bar offers "Resolve (no action needed) and
     next" at once instead of leaving the agent to find the Resolve menu."""
-    ws.set_agent_name("Ana")
-    first, second = ws.db.posts.page()[:2]
-    a = ws.cases.open_from_post(first.id, "lead", priority=1)
-    b = ws.cases.open_from_post(second.id, "lead", priority=2)
-    view = AgentView(ws, synchronous=True)
-    qtbot.addWidget(view)
-    view.show()
+    a, b, view = ana_with_two_cases(qtbot, ws)
     open_top_case(qtbot, view)
     for _ in range(len(view.wizard.session.steps)):  # back to the start: the agent answers every question
         qtbot.keyClick(view.wizard, Qt.Key.Key_Backspace)
