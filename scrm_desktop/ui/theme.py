@@ -94,7 +94,11 @@ def apply(app: QApplication, theme: Theme, *, sheet: bool = True) -> None:
     """The theme's style, palette and style sheet on the whole app. `sheet=False` leaves the style sheet for
     `apply_sheet` (once a window's widgets are built: every widget given a parent under a style sheet has it
     worked out again for its whole subtree, which cost a tenth of the main window's start)."""
-    app.setStyle("Fusion")
+    if not app.property("scrm_fusion"):
+        # once per app: setStyle deletes the style in use, and a widget waiting for its deleteLater (or one with
+        # its own style sheet, whose style proxies the old one) could still reach it: a crash in its next polish
+        app.setStyle("Fusion")
+        app.setProperty("scrm_fusion", True)
     pal = QPalette()
     roles = {
         QPalette.ColorRole.Window: theme.window,
@@ -120,8 +124,7 @@ def apply(app: QApplication, theme: Theme, *, sheet: bool = True) -> None:
 
 
 def apply_sheet(app: QApplication, theme: Theme) -> None:
-    app.setStyleSheet(
-        f"""
+    sheet = f"""
         QMainWindow, QWidget#Board {{ background: {theme.window}; }}
         QFrame#Column {{ background: {theme.base}; border: 1px solid {theme.border}; border-radius: 8px; }}
         QLabel#ColumnTitle {{ font-weight: 600; font-size: 11pt; }}
@@ -133,4 +136,5 @@ def apply_sheet(app: QApplication, theme: Theme) -> None:
         QListView {{ border: none; background: {theme.base}; }}
         QStatusBar {{ color: {theme.muted}; }}
         """
-    )
+    if app.styleSheet() != sheet:  # the same sheet again would re-polish every widget for nothing
+        app.setStyleSheet(sheet)

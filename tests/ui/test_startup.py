@@ -29,17 +29,22 @@ def close_next_dialog(seen: list[str]) -> None:
     QTimer.singleShot(0, close)
 
 
-_late = QTimer()  # after the window is closed: dismisses a dialog the start still opens (until the test ends)
+_late = QTimer()  # after the window is closed: dismisses what the start still opens (until the test ends)
 
 
-def _reject_modal() -> None:
-    modal = QApplication.activeModalWidget()
-    if isinstance(modal, QDialog):
-        modal.reject()
+def _finish() -> None:
+    """Every dialog still up (modal or not: the first-start name opens window-modal) is rejected, and once no
+    window is left the event loop is told to end: main() returns as it does when the user closes the window
+    (a window or dialog left showing kept a loaded machine's run waiting here until a SIGTERM)."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            widget.reject()
+    if not any(w.isVisible() for w in QApplication.topLevelWidgets()):
+        QApplication.quit()
 
 
 _late.setInterval(20)
-_late.timeout.connect(_reject_modal)
+_late.timeout.connect(_finish)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollA
 from scrm_desktop.core.reasons import own_reasons, own_text
 from scrm_desktop.engage.arm import ArmFacts, gather
 from scrm_desktop.engage.history import describe
+from scrm_desktop.ui.layouts import empty
 from scrm_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -88,11 +89,7 @@ class ArmPanel(QScrollArea):
         return "\n".join(self.blocks.get(name, []))
 
     def _clear(self) -> None:
-        while self._col.count() > 1:
-            item = self._col.takeAt(0)
-            if item.widget() is not None:
-                item.widget().hide()  # gone now, not at the next event loop turn
-                item.widget().deleteLater()
+        empty(self._col, keep=1)  # the stretch at the end stays
         self.blocks = {}
         self.unlink_button = None
 

@@ -55,6 +55,7 @@ from scrm_desktop.ui.agent.outbox_panel import OutboxPanel
 from scrm_desktop.ui.agent.reply_editor import ReplyEditor
 from scrm_desktop.ui.agent.template_editor import TemplateEditor
 from scrm_desktop.ui.agent.wizard import TreeWizard
+from scrm_desktop.ui.layouts import empty
 from scrm_desktop.ui.tasks import TaskRunner
 
 QUEUES = (
@@ -729,8 +730,7 @@ class AgentView(QWidget):
         self.editor.clear()
         self.editor.setEnabled(False)
         self.wizard.session = None
-        while self.wizard.answers.count():
-            self.wizard.answers.takeAt(0).widget().deleteLater()
+        empty(self.wizard.answers)
         for label in (self.wizard.path_label, self.wizard.reasons, self.wizard.help, self.wizard.keys):
             label.setText("")
         self.wizard.confirm.hide()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from scrm_desktop.engage.decision_tree import DecisionSession, Outcome
+from scrm_desktop.ui.layouts import empty
 
 
 class TreeWizard(QWidget):
@@ -83,8 +84,7 @@ class TreeWizard(QWidget):
 
     def _show(self) -> None:
         assert self.session is not None
-        while self.answers.count():
-            self.answers.takeAt(0).widget().deleteLater()
+        empty(self.answers)
         steps = self.session.steps
         self.path_label.setText(" > ".join(s.answer + (" (auto)" if s.auto else "") for s in steps) or "Start")
         self.reasons.setText("\n".join(f"Answered for you: “{s.answer}” because {s.reason}" for s in steps if s.auto))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from scrm_desktop import exports
 from scrm_desktop.core.report import KINDS, Period, check_period, file_stem
+from scrm_desktop.ui.layouts import empty
 from scrm_desktop.ui.reports.data import ReportCancelled, ReportData, ReportRequest, gather
 from scrm_desktop.ui.reports.pdf import ReportDocument
 from scrm_desktop.ui.reports.schedules import SchedulesBox
@@ -287,10 +288,7 @@ class ReportsWindow(QWidget):
         return self.document
 
     def _show_pages(self, document: ReportDocument) -> None:
-        while self.pages.count():
-            item = self.pages.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        empty(self.pages)
         for page in range(document.page_count):
             label = QLabel()
             label.setPixmap(QPixmap.fromImage(document.page_image(page, PREVIEW_WIDTH)))
