@@ -668,34 +668,38 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     field it is unsure of is left empty ("unknown") with its best guess in `*_guess`. `corrections` are a
     workspace's agent corrections: the corrected post gets the agent's value and similar posts lean to it.
     `sentiment`: the post's sentiment label if already scored (else the default analyzer scores it)."""
-    from scrm_desktop.core.classify_model import ClassifyModel, features
+    from scrm_desktop.core.classify_model import ClassifyModel, feature_keys
 
     body = post_body(text, title)
     if not body.strip():
         return Classification()
     found, families = _rules(body)
     model = ClassifyModel.shipped()
-    x = features(body, families, _decisions(found, body, sentiment))
+    keys = feature_keys(body, families, _decisions(found, body, sentiment))
     out: dict[str, Any] = {}
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     said = own_text(body)
-    rules = {"trait": found.trait, "intent": found.intent, "lead": "yes" if found.is_lead else ""}
+    rules = (found.trait, found.intent, "yes" if found.is_lead else "")
     agents = corrections.agent_values(body) if corrections is not None else {}
     extras = {name: corrections.extra(model, name) for name in _FIELDS} if corrections is not None else {}
-    # `features` gives every feature the value 1: without corrections, the weight rows count as they are
-    plain = model.decide_present(x, tuple(rules.values())) if not extras or not all(extras.values()) else ()
+    # every feature has the value 1: without corrections, the weight rows count as they are
+    plain = model.decide_keys(keys, rules) if not extras or not all(extras.values()) else ()
+    x = dict.fromkeys(keys, 1.0) if extras else {}
     for i, name in enumerate(_FIELDS):
         extra = extras.get(name)
-        rule = rules[name]
-        decision = model.fields[name].decide(x, extra, rule) if extra else plain[i]
+        rule = rules[i]
+        if extra:
+            decision = model.fields[name].decide(x, extra, rule)
+            value, guess, confidence, reasons = decision.value, decision.guess, decision.confidence, decision.reasons
+        else:
+            value, guess, confidence, reasons = plain[i]
         agent = agents.get(name)
         if agent is not None:
             value = "" if agent == "none" else agent
             out[name] = (value, value or "none", 1.0, ("agent correction",))
         else:
-            own = _RULE_CUES[name](found) if decision.value and decision.value == rule else ()
-            out[name] = (decision.value, decision.guess, decision.confidence,
-                         _explain(own, decision.reasons, families, ignored, extra, found, said))  # fmt: skip
+            own = _RULE_CUES[name](found) if value and value == rule else ()
+            out[name] = (value, guess, confidence, _explain(own, reasons, families, ignored, extra, found, said))
     is_lead = out["lead"][0] == "yes"
     return Classification(
         trait=out["trait"][0],

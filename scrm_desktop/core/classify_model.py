@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
-from itertools import repeat
-from operator import add, eq
+from itertools import chain, repeat
+from operator import add, eq, sub, truediv
 from typing import Any
 
 MODEL_FILE = "classify_model.json"
@@ -39,27 +39,20 @@ def features(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[st
     """The post's features: the rules' decisions ("rule trait=venting"), the sentiment label ("sentiment negative"),
     which cue families fired ("cue problem"), and its words (lower-cased, handles and links left out, stop words
     dropped)."""
-    out: dict[str, float] = {}
+    return dict.fromkeys(feature_keys(text, cues, decisions), 1.0)
+
+
+def feature_keys(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[str, str]) -> list[str]:
+    """`features` as the list of its keys (each feature's value is 1), in the same order, some words twice."""
     named = _named_keys
-    for item in decisions.items():
-        key = named.get(item)
-        if key is None:
-            key = _named_key(item)
-        out[key] = 1.0
+    keys = [named.get(item) or _named_key(item) for item in decisions.items()]
     for family, found in cues.items():
         if found and (not found[0].startswith("ignored") or any(not c.startswith("ignored") for c in found)):
-            key = named.get(family)
-            out[key if key is not None else _named_key(family)] = 1.0
-    keys = _word_keys
-    toks = _WORD_RE.findall(text[:4000])
-    for tok, key in zip(toks, map(keys.get, toks), strict=True):
-        if key is None:
-            if len(keys) >= _MAX_WORDS:
-                keys.clear()
-            key = keys[tok] = _word_key(tok)
-        if key:
-            out[key] = 1.0
-    return out
+            keys.append(named.get(family) or _named_key(family))
+    # a word never holds a space (nor does a link or a handle): the words of the text are its space-separated runs'
+    # words, worked out once per distinct run
+    keys.extend(chain.from_iterable(map(_run_keys.__getitem__, text[:4000].split())))
+    return keys
 
 
 # a decision (name, value) or a cue family -> its feature ("rule trait=none", "sentiment negative", "cue problem"),
@@ -79,8 +72,20 @@ def _named_key(item: tuple[str, str] | str) -> str:
     return key
 
 
-_word_keys: dict[str, str] = {}  # a word as found -> its feature ("" for none), worked out once per word
 _MAX_WORDS = 50_000  # a few MB at most; past it the cache starts again
+
+
+class _RunKeys(dict[str, tuple[str, ...]]):
+    """A run of non-space characters -> the features of its words, in order, worked out once per run."""
+
+    def __missing__(self, run: str) -> tuple[str, ...]:
+        if len(self) >= _MAX_WORDS:
+            self.clear()
+        keys = self[run] = tuple(key for key in map(_word_key, _WORD_RE.findall(run)) if key)
+        return keys
+
+
+_run_keys = _RunKeys()
 
 
 def _word_key(tok: str) -> str:
@@ -222,54 +227,69 @@ class ClassifyModel:
     fields: dict[str, FieldModel]
     version: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
-    # every field's weight row of a feature side by side (0.0 where a field has none) and which fields have one,
-    # so a post's feature costs one lookup and the three fields' columns are summed in one pass (`decide_present`)
-    _joined: dict[str, tuple[tuple[float, ...], int]] = field(init=False, repr=False, compare=False)
+    # every field's weight row of a feature side by side (0.0 where a field has none), their pushes likewise (0.0
+    # where a field has none or it is no reason), and the feature, so a post's feature costs one lookup and the three
+    # fields' columns are summed in one pass (`decide_keys`)
+    _joined: dict[str, tuple[tuple[float, ...], tuple[float, ...], str]] = field(init=False, repr=False, compare=False)
     _spans: tuple[tuple[FieldModel, int, int], ...] = field(init=False, repr=False, compare=False)
+    _zeros: tuple[float, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        joined: dict[str, tuple[tuple[float, ...], int]] = {}
+        joined: dict[str, tuple[tuple[float, ...], tuple[float, ...], str]] = {}
         spans: list[tuple[FieldModel, int, int]] = []
+        width = 0
         if all(name in self.fields for name in FIELDS):
             models = [self.fields[name] for name in FIELDS]
             width = sum(len(m.classes) for m in models)
             rows: dict[str, list[float]] = {}
-            masks: dict[str, int] = {}
+            pushes: dict[str, list[float]] = {}
             lo = 0
-            for bit, m in enumerate(models):
+            for m in models:
                 n = len(m.classes)
                 for key, row in m.weights.items():
                     rows.setdefault(key, [0.0] * width)[lo : lo + n] = row
-                    masks[key] = masks.get(key, 0) | 1 << bit
+                    pushed = pushes.setdefault(key, [0.0] * width)
+                    for c, table in enumerate(m._pushes):
+                        pushed[lo + c] = table.get(key, 0.0)  # 0.0: no reason (REASON_PUSH > 0)
                 spans.append((m, lo, lo + n))
                 lo += n
-            joined = {key: (tuple(row), masks[key]) for key, row in rows.items()}
+            joined = {key: (tuple(row), tuple(pushes[key]), key) for key, row in rows.items()}
         object.__setattr__(self, "_joined", joined)
         object.__setattr__(self, "_spans", tuple(spans))
+        object.__setattr__(self, "_zeros", (0.0,) * width)
 
     def decide_present(self, x: Iterable[str], rules: Sequence[str]) -> tuple[Decision, ...]:
-        """FieldModel.decide_present of trait, intent and lead (FIELDS, `rules` their rules' values) at once, with
-        the same floats: each class's column summed in the features' order, then bias + that (adding a 0.0 where a
-        field has no row changes no sum), the field's bias alone when none of its rows is present."""
-        get = self._joined.get
-        rows: list[tuple[float, ...]] = []
-        keys: list[str] = []
-        present = 0
-        for key in x:
-            found = get(key)
-            if found is not None:
-                rows.append(found[0])
-                present |= found[1]
-                keys.append(key)
-        sums = list(map(sum, zip(*rows, strict=True))) if rows else []
+        """FieldModel.decide_present of trait, intent and lead (FIELDS, `rules` their rules' values) at once."""
+        return tuple(Decision(*answer) for answer in self.decide_keys(x, rules))
+
+    def decide_keys(
+        self, keys: Iterable[str], rules: Sequence[str]
+    ) -> list[tuple[str, str, float, tuple[str, ...]]]:
+        """`decide_present` as (value, guess, confidence, reasons) per field, with the same floats: each class's
+        column summed in the features' order (a feature given twice counts once), then bias + that (adding a 0.0
+        where a field has no row changes no sum; nor does the bias alone, when none of its rows is present, differ
+        from bias + 0.0 in any probability), the reasons worked out for the class answered only."""
+        joined = self._joined
+        entries = [joined[key] for key in dict.fromkeys(keys) if key in joined]
+        sums = list(map(sum, zip(*[e[0] for e in entries], strict=True))) if entries else self._zeros
         out = []
-        for bit, ((m, lo, hi), rule) in enumerate(zip(self._spans, rules, strict=True)):
-            scores = list(map(add, m.bias, sums[lo:hi])) if present >> bit & 1 else list(m.bias)
-            top = max(scores)
-            exp = [math.exp(s - top) for s in scores]
-            total = sum(exp)
-            out.append(m._decision([e / total for e in exp], rule, partial(m._top_pushes, keys)))
-        return tuple(out)
+        for (m, lo, hi), rule in zip(self._spans, rules, strict=True):
+            scores = list(map(add, m.bias, sums[lo:hi]))
+            exp = list(map(math.exp, map(sub, scores, repeat(max(scores)))))
+            p = list(map(truediv, exp, repeat(sum(exp))))
+            classes = m.classes
+            best = p.index(max(p))  # the first of the highest
+            guess = classes[best]
+            if rule in classes and rule != NONE and not (guess != rule and p[best] >= m.override):
+                c = classes.index(rule)
+                value = guess = rule
+            else:
+                c = best
+                value = guess if p[best] >= m.floor and guess != NONE else ""
+            col = lo + c
+            pushes = [(e[1][col], e[2]) for e in entries if e[1][col]]
+            out.append((value, guess, round(p[c], 3), tuple(key for _, key in sorted(pushes, reverse=True)[:5])))
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": self.version, "meta": self.meta,
