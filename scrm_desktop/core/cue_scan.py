@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from functools import reduce
+from operator import or_
 from re import _parser  # type: ignore[attr-defined]
 
 from scrm_desktop.core.regex_parts import alternatives, lower_case_only, min_width, prefixed, required_literals
@@ -60,15 +62,55 @@ def lowers_alone(text: str) -> bool:
 _LOCK = threading.RLock()  # the patterns and the index are compiled on first use, once
 
 
+_WORD_RUN = re.compile(r"\w+")
+
+
+class _Runs(dict[str, int]):
+    """A run of word characters -> the units (bits, see `_Index`) needing a literal whose longest run of word
+    characters is in it, worked out once per run."""
+
+    def __init__(self, pieces: dict[str, int]) -> None:
+        super().__init__()
+        self.pieces = tuple(pieces.items())
+
+    def __missing__(self, run: str) -> int:
+        if len(self) >= _MAX_RUNS:
+            self.clear()
+        bits = 0
+        for piece, units in self.pieces:
+            if piece in run:
+                bits |= units
+        self[run] = bits
+        return bits
+
+
+_MAX_RUNS = 50_000  # a few MB at most; past it the cache starts again
+
+
+class _Plan:
+    """The index compiled: each pattern's units are bits `offset`.. of one int; `runs` finds, from a text's runs of
+    word characters, the units needing a literal with word characters; `symbols` are the literals with none."""
+
+    __slots__ = ("runs", "symbols")
+
+    def __init__(self, runs: _Runs, symbols: tuple[tuple[str, int], ...]) -> None:
+        self.runs = runs
+        self.symbols = symbols
+
+
 class _Index:
-    """Every cue pattern, and (compiled on first use) under each literal the units that need it, and one regex
-    that finds which literals a lower-cased text holds."""
+    """Every cue pattern, and (compiled on first use) which units of which patterns need a literal a lower-cased
+    text holds, as the bits of one int per text.
+
+    A literal found in a text has its longest run of word characters inside one of the text's runs of word
+    characters: the units of every literal whose run is in one of the text's (worked out once per distinct run), and
+    of every literal without word characters that the text holds, are all the units that can match, and a few
+    more (a unit searched in vain finds nothing, so no match changes)."""
 
     def __init__(self) -> None:
         self.patterns: list[CuePattern] = []
         self.version = 0
-        self._compiled: tuple[re.Pattern[str], dict[str, tuple[str, ...]], dict[str, list[tuple[int, int]]]] | None
-        self._compiled = None
+        self._compiled: _Plan | None = None
 
     def register(self, pattern: CuePattern) -> int:
         """The new pattern's id."""
@@ -78,51 +120,35 @@ class _Index:
             self._compiled = None
             return len(self.patterns) - 1
 
-    def _compile(self) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]], dict[str, list[tuple[int, int]]]]:
+    def _compile(self) -> _Plan:
         with _LOCK:
             if self._compiled is None:
-                users: dict[str, list[tuple[int, int]]] = {}  # literal -> (pattern id, unit)
-                for pattern_id, pattern in enumerate(self.patterns):
-                    for lit, units in pattern.compiled().by_literal.items():
-                        users.setdefault(lit, []).extend((pattern_id, unit) for unit in units)
-                known = sorted(users)
-                prefixes = {s: tuple(p for p in known if s.startswith(p) and p != s) for s in known}
-                finder = re.compile(f"(?=({_trie(known)}))" if known else "(?!)")
-                self._compiled = (finder, prefixes, users)
+                pieces: dict[str, int] = {}  # a literal's longest run of word characters -> the units needing it
+                symbols: dict[str, int] = {}  # a literal without word characters -> the units needing it
+                offset = 0
+                for pattern in self.patterns:
+                    c = pattern.compiled()
+                    c.place(offset)
+                    for lit, units in c.by_literal.items():
+                        bits = sum(1 << (offset + unit) for unit in set(units))
+                        runs = _WORD_RUN.findall(lit)
+                        if runs:
+                            piece = max(runs, key=len)
+                            pieces[piece] = pieces.get(piece, 0) | bits
+                        else:
+                            symbols[lit] = symbols.get(lit, 0) | bits
+                    offset += len(c.units)
+                self._compiled = _Plan(_Runs(pieces), tuple(symbols.items()))
             return self._compiled
 
-    def plan(self, low: str) -> dict[int, list[int]]:
-        """Per pattern id, its units (some more than once, in no order) that need a literal found in `low`. The
-        finder gives, at every position, the longest literal that starts there; the shorter ones that start
-        there are its prefixes."""
-        finder, prefixes, users = self._compiled or self._compile()
-        found = set(finder.findall(low))
-        for s in list(found):
-            found.update(prefixes[s])
-        plan: dict[int, list[int]] = {}
-        for lit in found:
-            for pattern, unit in users[lit]:
-                plan.setdefault(pattern, []).append(unit)
-        return plan
-
-
-def _trie(words: Sequence[str]) -> str:
-    """A regex that matches the longest of `words` at a position (a trie: shared prefixes tried once)."""
-    root: dict[str, dict] = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        parts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not parts:
-            return ""
-        body = parts[0] if len(parts) == 1 and "" not in node else f"(?:{'|'.join(parts)})"
-        return body + ("?" if "" in node else "")
-
-    return emit(root)
+    def plan(self, low: str) -> int:
+        """The units (bits) that need a literal `low` may hold."""
+        plan = self._compiled or self._compile()
+        bits = reduce(or_, map(plan.runs.__getitem__, _WORD_RUN.findall(low)), 0)
+        for lit, units in plan.symbols:
+            if lit in low:
+                bits |= units
+        return bits
 
 
 INDEX = _Index()
@@ -130,7 +156,7 @@ INDEX = _Index()
 
 class Body:
     """A text as the cue patterns read it: the text, lower-cased, whether the lower-cased text serves, and then
-    which units of which patterns need a literal the text holds (`units`, as of INDEX `version`)."""
+    which units of which patterns may match (`units`, bits as INDEX places them, as of its `version`)."""
 
     __slots__ = ("low", "lowered", "text", "units", "version")
 
@@ -138,7 +164,7 @@ class Body:
         self.text = text
         self.lowered = lowers_alone(text)
         self.low = text.lower() if self.lowered else text
-        self.units: dict[int, list[int]] = {}
+        self.units = 0
         self.version = -1
         if self.lowered:
             self.refresh()
@@ -151,7 +177,7 @@ class _Compiled:
     """A cue pattern compiled: the plain regex, its units' regexes, whether they serve, and which units need
     which literals (none: `always`)."""
 
-    __slots__ = ("always", "by_literal", "fast", "pattern", "units")
+    __slots__ = ("always", "by_literal", "fast", "full", "offset", "pattern", "picks", "units")
 
     def __init__(self, units: Sequence[str], head: str, tail: str) -> None:
         self.pattern = re.compile(head + "(?:" + "|".join(units) + ")" + tail, re.IGNORECASE)
@@ -170,6 +196,18 @@ class _Compiled:
             for lit in sorted(lits or ()):
                 by_literal.setdefault(lit, []).append(i)
         self.by_literal = by_literal
+        self.place(0)
+
+    def place(self, offset: int) -> None:
+        """Its units are bits `offset`.. of a Body's `units`."""
+        self.offset = offset
+        self.full = (1 << len(self.units)) - 1
+        self.picks: dict[int, tuple[int, ...]] = {0: self.always}  # its bits -> the units to search, in order
+
+    def pick(self, bits: int) -> tuple[int, ...]:
+        units = tuple(sorted({i for i in range(len(self.units)) if bits >> i & 1}.union(self.always)))
+        self.picks[bits] = units
+        return units
 
 
 class CuePattern:
@@ -204,13 +242,10 @@ class CuePattern:
             if not (c.fast and body.lowered):
                 return list(c.pattern.finditer(body.text))
             body.refresh()  # a pattern made after the body
-        found = body.units.get(self._id)
-        if found is None:
-            units: Sequence[int] = c.always
-        elif len(found) == 1 and not c.always:
-            units = found
-        else:
-            units = sorted(set(found).union(c.always))
+        bits = body.units >> c.offset & c.full
+        units = c.picks.get(bits)
+        if units is None:
+            units = c.pick(bits)
         if len(units) == 1:
             return list(c.units[units[0]].finditer(body.low))
         return _merged([c.units[i] for i in units], body.low) if units else []
