@@ -24,7 +24,15 @@ from functools import reduce
 from operator import or_
 from re import _parser  # type: ignore[attr-defined]
 
-from scrm_desktop.core.regex_parts import alternatives, lower_case_only, min_width, prefixed, required_literals
+from scrm_desktop.core.regex_parts import (
+    after_non_word,
+    alternatives,
+    literal_start,
+    lower_case_only,
+    min_width,
+    prefixed,
+    required_literals,
+)
 
 _ASCII_FOLD = re.compile(r"[\x00-\x7f]", re.IGNORECASE)  # matches every character that folds to ASCII
 _CONTEXT_LOWER = "\u03a3"  # str.lower() of a capital sigma depends on its neighbours
@@ -66,22 +74,41 @@ _WORD_RUN = re.compile(r"\w+")
 
 
 class _Runs(dict[str, int]):
-    """A run of word characters -> the units (bits, see `_Index`) needing a literal whose longest run of word
-    characters is in it, worked out once per run."""
+    """A run of word characters -> the units (bits, see `_Index`) needing a literal whose chosen run of word
+    characters (its piece) can be in it, worked out once per run: a piece the literal has between two non-word
+    characters must be the whole run, one before a non-word character must end it, after one start it."""
 
-    def __init__(self, pieces: dict[str, int]) -> None:
+    def __init__(self, pieces: dict[tuple[str, int], int]) -> None:
         super().__init__()
-        self.pieces = tuple(pieces.items())
+        self.whole = {piece: bits for (piece, how), bits in pieces.items() if how == _WHOLE}
+        self.pieces = tuple((piece, how, bits) for (piece, how), bits in pieces.items() if how != _WHOLE)
 
     def __missing__(self, run: str) -> int:
         if len(self) >= _MAX_RUNS:
             self.clear()
-        bits = 0
-        for piece, units in self.pieces:
-            if piece in run:
+        bits = self.whole.get(run, 0)
+        for piece, how, units in self.pieces:
+            if piece in run and (
+                how == _INSIDE or (run.endswith(piece) if how == _ENDS else run.startswith(piece))
+            ):
                 bits |= units
         self[run] = bits
         return bits
+
+
+_INSIDE, _ENDS, _STARTS, _WHOLE = range(4)
+
+
+def _piece(lit: str, anchored: bool = False) -> tuple[str, int] | None:
+    """The run of word characters of a literal that says most about the runs of a text holding it, and how it sits
+    in them; None for a literal whose runs say little (none, or of two characters at most, not a whole run)."""
+    best: tuple[int, int, str, int] | None = None
+    for m in _WORD_RUN.finditer(lit):
+        how = (_STARTS if m.start() or anchored else _INSIDE) | (_ENDS if m.end() < len(lit) else _INSIDE)
+        if len(m.group(0)) > 2 or how == _WHOLE:
+            rank = (how.bit_count(), len(m.group(0)), m.group(0), how)
+            best = max(best, rank) if best else rank
+    return (best[2], best[3]) if best else None
 
 
 _MAX_RUNS = 50_000  # a few MB at most; past it the cache starts again
@@ -123,17 +150,16 @@ class _Index:
     def _compile(self) -> _Plan:
         with _LOCK:
             if self._compiled is None:
-                pieces: dict[str, int] = {}  # a literal's longest run of word characters -> the units needing it
+                pieces: dict[tuple[str, int], int] = {}  # a literal's piece (_piece) -> the units needing it
                 symbols: dict[str, int] = {}  # a literal without word characters -> the units needing it
                 offset = 0
                 for pattern in self.patterns:
                     c = pattern.compiled()
                     c.place(offset)
-                    for lit, units in c.by_literal.items():
+                    for (lit, anchored), units in c.by_literal.items():
                         bits = sum(1 << (offset + unit) for unit in set(units))
-                        runs = _WORD_RUN.findall(lit)
-                        if runs:
-                            piece = max(runs, key=len)
+                        piece = _piece(lit, anchored)
+                        if piece is not None:
                             pieces[piece] = pieces.get(piece, 0) | bits
                         else:
                             symbols[lit] = symbols.get(lit, 0) | bits
@@ -189,12 +215,19 @@ class _Compiled:
             and lower_case_only(_parser.parse(self.pattern.pattern, re.IGNORECASE))
             and all(min_width(u.pattern) > 0 for u in self.units)  # no empty match to step over
         )
-        needs = [required_literals(part) for part in parts]
+        needs = [required_literals(part) or required_literals(part, shortest=1) for part in parts]
         self.always = tuple(i for i, lits in enumerate(needs) if lits is None)
-        by_literal: dict[str, list[int]] = {}
-        for i, lits in enumerate(needs):
+        # a literal the unit's every match starts with, after a head that rules out a word character before it, starts
+        # a run of word characters (anchored): the runs a text must hold for it are fewer
+        anchored = after_non_word(head)
+        by_literal: dict[tuple[str, bool], list[int]] = {}  # (literal, anchored) -> the units needing it
+        for i, (part, lits) in enumerate(zip(parts, needs, strict=True)):
+            start = literal_start(part) if anchored else ""
+            if _WORD_RUN.match(start) and (lits is None or len(start) >= min(3, *map(len, lits))):
+                by_literal.setdefault((start, True), []).append(i)
+                continue
             for lit in sorted(lits or ()):
-                by_literal.setdefault(lit, []).append(i)
+                by_literal.setdefault((lit, False), []).append(i)
         self.by_literal = by_literal
         self.place(0)
 

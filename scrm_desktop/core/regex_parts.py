@@ -71,11 +71,11 @@ def _best(items: Iterable[tuple[object, object]]) -> Literals | None:
     return max(found, key=_quality) if found else None
 
 
-def required_literals(regex: str) -> Literals | None:
+def required_literals(regex: str, shortest: int = 2) -> Literals | None:
     """Literals one of which every match of `regex` contains (the most selective such set found: longest
-    literals, then fewest), or None when no set of literals of two characters or more is certain."""
+    literals, then fewest), or None when no set of literals of `shortest` characters or more is certain."""
     best = _best(_parser.parse(regex))
-    return best if best and _quality(best)[0] >= 2 else None
+    return best if best and _quality(best)[0] >= shortest else None
 
 
 def _plain(c: int) -> bool:
@@ -184,6 +184,18 @@ def _literal_prefix(src: str) -> str:
     while n and src[n : n + 1] and src[n] in _QUANTIFIERS:
         n -= 1
     return src[:n]
+
+
+def literal_start(src: str) -> str:
+    """The literal characters every match of `src` starts with ("" for none, or when a top-level "|" splits it)."""
+    return _literal_prefix(src) if len(_split(src) or ()) == 1 else ""
+
+
+def after_non_word(head: str) -> bool:
+    """Whether `head` is a one-character negative lookbehind that rules out every word character (`(?<![\\w@#])`):
+    what follows it starts a run of word characters, or is not a word character."""
+    behind = _one_char_lookbehind(head)
+    return behind is not None and re.fullmatch(r"\[\\w[^\]^\\]*\]", behind) is not None
 
 
 def _one_char_lookbehind(head: str) -> str | None:
