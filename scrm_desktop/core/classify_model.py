@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
 from itertools import chain, repeat
-from operator import add, eq, sub, truediv
+from operator import add, eq, itemgetter, sub, truediv
 from typing import Any
 
 MODEL_FILE = "classify_model.json"
@@ -222,41 +222,49 @@ class FieldModel:
         return cls(classes, bias, weights, float(data["floor"]), float(data.get("override", 0.6)))
 
 
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
 @dataclass(frozen=True, slots=True)
 class ClassifyModel:
     fields: dict[str, FieldModel]
     version: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
-    # every field's weight row of a feature side by side (0.0 where a field has none), their pushes likewise (0.0
-    # where a field has none or it is no reason), and the feature, so a post's feature costs one lookup and the three
+    # every field's weight row of a feature side by side (0.0 where a field has none), and per column the feature's
+    # reason (push, key) for that class (None where it is none), so a post's feature costs one lookup and the three
     # fields' columns are summed in one pass (`decide_keys`)
-    _joined: dict[str, tuple[tuple[float, ...], tuple[float, ...], str]] = field(init=False, repr=False, compare=False)
+    _joined: dict[str, tuple[tuple[float, ...], tuple[tuple[float, str] | None, ...]]] = field(
+        init=False, repr=False, compare=False
+    )
     _spans: tuple[tuple[FieldModel, int, int], ...] = field(init=False, repr=False, compare=False)
     _zeros: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _columns: tuple[itemgetter[Any], ...] = field(init=False, repr=False, compare=False)  # column c of a joined row
 
     def __post_init__(self) -> None:
-        joined: dict[str, tuple[tuple[float, ...], tuple[float, ...], str]] = {}
+        joined: dict[str, tuple[tuple[float, ...], tuple[tuple[float, str] | None, ...]]] = {}
         spans: list[tuple[FieldModel, int, int]] = []
         width = 0
         if all(name in self.fields for name in FIELDS):
             models = [self.fields[name] for name in FIELDS]
             width = sum(len(m.classes) for m in models)
             rows: dict[str, list[float]] = {}
-            pushes: dict[str, list[float]] = {}
+            reasons: dict[str, list[tuple[float, str] | None]] = {}
             lo = 0
             for m in models:
                 n = len(m.classes)
                 for key, row in m.weights.items():
                     rows.setdefault(key, [0.0] * width)[lo : lo + n] = row
-                    pushed = pushes.setdefault(key, [0.0] * width)
+                    pushed = reasons.setdefault(key, [None] * width)
                     for c, table in enumerate(m._pushes):
-                        pushed[lo + c] = table.get(key, 0.0)  # 0.0: no reason (REASON_PUSH > 0)
+                        push = table.get(key)
+                        pushed[lo + c] = None if push is None else (push, key)
                 spans.append((m, lo, lo + n))
                 lo += n
-            joined = {key: (tuple(row), tuple(pushes[key]), key) for key, row in rows.items()}
+            joined = {key: (tuple(row), tuple(reasons[key])) for key, row in rows.items()}
         object.__setattr__(self, "_joined", joined)
         object.__setattr__(self, "_spans", tuple(spans))
         object.__setattr__(self, "_zeros", (0.0,) * width)
+        object.__setattr__(self, "_columns", tuple(map(itemgetter, range(width))))
 
     def decide_present(self, x: Iterable[str], rules: Sequence[str]) -> tuple[Decision, ...]:
         """FieldModel.decide_present of trait, intent and lead (FIELDS, `rules` their rules' values) at once."""
@@ -269,9 +277,9 @@ class ClassifyModel:
         column summed in the features' order (a feature given twice counts once), then bias + that (adding a 0.0
         where a field has no row changes no sum; nor does the bias alone, when none of its rows is present, differ
         from bias + 0.0 in any probability), the reasons worked out for the class answered only."""
-        joined = self._joined
-        entries = [joined[key] for key in dict.fromkeys(keys) if key in joined]
-        sums = list(map(sum, zip(*[e[0] for e in entries], strict=True))) if entries else self._zeros
+        entries = list(filter(None, map(self._joined.get, dict.fromkeys(keys))))
+        sums = list(map(sum, zip(*map(_FIRST, entries), strict=True))) if entries else self._zeros
+        reasons = list(map(_SECOND, entries))
         out = []
         for (m, lo, hi), rule in zip(self._spans, rules, strict=True):
             scores = list(map(add, m.bias, sums[lo:hi]))
@@ -286,9 +294,8 @@ class ClassifyModel:
             else:
                 c = best
                 value = guess if p[best] >= m.floor and guess != NONE else ""
-            col = lo + c
-            pushes = [(e[1][col], e[2]) for e in entries if e[1][col]]
-            out.append((value, guess, round(p[c], 3), tuple(key for _, key in sorted(pushes, reverse=True)[:5])))
+            pushes = sorted(filter(None, map(self._columns[lo + c], reasons)), reverse=True)[:5]
+            out.append((value, guess, round(p[c], 3), tuple(map(_SECOND, pushes))))
         return out
 
     def to_json(self) -> dict[str, Any]:

@@ -6,9 +6,11 @@ matches. Three things make it fast without changing one match:
   (word, digit, space) and no character folds to ASCII in another way (no Turkish dotted I, long s, Kelvin sign,
   Greek capital sigma), the lower-case pattern matched case-sensitively on the lower-cased text finds the same
   spans as the pattern ignoring case on the text. Other texts are searched with the pattern itself.
-- Every match of a unit contains one of a few literals (core/regex_parts.py: "refund" for `refund\\w*`). All the
-  patterns' literals found in a body are looked up once, in one pass; a unit none of whose literals is there
-  cannot match and is not searched. Leaving out units that match nowhere changes no match.
+- Every match of a unit contains one of a few literals (core/regex_parts.py: "refund" for `refund\\w*`). A body's
+  runs of word characters say which literals it may hold (a literal's run of word characters sits inside one of
+  them, or ends, starts or is one, as the literal says), each distinct run worked out once; literals without such a
+  run are looked for as they are. A unit none of whose literals can be there cannot match and is not searched;
+  leaving out units that match nowhere, or searching a few in vain, changes no match.
 - The units are split into the alternatives tried in turn at a position, each compiled to start with its literal
   (`refund(?<![\\w@#]refund)\\w*`), which Python's regex engine finds with a fast string search. The matches of
   the units that can match are merged as the alternation's would be: the leftmost wins, at a tie the earlier
