@@ -23,7 +23,11 @@ POSTS = 2000
 
 def main() -> None:
     n = int(sys.argv[1])
-    corrections = Corrections([("my order never arrived and nobody answers", "", "trait", "past")]) if "--corrections" in sys.argv else None
+    corrections = (
+        Corrections([("my order never arrived and nobody answers", "", "trait", "past")])
+        if "--corrections" in sys.argv
+        else None
+    )
     posts = [(p.text, p.title) for p in Corpus(seed=1).post_ins(POSTS)]
     labels = [_analyzer().analyze(t).label for t, _ in posts]
     for (text, title), label in zip(posts, labels, strict=True):  # the warm pass

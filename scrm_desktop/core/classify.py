@@ -679,6 +679,7 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     out: dict[str, Any] = {}
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     said = own_text(body)
+    verdicts: dict[str, bool] = {}  # own_reasons' verdicts on `said`, shared by the three fields
     rules = (found.trait, found.intent, "yes" if found.is_lead else "")
     agents = corrections.agent_values(body) if corrections is not None else {}
     extras = {name: corrections.extra(model, name) for name in _FIELDS} if corrections is not None else {}
@@ -699,7 +700,8 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
             out[name] = (value, value or "none", 1.0, ("agent correction",))
         else:
             own = _RULE_CUES[name](found) if value and value == rule else ()
-            out[name] = (value, guess, confidence, _explain(own, reasons, families, ignored, extra, found, said))
+            reasons = _explain(own, reasons, families, ignored, extra, found, said, verdicts)
+            out[name] = (value, guess, confidence, reasons)
     is_lead = out["lead"][0] == "yes"
     return Classification(
         trait=out["trait"][0],
@@ -732,25 +734,46 @@ def _explain(
     extra: Any,
     found: Classification,
     said: str,
+    verdicts: dict[str, bool] | None = None,
 ) -> tuple[str, ...]:
     """The reasons in words: the rules' cues when their answer stands, then the model's top features (a cue
     family as the cue words the rules found, a rule decision as the cues behind it, the sentiment not at all, a
     word as itself; a word the workspace's corrections moved says so), then the cues the rules ignored; kept to the
-    post's own words (`said`: core/reasons.own_reasons)."""
+    post's own words (`said`: core/reasons.own_reasons, `verdicts` its verdicts on `said` so far)."""
     out: list[str] = list(own)
+    kinds = _KINDS
     for key in keys:
-        if key.startswith("cue "):
-            out.extend(families.get(key[4:], [])[:2])
-        elif key.startswith("rule "):
-            name, _, value = key[5:].partition("=")
-            out.extend(_RULE_CUES[name](found)[:2] if value != "none" else ())
-        elif key.startswith("sentiment "):
-            continue  # a verdict, not the post's words (core/reasons.py)
-        elif extra and key in extra:
-            out.append(f"{key} (agents' corrections)")
-        else:
-            out.append(key)
-    return own_reasons(out + ignored, said)
+        kind, name = kinds.get(key) or _kind(key)
+        if kind == _CUE:
+            out.extend(families.get(name, [])[:2])
+        elif kind == _RULE:
+            out.extend(_RULE_CUES[name](found)[:2])
+        elif kind == _WORD:
+            out.append(f"{key} (agents' corrections)" if extra and key in extra else key)
+    return own_reasons(out + ignored, said, verdicts)
+
+
+_WORD, _CUE, _RULE, _SKIP = range(4)
+_KINDS: dict[str, tuple[int, str]] = {}  # a feature -> how a reason names it (`_kind`), worked out once
+
+
+def _kind(key: str) -> tuple[int, str]:
+    """A cue family's feature ("cue problem") -> _CUE and the family; a rule decision's ("rule trait=venting") ->
+    _RULE and the field, or _SKIP for "=none" (no cues behind it); the sentiment's -> _SKIP (a verdict, not the
+    post's words: core/reasons.py); else a word (_WORD)."""
+    if key.startswith("cue "):
+        kind = (_CUE, key[4:])
+    elif key.startswith("rule "):
+        name, _, value = key[5:].partition("=")
+        kind = (_RULE, name) if value != "none" else (_SKIP, "")
+    elif key.startswith("sentiment "):
+        kind = (_SKIP, "")
+    else:
+        kind = (_WORD, key)
+    if len(_KINDS) >= 50_000:  # the model's features, and the words of a workspace's corrections
+        _KINDS.clear()
+    _KINDS[key] = kind
+    return kind
 
 
 P = TypeVar("P", bound=Any)

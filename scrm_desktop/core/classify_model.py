@@ -270,9 +270,7 @@ class ClassifyModel:
         """FieldModel.decide_present of trait, intent and lead (FIELDS, `rules` their rules' values) at once."""
         return tuple(Decision(*answer) for answer in self.decide_keys(x, rules))
 
-    def decide_keys(
-        self, keys: Iterable[str], rules: Sequence[str]
-    ) -> list[tuple[str, str, float, tuple[str, ...]]]:
+    def decide_keys(self, keys: Iterable[str], rules: Sequence[str]) -> list[tuple[str, str, float, tuple[str, ...]]]:
         """`decide_present` as (value, guess, confidence, reasons) per field, with the same floats: each class's
         column summed in the features' order (a feature given twice counts once), then bias + that (adding a 0.0
         where a field has no row changes no sum; nor does the bias alone, when none of its rows is present, differ

@@ -90,9 +90,7 @@ class _Runs(dict[str, int]):
             self.clear()
         bits = self.whole.get(run, 0)
         for piece, how, units in self.pieces:
-            if piece in run and (
-                how == _INSIDE or (run.endswith(piece) if how == _ENDS else run.startswith(piece))
-            ):
+            if piece in run and (how == _INSIDE or (run.endswith(piece) if how == _ENDS else run.startswith(piece))):
                 bits |= units
         self[run] = bits
         return bits

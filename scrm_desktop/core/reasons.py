@@ -69,26 +69,34 @@ def _says(own: str, phrase: str) -> bool:
     return False
 
 
-def own_reasons(reasons: Iterable[str], own: str) -> tuple[str, ...]:
+def own_reasons(reasons: Iterable[str], own: str, verdicts: dict[str, bool] | None = None) -> tuple[str, ...]:
     """The reasons (as the classifier words them) that are the post's own words: `own` is own_text(post body).
-    Order kept, duplicates dropped. (Run three times for every post at ingest: a reason quoted as it stands, the
-    usual case, costs a substring search and a look at the characters on either side, inline.)"""
+    Order kept, duplicates dropped. `verdicts`: each reason's verdict on this `own`, kept across calls (the
+    classifier's three fields share most of their reasons)."""
     out: dict[str, None] = {}
-    last = len(own)
+    if verdicts is None:
+        verdicts = {}
     for reason in reasons:
-        low = reason.lower()
-        at = own.find(low)
-        if at >= 0:
-            end = at + len(low)
-            if (at == 0 or not low[0].isalnum() or not own[at - 1].isalnum()) and (
-                end == last or not low[-1].isalnum() or not own[end].isalnum()
-            ):
-                out[reason] = None  # the first place it occurs is whole words
-                continue
-            if _says(own, low):
-                out[reason] = None
-                continue
-        quoted = _quoted(reason)
-        if quoted is not None and (not quoted or (quoted in own and _says(own, quoted))):
+        ok = verdicts.get(reason)
+        if ok is None:
+            ok = verdicts[reason] = _is_own(reason, own)
+        if ok:
             out[reason] = None
     return tuple(out)
+
+
+def _is_own(reason: str, own: str) -> bool:
+    """Whether one reason is the post's own words (a reason quoted as it stands, the usual case, costs a substring
+    search and a look at the characters on either side)."""
+    low = reason.lower()
+    at = own.find(low)
+    if at >= 0:
+        end = at + len(low)
+        if (at == 0 or not low[0].isalnum() or not own[at - 1].isalnum()) and (
+            end == len(own) or not low[-1].isalnum() or not own[end].isalnum()
+        ):
+            return True  # the first place it occurs is whole words
+        if _says(own, low):
+            return True
+    quoted = _quoted(reason)
+    return quoted is not None and (not quoted or (quoted in own and _says(own, quoted)))
