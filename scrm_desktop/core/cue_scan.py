@@ -235,11 +235,12 @@ class _Compiled:
         """Its units are bits `offset`.. of a Body's `units`."""
         self.offset = offset
         self.full = (1 << len(self.units)) - 1
-        self.picks: dict[int, tuple[int, ...]] = {0: self.always}  # its bits -> the units to search, in order
+        # its bits -> the units to search, in order
+        self.picks: dict[int, tuple[re.Pattern[str], ...]] = {0: tuple(self.units[i] for i in self.always)}
 
-    def pick(self, bits: int) -> tuple[int, ...]:
-        units = tuple(sorted({i for i in range(len(self.units)) if bits >> i & 1}.union(self.always)))
-        self.picks[bits] = units
+    def pick(self, bits: int) -> tuple[re.Pattern[str], ...]:
+        found = sorted({i for i in range(len(self.units)) if bits >> i & 1}.union(self.always))
+        units = self.picks[bits] = tuple(self.units[i] for i in found)
         return units
 
 
@@ -280,28 +281,37 @@ class CuePattern:
         if units is None:
             units = c.pick(bits)
         if len(units) == 1:
-            return list(c.units[units[0]].finditer(body.low))
-        return _merged([c.units[i] for i in units], body.low) if units else []
+            return list(units[0].finditer(body.low))
+        return _merged(units, body.low) if units else []
 
     def search(self, body: Body) -> re.Match[str] | None:
         found = self.finditer(body)
         return found[0] if found else None
 
 
-def _merged(units: list[re.Pattern[str]], text: str) -> list[re.Match[str]]:
+def _merged(units: Sequence[re.Pattern[str]], text: str) -> list[re.Match[str]]:
     """What `finditer` of the alternation of `units` (in this order) finds in `text`, from each unit's matches: the
-    leftmost match (the first unit's at a tie) wins, and the search goes on after it. Matches are never empty."""
+    leftmost match (the first unit's at a tie) wins, and the search goes on after it. Matches are never empty. A
+    unit that finds nothing from a position finds nothing further on (a match does not depend on where the search
+    began): once one unit is left, the rest are its own matches."""
     out: list[re.Match[str]] = []
-    ahead = [rx.search(text) for rx in units]
-    while True:
-        best: re.Match[str] | None = None
-        for m in ahead:
-            if m is not None and (best is None or m.start() < best.start()):
+    ahead = [(m, rx) for rx in units if (m := rx.search(text)) is not None]
+    while len(ahead) > 1:
+        best = ahead[0][0]
+        for m, _ in ahead:
+            if m.start() < best.start():
                 best = m
-        if best is None:
-            return out
         out.append(best)
         end = best.end()
-        for i, m in enumerate(ahead):
-            if m is not None and m.start() < end:
-                ahead[i] = units[i].search(text, end)
+        moved: list[tuple[re.Match[str], re.Pattern[str]]] = []
+        for m, rx in ahead:
+            if m.start() >= end:
+                moved.append((m, rx))
+            elif (after := rx.search(text, end)) is not None:
+                moved.append((after, rx))
+        ahead = moved
+    if ahead:
+        m, rx = ahead[0]
+        out.append(m)
+        out.extend(rx.finditer(text, m.end()))
+    return out
