@@ -1,12 +1,13 @@
 """Instructions per classify() call, for callgrind: classifies N bench-corpus posts after a warm pass.
 
     valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.N python bench/_probes/classify_cost.py N
-Run it with N and with 0: (Ir(N) - Ir(0)) / N is one call's cost (the set-up, the warm pass and the sentiment
-labels are the same in both runs). `--corrections` classifies with a workspace's agent corrections.
+Run it with N and with 0, with PYTHONHASHSEED=0: (Ir(N) - Ir(0)) / N is one call's cost (the set-up, the warm pass
+and the sentiment labels are the same in both runs). `--corrections` classifies with a workspace's agent corrections.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def main() -> None:
     labels = [_analyzer().analyze(t).label for t, _ in posts]
     for (text, title), label in zip(posts, labels, strict=True):  # the warm pass
         classify(text, title, corrections, label).as_json()
+    gc.collect()
+    gc.freeze()  # the collector paused, as ingest pauses it per batch: its passes would land in one run, not the other
+    gc.disable()
     for (text, title), label in zip(posts[:n], labels[:n], strict=True):
         classify(text, title, corrections, label).as_json()
 
