@@ -15,7 +15,6 @@ REPO = Path(__file__).resolve().parent.parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from _probes.corpus import Corpus  # noqa: E402
-
 from scrm_desktop.core.classify import _analyzer, classify  # noqa: E402
 from scrm_desktop.core.classify_model import Corrections  # noqa: E402
 
