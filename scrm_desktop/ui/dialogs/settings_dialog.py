@@ -146,7 +146,11 @@ class SettingsDialog(QDialog):
             " Both explain every score. It takes effect when scrm-desktop starts again; posts already scored keep"
             " their scores."
         )
-        self.database = QLabel(ws.db.engine.url.render_as_string(hide_password=True), wordWrap=True)
+        from scrm_desktop.store.engine import parse_url
+
+        # the URL as configured (not the engine's: reading `ws.db` would open a database a quick start has not
+        # opened yet, here on the GUI thread)
+        self.database = QLabel(parse_url(ws.db_url).render_as_string(hide_password=True), wordWrap=True)
         self.database.setTextFormat(Qt.TextFormat.PlainText)
         self.database.setToolTip("The database this desktop works on now (--db URL on the command line wins)")
         self.change_database = QPushButton("Team database…")
