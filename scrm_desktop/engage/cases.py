@@ -320,6 +320,7 @@ class CaseService:
             customer = self.customers.customer_for_author(post.author_id)
         unlinked = {e.detail.get("incident_id") for e in self.repo.events(case.id) if e.kind == "unlinked_incident"}
         incidents = self.repo.incidents(open_only=True)
+        others = self.repo.earlier_cases(case.channel, case.author_handle, case.id, later=True)  # one read for both
         return facts_for_case(
             post,
             now=self.now(),
@@ -329,8 +330,8 @@ class CaseService:
             spikes=spikes,
             broad_topics=broad,
             customer=customer,
-            earlier=self.repo.earlier_cases(case.channel, case.author_handle, case.id),
-            others=self.repo.earlier_cases(case.channel, case.author_handle, case.id, later=True),
+            earlier=[c for c in others if c.id < case.id],
+            others=others,
             brand=self.brand,
         )
 

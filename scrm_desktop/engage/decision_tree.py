@@ -49,7 +49,7 @@ FACTS = {
     "known_customer": "the author is linked to a customer record",
     "vip": "the author or their customer record is VIP",
     "repeat": "the author had earlier cases on the same channel",
-    "troll_before": "an agent decided an earlier case of the author was a troll (the tree's `troll` outcome)",
+    "troll_before": "an agent decided another case of the author was a troll (the tree's `troll` outcome)",
 }
 MAX_ANSWERS = 9  # answers are picked with the number keys 1-9
 MAX_FILE_BYTES = 1_000_000
