@@ -136,7 +136,7 @@ def test_from_a_post_to_a_resolved_case_and_the_next_one(qtbot, window, ws) -> N
     assert view.editor.text.toPlainText() == ""  # the reply left the editor for the outbox
     assert [i.state for i in ws.cases.repo.items(case_id=case.id)] == ["manual"]  # no publishing source: by hand
 
-    qtbot.mouseClick(view.after_resolve, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(view.after_resolve, Qt.Key.Key_Return)  # it has the focus after the reply: Return resolves
     qtbot.waitUntil(lambda: view.case is not None and view.case.id == waiting.id)  # the next case, claimed
     assert ws.cases.repo.get(waiting.id).claimed_by == "Ana Silva"
     done = ws.cases.repo.get(case.id)

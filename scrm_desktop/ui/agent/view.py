@@ -319,6 +319,7 @@ class AgentView(QWidget):
         self.after_wait.clicked.connect(self.wait_for_customer)
         self.after_keep.clicked.connect(self.keep_open)
         for b in (self.after_resolve, self.after_wait, self.after_keep):
+            b.setAutoDefault(True)  # Return presses the focused one (outside a dialog a QPushButton takes only Space)
             row.addWidget(b)
         bar.hide()
         return bar
