@@ -325,6 +325,27 @@ def test_arm_panel_shows_hostile_text_as_typed(qtbot, ws) -> None:  # type: igno
     assert hostile_labels and all(label.textFormat() == Qt.TextFormat.PlainText for label in hostile_labels)
 
 
+def test_arm_panel_keeps_switched_off_cues_apart(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    source = ws.db.sources.get("Masto")
+    post = NewPost(
+        "email",
+        "m-2",
+        "no tech, no call, no email. just a survey asking how my visit went",
+        START,
+        trait="venting",
+        classification={"trait_cues": ["survey", "ignored: no call (negated)"], "intent_cues": []},
+    )
+    ws.db.posts.write_batch([post], now=START, source_id=source.id)
+    case = ws.cases.open_from_post(post_ids(ws)["m-2"], "lead")
+    panel = ArmPanel(ws)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded):
+        panel.show_case(case.id)
+    intent = panel.section_text("intent")
+    assert "trait cues: “survey”; not counted: “no call” (negated)" in intent
+    assert "ignored" not in intent
+
+
 def test_arm_panel_shows_the_linked_customer_record(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
     post = ws.db.posts.get(post_ids(ws)["11702"])
     customer = ws.customers.create("Fan Two", email="fan2@example.org", tier="vip", tags=["beta"], note="<ok>")

@@ -212,6 +212,34 @@ def test_reasons_stored_by_an_older_version_read_as_the_posts_own_words(qtbot, w
     assert window.detail.class_reasons.text() == "Why: trait ← “nobody came”; intent: no words of the post behind it"
 
 
+def test_cues_the_classifier_switched_off_read_as_not_counted(qtbot, window, ws):
+    from scrm_desktop.store.posts import NewPost
+
+    post = NewPost(  # "no call" was negated: the classifier kept it as ignored, no reason for the label
+        "mastodon",
+        "neg-1",
+        "@brightwavehelp no tech, no call, no email. just a survey asking how my visit went. wow",
+        NOW.replace(tzinfo=None),
+        author_handle="d",
+        trait="venting",
+        intent="request",
+        classification={
+            "trait_cues": ["ignored: no call (negated)"],
+            "intent_cues": ["survey", "ignored: no call (negated)"],
+            "lead_products": [],
+        },
+    )
+    ws.db.posts.write_batch([post], now=NOW.replace(tzinfo=None))
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    assert window.detail.class_reasons.text() == (
+        "Why: trait: no words of the post behind it (not counted: “no call” (negated)); "
+        "intent ← “survey” (not counted: “no call” (negated))"
+    )
+
+
 def test_an_empty_first_column_is_the_first_sight_too(qtbot, tmp_path, monkeypatch):
     """No posts yet (a first start): what waits for the first posts on screen starts once the empty first page
     has landed, not after the fallback for a window that is never painted."""

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from scrm_desktop.core.reasons import own_reasons, own_text
+from scrm_desktop.core.reasons import own_text
 from scrm_desktop.engage.arm import ArmFacts, gather
 from scrm_desktop.engage.history import describe
+from scrm_desktop.ui.cue_text import cue_line
 from scrm_desktop.ui.layouts import empty
 from scrm_desktop.ui.tasks import TaskRunner
 
@@ -174,9 +175,8 @@ def _intent(f: ArmFacts) -> list[tuple[str, bool]]:
     lines = [(f"intent: {intent} · trait: {post.trait or 'none'}" + (" · sales lead" if post.is_lead else ""), False)]
     said = own_text(f"{post.title}. {post.text}" if post.title else post.text)
     for key, label in (("intent_cues", "intent cues"), ("trait_cues", "trait cues"), ("lead_products", "products")):
-        cues = own_reasons((str(c) for c in f.cues.get(key) or ()), said)  # the post's own words only
-        if cues:
-            lines.append((f"{label}: " + ", ".join(f"“{c}”" for c in cues[:8]), True))
+        if line := cue_line((str(c) for c in f.cues.get(key) or ()), said, 8):  # the post's own words only
+            lines.append((f"{label}: {line}", True))
     for field, change in f.corrections.items():
         who = change.get("agent") or "an agent"
         lines.append((f"{field} corrected by {who} (automatic: {change.get('auto') or 'none'})", True))

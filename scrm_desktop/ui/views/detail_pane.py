@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 from scrm_desktop.core.edits import edited_time
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query_fields import INTENTS, TRAITS  # not core.classify: its cue rules load with ingest
-from scrm_desktop.core.reasons import own_reasons, own_text
+from scrm_desktop.core.reasons import own_text
+from scrm_desktop.ui.cue_text import quoted_cues
 from scrm_desktop.ui.tasks import TaskRunner
 from scrm_desktop.ui.theme import Theme
 from scrm_desktop.ui.views.post_actions import POST_ACTIONS
@@ -362,11 +363,12 @@ class DetailPane(QFrame):
         for name, key in (("trait", "trait_cues"), ("intent", "intent_cues"), ("lead", "lead_products")):
             if name != "lead" and _none(cues, name, getattr(post, name)):
                 continue  # "none": the words that pushed towards no label are no reason to read
-            found = own_reasons((str(c) for c in cues.get(key) or ()), said)
-            if found:
-                parts.append(f"{name} ← {', '.join(f'“{c}”' for c in found[:5])}")
+            counted, ignored = quoted_cues((str(c) for c in cues.get(key) or ()), said, 5)
+            off = f" (not counted: {', '.join(ignored)})" if ignored else ""
+            if counted:
+                parts.append(f"{name} ← {', '.join(counted)}{off}")
             elif name != "lead" and getattr(post, name):  # a label that rests on no words of the post: a guess
-                parts.append(f"{name}: no words of the post behind it")
+                parts.append(f"{name}: no words of the post behind it{off}")
         self.class_reasons.setText(f"Why: {'; '.join(parts)}" if parts else "Why: no trait or intent cues found.")
 
     def _correct_class(self, field: str, value: str) -> None:

@@ -1,0 +1,35 @@
+"""A label's cues as an agent reads them: the words of the post that counted, and apart from them the ones the
+classifier saw and switched off ("ignored: no call (negated)" in the stored reasons), which are no reason for
+the label and must not read as one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scrm_desktop.core.reasons import own_reasons
+
+_IGNORED = re.compile(r"ignored: (.*?)(?: \((negated|sarcasm: .*)\))?")
+
+
+def quoted_cues(reasons: Iterable[str], said: str, limit: int) -> tuple[list[str], list[str]]:
+    """(the cues that counted, the ones switched off with why), each quoted, at most `limit` of each, only the
+    post's own words (`said`: core.reasons.own_text of the post)."""
+    counted: list[str] = []
+    ignored: list[str] = []
+    for cue in own_reasons(reasons, said):
+        if not cue.startswith("ignored: "):
+            counted.append(f"“{cue}”")
+        elif (m := _IGNORED.fullmatch(cue)) is not None:
+            ignored.append(f"“{m.group(1)}” ({m.group(2)})" if m.group(2) else f"“{m.group(1)}”")
+    return counted[:limit], ignored[:limit]
+
+
+def cue_line(reasons: Iterable[str], said: str, limit: int, none: str = "") -> str:
+    """The cues that counted, comma-separated ("" or `none` when there are none), then "not counted: ..." for the
+    switched-off ones."""
+    counted, ignored = quoted_cues(reasons, said, limit)
+    line = ", ".join(counted) or none
+    if ignored:
+        line += ("; " if line else "") + "not counted: " + ", ".join(ignored)
+    return line
