@@ -524,6 +524,26 @@ class DecisionSession:
         number, reasons = picked[0]
         return number, "; ".join(reasons)
 
+    def why_not(self, question: Question) -> str:
+        """Why the app left `question` to the agent, in words ("" when it could not know: no facts, an answer the
+        agent went back to, or answers without conditions): which answers fit what it knows when more than one
+        does, else what it knows that kept each answer out (the facts' reasons, each once)."""
+        if question.id in self.manual or not self.facts or not any(a.when for a in question.answers):
+            return ""
+        fits = [a.label for a in question.answers if a.holds(self.facts)[0]]
+        if len(fits) > 1:
+            return "more than one answer fits (" + ", ".join(f"“{label}”" for label in fits) + ")"
+        known: dict[str, None] = {}
+        for a in question.answers:
+            for condition in a.when:
+                alternatives = _alternatives(condition)
+                if all(_literal(alt, self.facts) is None for alt in alternatives):
+                    for alt in alternatives:
+                        if (fact := self.facts.get(_fact_name(alt))) is not None and fact.reason:
+                            known[fact.reason] = None
+                    break
+        return "no answer fits what it knows" + (f" ({'; '.join(known)})" if known else "")
+
     def _advance(self) -> None:
         node = self.current
         while isinstance(node, Question) and (auto := self.automatic(node)) is not None:

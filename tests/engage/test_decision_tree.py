@@ -295,3 +295,26 @@ def test_the_checker_refuses_unknown_facts_naming_the_line(when: str, expected: 
     text = GOOD.replace("        next: done\n", f"        next: done\n        when: {when}\n", 1)
     found = errors(text)
     assert any(expected in e for e in found), found
+
+
+def test_a_question_left_to_the_agent_says_why() -> None:
+    nothing = DecisionSession(default_tree(), facts=facts())  # mild sentiment, no intent: what kept each answer out
+    assert nothing.why_not(nothing.current) == (
+        "no answer fits what it knows (positive is not so; negative is not so; purchase is not so; question is not so)"
+    )
+    two = GOOD.replace(
+        "        next: done\n",
+        "        next: done\n        when: [vip]\n      - label: Or this\n        next: done\n        when: [vip]\n",
+        1,
+    )
+    both = DecisionSession(parse_tree(two), facts=facts("vip"))
+    assert both.why_not(both.current).startswith("more than one answer fits (“") and "“Or this”" in both.why_not(
+        both.current
+    )
+    complaint = DecisionSession(default_tree(), facts=COMPLAINT)
+    assert complaint.current.id == "reply_kind"  # "a canned reply" has no conditions: what kept the others out
+    assert complaint.why_not(complaint.current) == (
+        "no answer fits what it knows (repeat is not so; vip is not so; refund is not so)"
+    )
+    assert complaint.why_not(complaint.back()) == ""  # the agent went back: theirs, nothing to explain
+    assert DecisionSession(default_tree()).why_not(default_tree().node("tone")) == ""  # no case, no facts

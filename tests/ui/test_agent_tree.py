@@ -71,6 +71,23 @@ def test_the_wizard_says_what_it_answered_and_waits_for_enter(qtbot, ws: Workspa
     assert "interest, Jade!" in again.editor.text.toPlainText() and "Ana" in again.editor.text.toPlainText()
 
 
+def test_a_question_the_app_left_to_the_agent_says_why(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
+    source = ws.db.sources.get("Masto")
+    when = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+    mild = PostIn("mastodon", "2", "The Aero 14 arrived today, setting it up now.", when, author_handle="@kim")
+    ws.ingestor.ingest([mild], source_id=source.id)
+    post = next(p for p in ws.db.posts.page() if p.external_id == "2")
+    view = AgentView(ws, synchronous=True)
+    qtbot.addWidget(view)
+    view.show()
+    view.open_case(ws.cases.open_from_post(post.id, "agent").id)
+    wizard = view.wizard
+    assert wizard.question.text() == "Is the post positive or balanced?"
+    said = wizard.reasons.text()
+    assert said.startswith("Left to you: no answer fits what it knows (sentiment ") and "(mild)" in said
+    assert wizard.reasons.isVisible()
+
+
 def test_the_template_editor_flags_a_template_that_fails_its_tone_check(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     ws.cases.templates = TemplateLibrary(ws.paths.config).save([*default_templates(), HARSH])
     editor = TemplateEditor(ws)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from scrm_desktop.engage.decision_tree import DecisionSession, Outcome
+from scrm_desktop.engage.decision_tree import DecisionSession, Outcome, Question
 from scrm_desktop.ui.layouts import empty
 
 
@@ -87,10 +87,13 @@ class TreeWizard(QWidget):
         empty(self.answers)
         steps = self.session.steps
         self.path_label.setText(" > ".join(s.answer + (" (auto)" if s.auto else "") for s in steps) or "Start")
-        self.reasons.setText("\n".join(f"Answered for you: “{s.answer}” because {s.reason}" for s in steps if s.auto))
-        self.reasons.setVisible(any(s.auto for s in steps))
-        self.confirm.setVisible(self._pending)
+        lines = [f"Answered for you: “{s.answer}” because {s.reason}" for s in steps if s.auto]
         node = self.session.current
+        if isinstance(node, Question) and (why := self.session.why_not(node)):
+            lines.append(f"Left to you: {why}")
+        self.reasons.setText("\n".join(lines))
+        self.reasons.setVisible(bool(lines))
+        self.confirm.setVisible(self._pending)
         if isinstance(node, Outcome):
             self.question.setText(f"Decision: {node.title}")
             notes = [node.advice] + ([f"Notify: {node.notify}"] if node.notify else [])
