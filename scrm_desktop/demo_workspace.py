@@ -215,12 +215,19 @@ POSTS = (
     ),
 )
 
-CUSTOMERS = (  # name, handle on that channel, channel, tier, tags
-    ("Rosa Costa", "rosa_costa@social.example", "mastodon", "vip", ("care-plan",)),
-    ("Mara Lindqvist", "mara_codes", "reddit", "", ("advocate",)),
-    ("Ines Alvarez", "ines.alvarez@mail.example", "email", "", ("returns",)),
-    ("Hana Tanaka", "hana.tanaka@mail.example", "email", "vip", ("care-plan",)),
-    ("Northfield School", "procurement@northfield-school.example", "email", "", ("education", "b2b")),
+CUSTOMERS = (  # name, handle on that channel, channel, tier, tags, the team's note
+    ("Rosa Costa", "rosa_costa@social.example", "mastodon", "vip", ("care-plan",), "Care plan since 2024."),
+    ("Mara Lindqvist", "mara_codes", "reddit", "", ("advocate",), "Answers Aero questions on r/laptops unasked."),
+    ("Ines Alvarez", "ines.alvarez@mail.example", "email", "", ("returns",), "Return RMA-2231 (Flux 13, dead pixel)."),
+    ("Hana Tanaka", "hana.tanaka@mail.example", "email", "vip", ("care-plan",), "Prefers a phone call back."),
+    (
+        "Northfield School",
+        "procurement@northfield-school.example",
+        "email",
+        "",
+        ("education", "b2b"),
+        "40 Flux 13 for the new lab; quote requested.",
+    ),
 )
 
 
@@ -270,11 +277,12 @@ def _posts(ws: Workspace, now: datetime) -> dict[str, int]:
 
 
 def _customers(ws: Workspace, ids: dict[str, int]) -> None:
-    for name, handle, channel, tier, tags in CUSTOMERS:
+    for name, handle, channel, tier, tags, note in CUSTOMERS:
         profile = ws.customers.find_profile(channel, handle)
         if profile is None:
             continue
-        customer = ws.customers.create(name, tier=tier, tags=tags, actor=TEAMMATE[1])
+        email = handle if channel == "email" else ""
+        customer = ws.customers.create(name, email=email, tier=tier, tags=tags, note=note, actor=TEAMMATE[1])
         ws.customers.link(profile.author_id, customer.id, actor=TEAMMATE[1])
         if tier == "vip":
             ws.rules.set_vip(profile.author_id)

@@ -48,7 +48,10 @@ def test_listen_once_on_the_demo_leaves_cases_rules_and_an_incident(tmp_path, ca
         assert any(c.status == "waiting" for c in queue)
         assert any(c.holder(now) == "Sam Reyes" for c in queue)  # a teammate is working one
         assert any(c.assignee == "queue:sales" for c in queue)
-        assert len(ws.customers.list()) >= 5
+        customers = {c.name: c for c in ws.customers.list()}
+        assert len(customers) >= 5
+        hana = customers["Hana Tanaka"]  # a customer record as a team keeps one: e-mail, tier, tags, a note
+        assert hana.email == "hana.tanaka@mail.example" and hana.tier == "vip" and hana.note
         rows = CaseReports(ws.db.engine).kpi_rows(now - timedelta(days=2), now)
         report = kpis.compute(rows, now, now - timedelta(days=2), now)
         assert report.overall.resolved >= 4 and report.overall.first_response_median_min is not None
