@@ -204,7 +204,8 @@ def _known(f: ArmFacts) -> list[tuple[str, bool]]:
     customer = f.customer
     if customer is not None:
         tier = getattr(customer, "tier", "") or "no tier"
-        lines.append((f"customer: {getattr(customer, 'name', '')} · {tier} · {getattr(customer, 'email', '')}", False))
+        said = [getattr(customer, "name", ""), tier, getattr(customer, "email", "")]
+        lines.append(("customer: " + " · ".join(x for x in said if x), False))
         tags = getattr(customer, "tags", ()) or ()
         if tags:
             lines.append(("tags: " + ", ".join(str(t) for t in tags), True))
