@@ -135,3 +135,22 @@ def test_a_many_people_decision_prefills_an_incident_that_links_the_case(qtbot, 
     assert incident.title == "Orders arriving broken" and incident.severity == 2
     assert ws.cases.repo.get(case.id).incident_id == incident.id
     qtbot.waitUntil(lambda: f"case #{case.id} linked" in panel.message.text())
+
+
+def test_on_a_narrow_queue_columns_give_way_to_the_subject(qtbot, ws) -> None:  # type: ignore[no-untyped-def]
+    from scrm_desktop.ui.agent.view import COLUMNS, GIVE_WAY, SUBJECT_MIN
+
+    [post] = ws.db.posts.page()
+    ws.cases.open_from_post(post.id, "lead")
+    view = AgentView(ws, synchronous=True)
+    qtbot.addWidget(view)
+    view.resize(1280, 720)  # a small laptop: the queue cannot hold every column and a readable subject
+    view.show()
+    view.refresh()
+    queue, subject = view.queue, len(COLUMNS) - 1
+    qtbot.waitUntil(lambda: queue.isColumnHidden(GIVE_WAY[0]))
+    assert queue.columnWidth(subject) >= SUBJECT_MIN and "broken" in queue.item(0).text(subject)
+    assert not any(queue.isColumnHidden(c) for c in (0, 1, 2, subject - 1))  # priority, case, author, SLA stay
+    assert queue.horizontalScrollBar().maximum() == 0  # nothing pushed out of sight
+    view.resize(2200, 900)
+    qtbot.waitUntil(lambda: not any(queue.isColumnHidden(c) for c in range(len(COLUMNS))))

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QImage,
     QKeyEvent,
     QKeySequence,
+    QResizeEvent,
     QShortcut,
     QShowEvent,
 )
@@ -96,6 +97,8 @@ COLUMNS = ("P", "Case", "Author", "Channel", "Mood", "Waiting", "SLA", "Subject"
 # late", must be whole on the case that matters most) or by a fixed width; the subject takes the rest.
 SAMPLES: tuple[str | int, ...] = (28, 86, 110, 66, 52, 58, "59 min late")
 COLUMN_PADDING = 12  # the cell's margins either side
+SUBJECT_MIN = 130  # the subject is what a row is about: on a narrow queue, columns give way to it in this order
+GIVE_WAY = (3, 4, 5)  # channel, mood, waiting (the open case shows them); priority, number, author and SLA stay
 SNOOZES = (("1 hour", timedelta(hours=1)), ("4 hours", timedelta(hours=4)), ("Tomorrow", timedelta(days=1)))
 SENTIMENT_COLOURS = {"negative": "#c0392b", "positive": "#1e8449", "neutral": "#5f6b7a"}
 
@@ -140,7 +143,32 @@ class QueueList(QTreeWidget):
         for col, sample in enumerate(SAMPLES):
             width = sample if isinstance(sample, int) else metrics.horizontalAdvance(sample) + COLUMN_PADDING
             self.setColumnWidth(col, width)
+        self._widths = [self.columnWidth(col) for col in range(len(COLUMNS) - 1)]
+        header.sectionResized.connect(self._resized)
         self.itemActivated.connect(lambda item, _col: on_open(item.data(0, Qt.ItemDataRole.UserRole)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def _resized(self, col: int, _old: int, new: int) -> None:
+        if col < len(self._widths) and new > 0:  # the agent widened a column (hiding one reports 0)
+            self._widths[col] = new
+
+    def fit_columns(self) -> None:
+        """Hide the columns that give way (GIVE_WAY, in order) while the subject would get less than SUBJECT_MIN,
+        and show them again when the queue is wide enough."""
+        room = self.viewport().width()
+        hidden: set[int] = set()
+        for col in (None, *GIVE_WAY):
+            if col is not None:
+                hidden.add(col)
+            used = sum(w for c, w in enumerate(self._widths) if c not in hidden)
+            if room - used >= SUBJECT_MIN:
+                break
+        for col in GIVE_WAY:
+            if self.isColumnHidden(col) != (col in hidden):
+                self.setColumnHidden(col, col in hidden)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem() is not None:
