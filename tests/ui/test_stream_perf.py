@@ -64,10 +64,10 @@ def test_an_unread_count_past_the_cap_shows_999_plus(qtbot, ws):
     try:
         first = win.columns[0]
         qtbot.waitUntil(lambda: first.count.text() != "")
-        assert first.count.text() == "999+ unread"
+        assert first.count.toolTip() == "999+ unread" and first.count.text() in ("999+ unread", "999+")
         ws.db.posts.mark_read([p.id for p in ws.db.posts.page(limit=COUNT_CAP)])
         win.current_board().refresh_counts()
-        qtbot.waitUntil(lambda: first.count.text() == "5 unread")
+        qtbot.waitUntil(lambda: first.count.toolTip() == "5 unread")
     finally:
         bridge.close()
 

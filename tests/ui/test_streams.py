@@ -512,3 +512,14 @@ def test_painting_cards_for_a_long_time_does_not_crash(qtbot, window, ws):
     assert sys.version_info >= (3, 12) or not none_refcount_leaks() or sys.getrefcount(None) > 2**32
     for _ in range(60):
         window.grab()
+
+
+def test_a_narrow_column_keeps_its_name_and_shortens_the_count(qtbot, window, ws):
+    ws.ingestor.ingest([post(1, "hello from mastodon"), post(2, "and again")])
+    column = column_named(window, "Questions & leads")  # a long name
+    qtbot.waitUntil(lambda: column.count.toolTip() == "0 unread" and settled(window))
+    column.setFixedWidth(200)
+    qtbot.waitUntil(lambda: column.count.text() == "0")  # the words go first, the name stays readable
+    assert column.count.toolTip() == "0 unread" and column.title.text() == "Questions & leads"
+    column.setFixedWidth(480)
+    qtbot.waitUntil(lambda: column.count.text() == "0 unread")

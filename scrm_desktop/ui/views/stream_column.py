@@ -93,6 +93,10 @@ class _Header(QFrame):
         self._column = column
         self._press: QPoint | None = None
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._column.fit_count()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position().toPoint()
@@ -226,15 +230,33 @@ class StreamColumn(QFrame):
     # ---- header ------------------------------------------------------------------------------------------
     def set_title(self, title: str) -> None:
         self.title.set_full(title)
+        self.fit_count()
         self.view.setAccessibleName(f"{title} stream")
         self.more.setAccessibleName(f"{title} column menu")
 
     def set_unread_total(self, n: int | None) -> None:
         """The column's unread posts; counts stop at the store's cap and show as "999+ unread"."""
-        self.count.setText(unread_text(n))
+        self.count.setToolTip(unread_text(n))
+        self.fit_count()
+
+    def fit_count(self) -> None:
+        """The count as "739 unread" when the title fits beside it, else as "739" (the name goes first; the
+        tooltip has the words), worked out from the header's width alone so the two never take turns."""
+        full = self.count.toolTip()
+        head = self.header.layout()
+        if head is None or not full:
+            self.count.setText(full)
+            return
+        margins = head.contentsMargins()
+        others = [w for w in (self.bell, self.badge, self.more) if not w.isHidden()]
+        room = self.header.width() - margins.left() - margins.right() - sum(w.sizeHint().width() for w in others)
+        room -= head.spacing() * (len(others) + 1)
+        wide = self.title.sizeHint().width() + self.count.fontMetrics().horizontalAdvance(full) <= room
+        self.count.setText(full if wide else full.removesuffix(" unread"))
 
     def set_notify(self, on: bool) -> None:
         self.bell.setVisible(on)
+        self.fit_count()
 
     def set_theme(self, theme: Theme) -> None:
         self.delegate.theme = theme
@@ -309,6 +331,7 @@ class StreamColumn(QFrame):
             self.badge.hide()
             if n:
                 self.model.mark_all_seen()
+        self.fit_count()
 
     # ---- posts -------------------------------------------------------------------------------------------
     def current_post(self) -> Post | None:
