@@ -100,8 +100,14 @@ def _hackernews(rng, person, text, when, parent: Shape | None = None, headline: 
     url = f"https://news.example/item?id={rng.randrange(30_000_000, 49_999_999)}"
     if parent is not None:
         return Shape(person.handle, person.handle, url, text=text)
-    title = headline or ("Ask HN: " + first_sentence(text, 80))
-    return Shape(person.handle, person.handle, url, title=title, text=text)
+    if headline:
+        return Shape(person.handle, person.handle, url, title=headline, text=text)
+    # "Ask HN: <the question>" over the rest of the post; a question alone is the whole story, as the plugin
+    # stores a story without text (its title as the text)
+    ask = first_sentence(text, 80)
+    title = "Ask HN: " + ask
+    rest = text[len(ask) :].strip() if text.startswith(ask) else text
+    return Shape(person.handle, person.handle, url, title=title, text=rest or title)
 
 
 def _youtube(rng, person, text, when, parent: Shape | None = None, **kw) -> Shape:

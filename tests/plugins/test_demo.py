@@ -198,6 +198,8 @@ def test_channels_have_their_own_shapes(day: FetchResult) -> None:
     for channel in ("reddit", "rss", "hackernews", "email"):
         roots = [p for p in by_channel[channel] if not p.reply_to]
         assert all(p.title for p in roots), channel
+    asks = [p for p in by_channel["hackernews"] if p.title.startswith("Ask HN: ")]
+    assert asks and not any(p.text.startswith(p.title.removeprefix("Ask HN: ")) for p in asks)  # said once
     assert all(p.url.startswith("https://") and ".example/" in p.url for p in day.posts if p.channel != "email")
     assert all(p.text_format == "html" and p.text.startswith("<p>") for p in by_channel["rss"])
     assert all(p.author_handle.endswith("@mail.example") and p.likes is None for p in by_channel["email"])
