@@ -117,9 +117,11 @@ CS_WORDS: dict[str, float] = {
 # - departments: "awful support" is not half positive ("customer care", "Brightwave Care");
 # - requests and their courtesy: "please help, my account is locked", "I want to change my flight";
 # - answers and discourse markers: "yes, flight 1142", "ok, what now?", "sure, I'll DM you", "honestly, anyone?";
+# - details a customer gives: "while I was giving my order number" (VADER: giving +1.4, number +0.3);
 # - "l": a single letter VADER rates +2.
 CS_NEUTRAL: frozenset[str] = frozenset(
     {"support", "care", "please", "pls", "plz", "help", "want", "yes", "yeah", "sure", "ok", "okay", "honestly", "l"}
+    | {"giving", "number"}
 )
 
 # Verbs that say nothing on their own but complain when negated ("never arrived", "not working").
