@@ -290,6 +290,15 @@ def demo(tmp_path_factory):  # type: ignore[no-untyped-def]
     ws.close()
 
 
+def arm_panel_on(qtbot, ws, case_id: int) -> ArmPanel:  # type: ignore[no-untyped-def]
+    """The ARM panel showing the case, once what it reads has arrived."""
+    panel = ArmPanel(ws)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded):
+        panel.show_case(case_id)
+    return panel
+
+
 def test_arm_panel_shows_intent_rules_and_author_history(qtbot, demo) -> None:  # type: ignore[no-untyped-def]
     posts = [p for p in demo.db.posts.page(limit=2000) if p.sentiment_label == "negative" and p.intent]
     by_author: dict[int, list] = {}
@@ -297,10 +306,7 @@ def test_arm_panel_shows_intent_rules_and_author_history(qtbot, demo) -> None:  
         by_author.setdefault(p.author_id, []).append(p)
     post = next(p for p in posts if len(by_author.get(p.author_id, [])) > 1)
     case = demo.cases.open_from_post(post.id, "lead")
-    panel = ArmPanel(demo)
-    qtbot.addWidget(panel)
-    with qtbot.waitSignal(panel.loaded):
-        panel.show_case(case.id)
+    panel = arm_panel_on(qtbot, demo, case.id)
     assert f"intent: {post.intent}" in panel.section_text("intent").replace("information seeking", "information")
     assert "Broken or late → tagged care" in panel.section_text("rules")
     known = panel.section_text("known")
@@ -315,10 +321,7 @@ def test_arm_panel_shows_hostile_text_as_typed(qtbot, ws) -> None:  # type: igno
     hostile = NewPost("email", "m-1", "<img src=x onerror=alert(1)> <b>help</b>", START, author_name="<i>Eve</i>")
     ws.db.posts.write_batch([hostile], now=START, source_id=source.id)
     case = ws.cases.open_from_post(post_ids(ws)["m-1"], "lead")
-    panel = ArmPanel(ws)
-    qtbot.addWidget(panel)
-    with qtbot.waitSignal(panel.loaded):
-        panel.show_case(case.id)
+    panel = arm_panel_on(qtbot, ws, case.id)
     assert "<img src=x onerror=alert(1)> <b>help</b>" in panel.section_text("said")
     assert "private" in panel.section_text("where")
     hostile_labels = [label for label in panel.widget().findChildren(QLabel) if "<" in label.text()]
@@ -337,10 +340,7 @@ def test_arm_panel_keeps_switched_off_cues_apart(qtbot, ws) -> None:  # type: ig
     )
     ws.db.posts.write_batch([post], now=START, source_id=source.id)
     case = ws.cases.open_from_post(post_ids(ws)["m-2"], "lead")
-    panel = ArmPanel(ws)
-    qtbot.addWidget(panel)
-    with qtbot.waitSignal(panel.loaded):
-        panel.show_case(case.id)
+    panel = arm_panel_on(qtbot, ws, case.id)
     intent = panel.section_text("intent")
     assert "trait cues: “survey”; not counted: “no call” (negated)" in intent
     assert "ignored" not in intent
@@ -351,10 +351,7 @@ def test_arm_panel_shows_the_linked_customer_record(qtbot, ws) -> None:  # type:
     customer = ws.customers.create("Fan Two", email="fan2@example.org", tier="vip", tags=["beta"], note="<ok>")
     ws.customers.link(post.author_id, customer.id, actor="ana")
     case = ws.cases.open_from_post(post.id, "lead")
-    panel = ArmPanel(ws)
-    qtbot.addWidget(panel)
-    with qtbot.waitSignal(panel.loaded):
-        panel.show_case(case.id)
+    panel = arm_panel_on(qtbot, ws, case.id)
     known = panel.section_text("known")
     assert "customer: Fan Two · vip · fan2@example.org" in known
     assert "tags: beta" in known and "note: <ok>" in known

@@ -187,6 +187,15 @@ def test_the_detail_pane_gives_the_posts_own_words_and_corrects_a_lead_in_one_cl
     assert other.is_lead
 
 
+def show_stored(qtbot, window, ws, post) -> None:  # type: ignore[no-untyped-def]
+    """A post stored as it is (no pipeline), shown in the detail pane from the first column."""
+    ws.db.posts.write_batch([post], now=NOW.replace(tzinfo=None))
+    column = window.columns[0]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
+    column.view.setCurrentIndex(column.model.index(0, 0))
+    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+
+
 def test_reasons_stored_by_an_older_version_read_as_the_posts_own_words(qtbot, window, ws):
     from scrm_desktop.store.posts import NewPost
 
@@ -204,11 +213,7 @@ def test_reasons_stored_by_an_older_version_read_as_the_posts_own_words(qtbot, w
             "lead_products": [],
         },
     )
-    ws.db.posts.write_batch([old], now=NOW.replace(tzinfo=None))
-    column = window.columns[0]
-    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
-    column.view.setCurrentIndex(column.model.index(0, 0))
-    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    show_stored(qtbot, window, ws, old)
     assert window.detail.class_reasons.text() == "Why: trait ← “nobody came”; intent: no words of the post behind it"
 
 
@@ -229,11 +234,7 @@ def test_cues_the_classifier_switched_off_read_as_not_counted(qtbot, window, ws)
             "lead_products": [],
         },
     )
-    ws.db.posts.write_batch([post], now=NOW.replace(tzinfo=None))
-    column = window.columns[0]
-    qtbot.waitUntil(lambda: column.model.rowCount() == 1)
-    column.view.setCurrentIndex(column.model.index(0, 0))
-    qtbot.waitUntil(lambda: window.detail.post is not None and settled(window))
+    show_stored(qtbot, window, ws, post)
     assert window.detail.class_reasons.text() == (
         "Why: trait: no words of the post behind it (not counted: “no call” (negated)); "
         "intent ← “survey” (not counted: “no call” (negated))"
