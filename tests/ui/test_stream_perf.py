@@ -87,6 +87,7 @@ def test_a_keyword_column_takes_only_new_matching_posts_live(qtbot, window, ws):
 def test_live_posts_are_read_off_the_gui_thread(qtbot, window, ws):
     readers: set[str] = set()
     column = window.columns[0]
+    qtbot.waitUntil(lambda: settled(window))  # the first page read: the post comes live, not in that page
     load = column.model._load_since  # the board's loader, wrapped to note the thread it runs on
 
     def noting(after_id: int):
