@@ -7,6 +7,7 @@ tables included) and full-text searches run through the app's query path.
     python bench/store_equivalence.py --write before.json   # on the code to compare against (e.g. main)
     python bench/store_equivalence.py --check before.json   # on the changed code: exit 1 on any difference
     ... --pg   # the same on a throwaway PostgreSQL server (tests/postgres_server.py; rows read through SQLAlchemy)
+    ... --workers N   # the big ingests' prepare stages in N worker processes (the same rows as one process)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from _probes.corpus import Corpus  # noqa: E402
 from _probes.equivalence import write_or_check  # noqa: E402
 
 N = 6000  # posts of the first ingest (six batches)
+WORKERS = 0  # --workers N
 SEARCHES = ("refund", "refund late", "acme", "outage NOT bug", '"shipping version"', "caf*", "naïve")
 CLOCK = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -75,7 +77,8 @@ def scenario(ws: Any) -> None:
     from scrm_desktop.core.rules import Rule, parse_actions
     from scrm_desktop.store.posts import NewPost
 
-    ws.ingestor.pool.processes = 0  # the same answers either way; one process keeps the check quick and simple
+    ws.ingestor.pool.processes = WORKERS  # the same answers either way (compare --workers 2 with one process)
+    ws.ingestor.pool.when_idle = False
     ws.topics.add("Acme", "brand", "acme")
     ws.topics.add("Refunds", "topic", "refund*")
     ws.topics.add("Shipping", "topic", "shipping OR delivery")
@@ -183,9 +186,14 @@ def answers(pg: bool) -> dict[str, Any]:
 
 
 def main() -> int:
+    global WORKERS
     pg = "--pg" in sys.argv
     if pg:
         sys.argv.remove("--pg")
+    if "--workers" in sys.argv:
+        at = sys.argv.index("--workers")
+        WORKERS = int(sys.argv[at + 1])
+        del sys.argv[at : at + 2]
     now: dict[str, Any] = {}
 
     def written() -> Any:

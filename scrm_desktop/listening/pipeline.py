@@ -25,16 +25,10 @@ from scrm_desktop.core.edits import edited_time, is_newer_edit
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.listening.events import POSTS_EDITED, POSTS_INGESTED, EventHub
 from scrm_desktop.listening.prepare import Drafts, PrepareStage, to_naive_utc
-from scrm_desktop.listening.workers import (
-    Packed,
-    PreparePool,
-    Stages,
-    StagesUnavailable,
-    default_pool,
-    unpacked,
-)
+from scrm_desktop.listening.workers import Prepared, PreparePool, Stages, StagesUnavailable, default_pool
 from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
 from scrm_desktop.store.posts import PostRepo, WriteReport
+from scrm_desktop.store.rows import SqliteRows
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +88,8 @@ class Store:
 
 STORE = Store()
 Stage = PrepareStage | Store | PostStage
+# a prepared batch: the posts to insert, the edits, the inserts' SQLite rows when a worker made them (store.rows)
+Part = tuple[list[NewPost], list[NewPost], SqliteRows | None]
 
 
 class Ingestor:
@@ -165,33 +161,36 @@ class Ingestor:
         self.stage_seconds["dedupe"] += time.perf_counter() - started
         return fresh, edit_keys
 
-    def _prepared(
-        self, part: Sequence[tuple[tuple[str, str], PostIn]], edit_keys: set[tuple[str, str]]
-    ) -> tuple[list[NewPost], list[NewPost]]:
-        """The prepare stages over `part` (key, post pairs), in this thread: (posts to insert, edits)."""
+    def _prepared(self, part: Sequence[tuple[tuple[str, str], PostIn]], edit_keys: set[tuple[str, str]]) -> Part:
+        """The prepare stages over `part` (key, post pairs), in this thread (the store makes the rows)."""
         return self._prepared_here(self._drafts(part), edit_keys)
 
-    def _prepared_here(self, drafts: Drafts, edit_keys: set[tuple[str, str]]) -> tuple[list[NewPost], list[NewPost]]:
+    def _prepared_here(self, drafts: Drafts, edit_keys: set[tuple[str, str]]) -> Part:
         for stage in self._prepare:
             started = time.perf_counter()
             stage.run(drafts)
             self.stage_seconds[stage.name] += time.perf_counter() - started
-        return self._split(drafts, edit_keys)
+        return self._split(drafts.keys, drafts.posts(), None, edit_keys)
 
     def _drafts(self, part: Sequence[tuple[tuple[str, str], PostIn]]) -> Drafts:
         return Drafts([item for _, item in part], [key for key, _ in part], to_naive_utc(self._clock()))
 
     @staticmethod
-    def _split(drafts: Drafts, edit_keys: set[tuple[str, str]]) -> tuple[list[NewPost], list[NewPost]]:
+    def _split(
+        keys: list[tuple[str, str]], posts: list[NewPost], rows: SqliteRows | None, edit_keys: set[tuple[str, str]]
+    ) -> Part:
+        """(posts to insert, edits, the rows of the first when they are all of them)."""
+        if edit_keys.isdisjoint(keys):
+            return posts, [], rows
         new: list[NewPost] = []
         edits: list[NewPost] = []
-        for key, post in zip(drafts.keys, drafts.posts(), strict=True):
+        for key, post in zip(keys, posts, strict=True):
             (edits if key in edit_keys else new).append(post)
-        return new, edits
+        return new, edits, None  # the store makes the rows of `new`
 
     def _prepared_parts(
         self, parts: list[list[tuple[tuple[str, str], PostIn]]], edit_keys: set[tuple[str, str]]
-    ) -> Iterator[tuple[list[NewPost], list[NewPost]]]:
+    ) -> Iterator[Part]:
         """Each part prepared, in order. With two parts or more and worker processes, the first is prepared here
         while the workers start and the later ones there, a few ahead of the writes (listening/workers.py). When
         the workers fail (one died, or they cannot read the stages), the rest is prepared here."""
@@ -202,7 +201,8 @@ class Ingestor:
                 yield self._prepared(part, edit_keys)
             return
         self.pool.acquire()
-        ahead: deque[tuple[Drafts, Future[tuple[Packed, dict[str, float]]] | None]] = deque()
+        ahead: deque[tuple[Drafts, Future[Prepared] | None]] = deque()
+        sqlite = self._posts.on_sqlite
         later = iter(parts[1:])
         here = False  # the workers failed: prepare in this thread from now on
 
@@ -229,7 +229,7 @@ class Ingestor:
             future = None
             if not here:
                 try:
-                    future = self.pool.submit(stages, drafts.items, drafts.keys, drafts.now)
+                    future = self.pool.submit(stages, drafts.items, drafts.keys, drafts.now, sqlite)
                 except (BrokenProcessPool, RuntimeError) as exc:  # another ingest found them dead; the workspace closes
                     give_up(exc)
             ahead.append((drafts, future))
@@ -240,20 +240,20 @@ class Ingestor:
             yield self._prepared(parts[0], edit_keys)
             while ahead:
                 drafts, future = ahead.popleft()
-                spent: dict[str, float] | None = None
+                done: Prepared | None = None
                 if future is not None:
                     try:
-                        rows, spent = future.result()
-                        drafts.rows = unpacked(rows)
+                        done = future.result()
                     except (BrokenProcessPool, StagesUnavailable) as exc:
                         give_up(exc)
                 submit()
-                if spent is None:
+                if done is None:
                     yield self._prepared_here(drafts, edit_keys)
                     continue
+                posts, rows, spent = done
                 for name, seconds in spent.items():
                     self.stage_seconds[name] += seconds
-                yield self._split(drafts, edit_keys)
+                yield self._split(drafts.keys, posts, rows, edit_keys)
         finally:
             for _, pending in ahead:
                 if pending is not None:
@@ -296,9 +296,9 @@ class Ingestor:
         prepared = self._prepared_parts(parts, edit_keys)
         for n in range(1, len(parts) + 1):
             with gc_paused():
-                new, edits = next(prepared)
+                new, edits, rows = next(prepared)
                 with self._write_lock:
-                    report = self._write(new, edits, source_id, cursor if n == len(parts) else None)
+                    report = self._write(new, edits, rows, source_id, cursor if n == len(parts) else None)
             inserted += report.inserted
             skipped += report.skipped
             updated += report.updated
@@ -315,13 +315,24 @@ class Ingestor:
         return IngestReport(len(items), inserted, skipped, first, last, updated)
 
     def _write(
-        self, new: list[NewPost], edits: list[NewPost], source_id: int | None, cursor: Mapping[str, Any] | None
+        self,
+        new: list[NewPost],
+        edits: list[NewPost],
+        rows: SqliteRows | None,
+        source_id: int | None,
+        cursor: Mapping[str, Any] | None,
     ) -> WriteReport:
         """The store stage (its own time is the transaction's less the post stages' inside it)."""
         inside = sum(self.stage_seconds[s.name] for s in self._after)
         started = time.perf_counter()
         report = self._posts.write_batch(
-            new, now=to_naive_utc(self._clock()), source_id=source_id, cursor=cursor, stages=self._after, edits=edits
+            new,
+            now=to_naive_utc(self._clock()),
+            source_id=source_id,
+            cursor=cursor,
+            stages=self._after,
+            edits=edits,
+            rows=rows,
         )
         spent = time.perf_counter() - started - (sum(self.stage_seconds[s.name] for s in self._after) - inside)
         self.stage_seconds[STORE.name] += spent

@@ -28,7 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when used: the app's entry point imports this module before its window shows
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # imported when used: the app's entry point imports this modu
 
     from scrm_desktop.listening.api import PostIn
     from scrm_desktop.listening.prepare import PrepareStage
+    from scrm_desktop.store.batch import NewPost
+    from scrm_desktop.store.rows import SqliteRows
 
 log = logging.getLogger(__name__)
 
@@ -165,15 +167,16 @@ class PreparePool:
                 self._idle.start()
 
     def submit(
-        self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
-    ) -> Future[tuple[Packed, dict[str, float]]]:
-        """Prepare one batch in a worker: (the drafts' rows, `packed`; each stage's seconds)."""
+        self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, sqlite: bool
+    ) -> Future[Prepared]:
+        """Prepare one batch in a worker: the posts, their SQLite rows when `sqlite` (store.rows), each stage's
+        seconds."""
         from concurrent.futures.process import BrokenProcessPool
 
         with self._lock:
             if self._executor is None:  # another ingest found a worker dead (or none was acquired)
                 raise BrokenProcessPool("the ingest's worker processes stopped")
-            return self._executor.submit(_prepare, stages.digest, stages.blob, items, keys, now)
+            return self._executor.submit(_prepare, stages.digest, stages.blob, items, keys, now, sqlite)
 
     def broken(self) -> None:
         """A worker died: the others are let go; the next ingest starts new ones."""
@@ -216,12 +219,19 @@ class StagesUnavailable(Exception):
     prepares in its own process instead."""
 
 
+Prepared = tuple["list[NewPost]", "SqliteRows | None", dict[str, float]]
+
+
 def _prepare(
-    digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime
-) -> tuple[Packed, dict[str, float]]:
+    digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, sqlite: bool
+) -> Prepared:
+    """The prepare stages on one batch, then what the writer needs of it: the posts (the post stages read them)
+    and, on SQLite, the rows they are stored as (store.rows: JSON dumped, times as text, the authors' upsert
+    rows, the rollups), made here by the functions a one-process ingest uses in the writer."""
     import pickle
 
     from scrm_desktop.listening.prepare import Drafts
+    from scrm_desktop.store.rows import sqlite_rows
 
     global _known
     if _known[0] != digest:
@@ -237,25 +247,5 @@ def _prepare(
         started = time.perf_counter()
         stage.run(drafts)
         spent[stage.name] = time.perf_counter() - started
-    return packed(drafts.rows), spent
-
-
-Packed = tuple[tuple[str, ...], list[tuple[Any, ...]]] | list[dict[str, Any]]
-
-
-def packed(rows: list[dict[str, Any]]) -> Packed:
-    """The drafts' rows as they travel back: their keys once and a tuple of values per row when every row has the
-    same keys in the same order (as the stages make them; a third less to pickle and unpickle), else as they are."""
-    if not rows:
-        return rows
-    keys = tuple(rows[0])
-    if any(tuple(row) != keys for row in rows):
-        return rows
-    return keys, [tuple(row.values()) for row in rows]
-
-
-def unpacked(rows: Packed) -> list[dict[str, Any]]:
-    if isinstance(rows, list):
-        return rows
-    keys, values = rows
-    return [dict(zip(keys, row, strict=True)) for row in values]
+    posts = drafts.posts()
+    return posts, sqlite_rows(posts) if sqlite else None, spent

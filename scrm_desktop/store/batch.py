@@ -1,5 +1,6 @@
 """The stored batch: the one shape every post stage after the store reads (topics, advocates, rules, cases,
-customers), and the stage type itself. Built once per ingest transaction by PostRepo.write_batch."""
+customers), and the stage type itself. Built once per ingest transaction by PostRepo.write_batch. Imports no
+SQLAlchemy: the worker processes of a big ingest make the NewPosts (listening/workers.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Any
 
 from scrm_desktop.core.post import Post
+
+if TYPE_CHECKING:  # a worker process makes NewPosts without loading SQLAlchemy (listening/workers.py)
+    from sqlalchemy import Connection
 
 
 @dataclass(frozen=True)

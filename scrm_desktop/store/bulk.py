@@ -9,11 +9,12 @@ cost more than the database's own work. Column arrays are one placeholder each, 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, BindParameter, Column, Connection, Table, Text, bindparam, func, select
+
+from scrm_desktop.store.rows import json_text, sqlite_datetime  # noqa: F401  (where the store's writers find them)
 
 
 def dialect_insert(conn: Connection, table: Any) -> Any:
@@ -70,47 +71,3 @@ def sqlite_in(
         part = values[i : i + chunk]
         rows += conn.exec_driver_sql(f"{sql} IN ({', '.join('?' * len(part))}){tail}", (first, *part)).all()
     return rows
-
-
-def _sqlalchemy_datetime() -> Callable[[Any], Any]:
-    from sqlalchemy.dialects.sqlite import DATETIME, dialect
-
-    process = DATETIME().bind_processor(dialect())
-    assert process is not None
-    return process
-
-
-_DATETIME_TEXT = _sqlalchemy_datetime()
-
-
-def sqlite_datetime(value: Any) -> Any:
-    """A DateTime column's value as SQLAlchemy's SQLite dialect stores it ("2025-03-01 12:00:00.000000", the time
-    zone dropped), without its per-call formatting: a naive datetime's own isoformat gives the same text."""
-    if value.__class__ is datetime and value.tzinfo is None:
-        return value.isoformat(" ", "microseconds")
-    return _DATETIME_TEXT(value)
-
-
-def _json_encoder() -> Callable[[Any], str]:
-    """json.dumps with its default options (what SQLAlchemy's JSON type stores), with the C encoder made once
-    instead of per call (a third of the cost of dumping a small dict). Checked against json.dumps here; falls
-    back to it on a Python whose encoder differs."""
-    try:
-        from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
-
-        encode = c_make_encoder(
-            None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False, False, True
-        )
-
-        def dumps(value: Any, join: Callable[[Any], str] = "".join) -> str:
-            return join(encode(value, 0))
-
-        sample = [{"cue": "outage (\u00d7 2)", "w": -0.3804, "n": None, "t": True, "l": [1, 2.5e-7, "\u00df"]}, {}]
-        if all(dumps(v) == json.dumps(v) for v in (sample, {}, [], 1.5, "x")):
-            return dumps
-    except Exception:  # any trouble: the standard function
-        pass
-    return json.dumps
-
-
-json_text = _json_encoder()

@@ -33,17 +33,11 @@ from scrm_desktop.core.edits import EDITED_AT, PREVIOUS_TEXT, is_newer_edit, pre
 from scrm_desktop.core.post import Post
 from scrm_desktop.store import text_pages
 from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
-from scrm_desktop.store.bulk import (
-    bulk_insert,
-    dialect_insert,
-    json_text,
-    sqlite_datetime,
-    sqlite_in,
-    sqlite_insert,
-)
+from scrm_desktop.store.bulk import bulk_insert, dialect_insert, sqlite_in, sqlite_insert
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.post_keys import stored_keys
+from scrm_desktop.store.rows import AUTHOR_COLUMNS, POST_COLUMNS, SqliteRows, author_spans, sqlite_datetime, sqlite_rows
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
 from scrm_desktop.store.sqlite_file import marked
 from scrm_desktop.store.tables import authors, posts, rollup_hourly, sentiment_corrections, sources
@@ -69,36 +63,8 @@ _ROLLUP_UPSERT_SQLITE = (
     "INSERT INTO rollup_hourly (bucket, channel, sentiment_label, count) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (bucket, channel, sentiment_label) DO UPDATE SET count = rollup_hourly.count + excluded.count"
 )
-_AUTHOR_COLUMNS = ("channel", "handle", "display_name", "followers", "first_seen", "last_seen", "post_count")
-# the columns of a post row, in the order _insert_posts_sqlite makes them
-_POST_COLUMNS = (
-    "source_id",
-    "channel",
-    "external_id",
-    "url",
-    "author_id",
-    "title",
-    "text",
-    "lang",
-    "created_at",
-    "ingested_at",
-    "sentiment",
-    "sentiment_label",
-    "sentiment_reasons",
-    "reply_to",
-    "thread_id",
-    "likes",
-    "reposts",
-    "replies",
-    "is_read",
-    "extra",
-    "trait",
-    "intent",
-    "is_lead",
-    "classification",
-)
 _POST_INSERT_SQLITE = (
-    f"INSERT INTO posts ({', '.join(_POST_COLUMNS)}) VALUES ({', '.join('?' * len(_POST_COLUMNS))}) "
+    f"INSERT INTO posts ({', '.join(POST_COLUMNS)}) VALUES ({', '.join('?' * len(POST_COLUMNS))}) "
     "ON CONFLICT (channel, external_id) DO NOTHING"
 )
 
@@ -188,6 +154,11 @@ class PostRepo:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @property
+    def on_sqlite(self) -> bool:
+        """Whether the posts are stored in SQLite (write_batch then takes rows made by store.rows)."""
+        return self._engine.dialect.name == "sqlite"
+
     # ---- ingest -------------------------------------------------------------------------------------------
     def write_batch(
         self,
@@ -198,15 +169,18 @@ class PostRepo:
         cursor: Mapping[str, Any] | None = None,
         stages: Sequence[PostStage] = (),
         edits: Sequence[NewPost] = (),
+        rows: SqliteRows | None = None,
     ) -> WriteReport:
         """Store a batch in one transaction: authors, posts (duplicates skipped), rollups and the source's cursor,
         then each of `stages` in order on the posts inserted (one StoredBatch for all of them). The cursor moves
         only if the posts it stands for are committed with it. `edits` are later versions of stored posts: each
         replaces its stored copy if its `edited_at` is still newer (see `_apply_edits`), and the stages'
-        `on_edits` (not `run`: rules do not fire twice) see the posts so replaced."""
+        `on_edits` (not `run`: rules do not fire twice) see the posts so replaced. `rows`: on SQLite,
+        `store.rows.sqlite_rows(batch)` made beforehand (a worker process makes them for a big ingest); made
+        here when not given. The writer fills in their author ids, source and ingest time."""
         with writer(self._engine).begin() as conn:
             if conn.dialect.name == "sqlite":
-                inserted = self._write_posts_sqlite(conn, batch, now, source_id)
+                inserted = self._write_posts_sqlite(conn, batch, now, source_id, rows)
             else:
                 author_ids = self._upsert_authors(conn, batch)
                 inserted = self._insert_posts(conn, batch, author_ids, now, source_id)
@@ -333,27 +307,8 @@ class PostRepo:
         edited, before = extra.get(EDITED_AT), extra.get(PREVIOUS_TEXT)
         return (edited if isinstance(edited, str) else "", before if isinstance(before, str) else "")
 
-    @staticmethod
-    def _author_spans(batch: Sequence[NewPost]) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
-        """Per (channel, handle) of the batch: the position of its latest post (display name, followers, last
-        seen) and of its earliest (first seen), in the order the authors first appear."""
-        latest: dict[tuple[str, str], int] = {}
-        earliest: dict[tuple[str, str], int] = {}
-        for i, p in enumerate(batch):
-            if p.author_handle:
-                key = (p.channel, p.author_handle)
-                seen = latest.get(key)
-                if seen is None:
-                    latest[key] = earliest[key] = i
-                    continue
-                if p.created_at >= batch[seen].created_at:
-                    latest[key] = i
-                if p.created_at < batch[earliest[key]].created_at:
-                    earliest[key] = i
-        return latest, earliest
-
     def _upsert_authors(self, conn: Connection, batch: Sequence[NewPost]) -> dict[tuple, int]:
-        latest, earliest = self._author_spans(batch)
+        latest, earliest = author_spans(batch)
         if not latest:
             return {}
         rows = [
@@ -395,26 +350,24 @@ class PostRepo:
         return ids
 
     def _write_posts_sqlite(
-        self, conn: Connection, batch: Sequence[NewPost], now: datetime, source_id: int | None
+        self, conn: Connection, batch: Sequence[NewPost], now: datetime, source_id: int | None, rows: SqliteRows | None
     ) -> list[tuple]:
         """The store's writes on SQLite: authors, posts, author counts, rollups, full text, as the driver's own
-        prepared statements (store.bulk), each post's stored time made once for all of them."""
+        prepared statements (store.bulk) over the batch's rows (store.rows, made here unless given)."""
         if not batch:
             return []
-        created = [sqlite_datetime(p.created_at) for p in batch]
-        latest, earliest = self._author_spans(batch)
-        author_ids = self._upsert_authors_sqlite(conn, batch, created, latest, earliest) if latest else {}
-        inserted = self._insert_posts_sqlite(conn, batch, created, author_ids, now, source_id)
+        if rows is None:
+            rows = sqlite_rows(batch)
+        author_ids = self._upsert_authors_sqlite(conn, rows.authors) if rows.authors else {}
+        inserted = self._insert_posts_sqlite(conn, batch, rows, author_ids, now, source_id)
         if len(inserted) < len(batch):  # the upsert counted every post: take back those not inserted
             counts = Counter(r[1] for r in inserted if r[1] is not None)
-            counts.subtract(author_ids[(p.channel, p.author_handle)] for p in batch if p.author_handle)
+            counts.subtract(author_ids[k] for k in rows.author_keys if k is not None)
             fix = [(n, aid) for aid, n in counts.items() if n]
             if fix:
                 conn.exec_driver_sql("UPDATE authors SET post_count = post_count + ? WHERE id = ?", fix)
         if len(inserted) == len(batch):  # every post went in, in order: the hours from their stored times
-            counts = Counter((t[:13], p.channel, p.sentiment_label) for t, p in zip(created, batch, strict=True))
-            rows = [(f"{b}:00:00.000000", c, label, n) for (b, c, label), n in counts.items()]
-            conn.exec_driver_sql(_ROLLUP_UPSERT_SQLITE, rows)
+            conn.exec_driver_sql(_ROLLUP_UPSERT_SQLITE, rows.rollups)
         else:
             self._bump_rollups(conn, inserted)
         if inserted:
@@ -422,25 +375,15 @@ class PostRepo:
         return inserted
 
     @staticmethod
-    def _upsert_authors_sqlite(
-        conn: Connection,
-        batch: Sequence[NewPost],
-        created: Sequence[str],
-        latest: Mapping[tuple[str, str], int],
-        earliest: Mapping[tuple[str, str], int],
-    ) -> dict[tuple, int]:
-        """The upsert of _upsert_authors as one prepared statement the driver runs for every author, and the ids
-        read back by the (channel, handle) index. The upsert adds the author's posts of the batch to their
-        post_count too (no second statement per author); _write_posts_sqlite takes back the ones not inserted."""
-        posts_of = Counter((p.channel, p.author_handle) for p in batch if p.author_handle)
-        rows = [
-            (*k, batch[i].author_name or "", batch[i].author_followers, created[earliest[k]], created[i], posts_of[k])
-            for k, i in latest.items()
-        ]
-        conn.exec_driver_sql(sqlite_insert(authors, _AUTHOR_COLUMNS, _AUTHOR_UPSERT_SQLITE), rows)
+    def _upsert_authors_sqlite(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> dict[tuple, int]:
+        """The upsert of _upsert_authors as one prepared statement the driver runs for every author (its rows made
+        by store.rows), and the ids read back by the (channel, handle) index. The upsert adds the author's posts
+        of the batch to their post_count too (no second statement per author); _write_posts_sqlite takes back
+        the ones not inserted."""
+        conn.exec_driver_sql(sqlite_insert(authors, AUTHOR_COLUMNS, _AUTHOR_UPSERT_SQLITE), rows)
         by_channel: dict[str, list[str]] = {}
-        for c, h in latest:
-            by_channel.setdefault(c, []).append(h)
+        for row in rows:
+            by_channel.setdefault(row[0], []).append(row[1])
         ids: dict[tuple, int] = {}
         for channel, handles in by_channel.items():
             found = sqlite_in(conn, "SELECT handle, id FROM authors WHERE channel = ? AND handle", channel, handles)
@@ -501,55 +444,28 @@ class PostRepo:
     def _insert_posts_sqlite(
         conn: Connection,
         batch: Sequence[NewPost],
-        created: Sequence[str],
+        prepared: SqliteRows,
         author_ids: Mapping[tuple, int],
         now: datetime,
         source_id: int | None,
     ) -> list[tuple]:
         """The posts as one prepared statement the driver runs for every row (duplicates skipped by the unique
-        index), each value made as SQLAlchemy's column type stores it (store.bulk). The transaction holds the
-        write lock from BEGIN (store.engine.writer), so the rows past the highest id before the insert are exactly
-        the ones inserted (write_batch gives them to the full-text index): when every post went in, they are that id
-        and the next ones in the batch's order (SQLite gives a new row the highest rowid plus one), else they are
-        read back. They come back in the same shape as the RETURNING rows of the other path:
-        (id, author_id, created_at, channel, sentiment_label, external_id)."""
+        index), their rows made by store.rows with the author ids, source and ingest time filled in here. The
+        transaction holds the write lock from BEGIN (store.engine.writer), so the rows past the highest id before
+        the insert are exactly the ones inserted (write_batch gives them to the full-text index): when every post
+        went in, they are that id and the next ones in the batch's order (SQLite gives a new row the highest rowid
+        plus one), else they are read back. They come back in the same shape as the RETURNING rows of the other
+        path: (id, author_id, created_at, channel, sentiment_label, external_id)."""
         before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM posts").scalar_one()
-        js, author = json_text, author_ids.get
+        author = author_ids.get
         stored_now = sqlite_datetime(now)
-        rows = [
-            (
-                source_id,
-                p.channel,
-                p.external_id,
-                p.url,
-                author((p.channel, p.author_handle)),
-                p.title,
-                p.text,
-                p.lang,
-                t,
-                stored_now,
-                float(p.sentiment),
-                p.sentiment_label,
-                js(list(p.sentiment_reasons)) if p.sentiment_reasons else "[]",  # json.dumps' text for an empty one
-                p.reply_to,
-                p.thread_id,
-                p.likes,
-                p.reposts,
-                p.replies,
-                0,
-                js(dict(p.extra)) if p.extra else "{}",
-                p.trait,
-                p.intent,
-                int(p.is_lead),
-                js(dict(p.classification)) if p.classification else "{}",
-            )
-            for p, t in zip(batch, created, strict=True)
-        ]
+        authored = [None if key is None else author(key) for key in prepared.author_keys]
+        rows = [(*row, source_id, a, stored_now) for row, a in zip(prepared.posts, authored, strict=True)]
         done = conn.exec_driver_sql(_POST_INSERT_SQLITE, rows).rowcount
         if done == len(batch):
             return [
-                (pid, row[4], p.created_at, p.channel, p.sentiment_label, p.external_id)
-                for pid, row, p in zip(range(before + 1, before + 1 + done), rows, batch, strict=True)
+                (pid, a, p.created_at, p.channel, p.sentiment_label, p.external_id)
+                for pid, a, p in zip(range(before + 1, before + 1 + done), authored, batch, strict=True)
             ]
         stored = conn.exec_driver_sql(
             "SELECT id, author_id, channel, external_id FROM posts WHERE id > ? ORDER BY id", (before,)

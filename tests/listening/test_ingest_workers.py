@@ -258,16 +258,6 @@ def test_the_number_of_workers_follows_the_environment_and_the_entry_point(monke
     assert default_workers() == (min(cores, 4) if cores > 1 else 0)
 
 
-def test_rows_travel_back_as_they_were_made():
-    same = [{"a": 1, "b": [2]}, {"a": 3, "b": [4]}]
-    assert workers.unpacked(workers.packed(same)) == same
-    assert isinstance(workers.packed(same), tuple)  # keys once, values per row
-    odd = [{"a": 1, "b": 2}, {"b": 3, "a": 4}, {"a": 5}]  # a stage that set keys for some rows only, or not in order
-    assert workers.unpacked(workers.packed(odd)) == odd
-    assert [list(r) for r in workers.unpacked(workers.packed(odd))] == [["a", "b"], ["b", "a"], ["a"]]
-    assert workers.unpacked(workers.packed([])) == []
-
-
 def test_the_apps_pool_does_not_start_on_a_busy_machine(tmp_path, monkeypatch):
     ws = open_ws(tmp_path, 2)
     ws.ingestor.pool.when_idle = True  # as the app's default pool is
