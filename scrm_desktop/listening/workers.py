@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 IDLE_S = 60.0  # workers unused this long are stopped (they hold a copy of the analyzer each)
 MAX_WORKERS = 4
+WORKER_NICE = 10  # the workers' priority below the ingesting process (POSIX nice; none elsewhere)
 
 
 _allowed = False  # the app's entry point says its main module is safe to import again in a worker
@@ -210,8 +211,15 @@ _known: tuple[str, tuple[PrepareStage, ...]] = ("", ())
 
 def _start() -> None:
     # A worker only prepares batches: tens of thousands of short-lived dicts per batch and no cycles, which the
-    # cyclic collector would walk again and again (the ingesting thread pauses it per batch for the same reason).
+    # cyclic collector would walk again and again (the ingesting thread pauses it for the same reason).
     gc.disable()
+    # The writer (and the window, in the GUI) comes first: with more busy processes than cores, a worker at the
+    # same priority took the writer's core half the time, and the writes are what the workers wait on.
+    if hasattr(os, "nice"):
+        try:
+            os.nice(WORKER_NICE)
+        except OSError:
+            pass
 
 
 class StagesUnavailable(Exception):
