@@ -22,6 +22,7 @@ posts are stored sooner, with the very values a serial ingest stores, in the sam
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -216,10 +217,8 @@ def _start() -> None:
     # The writer (and the window, in the GUI) comes first: with more busy processes than cores, a worker at the
     # same priority took the writer's core half the time, and the writes are what the workers wait on.
     if hasattr(os, "nice"):
-        try:
+        with contextlib.suppress(OSError):
             os.nice(WORKER_NICE)
-        except OSError:
-            pass
 
 
 class StagesUnavailable(Exception):
