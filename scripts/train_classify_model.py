@@ -8,15 +8,22 @@ weights, with the data's sha256, the licences and the figures, in classify_model
   (IBM/twitter-customer-care-document-prediction, Apache-2.0; the first message of each conversation, deduplicated
   by text: all of them) labelled by docs/labels.md; the file holds ids and labels only, the texts are read from
   ../shared/data.
+- bench/data/extra_labels.tsv: real text with the traits the IBM set lacks (advocate, passive, past, future,
+  collaborative), labelled by the same guideline, each read (issue #16, labels3): Amazon review sentences from
+  ../shared/data/sentiment/vader_ground_truth (VADER ground truth, MIT) and TweetEval validation tweets in which a
+  customer talks about a product, company or service (../shared/data/sentiment/tweeteval_val, released without
+  restrictions); ids and labels only, the texts are read from ../shared/data (a tweet's id is its line number).
 - the demo scenario's posts (plugins/demo, written by this project): their scenario trait and whether they are
   buying questions (kinds "future" and "sales") for the trait and lead fields; they carry no intent label.
 Held out, never trained or tuned on: bench/data/support_labels.tsv, 210 labelled tweets from
 ../shared/data/support/twcs_first5000 (Kaggle "Customer Support on Twitter", CC BY-NC-SA, test use only). The
 shipped model is scored there per field, next to the cue rules alone (classify_rules).
-Figures on the IBM messages: 5-fold cross-validation (the demo posts are always in the training part), so every
-message is classified by a model that never saw it. Each field's unknown floor and override level are chosen by
-cross-validation on the IBM messages only: nested inside the reported folds, and over all of them for the shipped
-model. numpy here only; the product reads the JSON as plain Python.
+Figures on the labelled messages (IBM and extra): 5-fold cross-validation over all of them (the demo posts are
+always in the training part), so every message is classified by a model that never saw it; reported over all of
+them, per source, and over the IBM messages alone (comparable with the figures from before the extra labels). Each
+field's unknown floor and override level are chosen by cross-validation on the labelled messages only: nested
+inside the reported folds, and over all of them for the shipped model. numpy here only; the product reads the JSON
+as plain Python.
 """
 
 from __future__ import annotations
@@ -49,11 +56,20 @@ from scrm_desktop.core.classify_model import (  # noqa: E402
 PACKAGE = REPO / "scrm_desktop" / "core"
 IBM = Path("support") / "ibm_twitter_cdp" / "dev.json"
 IBM_LABELS = REPO / "bench" / "data" / "ibm_labels.tsv"
+AMAZON = Path("sentiment") / "vader_ground_truth" / "amazonReviewSnippets_GroundTruth.txt"
+TWEETEVAL = Path("sentiment") / "tweeteval_val" / "val_text.txt"
+EXTRA_LABELS = REPO / "bench" / "data" / "extra_labels.tsv"
+EXTRA = {"amazon": AMAZON, "tweeteval": TWEETEVAL}  # source in extra_labels.tsv -> its text file
 TWCS = Path("support") / "twcs_first5000" / "twcs_first5000.csv"
 TWCS_LABELS = REPO / "bench" / "data" / "support_labels.tsv"
 SOURCES = {  # what the shipped weights are learned from
     "ibm": {"upstream": "IBM/twitter-customer-care-document-prediction", "licence": "Apache-2.0",
             "file": f"../shared/data/{IBM.as_posix()}", "labels": "bench/data/ibm_labels.tsv"},
+    "amazon": {"upstream": "VADER ground truth (Hutto & Gilbert 2014), Amazon review snippets", "licence": "MIT",
+               "file": f"../shared/data/{AMAZON.as_posix()}", "labels": "bench/data/extra_labels.tsv"},
+    "tweeteval": {"upstream": "cardiffnlp/tweeteval, sentiment validation split",
+                  "licence": "TweetEval: released without restrictions",
+                  "file": f"../shared/data/{TWEETEVAL.as_posix()}", "labels": "bench/data/extra_labels.tsv"},
     "demo": {"upstream": "plugins/demo (this project's own scenario)", "licence": "this project's own"},
 }  # fmt: skip
 HELD_OUT = {  # scored only
@@ -97,12 +113,35 @@ def twcs_texts(data: Path) -> dict[str, str]:
         return {r["tweet_id"]: r["text"] for r in csv.DictReader(fh)}
 
 
-def load_labelled(labels: Path, texts: dict[str, str], limit: int | None = None) -> list[dict[str, str]]:
-    """Labelled posts: tweet_id, trait, intent, lead, text (the text read from ../shared/data by id)."""
+def extra_texts(data: Path) -> dict[str, dict[str, str]]:
+    """source -> id -> text for extra_labels.tsv: an Amazon snippet's id is its first column, a tweet's its line."""
+    amazon = {}
+    for line in (data / AMAZON).read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3:
+            amazon[parts[0]] = parts[2]
+    lines = (data / TWEETEVAL).read_text(encoding="utf-8").split("\n")
+    return {"amazon": amazon, "tweeteval": {str(i): t.strip() for i, t in enumerate(lines, 1)}}
+
+
+def load_labelled(labels: Path, texts: dict[str, str], limit: int | None = None, source: str = "ibm") -> list[dict]:
+    """Labelled posts: tweet_id, trait, intent, lead, text (the text read from ../shared/data by id), source."""
     with labels.open(encoding="utf-8", newline="") as fh:
         rows = [dict(r) for r in csv.DictReader(fh, delimiter="\t")]
     for r in rows:
         r["text"] = texts[r["tweet_id"]]
+        r["lead"] = "yes" if r["lead"] == "1" else NONE
+        r["source"] = source
+    return rows[:limit] if limit else rows
+
+
+def load_extra(data: Path, limit: int | None = None) -> list[dict]:
+    """extra_labels.tsv (source, id, trait, intent, lead) with each text read from its source's file by id."""
+    texts = extra_texts(data)
+    with EXTRA_LABELS.open(encoding="utf-8", newline="") as fh:
+        rows = [dict(r) for r in csv.DictReader(fh, delimiter="\t")]
+    for r in rows:
+        r["text"] = texts[r["source"]][r["id"]]
         r["lead"] = "yes" if r["lead"] == "1" else NONE
     return rows[:limit] if limit else rows
 
@@ -272,15 +311,24 @@ def compare(gold_rows: list[dict], rules: dict[str, list[str]], predicted: dict,
         gold = [r[name] for r in gold_rows]
         out[name] = {"before_rules": summary(gold, rules[name]),
                      "after_model": summary(gold, predicted[name], unknown[name])}  # fmt: skip
-        b, a = out[name]["before_rules"], out[name]["after_model"]
-        log(f"  {name:<7} accuracy rules {b['accuracy']:.3f} -> model {a['accuracy']:.3f}  wrong labels "
-            f"{b['wrong_labels']} -> {a['wrong_labels']}  unknown {a['unknown']}  (n {len(gold)})")  # fmt: skip
+    for line in _lines(out):
+        log(line)
     return out
 
 
-def cross_validate(corpus: Corpus, log=print) -> dict:
+def _lines(figures: dict) -> list[str]:
+    out = []
+    for name, row in figures.items():
+        b, a = row["before_rules"], row["after_model"]
+        out.append(f"  {name:<7} accuracy rules {b['accuracy']:.3f} -> model {a['accuracy']:.3f}  wrong labels "
+                   f"{b['wrong_labels']} -> {a['wrong_labels']}  unknown {a['unknown']}  (n {a['n']})")  # fmt: skip
+    return out
+
+
+def cross_validate(corpus: Corpus, log=print) -> dict[str, dict]:
     """Each labelled message classified by a model trained on the demo posts and the other four fifths, with the
-    levels chosen by cross-validation inside those four fifths."""
+    levels chosen by cross-validation inside those four fifths. Figures over all of them ("all"), and over each
+    source's messages alone (the IBM ones comparable with the figures from before the extra labels)."""
     n = len(corpus.real)
     fold = np.arange(n) % FOLDS
     predicted = {name: [NONE] * n for name in FIELDS}
@@ -291,7 +339,21 @@ def cross_validate(corpus: Corpus, log=print) -> dict:
         for i in np.where(fold == f)[0]:
             for name in FIELDS:
                 predicted[name][i], unknown[name][i] = corpus.decide(int(i), models[name], name)
-    return compare(corpus.real, corpus.rules, predicted, unknown, log)
+    out = {"all": compare(corpus.real, corpus.rules, predicted, unknown, lambda line: None)}
+    for source in dict.fromkeys(r["source"] for r in corpus.real):
+        idx = [i for i, r in enumerate(corpus.real) if r["source"] == source]
+        log(f" {source} ({len(idx)}):")
+        out[source] = compare([corpus.real[i] for i in idx], _pick(corpus.rules, idx), _pick(predicted, idx),
+                              _pick(unknown, idx), log)  # fmt: skip
+    if len(out) > 2:
+        log(f" all ({len(corpus.real)}):")
+        for line in _lines(out["all"]):
+            log(line)
+    return out
+
+
+def _pick(values: dict[str, list], idx: list[int]) -> dict[str, list]:
+    return {name: [values[name][i] for i in idx] for name in FIELDS}
 
 
 def held_out(models: dict[str, FieldModel], rows: list[dict], log=print) -> dict:
@@ -322,6 +384,8 @@ def provenance(data: Path, twcs: bool) -> dict[str, dict]:
     """The sources with their licences and the sha256 of the files read (the trained-on ones and the held-out)."""
     sources = {k: dict(v) for k, v in SOURCES.items()}
     sources["ibm"].update(file_sha256=file_hash(data / IBM), labels_sha256=file_hash(IBM_LABELS))
+    for name, path in EXTRA.items():
+        sources[name].update(file_sha256=file_hash(data / path), labels_sha256=file_hash(EXTRA_LABELS))
     held = {k: dict(v) for k, v in HELD_OUT.items()} if twcs else {}
     if twcs:
         held["twcs"].update(file_sha256=file_hash(data / TWCS), labels_sha256=file_hash(TWCS_LABELS))
@@ -346,6 +410,9 @@ def _table(figures: dict) -> list[str]:
 def write_card(model: ClassifyModel, folder: Path) -> None:
     """classify_model.md beside the model: what it was trained on, its licences and what it reached."""
     meta = model.meta
+    extra = meta["trained_on"].get("extra_labels", {})
+    n_all = next(iter(meta.get("cross_validated_all", meta.get("cross_validated", {})).values()), {})
+    n_all = n_all.get("after_model", {}).get("n", 0)
     levels = ", ".join(f"{k} {v['floor']} / {v['override']}" for k, v in meta.get("levels", {}).items())
     lines = [
         "# classify_model.json",
@@ -354,21 +421,32 @@ def write_card(model: ClassifyModel, folder: Path) -> None:
         "",
         f"- version `{model.version}`, fields {', '.join(model.fields)}; L2 {meta.get('l2')}, demo weight "
         f"{meta.get('demo_weight')}, {meta.get('trained', '')}",
-        f"- unknown floor / override level per field (chosen by cross-validation on the IBM messages, the override "
-        f"at least {', '.join(f'{k} {v}' for k, v in meta.get('min_override', {}).items())}): {levels}",
+        f"- unknown floor / override level per field (chosen by cross-validation on the labelled messages, the "
+        f"override at least {', '.join(f'{k} {v}' for k, v in meta.get('min_override', {}).items())}): {levels}",
         f"- trained on {meta['trained_on']['ibm_labels']} labelled customer messages (bench/data/ibm_labels.tsv ids "
-        f"+ ../shared/data/{IBM.as_posix()} texts: IBM/twitter-customer-care-document-prediction, **Apache-2.0**; "
-        f"labelled by docs/labels.md) and {meta['trained_on']['demo_posts']} demo scenario posts (this project's "
+        f"+ ../shared/data/{IBM.as_posix()} texts: IBM/twitter-customer-care-document-prediction, **Apache-2.0**), "
+        f"{extra.get('amazon', 0)} Amazon review sentences (../shared/data/{AMAZON.as_posix()}: VADER ground truth, "
+        f"**MIT**) and {extra.get('tweeteval', 0)} customer tweets (../shared/data/{TWEETEVAL.as_posix()}: "
+        "TweetEval, **released without restrictions**; both in bench/data/extra_labels.tsv: ids and labels), all "
+        f"labelled by docs/labels.md, and {meta['trained_on']['demo_posts']} demo scenario posts (this project's "
         "own); only weights are kept",
         f"- data sha256 `{meta.get('data_sha256', '')}` (files: see `meta.sources` in the JSON)",
         '- never trained or tuned on: the labelled twcs tweets (bench/data/support_labels.tsv, Kaggle "Customer '
         'Support on Twitter", CC BY-NC-SA, test use only): scored below as a held-out set',
         "",
-        "5-fold cross-validation over the IBM messages (each classified by a model that never saw it; the levels",
-        "chosen inside each training part):",
+        f"5-fold cross-validation over all {n_all} labelled messages (each classified by a model that never saw it, "
+        "trained on the",
+        "other folds and the demo posts; the levels chosen inside each training part), the IBM messages' figures "
+        "alone first",
+        "(comparable with a model trained without the extra labels):",
         "",
         *_table(meta.get("cross_validated", {})),
     ]
+    sections = [("all labelled messages", meta.get("cross_validated_all"))]
+    sections += [(f"{k} only", v) for k, v in meta.get("cross_validated_sources", {}).items()]
+    for title, figures in sections:
+        if figures:
+            lines += ["", f"Cross-validated, {title}:", "", *_table(figures)]
     if meta.get("held_out_twcs"):
         n = next(iter(meta["held_out_twcs"].values()))["after_model"]["n"]
         lines += ["", f"Held out: the shipped model on the {n} labelled twcs tweets (never trained or tuned on):", "",
@@ -388,9 +466,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.data / IBM} is missing: the training data lives outside the repository", file=sys.stderr)
         return 2
     started = time.time()
-    corpus = Corpus(load_labelled(IBM_LABELS, ibm_texts(args.data), args.limit), load_demo(args.limit))
-    print(f"5-fold cross-validation over {len(corpus.real)} labelled IBM messages (+ {len(corpus.demo)} demo posts "
-          "in training; levels chosen inside each training part):")  # fmt: skip
+    for path in EXTRA.values():
+        if not (args.data / path).is_file():
+            print(f"{args.data / path} is missing: the training data lives outside the repository", file=sys.stderr)
+            return 2
+    ibm = load_labelled(IBM_LABELS, ibm_texts(args.data), args.limit)
+    extra = load_extra(args.data, args.limit)
+    corpus = Corpus(ibm + extra, load_demo(args.limit))
+    print(f"5-fold cross-validation over {len(corpus.real)} labelled messages ({len(ibm)} IBM, {len(extra)} extra; "
+          f"+ {len(corpus.demo)} demo posts in training; levels chosen inside each training part):")  # fmt: skip
     figures = cross_validate(corpus)
     everything = np.arange(len(corpus.real))
     levels = choose_levels(corpus, everything)
@@ -407,11 +491,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     digest = data_hash(corpus.real, corpus.demo)
-    meta = {"trained_on": {"ibm_labels": len(corpus.real), "demo_posts": len(corpus.demo)}, "data_sha256": digest,
+    counts = {s: sum(r["source"] == s for r in extra) for s in EXTRA}
+    meta = {"trained_on": {"ibm_labels": len(ibm), "extra_labels": counts, "demo_posts": len(corpus.demo)},
+            "data_sha256": digest,
             **provenance(args.data, twcs), "l2": L2, "demo_weight": DEMO_WEIGHT, "wrong_cost": WRONG_COST,
             "min_override": MIN_OVERRIDE,
             "levels": {k: {"floor": f, "override": o} for k, (f, o) in levels.items()},
-            "cross_validated": figures, "held_out_twcs": held,
+            "cross_validated": figures["ibm"], "cross_validated_all": figures["all"],
+            "cross_validated_sources": {k: v for k, v in figures.items() if k not in ("all", "ibm")},
+            "held_out_twcs": held,
             "script": "scripts/train_classify_model.py", "trained": time.strftime("%Y-%m-%d")}  # fmt: skip
     model = ClassifyModel(models, f"{time.strftime('%Y%m%d')}-{digest[:8]}", meta)
     write(model, args.out)
