@@ -9,10 +9,10 @@ weights, with the data's sha256, the licences and the figures, in classify_model
   by text: all of them) labelled by docs/labels.md; the file holds ids and labels only, the texts are read from
   ../shared/data.
 - bench/data/extra_labels.tsv: real text with the traits the IBM set lacks (advocate, passive, past, future,
-  collaborative), labelled by the same guideline, each read (issue #16, labels3): Amazon review sentences from
-  ../shared/data/sentiment/vader_ground_truth (VADER ground truth, MIT) and TweetEval validation tweets in which a
-  customer talks about a product, company or service (../shared/data/sentiment/tweeteval_val, released without
-  restrictions); ids and labels only, the texts are read from ../shared/data (a tweet's id is its line number).
+  collaborative), labelled by the same guideline, each read (issue #16, labels3): Amazon review sentences and
+  tweets from ../shared/data/sentiment/vader_ground_truth (VADER ground truth, MIT), and TweetEval validation
+  tweets (../shared/data/sentiment/tweeteval_val, released without restrictions), the tweets only those in which a
+  customer talks about a product, company or service; ids and labels only, the texts are read from ../shared/data.
 - the demo scenario's posts (plugins/demo, written by this project): their scenario trait and whether they are
   buying questions (kinds "future" and "sales") for the trait and lead fields; they carry no intent label.
 Held out, never trained or tuned on: bench/data/support_labels.tsv, 210 labelled tweets from
@@ -59,7 +59,9 @@ IBM_LABELS = REPO / "bench" / "data" / "ibm_labels.tsv"
 AMAZON = Path("sentiment") / "vader_ground_truth" / "amazonReviewSnippets_GroundTruth.txt"
 TWEETEVAL = Path("sentiment") / "tweeteval_val" / "val_text.txt"
 EXTRA_LABELS = REPO / "bench" / "data" / "extra_labels.tsv"
-EXTRA = {"amazon": AMAZON, "tweeteval": TWEETEVAL}  # source in extra_labels.tsv -> its text file
+VADER_TWEETS = Path("sentiment") / "vader_ground_truth" / "tweets_GroundTruth.txt"
+# source in extra_labels.tsv -> its text file
+EXTRA = {"amazon": AMAZON, "tweeteval": TWEETEVAL, "vader_tweets": VADER_TWEETS}
 TWCS = Path("support") / "twcs_first5000" / "twcs_first5000.csv"
 TWCS_LABELS = REPO / "bench" / "data" / "support_labels.tsv"
 SOURCES = {  # what the shipped weights are learned from
@@ -70,6 +72,8 @@ SOURCES = {  # what the shipped weights are learned from
     "tweeteval": {"upstream": "cardiffnlp/tweeteval, sentiment validation split",
                   "licence": "TweetEval: released without restrictions",
                   "file": f"../shared/data/{TWEETEVAL.as_posix()}", "labels": "bench/data/extra_labels.tsv"},
+    "vader_tweets": {"upstream": "VADER ground truth (Hutto & Gilbert 2014), tweets", "licence": "MIT",
+                     "file": f"../shared/data/{VADER_TWEETS.as_posix()}", "labels": "bench/data/extra_labels.tsv"},
     "demo": {"upstream": "plugins/demo (this project's own scenario)", "licence": "this project's own"},
 }  # fmt: skip
 HELD_OUT = {  # scored only
@@ -114,14 +118,21 @@ def twcs_texts(data: Path) -> dict[str, str]:
 
 
 def extra_texts(data: Path) -> dict[str, dict[str, str]]:
-    """source -> id -> text for extra_labels.tsv: an Amazon snippet's id is its first column, a tweet's its line."""
-    amazon = {}
-    for line in (data / AMAZON).read_text(encoding="utf-8").splitlines():
+    """source -> id -> text for extra_labels.tsv: a VADER snippet's or tweet's id is its first column, a TweetEval
+    tweet's its line number (from 1)."""
+    lines = (data / TWEETEVAL).read_text(encoding="utf-8").split("\n")
+    return {"amazon": _vader(data / AMAZON), "vader_tweets": _vader(data / VADER_TWEETS),
+            "tweeteval": {str(i): t.strip() for i, t in enumerate(lines, 1)}}  # fmt: skip
+
+
+def _vader(path: Path) -> dict[str, str]:
+    """A VADER ground-truth file: id TAB mean rating TAB text."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
         if len(parts) >= 3:
-            amazon[parts[0]] = parts[2]
-    lines = (data / TWEETEVAL).read_text(encoding="utf-8").split("\n")
-    return {"amazon": amazon, "tweeteval": {str(i): t.strip() for i, t in enumerate(lines, 1)}}
+            out[parts[0]] = parts[2]
+    return out
 
 
 def load_labelled(labels: Path, texts: dict[str, str], limit: int | None = None, source: str = "ibm") -> list[dict]:
@@ -425,9 +436,10 @@ def write_card(model: ClassifyModel, folder: Path) -> None:
         f"override at least {', '.join(f'{k} {v}' for k, v in meta.get('min_override', {}).items())}): {levels}",
         f"- trained on {meta['trained_on']['ibm_labels']} labelled customer messages (bench/data/ibm_labels.tsv ids "
         f"+ ../shared/data/{IBM.as_posix()} texts: IBM/twitter-customer-care-document-prediction, **Apache-2.0**), "
-        f"{extra.get('amazon', 0)} Amazon review sentences (../shared/data/{AMAZON.as_posix()}: VADER ground truth, "
-        f"**MIT**) and {extra.get('tweeteval', 0)} customer tweets (../shared/data/{TWEETEVAL.as_posix()}: "
-        "TweetEval, **released without restrictions**; both in bench/data/extra_labels.tsv: ids and labels), all "
+        f"{extra.get('amazon', 0)} Amazon review sentences and {extra.get('vader_tweets', 0)} customer tweets "
+        f"(../shared/data/{AMAZON.as_posix()}, {VADER_TWEETS.name}: VADER ground truth, **MIT**) and "
+        f"{extra.get('tweeteval', 0)} customer tweets (../shared/data/{TWEETEVAL.as_posix()}: TweetEval, **released "
+        "without restrictions**; all three in bench/data/extra_labels.tsv: ids and labels), all "
         f"labelled by docs/labels.md, and {meta['trained_on']['demo_posts']} demo scenario posts (this project's "
         "own); only weights are kept",
         f"- data sha256 `{meta.get('data_sha256', '')}` (files: see `meta.sources` in the JSON)",

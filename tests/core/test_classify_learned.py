@@ -30,18 +30,21 @@ def test_shipped_model_loads_with_its_provenance() -> None:
     assert (REPO / "scrm_desktop" / "core" / MODEL_FILE).stat().st_size < 1_000_000
 
 
-SHIPPABLE = {"Apache-2.0", "this project's own"}  # licences that let us ship weights learned from the data
+# licences that let us ship weights learned from the data
+SHIPPABLE = {"Apache-2.0", "MIT", "TweetEval: released without restrictions", "this project's own"}
 
 
 def test_shipped_weights_come_only_from_data_we_may_ship_derivatives_of() -> None:
     """Issue #16: the twcs tweets (CC BY-NC-SA, test use only) are a held-out set, never training data; the model
     records the sha256 of the label files it was trained and scored with (retrain after editing them)."""
     meta = ClassifyModel.shipped().meta
-    assert set(meta["trained_on"]) == {"ibm_labels", "demo_posts"} and set(meta["sources"]) == {"ibm", "demo"}
+    assert set(meta["trained_on"]) == {"ibm_labels", "extra_labels", "demo_posts"}
+    assert set(meta["sources"]) == {"ibm", "amazon", "tweeteval", "vader_tweets", "demo"}
     assert {s["licence"] for s in meta["sources"].values()} <= SHIPPABLE
     assert set(meta["held_out"]) == {"twcs"} and "NC" in meta["held_out"]["twcs"]["licence"]
     sha = lambda name: hashlib.sha256((REPO / "bench" / "data" / name).read_bytes()).hexdigest()  # noqa: E731
     assert meta["sources"]["ibm"]["labels_sha256"] == sha("ibm_labels.tsv")
+    assert meta["sources"]["amazon"]["labels_sha256"] == sha("extra_labels.tsv")
     assert meta["held_out"]["twcs"]["labels_sha256"] == sha("support_labels.tsv")
 
 
@@ -49,6 +52,8 @@ def test_no_twcs_tweet_is_in_the_training_labels() -> None:
     ids = lambda name: {row.split("\t")[0] for row in (REPO / "bench" / "data" / name).read_text().splitlines()[1:]}  # noqa: E731
     ibm, twcs = ids("ibm_labels.tsv"), ids("support_labels.tsv")
     assert len(ibm) >= 200 and len(twcs) == 210 and not ibm & twcs
+    extra = [row.split("\t") for row in (REPO / "bench" / "data" / "extra_labels.tsv").read_text().splitlines()[1:]]
+    assert len(extra) >= 300 and {row[0] for row in extra} == {"amazon", "tweeteval", "vader_tweets"}  # no twcs
 
 
 def test_format_and_shape_are_checked() -> None:
@@ -93,7 +98,10 @@ def test_training_script_trains_a_loadable_model_on_a_slice(shared_data: Path, t
     code = train_classify_model.main(["--data", str(shared_data), "--limit", "60", "--out", str(tmp_path)])
     assert code == 0
     model = ClassifyModel.from_json(json.loads((tmp_path / MODEL_FILE).read_text(encoding="utf-8")))
-    assert model.meta["trained_on"] == {"ibm_labels": 60, "demo_posts": 60}
+    extra = {"amazon": 60, "tweeteval": 0, "vader_tweets": 0}  # the first 60 rows of extra_labels.tsv
+    assert model.meta["trained_on"] == {"ibm_labels": 60, "extra_labels": extra, "demo_posts": 60}
+    assert model.meta["cross_validated"]["trait"]["after_model"]["n"] == 60  # the IBM messages' figures alone
+    assert model.meta["cross_validated_all"]["trait"]["after_model"]["n"] == 120
     assert model.meta["held_out_twcs"]["trait"]["after_model"]["n"] == 210  # scored on all of them, trained on none
     assert "held out" in (tmp_path / "classify_model.md").read_text(encoding="utf-8").lower()
     assert model.fields["trait"].decide({"rule trait=past": 1.0}, rule="past").value == "past"
