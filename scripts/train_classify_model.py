@@ -200,20 +200,23 @@ def fit(x: list[dict[str, float]], y: np.ndarray, sw: np.ndarray, n_classes: int
     v = [np.zeros_like(p) for p in params]
     n = sw.sum()
     for step in range(1, steps + 1):
-        scores = np.zeros((len(x), n_classes)) + b
-        np.add.at(scores, rows, w[cols] * vals[:, None])
+        scores = _scatter(rows, w[cols] * vals[:, None], len(x)) + b
         scores -= scores.max(axis=1, keepdims=True)
         p = np.exp(scores)
         p /= p.sum(axis=1, keepdims=True)
         g = (p - onehot) * sw[:, None] / n
-        gw = np.zeros_like(w)
-        np.add.at(gw, cols, g[rows] * vals[:, None])
+        gw = _scatter(cols, g[rows] * vals[:, None], len(vocab))
         grads = [gw + l2 * w, g.sum(axis=0)]
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
             m[i] = 0.9 * m[i] + 0.1 * grad
             v[i] = 0.999 * v[i] + 0.001 * grad * grad
             param -= 0.1 * (m[i] / (1 - 0.9**step)) / (np.sqrt(v[i] / (1 - 0.999**step)) + 1e-8)
     return vocab, w, b
+
+
+def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """out[i] = the sum of values[k] over k with index[k] == i (np.add.at's result, by bincount: many times faster)."""
+    return np.stack([np.bincount(index, weights=values[:, c], minlength=n) for c in range(values.shape[1])], axis=1)
 
 
 def field_model(name: str, x: list[dict[str, float]], labels: list[str], sw: np.ndarray) -> FieldModel:
@@ -280,8 +283,12 @@ def choose_levels(corpus: Corpus, idx: np.ndarray) -> dict[str, tuple[float, flo
 
 def _utility(corpus: Corpus, scored: list, name: str, floor: float, override: float) -> float:
     total = 0.0
+    leveled: dict[int, FieldModel] = {}  # one copy per fold's model: building a FieldModel indexes its weights
     for i, models in scored:
-        value, _ = corpus.decide(i, replace(models[name], floor=floor, override=override), name)
+        model = leveled.get(id(models))
+        if model is None:
+            model = leveled[id(models)] = replace(models[name], floor=floor, override=override)
+        value, _ = corpus.decide(i, model, name)
         gold = corpus.real[i][name]
         total += 1.0 if value == gold else (-WRONG_COST if value != NONE else 0.0)
     return total
