@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from scrm_desktop.core.cue_scan import Body, CuePattern
+from scrm_desktop.core.cue_scan import Body, CuePattern, CueSet
 from scrm_desktop.core.query_fields import INTENTS as INTENTS  # the values `trait:` and `intent:` accept
 from scrm_desktop.core.query_fields import TRAITS as TRAITS
 from scrm_desktop.core.reasons import own_reasons, own_text
@@ -432,8 +433,14 @@ def _negated(body: Body, start: int) -> bool:
     return any(_NEGATOR_WORD.fullmatch(w) for w in before)
 
 
-def _words(matches: list[re.Match[str]]) -> list[str]:
-    return list(dict.fromkeys(m.group(0).lower() for m in matches)) if matches else []
+def _words(matches: list[re.Match[str]], low: bool = False) -> list[str]:
+    """The distinct words of the matches, lower-cased (`low`: found on the lower-cased text, so they are)."""
+    if not matches:
+        return []
+    return list(dict.fromkeys(map(_WHOLE, matches) if low else (m.group(0).lower() for m in matches)))
+
+
+_WHOLE = itemgetter(0)  # a match's whole text
 
 
 def _product_name(name: str) -> str:
@@ -455,9 +462,10 @@ def _alternatives(text: str) -> list[str]:
     return names
 
 
-def _choosing(body: Body) -> list[str]:
-    """Cues that the author is weighing brands: "torn between", "vs", or a question "Brightwave or Corvex?"."""
-    words = _words(CHOOSING.finditer(body))
+def _choosing(body: Body, matches: list[re.Match[str]]) -> list[str]:
+    """Cues that the author is weighing brands: "torn between", "vs", or a question "Brightwave or Corvex?"
+    (`matches`: CHOOSING's)."""
+    words = _words(matches, body.lowered)
     text = body.text
     if "?" in text and (m := EITHER.search(text)) and all(map(_product_name, m.groups())):
         words.append(m.group(0).lower() + "?")
@@ -468,17 +476,25 @@ def lead_products(text: str, choosing: bool = False) -> tuple[str, ...]:
     """The product words of a buying question ("looking for a new laptop" -> ("laptop",)); () when none.
     `choosing`: the post weighs brands against each other, so named alternatives ("Aero 14 or Corvex Air")
     are the products."""
-    return _lead_products(Body(text), choosing)
+    body = Body(text)
+    negated, *leads = _LEAD_SCAN.finditer(body)
+    return _lead_products(body, choosing, negated, leads)
 
 
-def _lead_products(body: Body, choosing: bool) -> tuple[str, ...]:
-    if _LEAD_NEGATED.search(body):
+_LEAD_SCAN = CueSet((_LEAD_NEGATED, *LEAD))
+
+
+def _lead_products(
+    body: Body, choosing: bool, negated: list[re.Match[str]], leads: list[list[re.Match[str]]]
+) -> tuple[str, ...]:
+    """`lead_products` from the matches of _LEAD_NEGATED (`negated`) and of each LEAD pattern (`leads`)."""
+    if negated:
         return ()
     found: list[str] = []
     if choosing:
         found.extend(_alternatives(body.text))
-    for pattern in LEAD:
-        for m in pattern.finditer(body):
+    for matches in leads:
+        for m in matches:
             thing = (m.group(1) or "").strip(" -").lower()
             if thing.split()[-1:] and thing.split()[-1] not in _NOT_PRODUCTS:
                 found.append(thing)
@@ -500,39 +516,49 @@ class _Cues:
     choosing: list[str]
 
 
-def _cues(body: Body) -> _Cues:
+# every cue pattern the rules read, searched at once (`_rules` reads their matches by these places)
+_SCAN_FAMILIES = (PROBLEM, HELP, SUPPORT_HANDLE, FLAW, LEAVING, SUGGEST, PRAISE, SARCASM, CHOOSING)
+_LEADS_AT = len(_SCAN_FAMILIES)  # then _LEAD_SCAN's patterns, then the intent families'
+
+
+def _cues(body: Body, hits: list[list[re.Match[str]]]) -> _Cues:
+    """The trait cues from the matches of _SCAN_FAMILIES' patterns (`hits`, in that order)."""
+    problem_hits, help_hits, handles, flaw_hits, leaving_hits, suggest, praise_hits, sarcasm, choosing = hits[:_LEADS_AT]
+    low = body.lowered
     ignored: list[str] = []
     leaving: list[str] = []
-    for m in LEAVING.finditer(body):
-        word = m.group(0).lower()
+    for m in leaving_hits:
+        word = m.group(0) if low else m.group(0).lower()
         if word.startswith(NEGATABLE_LEAVING) and _negated(body, m.start()):
             ignored.append(f"ignored: {word} (negated)")
         else:
             leaving.append(word)
     praise: list[str] = []
-    flaw = _words(FLAW.finditer(body))
-    for m in PRAISE.finditer(body):
-        if _negated(body, m.start()) and not m.group(0).lower().startswith("never"):
-            flaw.append(f"not {m.group(0).lower()}")  # "I don't love the keyboard" names a flaw
+    flaw = _words(flaw_hits, low)
+    for m in praise_hits:
+        word = m.group(0) if low else m.group(0).lower()
+        if _negated(body, m.start()) and not word.startswith("never"):
+            flaw.append(f"not {word}")  # "I don't love the keyboard" names a flaw
         else:
-            praise.append(m.group(0).lower())
+            praise.append(word)
     problem: list[str] = []
-    for m in PROBLEM.finditer(body):
+    for m in problem_hits:
+        word = m.group(0) if low else m.group(0).lower()
         if _negated(body, m.start()):  # "has never crashed once", "zero problems"
-            ignored.append(f"ignored: {m.group(0).lower()} (negated)")
+            ignored.append(f"ignored: {word} (negated)")
         else:
-            problem.append(m.group(0).lower())
+            problem.append(word)
     question = ["?"] if "?" in body.text else []
     return _Cues(
-        problem=list(dict.fromkeys(problem)),
-        help=_words(HELP.finditer(body)) + _words(SUPPORT_HANDLE.finditer(body)) + question,
+        problem=list(dict.fromkeys(problem)) if problem else problem,
+        help=_words(help_hits, low) + _words(handles, low) + question,
         flaw=flaw,
         leaving=leaving,
         ignored=ignored,
-        suggest=_words(SUGGEST.finditer(body)),
-        praise=list(dict.fromkeys(praise)),
-        sarcasm=_words(SARCASM.finditer(body)),
-        choosing=_choosing(body),
+        suggest=_words(suggest, low),
+        praise=list(dict.fromkeys(praise)) if praise else praise,
+        sarcasm=_words(sarcasm, low),
+        choosing=_choosing(body, choosing),
     )
 
 
@@ -570,26 +596,31 @@ _INTENT_ORDER = (
 _INTENT_FAMILIES = tuple(f"intent {name}" for name, _ in _INTENT_ORDER)  # their keys among the model's cues
 
 
-def _intent_hits(body: Body) -> dict[str, list[re.Match[str]]]:
-    """Every intent cue family's matches, found once (the rules and the learned model's features both read them)."""
-    return {name: pattern.finditer(body) for name, pattern in _INTENT_ORDER}
+_SCAN = CueSet(_SCAN_FAMILIES + _LEAD_SCAN.patterns + tuple(pattern for _, pattern in _INTENT_ORDER))
+_INTENTS_AT = _LEADS_AT + len(_LEAD_SCAN.patterns)
+_INTENT_NAMES = tuple(name for name, _ in _INTENT_ORDER)
 
 
 def _intent(
-    body: Body, products: tuple[str, ...], sarcastic: bool, hits: dict[str, list[re.Match[str]]] | None = None
+    body: Body,
+    products: tuple[str, ...],
+    sarcasm: list[str],
+    hits: dict[str, list[re.Match[str]]],
 ) -> tuple[str, list[str]]:
+    """The intent and its cues, from every intent family's matches (`hits`) and the sarcasm cues (`sarcasm`)."""
     if products:
         return "purchase", ["buying question"] + [p for p in products if p]
-    hits = _intent_hits(body) if hits is None else hits
-    if sarcastic and (problem := _words(hits["venting"]) or _words(SARCASM.finditer(body))):
+    low = body.lowered
+    if sarcasm and (problem := _words(hits["venting"], low) or list(sarcasm)):
         return "venting", problem
+    sarcastic = bool(sarcasm)
     for name, _ in _INTENT_ORDER:
         if name == "engaged" and sarcastic:
             continue  # "oh great, thanks a lot" is not engagement
         matches = hits[name]
         if name == "engaged":  # "I don't love it" is not engagement
             matches = [m for m in matches if not _negated(body, m.start())]
-        if words := _words(matches):
+        if words := _words(matches, low):
             return name, words
     if "?" in body.text:
         return "information", ["?"]
@@ -600,11 +631,13 @@ def _rules(text: str) -> tuple[Classification, dict[str, list[str]]]:
     """Today's cue rules on a cleaned body: their Classification, and every cue family's hits (the learned
     model's features)."""
     body = Body(text)
-    cues = _cues(body)
-    products = _lead_products(body, choosing=bool(cues.choosing) and not cues.leaving)
+    found_hits = _SCAN.finditer(body)
+    cues = _cues(body, found_hits)
+    products = _lead_products(body, bool(cues.choosing) and not cues.leaving, found_hits[_LEADS_AT],
+                              found_hits[_LEADS_AT + 1 : _INTENTS_AT])  # fmt: skip
     trait, trait_cues = _trait(cues, products)
-    hits = _intent_hits(body)
-    intent, intent_cues = _intent(body, products, bool(cues.sarcasm), hits)
+    hits = dict(zip(_INTENT_NAMES, found_hits[_INTENTS_AT:], strict=True))
+    intent, intent_cues = _intent(body, products, cues.sarcasm, hits)
     found = Classification(
         trait=trait,
         intent=intent,
@@ -616,8 +649,9 @@ def _rules(text: str) -> tuple[Classification, dict[str, list[str]]]:
     families = {"problem": cues.problem, "help": cues.help, "flaw": cues.flaw, "leaving": cues.leaving,
                 "suggest": cues.suggest, "praise": cues.praise, "sarcasm": cues.sarcasm,
                 "choosing": cues.choosing}  # fmt: skip
+    low = body.lowered
     for matches, key in zip(hits.values(), _INTENT_FAMILIES, strict=True):
-        families[key] = _words(matches)
+        families[key] = _words(matches, low)
     families["lead"] = ["buying question"] if products else []
     return found, families
 

@@ -289,6 +289,51 @@ class CuePattern:
         return found[0] if found else None
 
 
+class CueSet:
+    """Several cue patterns searched at once: `finditer(body)` is `[p.finditer(body) for p in patterns]`, in one loop
+    over the patterns whose units may match (`Body.units`) rather than one call per pattern, most finding nothing."""
+
+    def __init__(self, patterns: Sequence[CuePattern]) -> None:
+        self.patterns = tuple(patterns)
+        self._version = -1
+        # per pattern, as INDEX placed it: (offset, full, picks, compiled), or None for one searched as it is
+        self._entries: tuple[tuple[int, int, dict[int, tuple[re.Pattern[str], ...]], _Compiled] | None, ...] = ()
+
+    def _place(self) -> None:
+        with _LOCK:
+            INDEX.plan("")  # the index compiled, its patterns placed (`_Compiled.place` makes their picks anew)
+            version = INDEX.version
+            compiled = [p.compiled() for p in self.patterns]
+            self._entries = tuple((c.offset, c.full, c.picks, c) if c.fast else None for c in compiled)
+            self._version = version
+
+    def finditer(self, body: Body) -> list[list[re.Match[str]]]:
+        if body.version != INDEX.version or not body.lowered:
+            return [p.finditer(body) for p in self.patterns]
+        if self._version != body.version:
+            self._place()
+            if self._version != body.version:
+                return [p.finditer(body) for p in self.patterns]
+        units, low = body.units, body.low
+        out: list[list[re.Match[str]]] = []
+        for entry, pattern in zip(self._entries, self.patterns):  # noqa: B905 (same length)
+            if entry is None:
+                out.append(pattern.finditer(body))
+                continue
+            offset, full, picks, c = entry
+            bits = units >> offset & full
+            found = picks.get(bits)
+            if found is None:
+                found = c.pick(bits)
+            if not found:
+                out.append([])
+            elif len(found) == 1:
+                out.append(list(found[0].finditer(low)))
+            else:
+                out.append(_merged(found, low))
+        return out
+
+
 def _merged(units: Sequence[re.Pattern[str]], text: str) -> list[re.Match[str]]:
     """What `finditer` of the alternation of `units` (in this order) finds in `text`, from each unit's matches: the
     leftmost match (the first unit's at a tie) wins, and the search goes on after it. Matches are never empty. A
