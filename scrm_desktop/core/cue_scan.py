@@ -114,15 +114,41 @@ def _piece(lit: str, anchored: bool = False) -> tuple[str, int] | None:
 _MAX_RUNS = 50_000  # a few MB at most; past it the cache starts again
 
 
-class _Plan:
-    """The index compiled: each pattern's units are bits `offset`.. of one int; `runs` finds, from a text's runs of
-    word characters, the units needing a literal with word characters; `symbols` are the literals with none."""
+class _Tokens(dict[str, int]):
+    """A run of non-space characters -> the units (bits) its runs of word characters need (`_Runs`) and those of the
+    literals without a usable run and without a space it holds (`symbols`), worked out once per distinct run: neither
+    a run of word characters nor such a literal holds a space, so a text's are those of its space-separated runs, and
+    the text's units are theirs together."""
 
-    __slots__ = ("runs", "symbols")
+    def __init__(self, runs: _Runs, symbols: tuple[tuple[str, int], ...]) -> None:
+        super().__init__()
+        self.runs = runs
+        self.symbols = symbols
+
+    def __missing__(self, token: str) -> int:
+        if len(self) >= _MAX_RUNS:
+            self.clear()
+        bits = reduce(or_, map(self.runs.__getitem__, _WORD_RUN.findall(token)), 0)
+        for lit, units in self.symbols:
+            if lit in token:
+                bits |= units
+        self[token] = bits
+        return bits
+
+
+class _Plan:
+    """The index compiled: each pattern's units are bits `offset`.. of one int; `tokens` finds, from a text's runs of
+    non-space characters (through `runs`, its runs of word characters), the units needing a literal with word
+    characters and those without one but without a space; `symbols` are the literals with neither (looked for in
+    the whole text)."""
+
+    __slots__ = ("runs", "symbols", "tokens")
 
     def __init__(self, runs: _Runs, symbols: tuple[tuple[str, int], ...]) -> None:
         self.runs = runs
-        self.symbols = symbols
+        spaced = tuple((lit, units) for lit, units in symbols if any(map(str.isspace, lit)))
+        self.tokens = _Tokens(runs, tuple(item for item in symbols if item not in spaced))
+        self.symbols = spaced
 
 
 class _Index:
@@ -170,7 +196,7 @@ class _Index:
     def plan(self, low: str) -> int:
         """The units (bits) that need a literal `low` may hold."""
         plan = self._compiled or self._compile()
-        bits = reduce(or_, map(plan.runs.__getitem__, _WORD_RUN.findall(low)), 0)
+        bits = reduce(or_, map(plan.tokens.__getitem__, low.split()), 0)
         for lit, units in plan.symbols:
             if lit in low:
                 bits |= units
