@@ -30,6 +30,13 @@ MAX_CHARS = 4000  # cues sit in the opening of a post; a 40,000-character email 
 
 _NEGATORS = r"(?:never|not|no|zero|don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|can'?t|cannot|isn'?t|ain'?t|hardly)"
 _NEGATOR_WORD = re.compile(_NEGATORS + r"[,.]?")
+# the words _NEGATOR_WORD matches whole, as a set: each negator with and without its apostrophe, then "", "," or "."
+_NEGATOR_WORDS = frozenset(
+    word + end
+    for negator in _NEGATORS[3:-1].split("|")
+    for word in {negator.replace("'?", "'"), negator.replace("'?", "")}
+    for end in ("", ",", ".")
+)
 
 
 def _rx(*alternatives: str) -> CuePattern:
@@ -430,7 +437,7 @@ def _clean(text: str) -> str:
 def _negated(body: Body, start: int) -> bool:
     """A negation word among the three words before a cue ("would never leave", "not switching")."""
     before = body.low[max(0, start - 40) : start].lower().split()[-3:]
-    return any(_NEGATOR_WORD.fullmatch(w) for w in before)
+    return not _NEGATOR_WORDS.isdisjoint(before)
 
 
 def _words(matches: list[re.Match[str]], low: bool = False) -> list[str]:
@@ -702,14 +709,15 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     field it is unsure of is left empty ("unknown") with its best guess in `*_guess`. `corrections` are a
     workspace's agent corrections: the corrected post gets the agent's value and similar posts lean to it.
     `sentiment`: the post's sentiment label if already scored (else the default analyzer scores it)."""
-    from scrm_desktop.core.classify_model import ClassifyModel, feature_keys
+    from scrm_desktop.core.classify_model import ClassifyModel, feature_parts
 
     body = post_body(text, title)
     if not body.strip():
         return Classification()
     found, families = _rules(body)
     model = ClassifyModel.shipped()
-    keys = feature_keys(body, families, _decisions(found, body, sentiment))
+    named, words = feature_parts(body, families, _decisions(found, body, sentiment))
+    keys = named + words
     out: dict[str, Any] = {}
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     said = own_text(body)
@@ -718,7 +726,7 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     agents = corrections.agent_values(body) if corrections is not None else {}
     extras = {name: corrections.extra(model, name) for name in _FIELDS} if corrections is not None else {}
     # every feature has the value 1: without corrections, the weight rows count as they are
-    plain = model.decide_keys(keys, rules) if not extras or not all(extras.values()) else ()
+    plain = model.decide_keys(keys, rules, len(named)) if not extras or not all(extras.values()) else ()
     x = dict.fromkeys(keys, 1.0) if extras else {}
     for i, name in enumerate(_FIELDS):
         extra = extras.get(name)

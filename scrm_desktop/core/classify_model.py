@@ -44,6 +44,15 @@ def features(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[st
 
 def feature_keys(text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[str, str]) -> list[str]:
     """`features` as the list of its keys (each feature's value is 1), in the same order, some words twice."""
+    named, words = feature_parts(text, cues, decisions)
+    return named + words
+
+
+def feature_parts(
+    text: str, cues: Mapping[str, Iterable[str]], decisions: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """`feature_keys` in two: the decisions' and the cue families' (each holding a space), then the words' (none
+    does: a word never holds a space)."""
     named = _named_keys
     keys = [named.get(item) or _named_key(item) for item in decisions.items()]
     for family, found in cues.items():
@@ -51,8 +60,7 @@ def feature_keys(text: str, cues: Mapping[str, Iterable[str]], decisions: Mappin
             keys.append(named.get(family) or _named_key(family))
     # a word never holds a space (nor does a link or a handle): the words of the text are its space-separated runs'
     # words, worked out once per distinct run
-    keys.extend(chain.from_iterable(map(_run_keys.__getitem__, text[:4000].split())))
-    return keys
+    return keys, list(chain.from_iterable(map(_run_keys.__getitem__, text[:4000].split())))
 
 
 # a decision (name, value) or a cue family -> its feature ("rule trait=none", "sentiment negative", "cue problem"),
@@ -239,6 +247,11 @@ class ClassifyModel:
     _spans: tuple[tuple[FieldModel, int, int], ...] = field(init=False, repr=False, compare=False)
     _zeros: tuple[float, ...] = field(init=False, repr=False, compare=False)
     _columns: tuple[itemgetter[Any], ...] = field(init=False, repr=False, compare=False)  # column c of a joined row
+    # the leading keys of a post (`decide_keys`' head: its decisions and cue families) -> their present entries,
+    # those entries' column sums (None when none is present) and their reasons, worked out once per combination
+    _heads: dict[tuple[str, ...], tuple[frozenset[str], list[Any], list[float] | None, list[Any]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         joined: dict[str, tuple[tuple[float, ...], tuple[tuple[float, str] | None, ...]]] = {}
@@ -270,14 +283,49 @@ class ClassifyModel:
         """FieldModel.decide_present of trait, intent and lead (FIELDS, `rules` their rules' values) at once."""
         return tuple(Decision(*answer) for answer in self.decide_keys(x, rules))
 
-    def decide_keys(self, keys: Iterable[str], rules: Sequence[str]) -> list[tuple[str, str, float, tuple[str, ...]]]:
+    def decide_keys(
+        self, keys: Sequence[str], rules: Sequence[str], head: int = 0
+    ) -> list[tuple[str, str, float, tuple[str, ...]]]:
         """`decide_present` as (value, guess, confidence, reasons) per field, with the same floats: each class's
         column summed in the features' order (a feature given twice counts once), then bias + that (adding a 0.0
         where a field has no row changes no sum; nor does the bias alone, when none of its rows is present, differ
-        from bias + 0.0 in any probability), the reasons worked out for the class answered only."""
-        entries = list(filter(None, map(self._joined.get, dict.fromkeys(keys))))
+        from bias + 0.0 in any probability), the reasons worked out for the class answered only.
+
+        `head`: the first `head` keys are a combination many posts share (their decisions and cue families): their
+        column sums are worked out once per combination, and the rest of each column added to them in order, which
+        is the same left-to-right sum (Python 3.11's `sum` of floats adds one after the other from `start`)."""
+        joined = self._joined
+        if head:
+            first = tuple(keys[:head])
+            cached = self._heads.get(first)
+            if cached is None:
+                cached = self._head(first)
+            seen, entries, start, reasons = cached
+            rest = dict.fromkeys(keys[head:])
+            if seen.isdisjoint(rest):  # else a key given twice across the two parts: summed from the start below
+                more = list(filter(None, map(joined.get, rest)))
+                if not more:
+                    sums = start if start is not None else self._zeros
+                elif start is None:
+                    sums = list(map(sum, zip(*map(_FIRST, more), strict=True)))
+                else:
+                    sums = list(map(sum, zip(*map(_FIRST, more), strict=True), start))
+                return self._answers(sums, reasons + list(map(_SECOND, more)), rules)
+        entries = list(filter(None, map(joined.get, dict.fromkeys(keys))))
         sums = list(map(sum, zip(*map(_FIRST, entries), strict=True))) if entries else self._zeros
-        reasons = list(map(_SECOND, entries))
+        return self._answers(sums, list(map(_SECOND, entries)), rules)
+
+    def _head(self, first: tuple[str, ...]) -> tuple[frozenset[str], list[Any], list[float] | None, list[Any]]:
+        entries = list(filter(None, map(self._joined.get, dict.fromkeys(first))))
+        sums = list(map(sum, zip(*map(_FIRST, entries), strict=True))) if entries else None
+        if len(self._heads) >= 10_000:  # a few thousand combinations at most; odd sentiment labels could add more
+            self._heads.clear()
+        found = self._heads[first] = (frozenset(first), entries, sums, list(map(_SECOND, entries)))
+        return found
+
+    def _answers(
+        self, sums: Sequence[float], reasons: list[Any], rules: Sequence[str]
+    ) -> list[tuple[str, str, float, tuple[str, ...]]]:
         out = []
         for (m, lo, hi), rule in zip(self._spans, rules, strict=True):
             scores = list(map(add, m.bias, sums[lo:hi]))
