@@ -525,12 +525,12 @@ class _Cues:
 
 # every cue pattern the rules read, searched at once (`_rules` reads their matches by these places)
 _SCAN_FAMILIES = (PROBLEM, HELP, SUPPORT_HANDLE, FLAW, LEAVING, SUGGEST, PRAISE, SARCASM, CHOOSING)
-_LEADS_AT = len(_SCAN_FAMILIES)  # then _LEAD_SCAN's patterns, then the intent families'
+_LEADS_AT = len(_SCAN_FAMILIES)  # 9; then _LEAD_SCAN's patterns, then the intent families'
 
 
 def _cues(body: Body, hits: list[list[re.Match[str]]]) -> _Cues:
     """The trait cues from the matches of _SCAN_FAMILIES' patterns (`hits`, in that order)."""
-    problem_hits, help_hits, handles, flaw_hits, leaving_hits, suggest, praise_hits, sarcasm, choosing = hits[:_LEADS_AT]
+    problem_hits, help_hits, handles, flaw_hits, leaving_hits, suggest, praise_hits, sarcasm, choosing = hits[:9]
     low = body.lowered
     ignored: list[str] = []
     leaving: list[str] = []
