@@ -9,7 +9,8 @@ matches. Three things make it fast without changing one match:
 - Every match of a unit contains one of a few literals (core/regex_parts.py: "refund" for `refund\\w*`). A body's
   runs of word characters say which literals it may hold (a literal's run of word characters sits inside one of
   them, or ends, starts or is one, as the literal says), each distinct run worked out once; literals without such a
-  run are looked for as they are. A unit none of whose literals can be there cannot match and is not searched;
+  run are looked for as they are (those without a space once per distinct space-separated run of the text, in which
+  they sit whole). A unit none of whose literals can be there cannot match and is not searched;
   leaving out units that match nowhere, or searching a few in vain, changes no match.
 - The units are split into the alternatives tried in turn at a position, each compiled to start with its literal
   (`refund(?<![\\w@#]refund)\\w*`), which Python's regex engine finds with a fast string search. The matches of
