@@ -25,11 +25,10 @@ def quoted_cues(reasons: Iterable[str], said: str, limit: int) -> tuple[list[str
     return counted[:limit], ignored[:limit]
 
 
-def cue_line(reasons: Iterable[str], said: str, limit: int, none: str = "") -> str:
-    """The cues that counted, comma-separated ("" or `none` when there are none), then "not counted: ..." for the
-    switched-off ones."""
+def cue_line(reasons: Iterable[str], said: str, limit: int) -> str:
+    """The cues that counted, comma-separated, then "not counted: ..." for the switched-off ones ("" for none)."""
     counted, ignored = quoted_cues(reasons, said, limit)
-    line = ", ".join(counted) or none
+    line = ", ".join(counted)
     if ignored:
         line += ("; " if line else "") + "not counted: " + ", ".join(ignored)
     return line

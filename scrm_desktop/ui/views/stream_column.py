@@ -162,6 +162,7 @@ class StreamColumn(QFrame):
         self.badge.setToolTip("New posts above: scroll to the top to read them")
         self.badge.hide()
         self.count = QLabel()
+        self._unread = ""  # "739 unread": the count in words (the label may show the number alone)
         self.count.setObjectName("Muted")
         self.bell = QLabel("⚑")
         self.bell.setToolTip("Desktop notifications are on for this column")
@@ -236,13 +237,14 @@ class StreamColumn(QFrame):
 
     def set_unread_total(self, n: int | None) -> None:
         """The column's unread posts; counts stop at the store's cap and show as "999+ unread"."""
-        self.count.setToolTip(unread_text(n))
+        self._unread = unread_text(n)
+        self.count.setToolTip(self._unread)
         self.fit_count()
 
     def fit_count(self) -> None:
         """The count as "739 unread" when the title fits beside it, else as "739" (the name goes first; the
         tooltip has the words), worked out from the header's width alone so the two never take turns."""
-        full = self.count.toolTip()
+        full = self._unread
         head = self.header.layout()
         if head is None or not full:
             self.count.setText(full)
