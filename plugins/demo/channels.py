@@ -129,7 +129,10 @@ def _rss(rng, person, text, when, headline: str = "", **kw) -> Shape:
 def _email(rng, person, text, when, kind: str = "", **kw) -> Shape:
     # People write "Brightwave" in a mail, not "@BrightwaveHelp", and do not hashtag it.
     text = re.sub(r"(\s+#\w+)+$", "", re.sub(r"@brightwave\w*", "Brightwave", text, flags=re.IGNORECASE))
-    subject = Filler(rng)(rng.choice(EMAIL_SUBJECTS.get(kind, ("Hello",))))
+    fill = Filler.following(rng, text)
+    # A subject names the laptop, line or technician only when the body does (a typo can hide it: "Flxu Pro").
+    subjects = [s for s in EMAIL_SUBJECTS.get(kind, ()) if fill.knows(s, ("product", "line", "techname"))]
+    subject = fill(rng.choice(subjects or ["Hello"]))
     greeting = rng.choice(("Hi Brightwave team,", "Hello,", "To whom it may concern,", "Hi,", ""))
     sign = rng.choice((person.name, person.name.split(" ")[0], f"Regards,\n{person.name}", "Sent from my phone"))
     body = "\n\n".join(part for part in (greeting, text, sign) if part)

@@ -12,11 +12,27 @@ _EMOJI_SLOTS = {"negative": "emoji_bad", "positive": "emoji_good", "neutral": "e
 
 
 class Filler:
-    """Fills {slots}; a slot used twice in one post gets the same word both times ("my Aero 14 ... the Aero 14")."""
+    """Fills {slots}; a slot used twice in one post gets the same word both times ("my Aero 14 ... the Aero 14"),
+    and a second slot of a kind ("{product2}") never repeats the first ("the Aero 14 and the Aero 14")."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.chosen: dict[str, str] = {}
+
+    @classmethod
+    def following(cls, rng: random.Random, text: str) -> Filler:
+        """A filler that keeps to the words a post's text already chose: a mail's subject names the laptop its body
+        is about ("Help with my Aero 14" over a mail about an Aero 14), whatever the subject's template says."""
+        fill = cls(rng)
+        for name, words in SLOTS.items():
+            found = [w for w in words if w in text]
+            if found:
+                fill.chosen[name] = max(found, key=len)  # "Flux Pro 15" in a text also holds "Flux 1"...
+        return fill
+
+    def knows(self, template: str, slots: tuple[str, ...]) -> bool:
+        """Whether every one of these slots the template uses is already chosen."""
+        return all(name in self.chosen for name in _SLOT_RE.findall(template) if name in slots)
 
     def __call__(self, template: str) -> str:
         return _SLOT_RE.sub(self._word, template)
@@ -24,7 +40,9 @@ class Filler:
     def _word(self, match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in self.chosen:
-            self.chosen[name] = self.rng.choice(SLOTS[name])
+            first = self.chosen.get(name[:-1]) if name.endswith("2") else None
+            words = [w for w in SLOTS[name] if w != first] or SLOTS[name]
+            self.chosen[name] = self.rng.choice(words)
         return self.chosen[name]
 
 

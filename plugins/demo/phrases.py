@@ -193,7 +193,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "venting": (
         "{support} my {product} {issue} and I have a deadline tomorrow. what do I do?",
         "hey {support}, my {product} {issue} since the last update. already tried a hard reset. help?",
-        "Is there a fix for a {product} that {issue}? Asking for me, my sanity and my thesis",
+        "Is there a fix for my {product} that {issue}? Asking for me, my sanity and my thesis",
         "{days} days waiting on a reply about my {product}. it {issue}. {support} anyone there?",
         "My brand new {product} {issue}. Warranty claim or is there something I can try first?",
         "so my {product} {issue}... again. {support} can someone DM me?",
@@ -301,7 +301,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "competitor": (
         "my {comp_product} {issue} after {weeks} weeks. {comp_handle} help",
-        "{comp_product} battery is insane, 14h and counting",
+        "{comp_product} battery is amazing, 14h and counting",
         "Nimbly Fix tech showed up early today, nice {emoji_good}",
         "Corvex support had me on hold for {minutes} minutes {emoji_bad}",
         "{competitor}'s new trackpad is so good it's unfair",

@@ -208,6 +208,20 @@ def test_channels_have_their_own_shapes(day: FetchResult) -> None:
     assert all(len(p.text) <= 300 for p in by_channel["bluesky"])
 
 
+def test_posts_name_their_laptops_consistently(day: FetchResult) -> None:
+    products = sorted(set(phrases.SLOTS["product"]) | set(phrases.SLOTS["product2"]), key=len, reverse=True)
+    mails = [p for p in day.posts if p.channel == "email"]
+    named = [(p, [w for w in products if w in p.title]) for p in mails]
+    assert any(found for _, found in named)
+    for mail, found in named:  # "Help with my Flux Pro 15" heads a mail about that laptop, not about another
+        assert all(w in mail.text for w in found[:1]), (mail.title, mail.text)
+    # a comparison never sets a laptop beside itself ("is the Vista 17 charger the same as the Vista 17 one?")
+    for post in day.posts:
+        for w in products:
+            assert f"the {w} charger the same as the {w} one" not in post.text
+            assert f"between the {w} and the {w}" not in post.text
+
+
 def test_replies_form_short_threads(day: FetchResult) -> None:
     by_id = {p.external_id: p for p in day.posts}
     replies = [p for p in day.posts if p.reply_to and p.reply_to in by_id]
