@@ -31,6 +31,8 @@ def test_default_analyzer_is_the_social_one() -> None:
         ("I don't like the new pricing", "negative"),
         ("No problem, happy to help", "positive"),
         ("My parcel never arrived", "negative"),
+        ("The technician visit I booked never happened", "negative"),
+        ("Nothing happened, all good", "positive"),
     ],
 )
 def test_negation(social: SocialAnalyzer, text: str, expected: str) -> None:

@@ -134,6 +134,6 @@ NEGATED_ONLY: dict[str, float] = {
     "helps": -1.4, "help": -1.4, "helping": -1.4, "coming": -1.4, "come": -1.2, "came": -1.4,
     "use": -1.2, "print": -1.4, "heard": -1.4, "hear": -1.2, "access": -1.6, "login": -1.6, "log": -1.4,
     "reach": -1.4, "through": -1.4, "called": -1.2, "fix": -1.6, "charge": -1.2, "sync": -1.4,
-    "boot": -1.8, "wake": -1.4, "start": -1.2, "detect": -1.4, "recognize": -1.4,
+    "boot": -1.8, "wake": -1.4, "happened": -1.6, "happen": -1.2, "start": -1.2, "detect": -1.4, "recognize": -1.4,
     "download": -1.2, "install": -1.2, "update": -1.2, "contact": -1.2, "sent": -1.2, "send": -1.2,
 }  # fmt: skip
