@@ -185,7 +185,7 @@ SLOTS: dict[str, tuple[str, ...]] = {
     "emoji_bad": ("😤", "😡", "🙃", "😩", "🤬", "💀", "😭"),
     "emoji_good": ("🙌", "❤️", "🔥", "👏", "😍", "✨", "💯"),
     "emoji_meh": ("🤷", "😐", "🙄", "😬"),
-    "emoji_think": ("🤔", "🧐", "😵‍💫"),
+    "emoji_think": ("🤔", "🧐", "👀"),  # not 😵‍💫: a dizzy face reads as a grumble
 }
 
 # The six traits of the social customer, plus the other kinds of post a brand hears.
@@ -306,7 +306,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "Corvex support had me on hold for {minutes} minutes {emoji_bad}",
         "{competitor}'s new trackpad is so good it's unfair",
         "Got the {comp_product}. {flaw} aside, it's great",
-        "{comp_handle} why does my {comp_product} {issue}??",
+        "{comp_handle} anyone else? my {comp_product} {issue}??",
         "the {comp_product} keyboard >>> everything else",
     ),
     "chatter": (

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scrm_plugins.demo import DemoPlugin, phrases
 from scrm_plugins.demo.plugin import MAX_POSTS_PER_FETCH
 
+from scrm_desktop.core.sentiment import analyzer_named
 from scrm_desktop.listening.api import ConfigError, FetchResult
 
 NOW = datetime(2024, 6, 3, 15, 0, tzinfo=UTC)  # mid-afternoon UTC: the busiest time of the demo's day
@@ -220,6 +221,14 @@ def test_posts_name_their_laptops_consistently(day: FetchResult) -> None:
         for w in products:
             assert f"the {w} charger the same as the {w} one" not in post.text
             assert f"between the {w} and the {w}" not in post.text
+
+
+def test_the_demos_emoji_read_as_the_mood_they_decorate() -> None:
+    social = analyzer_named("social")
+    # a buying question ending in 😵‍💫 read as a grumble and filled the Negative column with shoppers
+    assert all(social.analyze(f"which laptop {e}").label == "neutral" for e in phrases.SLOTS["emoji_think"])
+    assert all(social.analyze(f"my laptop {e}").label == "positive" for e in phrases.SLOTS["emoji_good"])
+    assert all(social.analyze(f"my laptop {e}").label == "negative" for e in phrases.SLOTS["emoji_bad"])
 
 
 def test_replies_form_short_threads(day: FetchResult) -> None:
