@@ -73,6 +73,32 @@ def test_the_demo_crisis_is_a_spike_on_the_wall(qtbot, demo):
     assert not wall.alerts.empty.isVisibleTo(wall)
 
 
+@pytest.fixture
+def seeded(tmp_path):
+    ws = Workspace.open(str(tmp_path), demo=True, seed=True, clock=lambda: NOW)  # the demo's rules included
+    ws.run_once()
+    yield ws
+    ws.close()
+
+
+def test_a_rule_that_fired_on_many_posts_takes_one_alert_row(qtbot, seeded):
+    wall = open_wall(qtbot, seeded)
+    rule_alerts = [a for a in seeded.topics.alerts(unacknowledged_only=True) if a.kind == "rule"]
+    by_rule = {}
+    for a in rule_alerts:
+        by_rule.setdefault(a.topic, []).append(a)
+    assert any(len(fired) > 1 for fired in by_rule.values()), "the demo's press rule fires on several posts"
+    rows = wall.alerts.texts()
+    for name, fired in by_rule.items():
+        [row] = [r for r in rows if f"⚑ {name}" in r] or [None]
+        if row is None:
+            continue  # pushed off by newer alerts
+        # one row a rule, saying what it heard (the newest post) and how many more are waiting
+        assert (f"(+{len(fired) - 1} more)" in row) == (len(fired) > 1), row
+        assert fired[0].detail[:20] in row
+    assert len(rows) == len(set(rows))
+
+
 def test_the_tiles_show_the_stores_own_counts(qtbot, demo):
     now = naive(demo.clock())
     negative = [p for p in demo.db.posts.page(limit=200) if p.sentiment_label == "negative"][:4]

@@ -46,7 +46,9 @@ class WallData:
     unassigned: int = 0
     past_sla: int = 0
     outbox: dict[str, int] = field(default_factory=dict)  # state -> items
-    alerts: list[Alert] = field(default_factory=list)  # unacknowledged, newest first
+    alerts: list[Alert] = field(default_factory=list)  # unacknowledged, newest first, a rule's newest only
+    # how many unacknowledged alerts each shown rule alert stands for (by alert id; absent: just itself)
+    alert_repeats: dict[int, int] = field(default_factory=dict)
     incidents: list[Incident] = field(default_factory=list)  # open, crisis level >= BANNER_LEVEL, worst first
     negative_posts: list[Post] = field(default_factory=list)  # newest first
     newest_at: datetime | None = None  # the newest post's time
@@ -83,7 +85,8 @@ def load_wall(ws: Workspace, now: datetime) -> WallData:
     brand = next((t.name for t in topics if t.kind == "brand"), "")
     snap = build(ws.topics, now, Filters("24h", brand), measures=False)
     start = now.replace(second=0, microsecond=0) - timedelta(hours=1)
-    data = WallData(now, ws.name, brand, snap, start, alerts=_alerts(snap.alerts))
+    data = WallData(now, ws.name, brand, snap, start)
+    data.alerts, data.alert_repeats = _alerts(snap.alerts)
     _last_hour(ws, data)
     _cases(ws, data)
     data.incidents = [i for i in ws.cases.repo.incidents(open_only=True) if i.severity >= BANNER_LEVEL]
@@ -127,8 +130,23 @@ def _blend(before: Band | None, current: Band | None, share: float) -> tuple[flo
     return expected, threshold
 
 
-def _alerts(alerts: list[Alert]) -> list[Alert]:
-    return [a for a in alerts if a.acknowledged_at is None][:ALERT_ROWS]
+def _alerts(alerts: list[Alert]) -> tuple[list[Alert], dict[int, int]]:
+    """The unacknowledged alerts for the panel's rows: a rule that fired on many posts takes one row (its newest
+    post, with how many more), so four press mentions do not push the spikes off the wall."""
+    shown: list[Alert] = []
+    first_of_rule: dict[str, Alert] = {}
+    repeats: dict[int, int] = {}
+    for a in alerts:
+        if a.acknowledged_at is not None:
+            continue
+        if a.kind == "rule":
+            first = first_of_rule.setdefault(a.topic, a)
+            if first is not a:
+                repeats[first.id] = repeats.get(first.id, 1) + 1
+                continue
+        shown.append(a)
+    shown = shown[:ALERT_ROWS]
+    return shown, {a.id: repeats[a.id] for a in shown if a.id in repeats}
 
 
 def _cases(ws: Workspace, data: WallData) -> None:
@@ -262,11 +280,13 @@ def _outbox(data: WallData) -> Figure:
     return Figure("outbox", "Outbox · waiting for a person", f"{data.outbox_waiting:,}", detail, level)
 
 
-def describe_alert(alert: Alert) -> tuple[str, str]:
-    """(when, what) for one alert: its window, then the topic and the value against its threshold (plain text)."""
+def describe_alert(alert: Alert, repeats: int = 1) -> tuple[str, str]:
+    """(when, what) for one alert: its window, then the topic and the value against its threshold; a rule's alert
+    says what it heard (the post) rather than the instruction every one of its alerts repeats (plain text)."""
     if alert.kind == "rule":
-        message = alert.top_terms[0] if alert.top_terms else alert.detail
-        return f"{alert.window_start:%H:%M}", f"⚑ Rule “{alert.topic}” · {message}"
+        heard = alert.detail or (alert.top_terms[0] if alert.top_terms else "")
+        more = f" (+{repeats - 1} more)" if repeats > 1 else ""
+        return f"{alert.window_start:%H:%M}", f"⚑ {alert.topic}{more} · {heard}"
     what = "negative" if alert.kind == "negative" else "posts"
     return (
         f"{alert.window_start:%H:%M}–{alert.window_end:%H:%M}",

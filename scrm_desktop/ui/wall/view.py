@@ -264,7 +264,7 @@ class WallView(QWidget):
         for chart in (self.spike_chart, self.share_chart):
             _fit_title(chart, self._scale)  # drawing a chart sets its title back to pyqtgraph's 30 px row
             _thicken(chart, self._scale)
-        self.alerts.show_rows([describe_alert(a) for a in data.alerts])
+        self.alerts.show_rows([describe_alert(a, data.alert_repeats.get(a.id, 1)) for a in data.alerts])
         self.ticker.show_rows([_ticker_line(p) for p in data.negative_posts])
         every = self.refresh_timer.interval() / 1000
         self.status.setText(f"Updated {data.now:%H:%M:%S} UTC · refreshes every {every:g} s")
