@@ -528,10 +528,9 @@ def _listen(ws: Workspace, once: bool) -> int:
     return 0
 
 
-def _send_outbox(ws: Any) -> None:
+def _send_outbox(ws: Workspace) -> None:
     """The replies due, sent once (a cron'd `listen --once` is a whole sender); one line per reply that moved."""
-    outbox = getattr(ws, "outbox", None)
-    for result in outbox.send_due() if outbox is not None else ():
+    for result in ws.outbox.send_due():
         detail = f": {result.message}" if result.message else ""
         print(f"outbox reply {result.item_id}: {result.state}{detail}")
 
