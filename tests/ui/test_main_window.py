@@ -159,6 +159,17 @@ def test_the_detail_pane_shows_trait_intent_lead_and_corrects_them(qtbot, window
     assert "Trait: passive" in window.detail.classified.text()
 
 
+def test_a_label_the_cue_rules_gave_says_so_rather_than_the_models_low_confidence(qtbot, window, ws):
+    text = "Sold my Brightwave Flux 13. Never again. Not paying for Care when the tech never comes."
+    show_first_post(qtbot, window, ws, PostIn("mastodon", "p1", text, NOW, author_handle="a"))
+    stored = ws.db.posts.classification(window.detail.post.id)
+    assert window.detail.post.trait == "past" and stored["trait_confidence"] < 0.4  # the model alone: unknown
+    shown = window.detail.classified.text()
+    assert "Trait: past (by its words)" in shown, shown
+    assert f"Intent: {window.detail.post.intent} (" in shown and "%)" in shown  # the model's own answer: its %
+    assert "never again" in window.detail.class_reasons.text()
+
+
 def test_the_detail_pane_gives_the_posts_own_words_and_corrects_a_lead_in_one_click(qtbot, window, ws):
     studio = (
         "@ana74@mastodon.example we're equipping a 14-person design studio. Does Brightwave do business pricing on"

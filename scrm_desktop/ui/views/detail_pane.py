@@ -97,12 +97,23 @@ class _Extras:
         return cls(
             loaded=True,
             reasons=reasons(post.id),
-            cues=cues(post.id) if cues is not None else {},
+            cues=_with_floors(cues(post.id)) if cues is not None else {},
             thread=thread(post),
             history=history(author) if history is not None and author is not None else None,
             customer=customer(author) if customer is not None and author is not None else None,
             edit=edit(post.id) if edit is not None else ("", ""),
         )
+
+
+def _with_floors(cues: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored classification, with the shipped model's confidence floors beside it ("floors": field -> floor)
+    when it has confidences: below its floor the model alone would have said "unknown", so a label there was the
+    cue rules' (on the worker thread: the model file is read once, on first use)."""
+    if not cues or not any(f"{field}_confidence" in cues for field in ("trait", "intent")):
+        return cues
+    from scrm_desktop.core.classify_model import ClassifyModel
+
+    return {**cues, "floors": {field: m.floor for field, m in ClassifyModel.shipped().fields.items()}}
 
 
 # the widgets of a shown post, made with the first one (DetailPane._build)
@@ -489,8 +500,9 @@ def _shown(cues: dict[str, Any], field: str, value: str) -> str:
 
 
 def _sure(cues: dict[str, Any], field: str, value: str) -> str:
-    """ " (84%)" beside a classifier's answer, " (maybe passive, 38%)" when it was unsure; "" for an agent's value
-    or a post classified before the learned model (no confidence stored)."""
+    """ " (84%)" beside a classifier's answer, " (maybe passive, 38%)" when it was unsure, " (by its words)" for the
+    cue rules' answer where the model was below its floor ("Sold my Flux 13. Never again": past, the model 30%
+    sure); "" for an agent's value or a post classified before the learned model (no confidence stored)."""
     confidence = cues.get(f"{field}_confidence")
     if not isinstance(confidence, int | float):
         return ""
@@ -501,4 +513,6 @@ def _sure(cues: dict[str, Any], field: str, value: str) -> str:
         return f" (maybe {guess}, {confidence:.0%})"
     if value and guess and guess != value:
         return ""  # an agent changed it since
+    if value and confidence < (cues.get("floors") or {}).get(field, 0.0):
+        return " (by its words)"  # the cue rules' label: the model alone was too unsure to give one
     return f" ({confidence:.0%})"
