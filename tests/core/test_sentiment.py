@@ -33,6 +33,8 @@ def test_default_analyzer_is_the_social_one() -> None:
         ("My parcel never arrived", "negative"),
         ("The technician visit I booked never happened", "negative"),
         ("Nothing happened, all good", "positive"),
+        ("I cannot believe how bad this is", "negative"),
+        ("Couldn't believe how good the repair was", "positive"),
     ],
 )
 def test_negation(social: SocialAnalyzer, text: str, expected: str) -> None:

@@ -22,6 +22,8 @@ _LIKE_SUBJECTS = frozenset(
     didnt doesn't doesnt also still all definitely kinda sorta so much def
     """.split()  # noqa: SIM905
 )
+# "I can't believe how bad ...", "couldn't believe how good ...": the words after "believe" are meant, not negated.
+_DISBELIEF = frozenset({"can't", "cant", "cannot", "couldn't", "couldnt"})
 # Laughter and exclamations keep their own sign: "not the latter lol" is not a negated laugh.
 # Adjectives that act as intensifiers in front of another sentiment word.
 _ADVERB_BEFORE_CUE = frozenset({"pretty", "real"})
@@ -416,6 +418,8 @@ class RuleEngine:
 
     def _is_negator(self, toks: list[Token], j: int, start: int) -> bool:
         low = toks[j].low
+        if low in _DISBELIEF and j + 1 < start and toks[j + 1].low == "believe":
+            return False  # "can't believe how bad it is": astonishment, not a negation of "bad"
         if low in NEGATORS:
             if low == "without" and j + 1 < start and toks[j + 1].low == "doubt":
                 return False
