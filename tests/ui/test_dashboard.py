@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor
 
 from scrm_desktop.core.influence import is_advocate
 from scrm_desktop.core.measure import window_query
@@ -17,7 +18,7 @@ from scrm_desktop.listening.api import PostIn
 from scrm_desktop.store.query_sql import to_sql
 from scrm_desktop.ui.bridge import Bridge
 from scrm_desktop.ui.dashboard import DashboardView, render_dashboard
-from scrm_desktop.ui.dashboard.charts import x_of
+from scrm_desktop.ui.dashboard.charts import COLORS, HOUR_S, x_of
 from scrm_desktop.workspace import Workspace
 
 
@@ -106,6 +107,31 @@ def test_a_click_on_a_share_of_voice_bar_opens_that_brands_posts(qtbot, view, de
     query, title = signal.args
     assert query.startswith("topic:Corvex since:") and "Corvex" in title
     assert count(demo, query) == snap.sov_mentions["Corvex"] > 0
+
+
+def strongest(colour: QColor) -> int:
+    """Which of red, green and blue is the colour's strongest (0, 1, 2)."""
+    rgb = (colour.red(), colour.green(), colour.blue())
+    return rgb.index(max(rgb))
+
+
+def test_every_brand_fills_its_band_of_the_share_of_voice_over_time(qtbot, view):
+    snap = view.snapshot
+    chart = view.charts["share_trend"]
+    chart.resize(800, 500)
+    qtbot.wait(50)
+    image = chart.grab().toImage()
+    i = len(snap.sov_buckets) // 2
+    x = x_of(snap.sov_buckets[i]) + HOUR_S / 2
+    level = 0.0
+    for n, (brand, shares) in enumerate(snap.sov_series.items()):
+        share = shares[i]
+        if share > 0.1:  # the middle of the brand's band is in its own colour, not the black background
+            colour = image.pixelColor(chart.view_to_widget(x, level + share / 2) * image.devicePixelRatio())
+            want = QColor(COLORS[n % len(COLORS)])
+            assert colour.value() > 40, (brand, colour.name())
+            assert strongest(colour) == strongest(want), (brand, colour.name())
+        level += share
 
 
 def test_range_brand_and_channel_filters_change_every_chart_and_the_table(qtbot, view, demo):

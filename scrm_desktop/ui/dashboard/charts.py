@@ -193,7 +193,9 @@ class ShareTrendChart(Chart):
     def draw(self, snap: Snapshot) -> None:
         xs = [x_of(t) + HOUR_S / 2 for t in snap.sov_buckets]
         below = [0.0] * len(xs)
-        lower = self.plot(xs, below, pen=None) if xs else None
+        # the floor of the first brand's area: a curve with no visible pen (pen=None makes no curve path at all,
+        # and the first brand's area was left unfilled)
+        lower = self.plot(xs, below, pen=pg.mkPen(None)) if xs else None
         for i, (brand, shares) in enumerate(snap.sov_series.items()):
             top = [b + s for b, s in zip(below, shares, strict=True)]
             upper = self.plot(xs, top, pen=pg.mkPen(COLORS[i % len(COLORS)]), name=brand)
