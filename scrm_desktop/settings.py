@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,26 @@ class Settings:
             message = f"settings file {path} could not be read ({exc}); kept it as {backup} and started from defaults"
             log.error("%s", message)
             return cls(), message
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known}), None
+        defaults = asdict(cls())
+        values = {k: v for k, v in raw.items() if k in defaults}
+        wrong = [k for k, v in values.items() if not _same_kind(v, defaults[k])]
+        if not wrong:
+            return cls(**values), None
+        told = "; ".join(f"{k} was {values.pop(k)!r}, not {_KINDS[type(defaults[k])]}" for k in wrong)
+        message = f"settings file {path}: {told}; the default is used instead (the other settings were kept)"
+        log.error("%s", message)
+        return cls(**values), message
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True), encoding="utf-8")
         os.replace(tmp, path)  # atomic: a crash never leaves a half-written file
+
+
+_KINDS = {str: "text", bool: "true or false", int: "a whole number", dict: "an object"}
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """A value of the field's own type (a bool is not a whole number here, though Python says it is)."""
+    return type(value) is type(default)
