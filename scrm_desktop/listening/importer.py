@@ -98,7 +98,7 @@ def _sniff_format(path: Path) -> str:
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, row) pairs; a row that cannot be read is yielded as an error string."""
     if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     if _sniff_format(path) == "jsonl":
         yield from _read_jsonl(path)
     else:
@@ -141,7 +141,11 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 return
             except csv.Error as exc:
                 if "unexpected end of data" in str(exc):
-                    yield start, Unparsable("a quoted field opens here and is never closed")
+                    # the rest of the file was read into that field: say so, or --skip-bad looks as if only the
+                    # one row was left out
+                    end = _last_line(path)  # (the reader's line_num stops at the row before)
+                    rest = f" (lines {start}-{end}, the end of the file, were read into it)" if end > start else ""
+                    yield start, Unparsable(f"a quoted field opens here and is never closed{rest}")
                 else:
                     yield start, Unparsable(f"unreadable CSV ({exc})")
                 continue
@@ -236,9 +240,19 @@ def _refuse_malformed(path: Path, shown: int = 5) -> None:
     )
 
 
+def _last_line(path: Path) -> int:
+    """The number of the file's last line (a last line without its newline counts)."""
+    newlines, last = 0, b"\n"
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            newlines += block.count(b"\n")
+            last = block[-1:]
+    return newlines + (last != b"\n")
+
+
 def _count_lines(path: Path) -> int:
     if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError(f"{path}: {'a folder, not a file' if path.is_dir() else 'no such file'}")
     count = 0
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -53,6 +53,8 @@ def test_file_without_text_column_is_refused_with_a_reason(tmp_path, capsys):
 def test_missing_file(tmp_path, capsys):
     assert run(tmp_path, "import", str(tmp_path / "nope.csv")) == 1
     assert "no such file" in capsys.readouterr().err
+    assert run(tmp_path, "import", str(tmp_path)) == 1
+    assert capsys.readouterr().err.strip() == f"scrm-desktop: {tmp_path}: a folder, not a file"
 
 
 def test_real_support_export_imports_without_losing_rows(tmp_path, capsys, shared_data):
@@ -84,13 +86,15 @@ def test_a_quote_left_open_is_refused_naming_its_line_and_nothing_is_imported(tm
     assert run(tmp_path, "import", str(f)) == 1
     err = capsys.readouterr().err.strip()
     assert err == (
-        "scrm-desktop: posts.csv is malformed at line 3: a quoted field opens here and is never closed; nothing "
-        "was imported (fix the file, or import the readable rows with --skip-bad)"
+        "scrm-desktop: posts.csv is malformed at line 3: a quoted field opens here and is never closed (lines 3-5, "
+        "the end of the file, were read into it); nothing was imported (fix the file, or import the readable rows "
+        "with --skip-bad)"
     )
     assert run(tmp_path, "sources", "list") == 0
     assert run(tmp_path, "import", "--skip-bad", str(f)) == 0
     out = capsys.readouterr().out
-    assert "1 new post(s)" in out and "1 rejected" in out and "line 3: a quoted field opens here" in out
+    assert "1 new post(s)" in out and "1 rejected" in out
+    assert "line 3: a quoted field opens here and is never closed (lines 3-5, the end of the file, were" in out
 
 
 def test_a_malformed_jsonl_imports_nothing_unless_asked(tmp_path, capsys):
