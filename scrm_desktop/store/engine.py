@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -228,9 +229,13 @@ def open_error(engine: Engine, exc: BaseException) -> DatabaseError:
             f"{__version__}); update scrm-desktop to open it"
         )
     elif "password authentication failed" in low or "no password supplied" in low:
+        # the URL without any password (a copied `user:***@` would send *** as the password), quoted for a shell
+        u = engine.url  # (URL.set(password=None) would keep the password: None there means "unchanged")
+        without = URL.create(u.drivername, u.username, None, u.host, u.port, u.database, u.query)
+        bare = shlex.quote(without.render_as_string(hide_password=False))
         words = (
             f"the server refused the password for user {engine.url.username!r} ({words}); store the right one "
-            f"with: scrm-desktop --db {engine.url!r} db set-password"
+            f"with: scrm-desktop --db {bare} db set-password"
         )
     elif any(s in low for s in ("connection refused", "could not translate host", "timeout expired", "no route")):
         host = engine.url.host or engine.url.query.get("host") or "localhost"
