@@ -230,6 +230,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        told = _damaged_while_running(args, exc)
+        if told is None:
+            raise
+        print(f"scrm-desktop: {told}", file=sys.stderr)
+        return 1
+
+
+def _damaged_while_running(args: argparse.Namespace, exc: Exception) -> str | None:
+    """A SQLite file damaged where opening it did not look (a bad page deep in a table) and a command read it:
+    one line with its last backup and salvage, as at start, instead of a traceback; None for anything else."""
+    from sqlalchemy.exc import DBAPIError
+
+    words = str(getattr(exc, "orig", None) or exc)
+    low = words.lower()
+    if not isinstance(exc, DBAPIError) or not any(s in low for s in ("malformed", "not a database")):
+        return None
+    try:
+        database = _database_file(args)
+    except CommandError:
+        return None
+    if database is None:
+        return None
+    from scrm_desktop.store.errors import DatabaseError
+
+    return str(_offer_backup(DatabaseError(f"the database {database} is damaged ({words})", database=database)))
 
 
 def _gui_start(argv: list[str]) -> argparse.Namespace | None:

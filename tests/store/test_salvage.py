@@ -107,3 +107,23 @@ def test_a_file_whose_schema_cannot_be_read_is_refused_with_a_reason(tmp_path: P
     with pytest.raises(BackupError, match=r"nothing can be salvaged|cannot open"):
         salvage(bad, tmp_path / "out.db")
     assert not (tmp_path / "out.db").exists()
+
+
+def test_a_bad_page_a_command_reads_after_the_open_is_one_line_offering_backup_and_salvage(home: Path, capsys) -> None:
+    """Opening looks at the schema, not every page: a table damaged deep inside is met by the command that reads
+    it, which used to end in a traceback."""
+    args = ["--basedir", str(home)]
+    assert main([*args, "sources", "add", "rss", "--name", "Blog", "--url", "https://example.com/feed"]) == 0
+    assert main([*args, "db", "backup"]) == 0
+    capsys.readouterr()
+    db = db_file(home)
+    damage_pages(db, "sources", how_many=1)
+    assert main([*args, "sources", "list"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith(f"scrm-desktop: the database {db} is damaged (database disk image is malformed)")
+    assert "; its last backup is " in err and err.endswith("instead: scrm-desktop db salvage")
+    assert main([*args, "db", "restore"]) == 0
+    capsys.readouterr()
+    assert main([*args, "sources", "list"]) == 0
+    assert capsys.readouterr().out.startswith("Blog\trss")
