@@ -376,8 +376,43 @@ def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
     window, bridge = build_window(ws)
     window.first_posts_shown.connect(lambda: _after_first_paint(ws, window))
     window.database_failed.connect(lambda exc: _database_failed(window, exc))
+    watch_for_damage(ws, window)
     window.show()
     return window, bridge
+
+
+def watch_for_damage(ws: Workspace, window: QWidget) -> None:
+    """A damaged page that a read meets once the app is running (the open reads only the schema): told once, in
+    a dialog over the window, with the last backup and salvage, instead of only a warning in the log. `window`
+    must outlive the reads (the main window: the app ends with it)."""
+    import shiboken6
+
+    from scrm_desktop.store.backup import latest_backup
+    from scrm_desktop.store.engine import damage
+    from scrm_desktop.ui import tasks
+
+    def check(exc: Exception) -> None:
+        words = damage(exc)
+        if words is None or not shiboken6.isValid(window) or getattr(window, "damage_box", None) is not None:
+            return
+        database = ws.database_file
+        found = latest_backup(database) if database is not None else None
+        todo = f"put its last backup ({found}) back with: scrm-desktop db restore" if found else "no backup was made"
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "The database is damaged",
+            f"The database {database or ws.db_url} is damaged ({words}); what reads the damaged part fails.",
+            parent=window,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(
+            f"Quit scrm-desktop, then {todo}, or keep the rows that can still be read: scrm-desktop db salvage "
+            "(docs/guide/backups.md)."
+        )
+        box.open()
+        window.damage_box = box  # type: ignore[attr-defined]
+
+    tasks.fault_listener = check  # the newest main window's (one per app; a test makes several)
 
 
 DATABASE_FAILED = 75  # run_gui: the quick start's database could not be opened; start again the usual way

@@ -241,11 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _damaged_while_running(args: argparse.Namespace, exc: Exception) -> str | None:
     """A SQLite file damaged where opening it did not look (a bad page deep in a table) and a command read it:
     one line with its last backup and salvage, as at start, instead of a traceback; None for anything else."""
-    from sqlalchemy.exc import DBAPIError
+    from scrm_desktop.store.engine import damage
 
-    words = str(getattr(exc, "orig", None) or exc)
-    low = words.lower()
-    if not isinstance(exc, DBAPIError) or not any(s in low for s in ("malformed", "not a database")):
+    words = damage(exc)
+    if words is None:
         return None
     try:
         database = _database_file(args)

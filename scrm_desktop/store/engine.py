@@ -213,6 +213,16 @@ def storage_problem(exc: BaseException) -> str | None:
     return None
 
 
+def damage(exc: BaseException) -> str | None:
+    """The driver's words when `exc` is SQLite reading a damaged page (met after the open, which reads only the
+    schema: a bad page deep in a table), else None."""
+    words = str(getattr(exc, "orig", None) or exc)
+    low = words.lower()
+    if isinstance(exc, DBAPIError) and any(s in low for s in ("malformed", "not a database")):
+        return words.splitlines()[0]
+    return None
+
+
 def open_error(engine: Engine, exc: BaseException) -> DatabaseError:
     """`exc` from opening or upgrading the database, in plain words on one line, with what to do about it."""
     reason = getattr(exc, "orig", None) or exc  # the driver's own words, without SQLAlchemy's boilerplate

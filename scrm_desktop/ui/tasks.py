@@ -34,6 +34,9 @@ from PySide6.QtWidgets import QWidget
 log = logging.getLogger(__name__)
 
 Report = Callable[[int, int], None]  # (done, total), called from the worker
+# told of every op's failure on the GUI thread, before its own failure callback: the main window's (app.py: a
+# damaged database); one at a time, the newest window's
+fault_listener: Callable[[Exception], None] | None = None
 SLOW_S = 0.5  # an op longer than this is logged
 
 
@@ -183,6 +186,8 @@ class TaskRunner(QObject):
             return
         else:  # the previous result of the key was dropped already: show this one, or a steady stream starves
             self._dropped.pop(op.key, None)
+        if error is not None and fault_listener is not None:
+            fault_listener(error)
         if error is None:
             if op.success is not None:
                 op.success(result)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from scrm_desktop.app import build_window, show_notices
@@ -244,3 +244,41 @@ def test_a_quick_start_whose_database_then_fails_to_open_starts_again_the_usual_
     assert painted == [1]  # the newest posts were on screen first
     assert len(seen) == 1 and seen[0].startswith("scrm-desktop cannot start|Could not open or upgrade the database")
     assert "scrm_write_check already exists" in seen[0]
+
+
+def test_a_damaged_page_met_while_the_app_runs_is_told_once_in_a_dialog_with_the_backup(qtbot, tmp_path):
+    """The open reads the schema only: a bad page deep in a table is met by the first read of it (here the
+    sources, read when listening starts after the first paint), which was only a warning in the log."""
+    from scrm_desktop.app import start_gui
+    from scrm_desktop.store.backup import backup
+    from tests.store.test_salvage import damage_pages
+
+    home = tmp_path / "home"
+    ws = Workspace.open(str(home))
+    ws.add_source("rss", "Blog", {"url": "https://blog.example/feed"}, enabled=False)
+    ws.close()
+    db = home / "data" / "scrm.db"
+    saved = backup(db)
+    damage_pages(db, "sources", how_many=1)
+    ws = Workspace.open(str(home))
+    try:
+        window, bridge = start_gui(ws)
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: getattr(window, "damage_box", None) is not None, timeout=60_000)
+        box = window.damage_box
+        assert box.isVisible() and box.windowTitle() == "The database is damaged"
+        assert box.text().startswith(f"The database {db} is damaged (database disk image is malformed)")
+        assert f"put its last backup ({saved}) back with: scrm-desktop db restore" in box.informativeText()
+        assert "scrm-desktop db salvage" in box.informativeText()
+        assert box.textFormat() == Qt.TextFormat.PlainText
+        window.starting.run(ws.db.sources.list)  # read again: told once, the same dialog
+        qtbot.waitUntil(lambda: window.starting.started >= 2, timeout=60_000)
+        qtbot.wait(50)
+        shown = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "The database is damaged"]
+        assert [w for w in shown if w.isVisible()] == [box]
+        for boxes in (getattr(window, "notice_boxes", []), [box]):
+            for b in boxes:
+                b.close()
+        bridge.close()
+    finally:
+        ws.close()
