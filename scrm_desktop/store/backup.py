@@ -88,7 +88,7 @@ def backup(database: Path, out: Path | None = None, now: datetime | None = None)
 
 def _copy(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=15)
+    src = _open_to_read(source)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
@@ -96,6 +96,27 @@ def _copy(source: Path, target: Path) -> None:
     finally:
         dst.close()
         src.close()
+
+
+def _open_to_read(source: Path) -> sqlite3.Connection:
+    """`source` read-only. A WAL database in a folder nobody may write (a read-only disk or mount) cannot even be
+    read that way (SQLite makes its -shm file beside it), so it is read as immutable, which is exact only when no
+    write-ahead log holds commits: with one there it is refused, saying what to copy instead."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=15)
+    try:
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return src
+    except sqlite3.OperationalError:
+        src.close()
+        if os.access(source.parent, os.W_OK):
+            raise
+    wal = source.with_name(source.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise BackupError(
+            f"{source} is in a read-only folder and its last changes are still in {wal.name}: copy both files to "
+            "a folder you may write, then back up or open the copy"
+        )
+    return sqlite3.connect(f"file:{source}?mode=ro&immutable=1", uri=True, timeout=15)
 
 
 def backup_if_due(database: Path, now: datetime | None = None, keep: int = KEEP) -> Path | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,54 @@ def test_a_database_file_without_write_permission(tmp_path, capsys):
     finally:
         db.chmod(0o644)
     assert "read-only" in err and "check its permissions" in err
+
+
+@pytest.fixture
+def read_only_view(tmp_path: Path) -> Iterator[Path]:
+    """tmp_path/data seen through a read-only bind mount (a read-only disk; needs the right to mount)."""
+    data, view = tmp_path / "data", tmp_path / "ro"
+    data.mkdir()
+    view.mkdir()
+    try:
+        subprocess.run(["mount", "--bind", str(data), str(view)], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"cannot bind-mount here ({exc})")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], check=True, capture_output=True)
+        yield view
+    finally:
+        subprocess.run(["umount", "-l", str(view)], check=False, capture_output=True)
+
+
+def test_a_database_on_a_read_only_disk_is_copied_the_way_the_message_says(tmp_path, capsys, read_only_view):
+    # the copy used to fail too ("unable to open database file": SQLite makes a WAL database's -shm beside it)
+    db = _workspace_with_a_source(tmp_path)
+    (tmp_path / "data" / "scrm.db").write_bytes(db.read_bytes())
+    on_disk = read_only_view / "scrm.db"
+    err = open_with(tmp_path, capsys, f"sqlite:///{on_disk}")
+    assert "(the file or its folder is read-only" in err and "db restore" not in err
+    copy = tmp_path / "copy.db"
+    assert main(["--db", f"sqlite:///{on_disk}", "db", "backup", "--out", str(copy)]) == 0
+    capsys.readouterr()
+    assert "Blog\trss" in _sources_listed(capsys, "--basedir", str(tmp_path / "home"), "--db", f"sqlite:///{copy}")
+
+    # a crash left commits in the -wal but no -shm: read as immutable the copy would miss them, so it is refused
+    writer = sqlite3.connect(db)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("UPDATE sources SET name = 'Blog 2'")
+        writer.commit()
+        for name in ("scrm.db", "scrm.db-wal"):
+            (tmp_path / "data" / name).write_bytes((db.parent / name).read_bytes())
+    finally:
+        writer.close()
+    assert main(["--db", f"sqlite:///{on_disk}", "db", "backup", "--out", str(tmp_path / "two.db")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "its last changes are still in scrm.db-wal: copy both files to a folder you may write, then back up or "
+        "open the copy"
+    )
+    assert not (tmp_path / "two.db").exists()
 
 
 def test_a_truncated_database_is_called_damaged_and_offered_its_backup(tmp_path, capsys):
