@@ -391,9 +391,11 @@ def watch_for_damage(ws: Workspace, window: QWidget) -> None:
     from scrm_desktop.store.engine import damage
     from scrm_desktop.ui import tasks
 
+    told: list[QMessageBox] = []  # the one dialog, once shown
+
     def check(exc: Exception) -> None:
         words = damage(exc)
-        if words is None or not shiboken6.isValid(window) or getattr(window, "damage_box", None) is not None:
+        if words is None or not shiboken6.isValid(window) or told:
             return
         database = ws.database_file
         found = latest_backup(database) if database is not None else None
@@ -410,7 +412,7 @@ def watch_for_damage(ws: Workspace, window: QWidget) -> None:
             "(docs/guide/backups.md)."
         )
         box.open()
-        window.damage_box = box  # type: ignore[attr-defined]
+        told.append(box)
 
     tasks.fault_listener = check  # the newest main window's (one per app; a test makes several)
 

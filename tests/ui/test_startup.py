@@ -264,8 +264,12 @@ def test_a_damaged_page_met_while_the_app_runs_is_told_once_in_a_dialog_with_the
     try:
         window, bridge = start_gui(ws)
         qtbot.addWidget(window)
-        qtbot.waitUntil(lambda: getattr(window, "damage_box", None) is not None, timeout=60_000)
-        box = window.damage_box
+
+        def told() -> list[QMessageBox]:
+            return [b for b in window.findChildren(QMessageBox) if b.windowTitle() == "The database is damaged"]
+
+        qtbot.waitUntil(lambda: bool(told()), timeout=60_000)
+        [box] = told()
         assert box.isVisible() and box.windowTitle() == "The database is damaged"
         assert box.text().startswith(f"The database {db} is damaged (database disk image is malformed)")
         assert f"put its last backup ({saved}) back with: scrm-desktop db restore" in box.informativeText()
