@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,6 +76,30 @@ def test_the_audit_has_a_cover_a_summary_page_and_every_section(audit_pdf):
     ):
         assert heading in whole, heading
     assert f"page 2 of {pages}" in text[1]
+
+
+def placed_text(page) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
+    """Each run of text on a PDF page with its size in points and where it starts (x from the left edge)."""
+    found: list[tuple[str, float, float]] = []
+
+    def visit(text, cm, tm, _font, size) -> None:  # type: ignore[no-untyped-def]
+        m = pypdf.mult(tm, cm)
+        if text.strip():
+            found.append((" ".join(text.split()), size * math.hypot(m[2], m[3]), m[4]))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_the_footer_is_small_print_inside_the_page(audit_pdf):
+    path, pages, _ = audit_pdf
+    reader = pypdf.PdfReader(str(path))
+    width = float(reader.pages[1].mediabox.width)
+    for number in (2, pages):
+        [(text, size, x)] = [t for t in placed_text(reader.pages[number - 1]) if f"page {number} of" in t[0]]
+        assert text.startswith("Social media audit · Brightwave ·")
+        assert 6 <= size <= 9  # small print, not three times the body text
+        assert width / 3 < x < width  # right-aligned, starting on the page
 
 
 def test_the_figures_in_the_pdf_are_the_stores(ws, audit_pdf):

@@ -27,6 +27,7 @@ LAYOUT_DPI = 96
 PAGE_MM = (210.0, 297.0)  # A4
 MARGIN_MM = 16.0
 FOOTER_MM = 8.0
+FOOTER_PT = 8.0
 
 
 def _px(mm: float) -> float:
@@ -78,7 +79,9 @@ class ReportDocument:
         if page > 0:  # the cover has no footer
             painter.save()
             font = QFont(self.doc.defaultFont())
-            font.setPointSizeF(8)
+            # in layout pixels like the body: a point size would be read at the device's dpi and then scaled
+            # again by the painter (a 300 dpi PDF got a footer three times too big, its start off the page)
+            font.setPixelSize(round(FOOTER_PT / 72 * LAYOUT_DPI))
             painter.setFont(font)
             painter.setPen(QColor("#666666"))
             bottom = QRectF(self.margin, self.page_size.height() - self.margin, self.body.width(), _px(FOOTER_MM))
