@@ -137,7 +137,7 @@ class AuditFacts:
     """The few figures the summary and the recommendations are read from (None: not measured)."""
 
     brand: str
-    mentions: int
+    mentions: int | None  # None: posts not counted (the care report)
     net_sentiment: float | None
     net_change: float | None
     share_of_voice: dict[str, float] = field(default_factory=dict)  # brand -> share, brand and competitors
@@ -159,7 +159,11 @@ def _pct(share: float) -> str:
 
 def findings(f: AuditFacts) -> list[str]:
     """One-line statements of what the period looked like, for the summary page."""
-    out = [f"{f.mentions:,} posts mentioned {f.brand or 'the tracked topics'} in the period."]
+    out = (
+        []
+        if f.mentions is None
+        else [f"{f.mentions:,} posts mentioned {f.brand or 'the tracked topics'} in the period."]
+    )
     if f.net_sentiment is not None:
         change = "" if f.net_change is None else f" ({f.net_change:+.2f} against the period before)"
         out.append(f"Net sentiment was {f.net_sentiment:+.2f}{change}.")

@@ -97,6 +97,11 @@ def test_a_quiet_period_recommends_keeping_on_listening() -> None:
     assert findings(quiet) == ["0 posts mentioned the tracked topics in the period."]
 
 
+def test_the_care_report_s_findings_do_not_count_posts_it_did_not_read() -> None:
+    care = AuditFacts(brand="", mentions=None, net_sentiment=None, net_change=None, cases=12, sla_share=0.75)
+    assert findings(care) == ["12 posts became cases, 75% answered within their SLA."]
+
+
 def test_schedules_are_a_list_one_daily_and_one_weekly_a_brand() -> None:
     from scrm_desktop.core.report import describe_schedules, schedules_from_settings, with_schedule
 

@@ -203,7 +203,7 @@ def _people(g: _Gatherer, data: ReportData) -> None:
 def _facts(data: ReportData) -> AuditFacts:
     snap, care = data.snapshot, data.care
     overall = care.kpis.overall if care else None
-    mentions = sum(c.total for c in data.by_channel.values())
+    mentions = sum(c.total for c in data.by_channel.values()) if data.request.kind == "audit" else None
     net = snap.net if snap else None
     return AuditFacts(
         brand=data.brand,
