@@ -421,16 +421,22 @@ CRISIS_CASES = 12
 
 def seed_care_history(ws: Workspace, seed: int = 7) -> int:
     """A day of care work behind the demo's reports, written once (none when the workspace already has cases in
-    the last day): cases for negative posts, decided, answered and resolved by three agents at plausible times (a
-    few late, a few not yet answered), and the crisis's cases linked to the demo's incident (the one `seed` opened;
-    opened here, then resolved, where it did not run), with a status update. The cases made."""
+    the last day by its agents): cases for negative posts, decided, answered and resolved by three agents at
+    plausible times (a few late, a few not yet answered), and the crisis's cases linked to the demo's incident (the
+    one `seed` opened; opened here, then resolved, where it did not run), with a status update. The cases `seed`
+    and the rules opened are left as they are. The cases made."""
     now = _utc(ws.clock)
-    if CaseReports(ws.db.engine).kpi_rows(now - timedelta(days=2), now + timedelta(minutes=1)):
+    recent = CaseReports(ws.db.engine).kpi_rows(now - timedelta(days=2), now + timedelta(minutes=1))
+    if any(r.agent in AGENTS for r in recent):  # `seed`'s own cases (Sam's) do not count: they are always there
         return 0
     rng = random.Random(seed)
     seeder = _Seeder(ws.cases.repo, rng, now)
-    negative = ws.db.posts.page(to_sql(parse("sentiment:negative -channel:rss")), limit=2000)[::-1]  # oldest first
-    crisis = ws.db.posts.page(to_sql(parse('topic:"Brightwave Care" sentiment:negative')), limit=400)[::-1]
+
+    def without_case(query: str, limit: int) -> list[Any]:
+        return [p for p in ws.db.posts.page(to_sql(parse(query)), limit=limit) if not p.status][::-1]  # oldest first
+
+    negative = without_case("sentiment:negative -channel:rss", 2000)
+    crisis = without_case('topic:"Brightwave Care" sentiment:negative', 400)
     crisis_ids = {p.id for p in crisis}
     made = [seeder.case(p) for p in _spread([p for p in negative if p.id not in crisis_ids], CASES)]
     linked = [seeder.case(p, CRISIS_OUTCOME) for p in _spread(crisis, CRISIS_CASES)]
@@ -513,6 +519,7 @@ class _Seeder:
             )
         else:
             incident = self.repo.incident(running)
+            opened = max(opened, incident.created_at)  # a case is linked once the incident is there, not before
         linked: list[tuple[datetime, int]] = []
         for case_id in case_ids:
             case = self.repo.get(case_id)

@@ -97,3 +97,21 @@ def test_a_schedule_is_written_by_listen_once(home, tmp_path, capsys):
     assert main(["--basedir", str(home[0]), "--demo", "listen", "--once"]) == 0  # already there: not written again
     assert "wrote" not in capsys.readouterr().out.split("new post(s)")[-1]
     assert cli(home, "schedule", "--every", "off") == 0
+
+
+def test_the_demos_first_care_report_shows_a_day_of_the_teams_work(tmp_path, capsys):
+    """A fresh demo, the report the first command (as the guide shows it): the demo's day of posts and the care
+    history behind the report are written first, beside the cases `seed` opens at first start."""
+    out = tmp_path / "care.pdf"
+    ws = Workspace.open(str(tmp_path / "home"), demo=True)
+    today = ws.clock().date()
+    ws.close()
+    period = ["--from", str(today - timedelta(days=6)), "--to", str(today)]
+    assert main(["--basedir", str(tmp_path / "home"), "--demo", "report", "care", *period, "--out", str(out)]) == 0
+    whole = " ".join(words(page) for page in pypdf.PdfReader(str(out)).pages)
+    for agent in ("Ana", "Ben", "Chloé", "Sam Reyes"):  # the care history's three agents, and seed's teammate
+        assert f" {agent} " in whole, agent
+    assert "Open or join an incident" in whole and "Status update to" in whole
+    assert "posts mentioned" not in whole  # the care report does not count posts
+    timeline = whole.split("Opened at crisis level 3")
+    assert len(timeline) == 2 and " linked: " not in timeline[0].split("when (UTC) who what")[-1]  # opened first
