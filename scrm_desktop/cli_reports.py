@@ -142,8 +142,7 @@ def _export_kpis(ws: Workspace, period: Period, args: argparse.Namespace) -> int
 
     rows = CaseReports(ws.db.engine).kpi_rows(period.start, period.end)
     care = care_report(rows, naive(ws.clock()), period.start, period.end)
-    figures = (care.kpis.overall, *care.kpis.agents, *care.channels)
-    return exports.write(exports.kpi_table(figures), args.out, args.format)
+    return exports.write(exports.kpi_table(care.kpis.overall, care.kpis.agents, care.channels), args.out, args.format)
 
 
 def _schedule(ws: Workspace, args: argparse.Namespace) -> int:

@@ -76,6 +76,7 @@ MEASURE_COLUMNS = (
     "advocates",
 )
 KPI_COLUMNS = (
+    "by",  # all (the overall figures), agent or channel: an agent and a channel may share a name
     "name",
     "cases",
     "answered",
@@ -182,10 +183,12 @@ def measures_table(measures: Iterable[ChannelMeasures]) -> Table:
     return Table(MEASURE_COLUMNS, rows)
 
 
-def kpi_table(figures: Iterable[Any]) -> Table:
-    """engage.kpis.KpiFigures as rows ("Everyone" for the overall figures)."""
+def kpi_table(overall: Any, agents: Iterable[Any] = (), channels: Iterable[Any] = ()) -> Table:
+    """engage.kpis.KpiFigures as rows: the overall figures ("Everyone"), then per agent and per channel."""
+    grouped = [("all", overall), *(("agent", f) for f in agents), *(("channel", f) for f in channels)]
     rows = [
         [
+            by,
             f.agent or "Everyone",
             f.cases,
             f.responded,
@@ -198,7 +201,7 @@ def kpi_table(figures: Iterable[Any]) -> Table:
             f.sla_counted,
             _round(f.sla_share),
         ]
-        for f in figures
+        for by, f in grouped
     ]
     return Table(KPI_COLUMNS, rows)
 

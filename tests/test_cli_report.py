@@ -115,3 +115,28 @@ def test_the_demos_first_care_report_shows_a_day_of_the_teams_work(tmp_path, cap
     assert "posts mentioned" not in whole  # the care report does not count posts
     timeline = whole.split("Opened at crisis level 3")
     assert len(timeline) == 2 and " linked: " not in timeline[0].split("when (UTC) who what")[-1]  # opened first
+
+
+def test_report_export_kpis_has_every_case_once_per_agent_and_per_channel(home, tmp_path, capsys):
+    from sqlalchemy import text
+
+    out = tmp_path / "kpis.csv"
+    assert cli(home, "export", "kpis", *days(home), "--out", str(out)) == 0
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    first = home[1] - timedelta(days=6)
+    ws = Workspace.open(str(home[0]), demo=True)
+    with ws.db.engine.connect() as conn:
+        by_channel = dict(
+            conn.execute(
+                text("SELECT channel, COUNT(*) FROM cases WHERE created_at >= :a AND created_at < :b GROUP BY channel"),
+                {"a": str(first), "b": str(home[1] + timedelta(days=1))},
+            ).all()
+        )
+    ws.close()
+    assert [r["by"] for r in rows][:1] == ["all"] and {r["by"] for r in rows} == {"all", "agent", "channel"}
+    [everyone] = [int(r["cases"]) for r in rows if r["by"] == "all"]
+    assert everyone == sum(by_channel.values()) > 0
+    assert sum(int(r["cases"]) for r in rows if r["by"] == "agent") == everyone  # each case counted for one agent
+    assert {r["name"]: int(r["cases"]) for r in rows if r["by"] == "channel"} == by_channel
+    assert f"({len(rows)} row(s) of kpis" in capsys.readouterr().out
