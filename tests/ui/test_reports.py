@@ -208,6 +208,22 @@ def test_a_columns_export_holds_every_post_of_its_query(qtbot, window, ws, tmp_p
     assert "Export posts…" in [a.text() for a in column.menu.actions()]
 
 
+def test_a_search_s_export_holds_every_post_it_found(qtbot, window, ws, tmp_path):
+    window.search.setText("(refund OR late) channel:reddit")
+    column = window.run_search()
+    assert column is not None
+    board = window.current_board()
+    out = tmp_path / "search.json"
+    with qtbot.waitSignal(board.exported, timeout=30_000) as done:
+        board.export_to(column, str(out))
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    expected = ws.db.posts.count(to_sql(parse("(refund OR late) channel:reddit")))
+    assert done.args[1] == len(rows) == expected > 0
+    assert {r["channel"] for r in rows} == {"reddit"}
+    assert "Export posts…" in [a.text() for a in column.menu.actions()]
+    board.remove(column)
+
+
 def test_the_agent_case_list_exports_every_case_of_its_view(qtbot, ws, tmp_path):
     from scrm_desktop.ui.agent.view import AgentView
 
