@@ -102,6 +102,27 @@ def test_the_footer_is_small_print_inside_the_page(audit_pdf):
         assert width / 3 < x < width  # right-aligned, starting on the page
 
 
+def legend_ink(image) -> float:  # type: ignore[no-untyped-def]
+    """The share of dark pixels in the chart's top-left corner, where the legend is (the posts are to the right)."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    rgb = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    h, w = image.height(), image.width()
+    corner = rgb[int(h * 0.08) : int(h * 0.30), int(w * 0.10) : int(w * 0.50), :3]
+    return float((corner.max(axis=2) < 90).mean())
+
+
+def test_a_charts_legend_prints_as_large_as_on_screen(audit_pdf):
+    from scrm_desktop.ui.reports.charts import chart_image
+
+    snap = audit_pdf[2].data.snapshot
+    on_screen, printed = (legend_ink(chart_image("volume", snap, scale=s)) for s in (1, 3))
+    assert on_screen > 0.005  # the channel names are there
+    assert printed == pytest.approx(on_screen, rel=0.4)  # scaled up with the chart (it was a third of the size)
+
+
 def test_the_figures_in_the_pdf_are_the_stores(ws, audit_pdf):
     path, _, document = audit_pdf
     data = document.data

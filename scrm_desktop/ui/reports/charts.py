@@ -56,6 +56,8 @@ def chart_image(key: str, snap: Snapshot, size: tuple[int, int] = SIZE, scale: i
         chart.resize(*size)
         chart.show()  # a hidden widget gets its size only when shown: the plot lays out at the size asked
         chart.show_snapshot(snap)
+        if legend is not None:  # pyqtgraph's legend ignores transformations: the exporter's scale-up passed it by,
+            legend.setFlag(legend.GraphicsItemFlag.ItemIgnoresTransformations, False)  # printing it at a third
         exporter = pyqtgraph.exporters.ImageExporter(chart.plotItem)
         exporter.parameters()["width"] = size[0] * scale
         image = exporter.export(toBytes=True)
