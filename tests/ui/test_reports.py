@@ -123,6 +123,18 @@ def test_a_charts_legend_prints_as_large_as_on_screen(audit_pdf):
     assert printed == pytest.approx(on_screen, rel=0.4)  # scaled up with the chart (it was a third of the size)
 
 
+def test_the_influencers_and_advocates_are_ranked_with_their_scores_to_two_places(audit_pdf):
+    path, _, document = audit_pdf
+    whole = " ".join(text_of(path))
+    ranked = [*document.data.influencers, *document.data.advocates]
+    assert ranked
+    for rank, (r, _post) in enumerate(document.data.influencers, start=1):
+        assert (
+            f"{rank} {r.activity.handle} {r.activity.channel} {r.activity.followers:,} {r.activity.posts} {r.score:.2f}"
+            in whole
+        )
+
+
 def test_the_figures_in_the_pdf_are_the_stores(ws, audit_pdf):
     path, _, document = audit_pdf
     data = document.data

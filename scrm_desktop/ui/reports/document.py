@@ -304,7 +304,7 @@ def measurement(data: ReportData) -> str:
 
 def _ranked_rows(found: list[tuple[Ranked, Post | None]]) -> list[tuple[Any, ...]]:
     return [
-        (i, r.activity.handle, r.activity.channel, f"{r.activity.followers:,}", r.activity.posts, f"{r.score:g}")
+        (i, r.activity.handle, r.activity.channel, f"{r.activity.followers:,}", r.activity.posts, f"{r.score:.2f}")
         for i, (r, _) in enumerate(found, start=1)
     ]
 
