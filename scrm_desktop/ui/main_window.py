@@ -337,7 +337,12 @@ class MainWindow(QMainWindow):
         }
         column = bar.addMenu("&Column")
         self._action(column, "&New column…", self.new_column, ("Ctrl+Shift+N",))
-        for key, text in (("edit", "&Edit column…"), ("rename", "&Rename…"), ("clear", "Mark all read and &clear")):
+        for key, text in (
+            ("edit", "&Edit column…"),
+            ("rename", "&Rename…"),
+            ("clear", "Mark all read and &clear"),
+            ("export", "E&xport posts…"),  # every post of the column or search, as the column's ⋯ menu
+        ):
             self._action(column, text, lambda _=False, k=key: self.column_action(k))
         column.addSeparator()
         self._action(column, "Move &left", lambda: self.column_action("move_left"), ("Ctrl+Shift+Left",))

@@ -257,6 +257,22 @@ def test_a_search_s_export_holds_every_post_it_found(qtbot, window, ws, tmp_path
     board.remove(column)
 
 
+def test_column_export_posts_in_the_menu_bar_writes_the_current_column(qtbot, window, ws, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    board = window.current_board()
+    window.focus_column(board.columns[1])  # "Negative"
+    out = tmp_path / "current.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))  # the user's choice
+    [column_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Column"]
+    [export] = [a for a in column_menu.actions() if a.text() == "E&xport posts…"]
+    with qtbot.waitSignal(board.exported, timeout=30_000) as done:
+        export.trigger()
+    with open(out, newline="", encoding="utf-8") as f:
+        assert done.args == [str(out), len(list(csv.DictReader(f)))]
+    assert done.args[1] == ws.db.posts.count(to_sql(parse("sentiment:negative")))
+
+
 def test_the_agent_case_list_exports_every_case_of_its_view(qtbot, ws, tmp_path):
     from scrm_desktop.ui.agent.view import AgentView
 
