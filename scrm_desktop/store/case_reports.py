@@ -132,7 +132,7 @@ class CaseReports:
         return [
             KpiRow(
                 r.id,
-                responders.get(r.id) or resolvers.get(r.id) or r.assignee or r.claimed_by or "",
+                responders.get(r.id) or resolvers.get(r.id) or _person(r.assignee) or r.claimed_by or "",
                 r.created_at,
                 r.sla_due,
                 r.first_response_at,
@@ -146,3 +146,8 @@ class CaseReports:
             )
             for r in rows
         ]
+
+
+def _person(assignee: str | None) -> str:
+    """An assignee who is a person; a team's queue ("queue:sales") is nobody's case yet."""
+    return "" if not assignee or assignee.startswith("queue:") else assignee

@@ -46,6 +46,16 @@ def test_first_response_resolution_and_sla_per_agent_and_overall(tmp_path: Path)
     assert third.id in {r.case_id for r in rows}
 
 
+def test_a_case_routed_to_a_teams_queue_is_nobodys_yet_not_an_agents(tmp_path: Path) -> None:
+    world = make_world(tmp_path, posts=2)
+    lead, other = (world.service.open_from_post(pid, "lead") for pid in world.post_ids[:2])
+    world.service.assign(lead.id, "lead", "queue:sales")  # a rule's "assign: queue:sales" does the same
+    world.service.assign(other.id, "lead", "ben")
+    rows = CaseReports(world.db.engine).kpi_rows(START, START + timedelta(days=1))
+    report = compute(rows, world.clock(), START, START + timedelta(days=1))
+    assert sorted(a.agent for a in report.agents) == ["(nobody yet)", "ben"]
+
+
 def test_a_manual_reply_confirmed_later_still_counts_from_when_it_was_queued(tmp_path: Path) -> None:
     world = make_world(tmp_path, posts=1)
     rss_post = world.post_ids[-1]
