@@ -13,52 +13,11 @@ _IGNORED = re.compile(r"ignored: (.*?)(?: \((negated|sarcasm: .*)\))?")
 # Words that carry no meaning of their own: the model weighs them ("am" leans to venting in "I am very
 # disappointed"), but beside a real cue ("call me", "cancelled") they read as a mistake, so they are shown only
 # when they are all there is.
-FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "i",
-        "i'm",
-        "im",
-        "me",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "it",
-        "it's",
-        "its",
-        "is",
-        "am",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "this",
-        "that",
-        "these",
-        "those",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "and",
-        "or",
-        "so",
-        "just",
-    ]
-)
+FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "i", "i'm", "im", "me", "my", "we", "our", "you", "your", "it", "it's", "its", "is", "am",
+    "are", "was", "were", "be", "been", "do", "does", "did", "have", "has", "had", "this", "that", "these", "those",
+    "to", "of", "in", "on", "at", "for", "and", "or", "so", "just",
+})  # fmt: skip
 
 
 def quoted_cues(reasons: Iterable[str], said: str, limit: int) -> tuple[list[str], list[str]]:
