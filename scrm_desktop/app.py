@@ -376,19 +376,25 @@ def start_gui(ws: Workspace) -> tuple[MainWindow, Bridge]:
     window, bridge = build_window(ws)
     window.first_posts_shown.connect(lambda: _after_first_paint(ws, window))
     window.database_failed.connect(lambda exc: _database_failed(window, exc))
-    watch_for_damage(ws, window)
+    watch_for_damage(ws, window, bridge)
     window.show()
     return window, bridge
 
 
-def watch_for_damage(ws: Workspace, window: QWidget) -> None:
+KEEP_WORKING_TEXT = "Keep working"
+QUIT_TEXT = "Quit"
+
+
+def watch_for_damage(ws: Workspace, window: MainWindow, bridge: Bridge) -> None:
     """A damaged page that a read meets once the app is running (the open reads only the schema): told once, in
-    a dialog over the window, with the last backup and salvage, instead of only a warning in the log. `window`
-    must outlive the reads (the main window: the app ends with it)."""
+    a dialog over the window that offers what the start-up dialog offers (restore the last backup, salvage the
+    readable rows) and does it (`repair_while_running`), or keep working (what reads the damaged part fails) or
+    quit. `window` must outlive the reads (the main window: the app ends with it)."""
     import shiboken6
 
-    from scrm_desktop.store.backup import latest_backup
+    from scrm_desktop.store.backup import POSTGRES_HINT, latest_backup
     from scrm_desktop.store.engine import damage
+    from scrm_desktop.store.salvage import salvageable
     from scrm_desktop.ui import tasks
 
     told: list[QMessageBox] = []  # the one dialog, once shown
@@ -399,7 +405,6 @@ def watch_for_damage(ws: Workspace, window: QWidget) -> None:
             return
         database = ws.database_file
         found = latest_backup(database) if database is not None else None
-        todo = f"put its last backup ({found}) back with: scrm-desktop db restore" if found else "no backup was made"
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             "The database is damaged",
@@ -407,14 +412,95 @@ def watch_for_damage(ws: Workspace, window: QWidget) -> None:
             parent=window,
         )
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText(
-            f"Quit scrm-desktop, then {todo}, or keep the rows that can still be read: scrm-desktop db salvage "
-            "(docs/guide/backups.md)."
-        )
+        if database is None:
+            box.setInformativeText(f"Restore it on the server: {POSTGRES_HINT}.")
+            box.setStandardButtons(QMessageBox.StandardButton.Close)
+        else:
+            todo = f"put its last backup ({found}) back" if found else "no backup was made"
+            can_salvage = salvageable(database)
+            salvage_words = ", or keep the rows that can still be read (salvage)" if can_salvage else ""
+            box.setInformativeText(
+                f"The app can {todo}{salvage_words}: it closes the workspace, does it, and opens it again; the "
+                "damaged file is kept beside it (docs/guide/backups.md)."
+                if found or can_salvage
+                else "No backup was made and nothing can be salvaged (docs/guide/backups.md)."
+            )
+            if found is not None:
+                box.addButton(RESTORE_TEXT, QMessageBox.ButtonRole.AcceptRole)
+            if can_salvage:
+                box.addButton(SALVAGE_TEXT, QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(KEEP_WORKING_TEXT, QMessageBox.ButtonRole.RejectRole)
+            box.addButton(QUIT_TEXT, QMessageBox.ButtonRole.DestructiveRole)
+
+            def chosen(button: object) -> None:
+                text = button.text() if button is not None else ""  # type: ignore[attr-defined]
+                if text == QUIT_TEXT:
+                    window.close()
+                elif text in (RESTORE_TEXT, SALVAGE_TEXT):
+                    how = "restore" if text == RESTORE_TEXT else "salvage"
+                    QTimer.singleShot(0, lambda: repair_while_running(ws, window, bridge, how, found))
+
+            box.buttonClicked.connect(chosen)
         box.open()
         told.append(box)
 
     tasks.fault_listener = check  # the newest main window's (one per app; a test makes several)
+
+
+def repair_database(database: Path, how: str, backup: Path | None) -> str | None:
+    """Put the last `backup` in place of the closed `database` ("restore"), or salvage its readable rows into a
+    new database and put that in place ("salvage"), as the start-up dialog (cli._open_or_tell) and `db restore`
+    / `db salvage` do (store/backup.py restore, store/salvage.py): what salvage kept, in words (None for
+    restore). Raises BackupError, nothing changed."""
+    from scrm_desktop.store.backup import BackupError, restore
+
+    if how == "restore":
+        if backup is None:
+            raise BackupError(f"there is no backup of {database} to restore")
+        restore(database, backup)
+        return None
+    done = salvage_with_progress(database)
+    restore(database, done.out)
+    done.out.unlink(missing_ok=True)  # it is in place now; the damaged file is kept aside
+    return f"{done.summary(where=False)}. The damaged file is kept beside it."
+
+
+def repair_while_running(ws: Workspace, window: MainWindow, bridge: Bridge, how: str, backup: Path | None) -> None:
+    """The running app's answer to a damaged database: the workspace closes cleanly (the window's reads and
+    listening stopped, the workers stopped), the database is restored or salvaged (`repair_database`), and the
+    same workspace opens again in a new main window, so the user works on the repaired file. The new window,
+    bridge and workspace are `window.replaced_by` (run_gui closes them at the end); when the repair fails, the
+    app says why and quits (the damaged file is unchanged)."""
+    from scrm_desktop.store.backup import BackupError
+
+    database = ws.database_file
+    assert database is not None  # no repair is offered for a server database
+    geometry = window.geometry()
+    app = ensure_app()
+    quits = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)  # the window closes before its successor shows
+    window.close()  # its task runners and feature windows finish their reads first
+    bridge.close()
+    ws.close(wait=True)
+    try:
+        said = repair_database(database, how, backup)
+    except BackupError as exc:
+        app.setQuitOnLastWindowClosed(quits)
+        log.warning("the damaged database could not be repaired: %s", exc)
+        box = startup_error_box(str(exc), title="The database was not repaired")
+        box.exec()
+        QCoreApplication.exit(1)
+        return
+    again = Workspace(ws.paths, db_url=ws.db_url, name=ws.name)
+    new_window, new_bridge = start_gui(again)
+    new_window.setGeometry(geometry)
+    app.setQuitOnLastWindowClosed(quits)
+    window.replaced_by = (new_window, new_bridge, again)  # type: ignore[attr-defined]
+    if said is not None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Database salvaged", said, parent=new_window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.open()
+        new_window.salvaged_box = box  # type: ignore[attr-defined]
 
 
 DATABASE_FAILED = 75  # run_gui: the quick start's database could not be opened; start again the usual way
@@ -471,6 +557,9 @@ def run_gui(ws: Workspace) -> int:
     _wake = quit_on_signals(app)
     try:
         code = app.exec()
+        while getattr(window, "replaced_by", None) is not None:  # repaired while running: the workspace reopened
+            bridge.close()
+            window, bridge, ws = window.replaced_by  # type: ignore[attr-defined]
         if getattr(window, "database_error", None) is not None:
             window.close()  # the quick start failed: cli.py opens the workspace again, the usual way
             return DATABASE_FAILED

@@ -272,8 +272,13 @@ def test_a_damaged_page_met_while_the_app_runs_is_told_once_in_a_dialog_with_the
         [box] = told()
         assert box.isVisible() and box.windowTitle() == "The database is damaged"
         assert box.text().startswith(f"The database {db} is damaged (database disk image is malformed)")
-        assert f"put its last backup ({saved}) back with: scrm-desktop db restore" in box.informativeText()
-        assert "scrm-desktop db salvage" in box.informativeText()
+        assert f"put its last backup ({saved}) back, or keep the rows that can still be read" in box.informativeText()
+        assert [b.text() for b in box.buttons()] == [
+            "Restore the last backup",
+            "Salvage the readable rows",
+            "Keep working",
+            "Quit",
+        ]
         assert box.textFormat() == Qt.TextFormat.PlainText
         window.starting.run(ws.db.sources.list)  # read again: told once, the same dialog
         qtbot.waitUntil(lambda: window.starting.started >= 2, timeout=60_000)
