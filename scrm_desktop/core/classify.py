@@ -12,9 +12,9 @@ The cue families are core/cue_scan.py patterns: each finds exactly what its rege
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,7 +24,7 @@ from scrm_desktop.core.query_fields import TRAITS as TRAITS
 from scrm_desktop.core.reasons import own_reasons, own_text
 
 if TYPE_CHECKING:
-    from scrm_desktop.core.classify_model import Corrections
+    from scrm_desktop.core.classify_model import ClassifyModel, Corrections
 
 MAX_CHARS = 4000  # cues sit in the opening of a post; a 40,000-character email is judged on its start
 
@@ -709,24 +709,59 @@ def classify(text: str, title: str = "", corrections: Corrections | None = None,
     field it is unsure of is left empty ("unknown") with its best guess in `*_guess`. `corrections` are a
     workspace's agent corrections: the corrected post gets the agent's value and similar posts lean to it.
     `sentiment`: the post's sentiment label if already scored (else the default analyzer scores it)."""
-    from scrm_desktop.core.classify_model import ClassifyModel, feature_parts
+    return classify_many([(text, title, sentiment)], corrections)[0]
+
+
+def classify_many(
+    posts: Sequence[tuple[str, str, str]], corrections: Corrections | None = None
+) -> list[Classification]:
+    """`classify` of each (text, title, sentiment label), with the same answers: the model's decisions for posts
+    without corrections' weights are worked out for the whole batch at once (ClassifyModel.decide_many), the
+    rest post by post. The ingest's enrich stage classifies a batch so."""
+    from scrm_desktop.core.classify_model import ClassifyModel
+
+    model = ClassifyModel.shipped()
+    read = [_read(text, title, sentiment) for text, title, sentiment in posts]
+    extras = {name: corrections.extra(model, name) for name in _FIELDS} if corrections is not None else {}
+    present = [r for r in read if r is not None]
+    plain: list[Any] = [()] * len(present)
+    if not extras or not all(extras.values()):  # every feature has the value 1: the weight rows count as they are
+        if len(present) > 1:
+            plain = model.decide_many([(r[3], r[4]) for r in present])
+        elif present:
+            plain = [model.decide_keys(present[0][3], present[0][4], present[0][5])]
+    answers = iter(map(partial(_answer, model, corrections, extras), present, plain))
+    return [Classification() if r is None else next(answers) for r in read]
+
+
+_Read = tuple[str, Classification, dict[str, list[str]], list[str], tuple[str, str, str], int]
+
+
+def _read(text: str, title: str, sentiment: str) -> _Read | None:
+    """What the model decides on: the body, the rules' Classification and cue families, the features (the
+    decisions' and cue families' first, `head` of them), the rules' values; None for an empty post."""
+    from scrm_desktop.core.classify_model import feature_parts
 
     body = post_body(text, title)
     if not body.strip():
-        return Classification()
+        return None
     found, families = _rules(body)
-    model = ClassifyModel.shipped()
     named, words = feature_parts(body, families, _decisions(found, body, sentiment))
-    keys = named + words
+    rules = (found.trait, found.intent, "yes" if found.is_lead else "")
+    return body, found, families, named + words, rules, len(named)
+
+
+def _answer(
+    model: ClassifyModel, corrections: Corrections | None, extras: dict[str, Any], read: _Read, plain: Sequence[Any]
+) -> Classification:
+    """The Classification of a read post from the model's plain decisions (`plain`: decide_keys' answers, or ()
+    when the corrections' weights count), the corrections' weights (`extras`) and the agents' own values."""
+    body, found, families, keys, rules, _head = read
     out: dict[str, Any] = {}
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     said = own_text(body)
     verdicts: dict[str, bool] = {}  # own_reasons' verdicts on `said`, shared by the three fields
-    rules = (found.trait, found.intent, "yes" if found.is_lead else "")
     agents = corrections.agent_values(body) if corrections is not None else {}
-    extras = {name: corrections.extra(model, name) for name in _FIELDS} if corrections is not None else {}
-    # every feature has the value 1: without corrections, the weight rows count as they are
-    plain = model.decide_keys(keys, rules, len(named)) if not extras or not all(extras.values()) else ()
     x = dict.fromkeys(keys, 1.0) if extras else {}
     for i, name in enumerate(_FIELDS):
         extra = extras.get(name)

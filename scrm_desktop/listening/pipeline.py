@@ -192,13 +192,17 @@ class Ingestor:
         return new, edits, None  # the store makes the rows of `new`
 
     def _prepared_parts(
-        self, parts: list[list[tuple[tuple[str, str], PostIn]]], edit_keys: set[tuple[str, str]]
+        self,
+        parts: list[list[tuple[tuple[str, str], PostIn]]],
+        edit_keys: set[tuple[str, str]],
+        pickled: Stages | None = None,
     ) -> Iterator[Part]:
         """Each part prepared, in order. With two parts or more and worker processes, the first is prepared here
         while the workers start and the later ones there, a few ahead of the writes (listening/workers.py). When
-        the workers fail (one died, or they cannot read the stages), the rest is prepared here."""
+        the workers fail (one died, or they cannot read the stages), the rest is prepared here. `pickled`: the
+        prepare stages as the workers get them, when the ingest pickled them already."""
         use = len(parts) > 1 and self.pool and self.pool.worth_starting()
-        stages = Stages.of(self._prepare) if use else None
+        stages = (pickled or Stages.of(self._prepare)) if use else None
         if stages is None:
             for part in parts:
                 yield self._prepared(part, edit_keys)
@@ -299,6 +303,11 @@ class Ingestor:
         batch_size: int,
         progress: Callable[[int, int], None] | None,
     ) -> IngestReport:
+        stages = None
+        if len(items) > batch_size and self.pool and self.pool.worth_starting():
+            stages = Stages.of(self._prepare)  # None when they do not pickle: no workers for this ingest
+            if stages is not None:
+                self.pool.warm()  # the workers start beside the dedupe (a big ingest will want them)
         fresh, edit_keys = self.dedupe(items)
         pending = list(fresh.items())
         total = len(pending)
@@ -306,7 +315,7 @@ class Ingestor:
         first: int | None = None
         last: int | None = None
         parts = [pending[i : i + batch_size] for i in range(0, total, batch_size)] or [[]]
-        prepared = self._prepared_parts(parts, edit_keys)
+        prepared = self._prepared_parts(parts, edit_keys, stages)
         for n in range(1, len(parts) + 1):
             new, edits, rows = next(prepared)
             with self._write_lock:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from scrm_desktop.core.classify import Classification, classify
+from scrm_desktop.core.classify import classify_many
 from scrm_desktop.core.sentiment import Analyzer, score_many
 from scrm_desktop.core.text import normalize_text
 from scrm_desktop.listening.api import PostIn
@@ -128,11 +128,10 @@ class Enricher:
         self.corrections = corrections
 
     def __call__(self, drafts: Drafts) -> None:
-        corrections = self.corrections
-        done: dict[tuple[str, str, str], Classification] = {}
-        for row in drafts.rows:
-            key = (row["text"], row["title"], row.get("sentiment_label") or "")
-            if (found := done.get(key)) is None:
-                found = done[key] = classify(key[0], key[1], corrections, key[2])
+        keys = [(row["text"], row["title"], row.get("sentiment_label") or "") for row in drafts.rows]
+        unique = list(dict.fromkeys(keys))
+        done = dict(zip(unique, classify_many(unique, self.corrections), strict=True))
+        for row, key in zip(drafts.rows, keys, strict=True):
+            found = done[key]
             row["trait"], row["intent"], row["is_lead"] = found.trait, found.intent, found.is_lead
             row["classification"] = found.as_json()

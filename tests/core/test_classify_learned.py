@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scrm_desktop.core.classify import classify, classify_rules
+from scrm_desktop.core.classify import classify, classify_many, classify_rules
 from scrm_desktop.core.classify_model import FIELDS, MODEL_FILE, ClassifyModel, Corrections, FieldModel
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.workspace import Workspace
@@ -119,6 +119,36 @@ def test_a_correction_moves_similar_posts_in_memory() -> None:
     assert before.trait != "collaborative" and after.trait == "collaborative"
     assert any("agents' corrections" in c for c in after.trait_cues)
     assert classify("Which laptop should I get for uni?", corrections=memory).trait == "future"  # others stay
+
+
+BATCH_TEXTS = [
+    ("my order never arrived and nobody answers", "", "negative"),
+    ("Which laptop should I get for uni? Aero 14 or Corvex Air?", "", "neutral"),
+    ("", "", ""),  # an empty post: no answer, and the others unmoved by it
+    ("love the new update, thanks team", "", "positive"),
+    ("where is my refund @BrightwaveHelp", "Refund", ""),
+    ("the hinge on my Aero creaks every time I open the lid", "", "negative"),
+    ("ok", "", "neutral"),  # too few features to be sure of anything
+    ("I'm done with Brightwave, switching to Nimbly", "", "negative"),
+]
+
+
+@pytest.mark.parametrize("with_corrections", [False, True])
+def test_a_batch_gets_the_answers_each_post_gets_alone(with_corrections: bool) -> None:
+    # the ingest classifies a batch at once (classify_many): every label, confidence and reason is the one a post
+    # gets alone, with and without a workspace's corrections
+    memory = None
+    if with_corrections:
+        memory = Corrections()
+        memory.add("the hinge on my Aero creaks every time I open the lid", "trait", "collaborative")
+    alone = [classify(text, title, memory, label) for text, title, label in BATCH_TEXTS]
+    batch = classify_many(BATCH_TEXTS, memory)
+    assert [c.as_json() for c in batch] == [c.as_json() for c in alone]
+    assert [(c.trait, c.intent, c.is_lead) for c in batch] == [(c.trait, c.intent, c.is_lead) for c in alone]
+    assert batch[2].trait == batch[2].intent == "" and not batch[2].trait_cues
+    assert batch[1].is_lead and batch[1].trait == "future"
+    if with_corrections:
+        assert batch[5].trait == "collaborative" and batch[5].trait_cues == ("agent correction",)
 
 
 def _post(ext: str, text: str, minutes: int) -> PostIn:

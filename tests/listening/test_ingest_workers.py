@@ -273,3 +273,33 @@ def test_the_apps_pool_does_not_start_on_a_busy_machine(tmp_path, monkeypatch):
         assert ws.ingestor.pool.worth_starting()  # running ones are used even when the load rises
     finally:
         ws.close()
+
+
+def _until(condition, seconds: float = 60.0) -> bool:
+    """Polls `condition` until it holds or `seconds` pass (the workers stop on a timer thread)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_workers_started_for_a_big_fetch_of_known_posts_stop_when_idle(tmp_path):
+    # a big ingest starts its workers before it knows which posts are new (they start beside the dedupe); a re-fetch
+    # of posts already stored then needs none, and they stop when idle as after any ingest
+    ws = open_ws(tmp_path, 2)
+    ws.ingestor.pool._idle_s = 0.2
+    try:
+        items = posts(600)
+        assert ws.ingestor.ingest(items, batch_size=BATCH).inserted == 600
+        assert _until(lambda: not multiprocessing.active_children())
+        again = ws.ingestor.ingest(items, batch_size=BATCH)
+        assert (again.inserted, again.skipped) == (0, 600)
+        assert _until(lambda: not multiprocessing.active_children())
+        assert ws.ingestor.ingest(posts(600, start=600), batch_size=BATCH).inserted == 600  # and start again
+    finally:
+        ws.close()
+    assert not multiprocessing.active_children()
