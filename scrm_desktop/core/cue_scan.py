@@ -35,6 +35,7 @@ from scrm_desktop.core.regex_parts import (
     min_width,
     prefixed,
     required_literals,
+    second_literals,
 )
 
 _ASCII_FOLD = re.compile(r"[\x00-\x7f]", re.IGNORECASE)  # matches every character that folds to ASCII
@@ -100,16 +101,23 @@ class _Runs(dict[str, int]):
 _INSIDE, _ENDS, _STARTS, _WHOLE = range(4)
 
 
-def _piece(lit: str, anchored: bool = False) -> tuple[str, int] | None:
-    """The run of word characters of a literal that says most about the runs of a text holding it, and how it sits
-    in them; None for a literal whose runs say little (none, or of two characters at most, not a whole run)."""
-    best: tuple[int, int, str, int] | None = None
+def _pieces(lit: str, anchored: bool = False) -> list[tuple[str, int]]:
+    """The runs of word characters of a literal that say something about the runs of a text holding it, and how
+    each sits in them, those that say most first; none for runs that say little (of two characters at most, not a
+    whole run). A text holding the literal has every one of them."""
+    ranked: list[tuple[int, int, str, int]] = []
     for m in _WORD_RUN.finditer(lit):
         how = (_STARTS if m.start() or anchored else _INSIDE) | (_ENDS if m.end() < len(lit) else _INSIDE)
         if len(m.group(0)) > 2 or how == _WHOLE:
-            rank = (how.bit_count(), len(m.group(0)), m.group(0), how)
-            best = max(best, rank) if best else rank
-    return (best[2], best[3]) if best else None
+            ranked.append((how.bit_count(), len(m.group(0)), m.group(0), how))
+    return [(run, how) for _, _, run, how in sorted(set(ranked), reverse=True)]
+
+
+def _piece(lit: str, anchored: bool = False) -> tuple[str, int] | None:
+    """The run of word characters of a literal that says most about the runs of a text holding it, and how it sits
+    in them; None for a literal whose runs say little (none, or of two characters at most, not a whole run)."""
+    pieces = _pieces(lit, anchored)
+    return pieces[0] if pieces else None
 
 
 _MAX_RUNS = 50_000  # a few MB at most; past it the cache starts again
@@ -138,18 +146,21 @@ class _Tokens(dict[str, int]):
 
 
 class _Plan:
-    """The index compiled: each pattern's units are bits `offset`.. of one int; `tokens` finds, from a text's runs of
-    non-space characters (through `runs`, its runs of word characters), the units needing a literal with word
-    characters and those without one but without a space; `symbols` are the literals with neither (looked for in
-    the whole text)."""
+    """The index compiled: each pattern's units are bits `offset`.. of one int, and the same bits shifted by `size`
+    (the number of units) say a unit's second literal set may be there (`single`: the units without one); `tokens`
+    finds, from a text's runs of non-space characters (through `runs`, its runs of word characters), the units
+    needing a literal with word characters and those without one but without a space; `symbols` are the literals
+    with neither (looked for in the whole text)."""
 
-    __slots__ = ("runs", "symbols", "tokens")
+    __slots__ = ("runs", "single", "size", "symbols", "tokens")
 
-    def __init__(self, runs: _Runs, symbols: tuple[tuple[str, int], ...]) -> None:
+    def __init__(self, runs: _Runs, symbols: tuple[tuple[str, int], ...], size: int, single: int) -> None:
         self.runs = runs
         spaced = tuple((lit, units) for lit, units in symbols if any(map(str.isspace, lit)))
         self.tokens = _Tokens(runs, tuple(item for item in symbols if item not in spaced))
         self.symbols = spaced
+        self.size = size
+        self.single = single
 
 
 class _Index:
@@ -159,7 +170,9 @@ class _Index:
     A literal found in a text has its longest run of word characters inside one of the text's runs of word
     characters: the units of every literal whose run is in one of the text's (worked out once per distinct run), and
     of every literal without word characters that the text holds, are all the units that can match, and a few
-    more (a unit searched in vain finds nothing, so no match changes)."""
+    more (a unit searched in vain finds nothing, so no match changes). A unit with a second literal set
+    (`_Compiled.seconds`) needs one of both: its bit is set when the first is there and, `size` bits higher, when
+    the second is, and `plan` keeps the units that have both (or have no second set)."""
 
     def __init__(self) -> None:
         self.patterns: list[CuePattern] = []
@@ -179,9 +192,11 @@ class _Index:
             if self._compiled is None:
                 pieces: dict[tuple[str, int], int] = {}  # a literal's piece (_piece) -> the units needing it
                 symbols: dict[str, int] = {}  # a literal without word characters -> the units needing it
+                compiled = [pattern.compiled() for pattern in self.patterns]
+                size = sum(len(c.units) for c in compiled)  # the second sets' bits are this many higher
+                single = 0  # the units without a second set
                 offset = 0
-                for pattern in self.patterns:
-                    c = pattern.compiled()
+                for c in compiled:
                     c.place(offset)
                     for (lit, anchored), units in c.by_literal.items():
                         bits = sum(1 << (offset + unit) for unit in set(units))
@@ -190,18 +205,30 @@ class _Index:
                             pieces[piece] = pieces.get(piece, 0) | bits
                         else:
                             symbols[lit] = symbols.get(lit, 0) | bits
+                    for unit in range(len(c.units)):
+                        if unit not in c.seconds:
+                            single |= 1 << (offset + unit)
+                    for unit, needs in c.seconds.items():
+                        bit = 1 << (size + offset + unit)
+                        for key in needs:
+                            if isinstance(key, tuple):  # a piece of the unit's first literal
+                                pieces[key] = pieces.get(key, 0) | bit
+                            elif (piece := _piece(key)) is not None:
+                                pieces[piece] = pieces.get(piece, 0) | bit
+                            else:
+                                symbols[key] = symbols.get(key, 0) | bit
                     offset += len(c.units)
-                self._compiled = _Plan(_Runs(pieces), tuple(symbols.items()))
+                self._compiled = _Plan(_Runs(pieces), tuple(symbols.items()), size, single)
             return self._compiled
 
     def plan(self, low: str) -> int:
-        """The units (bits) that need a literal `low` may hold."""
+        """The units (bits) whose literals `low` may hold (one of the first set, and one of the second if any)."""
         plan = self._compiled or self._compile()
         bits = reduce(or_, map(plan.tokens.__getitem__, low.split()), 0)
         for lit, units in plan.symbols:
             if lit in low:
                 bits |= units
-        return bits
+        return bits & (bits >> plan.size | plan.single)
 
 
 INDEX = _Index()
@@ -227,10 +254,11 @@ class Body:
 
 
 class _Compiled:
-    """A cue pattern compiled: the plain regex, its units' regexes, whether they serve, and which units need
-    which literals (none: `always`)."""
+    """A cue pattern compiled: the plain regex, its units' regexes, whether they serve, which units need which
+    literals (none: `always`), and for a unit with a second necessary condition (`seconds`) what it needs too: one of
+    a second set of literals, or (a str's tuple) a piece of its one first literal beyond the piece indexed."""
 
-    __slots__ = ("always", "by_literal", "fast", "full", "offset", "pattern", "picks", "units")
+    __slots__ = ("always", "by_literal", "fast", "full", "offset", "pattern", "picks", "seconds", "units")
 
     def __init__(self, units: Sequence[str], head: str, tail: str) -> None:
         self.pattern = re.compile(head + "(?:" + "|".join(units) + ")" + tail, re.IGNORECASE)
@@ -248,14 +276,23 @@ class _Compiled:
         # a run of word characters (anchored): the runs a text must hold for it are fewer
         anchored = after_non_word(head)
         by_literal: dict[tuple[str, bool], list[int]] = {}  # (literal, anchored) -> the units needing it
+        seconds: dict[int, tuple[str | tuple[str, int], ...]] = {}
         for i, (part, lits) in enumerate(zip(parts, needs, strict=True)):
             start = literal_start(part) if anchored else ""
             if _WORD_RUN.match(start) and (lits is None or len(start) >= min(3, *map(len, lits))):
                 by_literal.setdefault((start, True), []).append(i)
+                first, first_anchored = frozenset([start]), True
+            elif lits is None:
                 continue
-            for lit in sorted(lits or ()):
-                by_literal.setdefault((lit, False), []).append(i)
+            else:
+                for lit in sorted(lits):
+                    by_literal.setdefault((lit, False), []).append(i)
+                first, first_anchored = lits, False
+            second = _second(part, first, first_anchored)
+            if second:
+                seconds[i] = second
         self.by_literal = by_literal
+        self.seconds = seconds
         self.place(0)
 
     def place(self, offset: int) -> None:
@@ -269,6 +306,21 @@ class _Compiled:
         found = sorted({i for i in range(len(self.units)) if bits >> i & 1}.union(self.always))
         units = self.picks[bits] = tuple(self.units[i] for i in found)
         return units
+
+
+def _second(part: str, first: frozenset[str], anchored: bool) -> tuple[str | tuple[str, int], ...]:
+    """What every match of `part` needs besides one of the literals `first` (indexed as `_Index` does): one of a
+    second set of literals (`second_literals`, as the literals), or else, when `first` is one literal with more than
+    one piece (`_pieces`), its next piece (as the piece); () for nothing more."""
+    lits = second_literals(part, first)
+    if lits is not None:
+        return tuple(sorted(lits))
+    if len(first) == 1:
+        (lit,) = first
+        pieces = _pieces(lit, anchored)
+        if len(pieces) > 1:
+            return (pieces[1],)
+    return ()
 
 
 class CuePattern:

@@ -2,8 +2,9 @@
 uses them to search cue patterns fast).
 
 Reading a regex: `required_literals` (from the parsed regex: "refund" for `refund\\w*`, one of {"an", "issue"}...
-for `(?:an |the )?issues?` is just "issue"), `lower_case_only` (whether the regex ignoring case finds on a text what
-it finds case-sensitively on the lower-cased text). Rewriting its source: `alternatives` splits a regex into the
+for `(?:an |the )?issues?` is just "issue"), `second_literals` (another set every match holds one of: "work" for
+`can't (?:\\w+ )?work\\w*` besides "can't "), `lower_case_only` (whether the regex ignoring case finds on a text
+what it finds case-sensitively on the lower-cased text). Rewriting its source: `alternatives` splits a regex into the
 alternatives tried in turn at a position (`a|b` -> a, b; `(?:a|b)?c` -> ac, bc, c), and `prefixed` moves a leading
 literal in front of the lookbehind (`(?<![\\w@#])refund\\w*` -> `refund(?<![\\w@#]refund)\\w*`), so that Python's
 regex engine looks for the literal with its fast string search instead of trying every position.
@@ -76,6 +77,19 @@ def required_literals(regex: str, shortest: int = 2) -> Literals | None:
     literals, then fewest), or None when no set of literals of `shortest` characters or more is certain."""
     best = _best(_parser.parse(regex))
     return best if best and _quality(best)[0] >= shortest else None
+
+
+def second_literals(regex: str, first: Literals, shortest: int = 2) -> Literals | None:
+    """Another set of literals one of which every match of `regex` contains, besides `first` (a set every match
+    contains one of, or the literal every match starts with): the most selective of the sets found that `first`
+    does not imply (a set is implied when each literal of `first` holds one of its literals), of literals of
+    `shortest` characters or more; None when there is none. Every match holds one of each of the two sets."""
+    found = [
+        lits
+        for lits in _candidates(_parser.parse(regex))
+        if _quality(lits)[0] >= shortest and not all(any(s in f for s in lits) for f in first)
+    ]
+    return max(found, key=_quality) if found else None
 
 
 def _plain(c: int) -> bool:
