@@ -1,7 +1,7 @@
 """Case-insensitive cue patterns that find exactly what their regex finds, faster (the classifier's cue families).
 
 A `CuePattern` is the regex `head(?:unit|unit|...)tail` ignoring case (`.pattern`); `finditer(body)` gives its
-matches. Three things make it fast without changing one match:
+matches. Four things make it fast without changing one match:
 - A `Body` keeps the text lower-cased. Where lower-casing maps each character to one character of the same kind
   (word, digit, space) and no character folds to ASCII in another way (no Turkish dotted I, long s, Kelvin sign,
   Greek capital sigma), the lower-case pattern matched case-sensitively on the lower-cased text finds the same
@@ -12,6 +12,10 @@ matches. Three things make it fast without changing one match:
   run are looked for as they are (those without a space once per distinct space-separated run of the text, in which
   they sit whole). A unit none of whose literals can be there cannot match and is not searched;
   leaving out units that match nowhere, or searching a few in vain, changes no match.
+- Most units need a second literal as well: each match of `can't (?:\\w+ )?work\\w*` holds "can't " and "work"
+  (regex_parts.second_literals; or, for a unit's one literal "still no repl", its runs "no" and "still" both). Both
+  are necessary, so a unit is searched only when its first and its second literal can be there: its bit for the
+  second sits, in the same int, the number of units higher (one look-up per distinct run still finds both).
 - The units are split into the alternatives tried in turn at a position, each compiled to start with its literal
   (`refund(?<![\\w@#]refund)\\w*`), which Python's regex engine finds with a fast string search. The matches of
   the units that can match are merged as the alternation's would be: the leftmost wins, at a tie the earlier
@@ -211,11 +215,9 @@ class _Index:
                     for unit, needs in c.seconds.items():
                         bit = 1 << (size + offset + unit)
                         for key in needs:
-                            if isinstance(key, tuple):  # a piece of the unit's first literal
+                            if isinstance(key, tuple):  # a piece (_pieces)
                                 pieces[key] = pieces.get(key, 0) | bit
-                            elif (piece := _piece(key)) is not None:
-                                pieces[piece] = pieces.get(piece, 0) | bit
-                            else:
+                            else:  # a literal without one
                                 symbols[key] = symbols.get(key, 0) | bit
                     offset += len(c.units)
                 self._compiled = _Plan(_Runs(pieces), tuple(symbols.items()), size, single)
@@ -255,8 +257,8 @@ class Body:
 
 class _Compiled:
     """A cue pattern compiled: the plain regex, its units' regexes, whether they serve, which units need which
-    literals (none: `always`), and for a unit with a second necessary condition (`seconds`) what it needs too: one of
-    a second set of literals, or (a str's tuple) a piece of its one first literal beyond the piece indexed."""
+    literals (none: `always`), and for a unit with a second necessary condition (`seconds`, see `_second`) what it
+    needs too: one of these pieces of literals, or literals."""
 
     __slots__ = ("always", "by_literal", "fast", "full", "offset", "pattern", "picks", "seconds", "units")
 
@@ -309,17 +311,28 @@ class _Compiled:
 
 
 def _second(part: str, first: frozenset[str], anchored: bool) -> tuple[str | tuple[str, int], ...]:
-    """What every match of `part` needs besides one of the literals `first` (indexed as `_Index` does): one of a
-    second set of literals (`second_literals`, as the literals), or else, when `first` is one literal with more than
-    one piece (`_pieces`), its next piece (as the piece); () for nothing more."""
-    lits = second_literals(part, first)
-    if lits is not None:
-        return tuple(sorted(lits))
-    if len(first) == 1:
-        (lit,) = first
-        pieces = _pieces(lit, anchored)
-        if len(pieces) > 1:
-            return (pieces[1],)
+    """What every match of `part` needs besides one of the literals `first` (indexed as `_Index` does, `anchored`
+    as there), as the pieces (`_pieces`) or, for literals without one, the literals to look for: one of the best
+    second set of literals of two characters or more (`second_literals`) whose literals each have a piece other
+    than the first set's (or none); else, when `first` is one literal with more than one piece, its next piece;
+    else such a set of literals of one character ("@"); () for nothing more."""
+    firsts = {_piece(lit, anchored) or lit for lit in first}
+    pieces = _pieces(next(iter(first)), anchored) if len(first) == 1 else []
+    for lits in [*second_literals(part, first), None, *second_literals(part, first, shortest=1)]:
+        if lits is None:
+            if len(pieces) > 1:
+                return (pieces[1],)
+            continue
+        keys: list[str | tuple[str, int]] = []
+        for lit in sorted(lits):
+            found = _pieces(lit)
+            other = [piece for piece in found if piece not in firsts]
+            if other or (not found and lit not in firsts):
+                keys.append(other[0] if other else lit)
+            else:
+                break  # this literal says nothing the first set does not
+        else:
+            return tuple(keys)
     return ()
 
 

@@ -79,17 +79,18 @@ def required_literals(regex: str, shortest: int = 2) -> Literals | None:
     return best if best and _quality(best)[0] >= shortest else None
 
 
-def second_literals(regex: str, first: Literals, shortest: int = 2) -> Literals | None:
-    """Another set of literals one of which every match of `regex` contains, besides `first` (a set every match
-    contains one of, or the literal every match starts with): the most selective of the sets found that `first`
-    does not imply (a set is implied when each literal of `first` holds one of its literals), of literals of
-    `shortest` characters or more; None when there is none. Every match holds one of each of the two sets."""
-    found = [
-        lits
-        for lits in _candidates(_parser.parse(regex))
-        if _quality(lits)[0] >= shortest and not all(any(s in f for s in lits) for f in first)
-    ]
-    return max(found, key=_quality) if found else None
+def literal_sets(regex: str, shortest: int = 2) -> list[Literals]:
+    """Every set of literals found that each match of `regex` holds one of (each on its own, so a match holds one of
+    each), the most selective first (longest literals, then fewest), of literals of `shortest` characters or more."""
+    found = {lits for lits in _candidates(_parser.parse(regex)) if _quality(lits)[0] >= shortest}
+    return sorted(found, key=lambda lits: (_quality(lits), sorted(lits)), reverse=True)
+
+
+def second_literals(regex: str, first: Literals, shortest: int = 2) -> list[Literals]:
+    """The sets of `literal_sets(regex, shortest)` that say something beyond `first` (a set every match holds one
+    of, or the literal every match starts with), best first: those `first` does not imply (a set is implied when
+    each literal of `first` holds one of its literals). Every match holds one of `first` and one of each of them."""
+    return [lits for lits in literal_sets(regex, shortest) if not all(any(s in f for s in lits) for f in first)]
 
 
 def _plain(c: int) -> bool:

@@ -11,7 +11,7 @@ from re import _parser  # type: ignore[attr-defined]
 import pytest
 
 from scrm_desktop.core import classify
-from scrm_desktop.core.cue_scan import Body, CuePattern, lowers_alone
+from scrm_desktop.core.cue_scan import Body, CuePattern, _piece, lowers_alone
 from scrm_desktop.core.regex_parts import alternatives, prefixed, required_literals
 
 CUES = {name: value for name, value in vars(classify).items() if isinstance(value, CuePattern)}
@@ -127,3 +127,40 @@ def test_what_every_match_must_contain() -> None:
     assert required_literals("(?:\\d+ ?h|\\w+ hours?) late") == {" late"}
     assert required_literals("(?:won'?t|not) work") == {" work"}
     assert required_literals("\\w+") is None
+
+
+@pytest.mark.parametrize(
+    ("head", "unit", "second", "first_only", "both"),
+    [
+        # the literal start "can" is indexed (anchored after the head), "work" is its second literal
+        (
+            r"(?<![\w@#])",
+            r"can't (?:\w+ )?work\w*",
+            (("work", 0),),
+            "I can't sleep, it wont",
+            "CAN'T really work, can't working",
+        ),
+        # one literal "still no repl": its run "no" is indexed, and the run "still" (ending a run) is needed too
+        (
+            "",
+            "still no (?:reply|replies)",
+            (("still", 1),),
+            "no reply, no replies",
+            "Still no reply. unstill no replies",
+        ),
+    ],
+)
+def test_a_unit_is_searched_only_when_its_second_literal_may_be_there(
+    head: str, unit: str, second: tuple, first_only: str, both: str
+) -> None:
+    cue = CuePattern([unit], head=head, tail=r"(?![\w])")
+    c = cue.compiled()
+    assert c.seconds == {0: second}
+    for text, searched in ((first_only, False), (both, True)):
+        body = Body(text)
+        indexed = [_piece(lit, anchored) for lit, anchored in c.by_literal]
+        assert all(piece and piece[0] in body.low for piece in indexed), text  # its first literal's run is there
+        assert bool(body.units >> c.offset & c.full) is searched, text
+        assert _found(cue.finditer(body)) == _found(list(cue.pattern.finditer(text))), text
+    assert cue.finditer(Body(first_only)) == []
+    assert len(cue.finditer(Body(both))) == 2
