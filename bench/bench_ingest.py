@@ -197,7 +197,10 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="scrm-bench-ingest-") as d:
         tmp = Path(d)
         metrics, new_posts = pipeline(tmp, items)
-        raw_s, raw_count = raw_sqlite_seconds(tmp / "raw.db", tmp / "pipeline" / "data" / "scrm.db")
+        # the floor is the median of three runs: one run of plain sqlite3 (under a second) moved between 117k and
+        # 166k rows/s from run to run on this machine, which the ratio then carried
+        raws = [raw_sqlite_seconds(tmp / f"raw{i}.db", tmp / "pipeline" / "data" / "scrm.db") for i in range(3)]
+        raw_s, raw_count = sorted(raws)[1]
         if raw_count != n:
             raise RuntimeError(f"plain sqlite3 stored {raw_count} of {n} rows")
         store_s = store_only_seconds(tmp, new_posts)
