@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from scrm_desktop.app import build_window, show_notices
 from scrm_desktop.cli import main
@@ -230,17 +230,25 @@ def test_a_quick_start_whose_database_then_fails_to_open_starts_again_the_usual_
         conn.execute("CREATE TABLE scrm_write_check (x INTEGER)")
     painted: list[int] = []
 
-    def note_the_window(tries: int = 3000) -> None:
-        shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w).__name__ == "MainWindow"]
-        if shown and shown[0].columns[0].model.rowCount():
-            painted.append(shown[0].columns[0].model.rowCount())
-        elif tries:
-            QTimer.singleShot(5, lambda: note_the_window(tries - 1))
+    class FirstRowsPainted(QObject):
+        """Notes the main window's first paint with rows in its first column (a paint seen as it happens: a timer
+        polling for the window can miss one that the failed open closes within a few milliseconds)."""
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if not painted and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget):
+                window = obj.window()
+                if type(window).__name__ == "MainWindow" and (rows := window.columns[0].model.rowCount()):
+                    painted.append(rows)
+            return False
 
     seen: list[str] = []
-    QTimer.singleShot(0, note_the_window)
+    watcher = FirstRowsPainted()
+    QApplication.instance().installEventFilter(watcher)
     close_next_dialog(seen)
-    assert main(["--basedir", str(home)]) == 1
+    try:
+        assert main(["--basedir", str(home)]) == 1
+    finally:
+        QApplication.instance().removeEventFilter(watcher)
     assert painted == [1]  # the newest posts were on screen first
     assert len(seen) == 1 and seen[0].startswith("scrm-desktop cannot start|Could not open or upgrade the database")
     assert "scrm_write_check already exists" in seen[0]
