@@ -43,8 +43,9 @@ def _setup_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=15000")
         cur.execute("PRAGMA temp_store=MEMORY")
-        # 32 MB of pages (SQLite takes them as it needs them, 2 MB by default): a batch's inserts touch the pages of
-        # eight indexes and the FTS index, which at a million posts no longer fit in 2 MB (store-only ingest ~15% faster)
+        # 32 MB of pages (SQLite takes them as it needs them, 2 MB by default): a batch's inserts touch the pages
+        # of eight indexes and the FTS index, which at a million posts no longer fit in 2 MB (store-only ingest
+        # ~15% faster)
         cur.execute("PRAGMA cache_size=-32768")
         cur.close()
 
