@@ -192,8 +192,8 @@ class PreparePool:
     def submit(
         self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, sqlite: bool
     ) -> Future[Prepared]:
-        """Prepare one batch in a worker: the posts, their SQLite rows when `sqlite` (store.rows), each stage's
-        seconds."""
+        """Prepare one batch in a worker: the posts, their SQLite rows when `sqlite` (store.rows: then the posts
+        come back without their reasons and classification, which the rows hold), each stage's seconds."""
         from concurrent.futures.process import BrokenProcessPool
 
         with self._lock:
@@ -267,8 +267,11 @@ def _prepare(
     digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, sqlite: bool
 ) -> Prepared:
     """The prepare stages on one batch, then what the writer needs of it: the posts (the post stages read them)
-    and, on SQLite, the rows they are stored as (store.rows: JSON dumped, times as text, the authors' upsert
-    rows, the rollups), made here by the functions a one-process ingest uses in the writer."""
+    and, when `sqlite` (the writer stores them as they are: SQLite, and no edit among them), the rows they are
+    stored as (store.rows: JSON dumped, times as text, the authors' upsert rows, the rollups), made here by the
+    functions a one-process ingest uses in the writer. Posts sent back with their rows leave their sentiment
+    reasons and classification behind (empty): the rows carry them, the post stages do not read them (see
+    StoredBatch), and unpickling those dicts was a tenth of the writer's time spent on a batch's return."""
     import pickle
 
     from scrm_desktop.listening.prepare import Drafts
@@ -289,4 +292,9 @@ def _prepare(
         stage.run(drafts)
         spent[stage.name] = time.perf_counter() - started
     posts = drafts.posts()
-    return posts, sqlite_rows(posts) if sqlite else None, spent
+    if not sqlite:
+        return posts, None, spent
+    rows = sqlite_rows(posts)
+    for post in posts:  # in the rows already (JSON): the writer reads them from there, so they need not go back
+        vars(post).update(sentiment_reasons=(), classification={})
+    return posts, rows, spent

@@ -50,7 +50,10 @@ class StoredBatch:
     """Posts one transaction just wrote: their ids beside the values stored (same order), the transaction, the
     ingest time and the source's name. `posts()` gives them as core Posts, built once for all stages.
     `edited` is True for posts a later edit replaced (only stages with `on_edits` see those). `author_ids`: each
-    post's stored author id (None without an author), same order, when the store knows them (empty otherwise)."""
+    post's stored author id (None without an author), same order, when the store knows them (empty otherwise).
+    A NewPost's `sentiment_reasons` and `classification` are the store's alone: a big ingest's worker processes
+    send the posts back without them (their rows hold them: listening/workers.py), so a stage that needs them
+    reads them from the database."""
 
     conn: Connection
     now: datetime  # naive UTC

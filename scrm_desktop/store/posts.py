@@ -36,7 +36,7 @@ from scrm_desktop.store.batch import NewPost, PostStage, StoredBatch
 from scrm_desktop.store.bulk import bulk_insert, dialect_insert, sqlite_in, sqlite_insert
 from scrm_desktop.store.cases_tables import cases
 from scrm_desktop.store.engine import writer
-from scrm_desktop.store.post_keys import stored_keys
+from scrm_desktop.store.post_keys import keys_by_channel, stored_keys
 from scrm_desktop.store.rows import AUTHOR_COLUMNS, POST_COLUMNS, SqliteRows, author_spans, sqlite_datetime, sqlite_rows
 from scrm_desktop.store.rules_tables import author_flags, rule_hits
 from scrm_desktop.store.sqlite_file import marked
@@ -232,9 +232,7 @@ class PostRepo:
     def edit_marks(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The stored `extra["edited_at"]` of the posts among `keys` that are stored ("" for a post never
         edited); keys not stored are left out. One indexed query per channel and 400 keys."""
-        by_channel: dict[str, list[str]] = {}
-        for channel, external_id in sorted(set(keys)):
-            by_channel.setdefault(channel, []).append(external_id)
+        by_channel = keys_by_channel(keys)
         found: dict[tuple[str, str], str] = {}
         mark = posts.c.extra[EDITED_AT].as_string()
         with self._engine.connect() as conn:
