@@ -389,17 +389,20 @@ def watch_for_damage(ws: Workspace, window: MainWindow, bridge: Bridge) -> None:
     """A damaged page that a read meets once the app is running (the open reads only the schema): told once, in
     a dialog over the window that offers what the start-up dialog offers (restore the last backup, salvage the
     readable rows) and does it (`repair_while_running`), or keep working (what reads the damaged part fails) or
-    quit. `window` must outlive the reads (the main window: the app ends with it)."""
-    import shiboken6
-
-    from scrm_desktop.store.backup import POSTGRES_HINT, latest_backup
-    from scrm_desktop.store.engine import damage
-    from scrm_desktop.store.salvage import salvageable
+    quit. `window` must outlive the reads (the main window: the app ends with it). Called before the window
+    shows: what it needs is imported when a read fails (the store's engine imports SQLAlchemy, which the quick
+    start leaves until after the first paint)."""
     from scrm_desktop.ui import tasks
 
     told: list[QMessageBox] = []  # the one dialog, once shown
 
     def check(exc: Exception) -> None:
+        import shiboken6
+
+        from scrm_desktop.store.backup import POSTGRES_HINT, latest_backup
+        from scrm_desktop.store.engine import damage
+        from scrm_desktop.store.salvage import salvageable
+
         words = damage(exc)
         if words is None or not shiboken6.isValid(window) or told:
             return

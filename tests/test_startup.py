@@ -48,14 +48,14 @@ def test_opening_a_workspace_imports_nothing_only_listening_needs(tmp_path) -> N
 
 FIRST_SIGHT = """
 import json, sys
-from scrm_desktop.app import build_window, ensure_app
+from scrm_desktop.app import ensure_app, start_gui
 from scrm_desktop.lazy import first_use
 from scrm_desktop.workspace import Workspace
 from PySide6.QtCore import QEvent, QObject, QTimer
 
 ws = Workspace.open(basedir=sys.argv[1], **OPTIONS)
 app = ensure_app()
-window, bridge = build_window(ws)
+window, bridge = start_gui(ws)  # as the app starts it: built, watched for damage, shown (painted in app.exec)
 deferred, parts = set(sys.argv[2].split(",")), sys.argv[3].split(",")
 seen = {}
 
@@ -73,7 +73,6 @@ class FirstRows(QObject):  # installed after the window's own filter, so it sees
 
 probe = FirstRows()
 window.columns[0].view.viewport().installEventFilter(probe)
-window.show()
 QTimer.singleShot(30_000, app.quit)
 app.exec()
 window.close()
