@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -98,6 +99,37 @@ def test_a_big_ingest_in_worker_processes_stores_what_one_process_stores(tmp_pat
         serial.close()
         pooled.close()
     assert not multiprocessing.active_children()  # and stop with the workspace
+
+
+def test_edits_in_a_big_ingest_are_stored_with_their_reasons_as_one_process_stores_them(tmp_path):
+    """A batch that holds later edits of stored posts is written with every column of both kinds of post: the
+    workers send the posts of such a batch whole (a batch of new posts only comes back with its rows, its posts
+    without their reasons and classification, which the rows carry)."""
+    first = posts(300)
+    edited_at = (NOW + timedelta(hours=1)).isoformat()
+    edits = [
+        replace(p, text=f"{p.text} update: still broken, I want a refund", extra={"edited_at": edited_at})
+        for p in first[:150]
+    ]
+    fresh = posts(800, start=300)
+    items = fresh[:300] + edits + fresh[300:]  # the second and third batches hold the edits
+    serial, pooled = open_ws(tmp_path / "serial", 0), open_ws(tmp_path / "pooled", 2)
+    try:
+        for ws in (serial, pooled):
+            ws.ingestor.ingest(first, batch_size=BATCH)
+        one = ingest_all(serial, items)
+        two = ingest_all(pooled, items)
+        assert two == one
+        assert (one[0].inserted, one[0].updated) == (800, 150)
+        rows = stored(serial)
+        assert stored(pooled) == rows
+        refunds = [r for r in rows if "I want a refund" in r[2]]
+        assert len(refunds) == 150
+        assert all(r[7] != "[]" and r[11] != "{}" for r in refunds)  # sentiment reasons, classification
+        assert {r[9] for r in refunds} & {"transactional", "request", "venting"}, {r[9] for r in refunds}
+    finally:
+        serial.close()
+        pooled.close()
 
 
 def test_the_workers_score_and_classify_with_the_agents_corrections(tmp_path):
