@@ -232,6 +232,10 @@ _known: tuple[str, tuple[PrepareStage, ...]] = ("", ())
 
 
 def _start() -> None:
+    # One thread for numpy's BLAS (OpenBLAS starts a thread per core when numpy is imported, and they spun for
+    # 60-180 ms of CPU at the import in each worker), set before the first batch imports numpy: a worker's
+    # numpy work (the classifier's batch decisions) is element-wise, which these threads never run.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # A worker only prepares batches: tens of thousands of short-lived dicts per batch and no cycles, which the
     # cyclic collector would walk again and again (the ingesting thread pauses it for the same reason).
     gc.disable()
