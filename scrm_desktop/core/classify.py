@@ -727,9 +727,9 @@ def classify_many(
     plain: list[Any] = [()] * len(present)
     if not extras or not all(extras.values()):  # every feature has the value 1: the weight rows count as they are
         if len(present) > 1:
-            plain = model.decide_many([(r[3], r[4]) for r in present])
+            plain = model.decide_many([(r[3], r[4]) for r in present], _EXPLAINED)
         elif present:
-            plain = [model.decide_keys(present[0][3], present[0][4], present[0][5])]
+            plain = [model.decide_keys(present[0][3], present[0][4], present[0][5], _EXPLAINED)]
     answers = iter(map(partial(_answer, model, corrections, extras), present, plain))
     return [Classification() if r is None else next(answers) for r in read]
 
@@ -760,7 +760,7 @@ def _answer(
     out: dict[str, Any] = {}
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
     said = own_text(body)
-    verdicts: dict[str, bool] = {}  # own_reasons' verdicts on `said`, shared by the three fields
+    verdicts: dict[str, bool] = {}  # own_reasons' verdicts on `said`, shared by the fields it explains
     agents = corrections.agent_values(body) if corrections is not None else {}
     x = dict.fromkeys(keys, 1.0) if extras else {}
     for i, name in enumerate(_FIELDS):
@@ -775,6 +775,8 @@ def _answer(
         if agent is not None:
             value = "" if agent == "none" else agent
             out[name] = (value, value or "none", 1.0, ("agent correction",))
+        elif name not in _EXPLAINED:
+            out[name] = (value, guess, confidence, ())
         else:
             own = _RULE_CUES[name](found) if value and value == rule else ()
             reasons = _explain(own, reasons, families, ignored, extra, found, said, verdicts)
@@ -796,6 +798,7 @@ def _answer(
 
 
 _FIELDS = ("trait", "intent", "lead")  # classify_model.FIELDS, in the order decide_present answers
+_EXPLAINED = ("trait", "intent")  # the fields whose reasons a Classification shows (it has no lead cues)
 _RULE_CUES = {
     "trait": lambda c: [x for x in c.trait_cues if not x.startswith("ignored")],
     "intent": lambda c: list(c.intent_cues),

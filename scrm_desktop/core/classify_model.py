@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
@@ -288,7 +288,7 @@ class ClassifyModel:
         return tuple(Decision(*answer) for answer in self.decide_keys(x, rules))
 
     def decide_keys(
-        self, keys: Sequence[str], rules: Sequence[str], head: int = 0
+        self, keys: Sequence[str], rules: Sequence[str], head: int = 0, explained: Container[str] = FIELDS
     ) -> list[tuple[str, str, float, tuple[str, ...]]]:
         """`decide_present` as (value, guess, confidence, reasons) per field, with the same floats: each class's
         column summed in the features' order (a feature given twice counts once), then bias + that (adding a 0.0
@@ -297,7 +297,9 @@ class ClassifyModel:
 
         `head`: the first `head` keys are a combination many posts share (their decisions and cue families): their
         column sums are worked out once per combination, and the rest of each column added to them in order, which
-        is the same left-to-right sum (Python 3.11's `sum` of floats adds one after the other from `start`)."""
+        is the same left-to-right sum (Python 3.11's `sum` of floats adds one after the other from `start`).
+
+        `explained`: the fields whose reasons are ranked; the others' are () (the classifier shows no lead reasons)."""
         joined = self._joined
         if head:
             first = tuple(keys[:head])
@@ -314,20 +316,21 @@ class ClassifyModel:
                     sums = list(map(sum, zip(*map(_FIRST, more), strict=True)))
                 else:
                     sums = list(map(sum, zip(*map(_FIRST, more), strict=True), start))
-                return self._answers(sums, reasons + list(map(_SECOND, more)), rules)
+                return self._answers(sums, reasons + list(map(_SECOND, more)), rules, explained)
         entries = list(filter(None, map(joined.get, dict.fromkeys(keys))))
         sums = list(map(sum, zip(*map(_FIRST, entries), strict=True))) if entries else self._zeros
-        return self._answers(sums, list(map(_SECOND, entries)), rules)
+        return self._answers(sums, list(map(_SECOND, entries)), rules, explained)
 
     def decide_many(
-        self, posts: Sequence[tuple[Sequence[str], Sequence[str]]]
+        self, posts: Sequence[tuple[Sequence[str], Sequence[str]]], explained: Container[str] = FIELDS
     ) -> list[list[tuple[str, str, float, tuple[str, ...]]]]:
         """`decide_keys(keys, rules)` of each (keys, rules), the same answers with the same floats, worked out for
         the batch at once: each column's sum adds the posts' features one position at a time, in their order (a
         post out of features adds a row of zeros, which changes no sum), as Python 3.11's `sum` adds them; the
         exponentials are math.exp's; the softmax sums its terms in order; only the reasons are ranked post by
         post. numpy is imported on first use. (Python 3.12's `sum` of floats compensates its rounding: there the
-        two paths may differ in a sum's last bit, so in a confidence's third decimal at the very most.)"""
+        two paths may differ in a sum's last bit, so in a confidence's third decimal at the very most.) `explained`:
+        the fields whose reasons are ranked, as in `decide_keys`."""
         import numpy as np
 
         dense = self._dense or self._make_dense()
@@ -362,6 +365,7 @@ class ClassifyModel:
             kept = (rule >= 0) & ~((best != rule) & (sure >= m.override))
             chosen = np.where(kept, rule, best)
             classes = m.classes
+            ranked = FIELDS[f] in explained  # the spans are in FIELDS order
             for post, c, keep, b, floor_met, conf, ids in zip(
                 answers, chosen.tolist(), kept.tolist(), best.tolist(), (sure >= m.floor).tolist(),
                 p[rows, chosen].tolist(), present, strict=True,
@@ -371,9 +375,12 @@ class ClassifyModel:
                 else:
                     guess = classes[b]
                     value = guess if floor_met and guess != NONE else ""
-                column = self._columns[lo + c]
-                pushes = sorted(filter(None, map(column, map(reason_rows.__getitem__, ids))), reverse=True)[:5]
-                post.append((value, guess, round(conf, 3), tuple(map(_SECOND, pushes))))
+                if ranked:
+                    column = self._columns[lo + c]
+                    pushes = sorted(filter(None, map(column, map(reason_rows.__getitem__, ids))), reverse=True)[:5]
+                    post.append((value, guess, round(conf, 3), tuple(map(_SECOND, pushes))))
+                else:
+                    post.append((value, guess, round(conf, 3), ()))
         return answers
 
     def _make_dense(self) -> dict[str, Any]:
@@ -399,10 +406,10 @@ class ClassifyModel:
         return found
 
     def _answers(
-        self, sums: Sequence[float], reasons: list[Any], rules: Sequence[str]
+        self, sums: Sequence[float], reasons: list[Any], rules: Sequence[str], explained: Container[str]
     ) -> list[tuple[str, str, float, tuple[str, ...]]]:
         out = []
-        for (m, lo, hi), rule in zip(self._spans, rules, strict=True):
+        for name, (m, lo, hi), rule in zip(FIELDS, self._spans, rules, strict=True):
             scores = list(map(add, m.bias, sums[lo:hi]))
             exp = list(map(math.exp, map(sub, scores, repeat(max(scores)))))
             p = list(map(truediv, exp, repeat(sum(exp))))
@@ -415,8 +422,11 @@ class ClassifyModel:
             else:
                 c = best
                 value = guess if p[best] >= m.floor and guess != NONE else ""
-            pushes = sorted(filter(None, map(self._columns[lo + c], reasons)), reverse=True)[:5]
-            out.append((value, guess, round(p[c], 3), tuple(map(_SECOND, pushes))))
+            if name in explained:
+                pushes = sorted(filter(None, map(self._columns[lo + c], reasons)), reverse=True)[:5]
+                out.append((value, guess, round(p[c], 3), tuple(map(_SECOND, pushes))))
+            else:
+                out.append((value, guess, round(p[c], 3), ()))
         return out
 
     def to_json(self) -> dict[str, Any]:
