@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import cache, partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -425,6 +425,45 @@ class Classification:
         return out
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__ (a slow call in CPython); the classifier
+# builds two Classifications per post (the rules', the answer), so it sets their slots directly: the same objects, at
+# a fraction of the cost (as core/sentiment/social.py builds its results). tests/core/test_classify.py checks they
+# equal what the class builds.
+_new = object.__new__
+(_SET_TRAIT, _SET_INTENT, _SET_IS_LEAD, _SET_TRAIT_CUES, _SET_INTENT_CUES, _SET_LEAD_PRODUCTS, _SET_TRAIT_CONFIDENCE,
+ _SET_INTENT_CONFIDENCE, _SET_LEAD_CONFIDENCE, _SET_TRAIT_GUESS, _SET_INTENT_GUESS) = (
+    Classification.__dict__[f.name].__set__ for f in fields(Classification))  # fmt: skip
+
+
+def _classification(
+    trait: str,
+    intent: str,
+    is_lead: bool,
+    trait_cues: tuple[str, ...],
+    intent_cues: tuple[str, ...],
+    lead_products: tuple[str, ...],
+    trait_confidence: float = 0.0,
+    intent_confidence: float = 0.0,
+    lead_confidence: float = 0.0,
+    trait_guess: str = "",
+    intent_guess: str = "",
+) -> Classification:
+    """Classification(...) of these fields, built without the frozen __init__'s cost."""
+    found = _new(Classification)
+    _SET_TRAIT(found, trait)
+    _SET_INTENT(found, intent)
+    _SET_IS_LEAD(found, is_lead)
+    _SET_TRAIT_CUES(found, trait_cues)
+    _SET_INTENT_CUES(found, intent_cues)
+    _SET_LEAD_PRODUCTS(found, lead_products)
+    _SET_TRAIT_CONFIDENCE(found, trait_confidence)
+    _SET_INTENT_CONFIDENCE(found, intent_confidence)
+    _SET_LEAD_CONFIDENCE(found, lead_confidence)
+    _SET_TRAIT_GUESS(found, trait_guess)
+    _SET_INTENT_GUESS(found, intent_guess)
+    return found
+
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -510,7 +549,7 @@ def _lead_products(
     return tuple(dict.fromkeys(found))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Cues:
     problem: list[str]
     help: list[str]
@@ -608,27 +647,31 @@ _INTENTS_AT = _LEADS_AT + len(_LEAD_SCAN.patterns)
 _INTENT_NAMES = tuple(name for name, _ in _INTENT_ORDER)
 
 
+_VENTING_AT = _INTENT_NAMES.index("venting")
+
+
 def _intent(
     body: Body,
     products: tuple[str, ...],
     sarcasm: list[str],
-    hits: dict[str, list[re.Match[str]]],
+    hits: list[list[re.Match[str]]],
+    words: list[list[str]],
 ) -> tuple[str, list[str]]:
-    """The intent and its cues, from every intent family's matches (`hits`) and the sarcasm cues (`sarcasm`)."""
+    """The intent and its cues, from every intent family's matches (`hits`, in _INTENT_ORDER) and their words
+    (`words`: `_words` of each), and the sarcasm cues (`sarcasm`)."""
     if products:
         return "purchase", ["buying question"] + [p for p in products if p]
-    low = body.lowered
-    if sarcasm and (problem := _words(hits["venting"], low) or list(sarcasm)):
+    if sarcasm and (problem := words[_VENTING_AT] or list(sarcasm)):
         return "venting", problem
     sarcastic = bool(sarcasm)
-    for name, _ in _INTENT_ORDER:
-        if name == "engaged" and sarcastic:
-            continue  # "oh great, thanks a lot" is not engagement
-        matches = hits[name]
-        if name == "engaged":  # "I don't love it" is not engagement
-            matches = [m for m in matches if not _negated(body, m.start())]
-        if words := _words(matches, low):
-            return name, words
+    for name, matches, found in zip(_INTENT_NAMES, hits, words):  # noqa: B905 (same length)
+        if name == "engaged":
+            if sarcastic:
+                continue  # "oh great, thanks a lot" is not engagement
+            # "I don't love it" is not engagement
+            found = _words([m for m in matches if not _negated(body, m.start())], body.lowered)
+        if found:
+            return name, found
     if "?" in body.text:
         return "information", ["?"]
     return "", []
@@ -643,22 +686,22 @@ def _rules(text: str) -> tuple[Classification, dict[str, list[str]]]:
     products = _lead_products(body, bool(cues.choosing) and not cues.leaving, found_hits[_LEADS_AT],
                               found_hits[_LEADS_AT + 1 : _INTENTS_AT])  # fmt: skip
     trait, trait_cues = _trait(cues, products)
-    hits = dict(zip(_INTENT_NAMES, found_hits[_INTENTS_AT:], strict=True))
-    intent, intent_cues = _intent(body, products, cues.sarcasm, hits)
-    found = Classification(
-        trait=trait,
-        intent=intent,
-        is_lead=bool(products),
-        trait_cues=tuple(trait_cues + [i for i in cues.ignored if i not in trait_cues]),
-        intent_cues=tuple(intent_cues),
-        lead_products=tuple(p for p in products if p),
+    hits = found_hits[_INTENTS_AT:]
+    low = body.lowered
+    words = [_words(matches, low) for matches in hits]
+    intent, intent_cues = _intent(body, products, cues.sarcasm, hits, words)
+    found = _classification(
+        trait,
+        intent,
+        bool(products),
+        tuple(trait_cues + [i for i in cues.ignored if i not in trait_cues]) if cues.ignored else tuple(trait_cues),
+        tuple(intent_cues),
+        tuple(p for p in products if p) if products else (),
     )
     families = {"problem": cues.problem, "help": cues.help, "flaw": cues.flaw, "leaving": cues.leaving,
                 "suggest": cues.suggest, "praise": cues.praise, "sarcasm": cues.sarcasm,
                 "choosing": cues.choosing}  # fmt: skip
-    low = body.lowered
-    for matches, key in zip(hits.values(), _INTENT_FAMILIES, strict=True):
-        families[key] = _words(matches, low)
+    families.update(zip(_INTENT_FAMILIES, words))  # noqa: B905 (same length)
     families["lead"] = ["buying question"] if products else []
     return found, families
 
@@ -781,20 +824,10 @@ def _answer(
             own = _RULE_CUES[name](found) if value and value == rule else ()
             reasons = _explain(own, reasons, families, ignored, extra, found, said, verdicts)
             out[name] = (value, guess, confidence, reasons)
-    is_lead = out["lead"][0] == "yes"
-    return Classification(
-        trait=out["trait"][0],
-        intent=out["intent"][0],
-        is_lead=is_lead,
-        trait_cues=out["trait"][3],
-        intent_cues=out["intent"][3],
-        lead_products=found.lead_products if is_lead else (),
-        trait_confidence=out["trait"][2],
-        intent_confidence=out["intent"][2],
-        lead_confidence=out["lead"][2],
-        trait_guess=out["trait"][1],
-        intent_guess=out["intent"][1],
-    )
+    trait, intent, lead = out["trait"], out["intent"], out["lead"]
+    is_lead = lead[0] == "yes"
+    return _classification(trait[0], intent[0], is_lead, trait[3], intent[3], found.lead_products if is_lead else (),
+                           trait[2], intent[2], lead[2], trait[1], intent[1])  # fmt: skip
 
 
 _FIELDS = ("trait", "intent", "lead")  # classify_model.FIELDS, in the order decide_present answers

@@ -89,6 +89,24 @@ def test_negated_cues_are_explained_as_ignored():
     assert "ignored: leave (negated)" in found.trait_cues
 
 
+def test_classifications_are_what_the_class_builds():
+    # the classifier sets a Classification's slots directly (a frozen dataclass's __init__ is slow): they must be what
+    # the class itself builds, field for field (a new field or check would break this)
+    from dataclasses import astuple, fields
+
+    from scrm_desktop.core.classify import Classification, classify_rules
+
+    assert [f.name for f in fields(Classification)] == [
+        "trait", "intent", "is_lead", "trait_cues", "intent_cues", "lead_products", "trait_confidence",
+        "intent_confidence", "lead_confidence", "trait_guess", "intent_guess",
+    ]  # fmt: skip
+    assert not hasattr(Classification, "__post_init__")
+    for text in ("Which laptop should I buy? mine keeps crashing, please help", "I would never leave Brightwave"):
+        for found in (classify(text), classify_rules(text)):
+            rebuilt = Classification(*astuple(found))
+            assert found == rebuilt and hash(found) == hash(rebuilt) and repr(found) == repr(rebuilt)
+
+
 def test_sarcasm_reads_as_venting_not_engagement():
     found = classify("oh great, another outage. thanks a lot")
     assert found.intent == "venting" and found.trait != "advocate"
