@@ -254,7 +254,8 @@ class ClassifyModel:
     )
 
     # decide_many's arrays, made on its first use: {"index": key -> row, "weights": the joined rows and a last row of
-    # zeros, "reasons": the joined reasons by row, "spans": per field (model, lo, hi, bias, class -> column)}
+    # zeros, "reasons": per column, the joined reasons of each row, "spans": per field (model, lo, hi, bias, class ->
+    # column)}
     _dense: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -334,7 +335,7 @@ class ClassifyModel:
         import numpy as np
 
         dense = self._dense or self._make_dense()
-        index, weights, reason_rows = dense["index"], dense["weights"], dense["reasons"]
+        index, weights, reason_columns = dense["index"], dense["weights"], dense["reasons"]
         n = len(posts)
         get = index.get
         present = [[i for i in map(get, dict.fromkeys(keys)) if i is not None] for keys, _ in posts]
@@ -376,8 +377,7 @@ class ClassifyModel:
                     guess = classes[b]
                     value = guess if floor_met and guess != NONE else ""
                 if ranked:
-                    column = self._columns[lo + c]
-                    pushes = sorted(filter(None, map(column, map(reason_rows.__getitem__, ids))), reverse=True)[:5]
+                    pushes = sorted(filter(None, map(reason_columns[lo + c].__getitem__, ids)), reverse=True)[:5]
                     post.append((value, guess, round(conf, 3), tuple(map(_SECOND, pushes))))
                 else:
                     post.append((value, guess, round(conf, 3), ()))
@@ -392,8 +392,9 @@ class ClassifyModel:
             (m, lo, hi, np.array(m.bias, dtype=np.float64), {c: i for i, c in enumerate(m.classes) if c != NONE})
             for m, lo, hi in self._spans
         ]
+        by_column = list(zip(*(self._joined[key][1] for key in keys), strict=True)) or [()] * len(self._zeros)
         dense = {"index": {key: i for i, key in enumerate(keys)}, "weights": np.array(rows, dtype=np.float64),
-                 "reasons": [self._joined[key][1] for key in keys], "spans": spans}  # fmt: skip
+                 "reasons": by_column, "spans": spans}  # fmt: skip
         self._dense.update(dense)
         return dense
 

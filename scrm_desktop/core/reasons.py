@@ -38,6 +38,8 @@ def own_text(text: str) -> str:
     it), lower case."""
     straight = text.replace("\u2019", "'").replace("\u2018", "'")
     if not _elsewhere(straight):  # most posts: nothing to take out
+        if "  " not in straight and straight.isprintable():  # its only spaces are single " " (a cleaned post's)
+            return straight.strip(" ").lower()
         return " ".join(straight.split()).lower()
     return " ".join(w for w in straight.split() if not _elsewhere(w)).lower()
 
