@@ -383,13 +383,21 @@ class CuePattern:
 
 class CueSet:
     """Several cue patterns searched at once: `finditer(body)` is `[p.finditer(body) for p in patterns]`, in one loop
-    over the patterns whose units may match (`Body.units`) rather than one call per pattern, most finding nothing."""
+    over the patterns whose units may match (`Body.units`) rather than one call per pattern, most finding nothing.
+    When every pattern serves on lower-cased text, none has a unit searched whatever the text holds (`always`) and
+    none comes twice, that loop visits only the patterns one of whose bits is set, found by a string search in the
+    bits' digits."""
 
     def __init__(self, patterns: Sequence[CuePattern]) -> None:
         self.patterns = tuple(patterns)
         self._version = -1
         # per pattern, as INDEX placed it: (offset, full, picks, compiled), or None for one searched as it is
         self._entries: tuple[tuple[int, int, dict[int, tuple[re.Pattern[str], ...]], _Compiled] | None, ...] = ()
+        # when the bits alone say which patterns to search: per unit (bit) of INDEX, the place of its pattern here
+        # (-1: a pattern of another set), and per place where its pattern's bits end; else () and ()
+        self._owner: tuple[int, ...] = ()
+        self._ends: tuple[int, ...] = ()
+        self._nothing: tuple[tuple[()], ...] = ((),) * len(self.patterns)
 
     def _place(self) -> None:
         with _LOCK:
@@ -397,6 +405,13 @@ class CueSet:
             version = INDEX.version
             compiled = [p.compiled() for p in self.patterns]
             self._entries = tuple((c.offset, c.full, c.picks, c) if c.fast else None for c in compiled)
+            if all(c.fast and not c.always for c in compiled) and len(set(map(id, compiled))) == len(compiled):
+                owner = [-1] * sum(len(p.compiled().units) for p in INDEX.patterns)
+                for place, c in enumerate(compiled):
+                    owner[c.offset : c.offset + len(c.units)] = [place] * len(c.units)
+                self._owner, self._ends = tuple(owner), tuple(c.offset + len(c.units) for c in compiled)
+            else:
+                self._owner, self._ends = (), ()
             self._version = version
 
     def finditer(self, body: Body) -> list[list[re.Match[str]]]:
@@ -407,6 +422,8 @@ class CueSet:
             if self._version != body.version:
                 return [p.finditer(body) for p in self.patterns]
         units, low = body.units, body.low
+        if self._owner:
+            return self._sparse(units, low)
         out: list[list[re.Match[str]]] = []
         for entry, pattern in zip(self._entries, self.patterns):  # noqa: B905 (same length)
             if entry is None:
@@ -423,6 +440,32 @@ class CueSet:
                 out.append(list(found[0].finditer(low)))
             else:
                 out.append(_merged(found, low))
+        return out
+
+    def _sparse(self, units: int, low: str) -> list[list[re.Match[str]]]:
+        """`finditer`'s loop visiting only the patterns with a unit's bit set (a pattern without one searches
+        nothing: it has no `always` unit): the set bits are the "1" digits of the bits written out, lowest first."""
+        out: list[list[re.Match[str]]] = list(map(list, self._nothing))
+        if not units:
+            return out
+        digits = bin(units)[:1:-1]  # digit k is bit k
+        owner, ends, entries = self._owner, self._ends, self._entries
+        k = digits.find("1")
+        while k >= 0:
+            place = owner[k]
+            if place < 0:  # a unit of a pattern of another set
+                k = digits.find("1", k + 1)
+                continue
+            offset, full, picks, c = entries[place]  # type: ignore[misc]
+            bits = units >> offset & full
+            found = picks.get(bits)
+            if found is None:
+                found = c.pick(bits)
+            if len(found) == 1:
+                out[place] = list(found[0].finditer(low))
+            elif found:
+                out[place] = _merged(found, low)
+            k = digits.find("1", ends[place])
         return out
 
 

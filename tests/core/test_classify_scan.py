@@ -11,7 +11,7 @@ from re import _parser  # type: ignore[attr-defined]
 import pytest
 
 from scrm_desktop.core import classify
-from scrm_desktop.core.cue_scan import Body, CuePattern, _piece, lowers_alone
+from scrm_desktop.core.cue_scan import Body, CuePattern, CueSet, _piece, lowers_alone
 from scrm_desktop.core.regex_parts import alternatives, prefixed, required_literals
 
 CUES = {name: value for name, value in vars(classify).items() if isinstance(value, CuePattern)}
@@ -71,6 +71,22 @@ def test_every_cue_family_finds_what_its_regex_finds(name: str) -> None:
         assert _found(cue.finditer(Body(text))) == expected, text
         matched += bool(expected)
     assert matched > 250  # the texts do exercise the family
+
+
+def test_a_cue_set_finds_what_each_regex_finds() -> None:
+    """CueSet.finditer visits only the patterns whose bits are set (the classifier's set), or every pattern (a set
+    with a pattern twice): both find what each pattern's regex finds, in the set's order."""
+    scan = classify._SCAN
+    twice = CueSet((classify.PROBLEM, classify.HELP, classify.PROBLEM))
+    rng = random.Random(14)
+    parsed = {name: _parser.parse(cue.pattern.pattern) for name, cue in CUES.items()}
+    for _ in range(1500):
+        text = "".join(_text(rng, parsed[rng.choice(sorted(CUES))]) for _ in range(3))
+        body = Body(text)
+        for cues in (scan, twice):
+            expected = [_found(list(p.pattern.finditer(text))) for p in cues.patterns]
+            assert [_found(found) for found in cues.finditer(body)] == expected, text
+    assert scan._owner and not twice._owner  # the two ways were both taken
 
 
 def test_every_cue_family_is_searched_the_fast_way() -> None:
