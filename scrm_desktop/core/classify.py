@@ -475,8 +475,9 @@ def _clean(text: str) -> str:
 
 def _negated(body: Body, start: int) -> bool:
     """A negation word among the three words before a cue ("would never leave", "not switching")."""
-    before = body.low[max(0, start - 40) : start].lower().split()[-3:]
-    return not _NEGATOR_WORDS.isdisjoint(before)
+    before = body.low[max(0, start - 40) : start]
+    # the last three words, as split()[-3:] gives them: rsplit leaves the rest in one piece
+    return not _NEGATOR_WORDS.isdisjoint((before if body.lowered else before.lower()).rsplit(None, 3)[-3:])
 
 
 def _words(matches: list[re.Match[str]], low: bool = False) -> list[str]:
@@ -513,7 +514,8 @@ def _choosing(body: Body, matches: list[re.Match[str]]) -> list[str]:
     (`matches`: CHOOSING's)."""
     words = _words(matches, body.lowered)
     text = body.text
-    if "?" in text and (m := EITHER.search(text)) and all(map(_product_name, m.groups())):
+    # EITHER needs " or ": most questions have none, and its search costs more than a look for it
+    if "?" in text and " or " in text and (m := EITHER.search(text)) and all(map(_product_name, m.groups())):
         words.append(m.group(0).lower() + "?")
     return words
 
@@ -534,7 +536,7 @@ def _lead_products(
     body: Body, choosing: bool, negated: list[re.Match[str]], leads: list[list[re.Match[str]]]
 ) -> tuple[str, ...]:
     """`lead_products` from the matches of _LEAD_NEGATED (`negated`) and of each LEAD pattern (`leads`)."""
-    if negated:
+    if negated or not (choosing or any(leads)):
         return ()
     found: list[str] = []
     if choosing:
@@ -863,7 +865,9 @@ def _explain(
             out.extend(_RULE_CUES[name](found)[:2])
         elif kind == _WORD:
             out.append(f"{key} (agents' corrections)" if extra and key in extra else key)
-    return own_reasons(out + ignored, said, verdicts)
+    if ignored:
+        out += ignored
+    return own_reasons(out, said, verdicts)
 
 
 _WORD, _CUE, _RULE, _SKIP = range(4)
