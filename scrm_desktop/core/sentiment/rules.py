@@ -575,14 +575,17 @@ class _Scene:
 
     @classmethod
     def of(cls, toks: list[Token], cues: list[Cue]) -> _Scene:
-        clause, n = [], 0
-        for tok in toks:
-            clause.append(n)
-            n += is_clause_break(tok)
-        clause_end, nxt = [len(toks)] * len(toks), len(toks)
-        for i in range(len(toks) - 1, -1, -1):
-            nxt = i if is_clause_break(toks[i]) else nxt
-            clause_end[i] = nxt
+        # the clause breaks (is_clause_break, inlined); a break belongs to the clause it ends
+        breaks = [i for i, tok in enumerate(toks) if tok.kind == "punct" and tok.raw[0] in CLAUSE_PUNCT]
+        clause: list[int] = []
+        clause_end: list[int] = []
+        start = 0
+        for number, end in enumerate(breaks):
+            clause += [number] * (end + 1 - start)
+            clause_end += [end] * (end + 1 - start)
+            start = end + 1
+        clause += [len(breaks)] * (len(toks) - start)
+        clause_end += [len(toks)] * (len(toks) - start)
         negatives = [c.index for c in cues if c.valence < 0]
         last_in: dict[int, int] = {}
         for i in negatives:
