@@ -413,16 +413,14 @@ class Classification:
         return not self.intent and self.intent_guess not in ("", "none")
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "trait_cues": list(self.trait_cues),
-            "intent_cues": list(self.intent_cues),
-            "lead_products": list(self.lead_products),
-        }
-        if self.trait_guess or self.intent_guess:
-            out.update(trait_confidence=self.trait_confidence, intent_confidence=self.intent_confidence,
-                       lead_confidence=self.lead_confidence, trait_guess=self.trait_guess,
-                       intent_guess=self.intent_guess, lead_guess="yes" if self.is_lead else "none")  # fmt: skip
-        return out
+        if self.trait_guess or self.intent_guess:  # the model's answer (one dict made whole: the ingest's way)
+            return {"trait_cues": list(self.trait_cues), "intent_cues": list(self.intent_cues),
+                    "lead_products": list(self.lead_products), "trait_confidence": self.trait_confidence,
+                    "intent_confidence": self.intent_confidence, "lead_confidence": self.lead_confidence,
+                    "trait_guess": self.trait_guess, "intent_guess": self.intent_guess,
+                    "lead_guess": "yes" if self.is_lead else "none"}  # fmt: skip
+        return {"trait_cues": list(self.trait_cues), "intent_cues": list(self.intent_cues),
+                "lead_products": list(self.lead_products)}  # fmt: skip
 
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__ (a slow call in CPython); the classifier
