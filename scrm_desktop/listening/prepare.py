@@ -109,13 +109,11 @@ class Scorer:
     def __call__(self, drafts: Drafts) -> None:
         texts = drafts.scored_texts()
         unique = list(dict.fromkeys(texts))  # a retweet or cross-post of the same text is scored once
-        columns = {
-            text: (round(found.score, 4), found.label, [(r.cue, r.weight, r.kind) for r in found.reasons[:12]])
-            for text, found in zip(unique, score_many(self.analyzer, unique), strict=True)
-        }
+        columns = dict(zip(unique, score_many(self.analyzer, unique), strict=True))
         for row, text in zip(drafts.rows, texts, strict=True):
-            row["sentiment"], row["sentiment_label"], reasons = columns[text]
-            row["sentiment_reasons"] = [{"cue": cue, "weight": weight, "kind": kind} for cue, weight, kind in reasons]
+            found = columns[text]
+            row["sentiment"], row["sentiment_label"] = round(found.score, 4), found.label
+            row["sentiment_reasons"] = [{"cue": r.cue, "weight": r.weight, "kind": r.kind} for r in found.reasons[:12]]
 
 
 class Enricher:
