@@ -802,7 +802,7 @@ def _answer(
     body, found, families, keys, rules, _head = read
     out: dict[str, Any] = {}
     ignored = [c for c in found.trait_cues if c.startswith("ignored")]
-    said = own_text(body)
+    said = own_text(body, cleaned=True)
     verdicts: dict[str, bool] = {}  # own_reasons' verdicts on `said`, shared by the fields it explains
     agents = corrections.agent_values(body) if corrections is not None else {}
     x = dict.fromkeys(keys, 1.0) if extras else {}

@@ -32,13 +32,14 @@ def _elsewhere(text: str) -> bool:
     return False
 
 
-def own_text(text: str) -> str:
+def own_text(text: str, cleaned: bool = False) -> str:
     """The post's text as its author wrote it to be read: every word (a run between spaces) holding a handle, an
     e-mail address, a link or a domain taken out, apostrophes straight and spaces single (as the classifier reads
-    it), lower case."""
-    straight = text.replace("\u2019", "'").replace("\u2018", "'")
+    it), lower case. `cleaned`: the text is already so (classify.post_body's: straight apostrophes, no space but
+    single " "s), so that much need not be looked at again."""
+    straight = text if cleaned else text.replace("\u2019", "'").replace("\u2018", "'")
     if not _elsewhere(straight):  # most posts: nothing to take out
-        if "  " not in straight and straight.isprintable():  # its only spaces are single " " (a cleaned post's)
+        if cleaned or ("  " not in straight and straight.isprintable()):  # its only spaces are single " "
             return straight.strip(" ").lower()
         return " ".join(straight.split()).lower()
     return " ".join(w for w in straight.split() if not _elsewhere(w)).lower()

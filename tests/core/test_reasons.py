@@ -58,3 +58,14 @@ def test_reasons_stored_before_are_filtered_the_same_way() -> None:
         "agent correction",
     )
     assert own_reasons(["show"], own_text("no-shows everywhere")) == ()  # whole words only
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["  Ugh.  my ‘order’\tnever came ", "rosa@mastodon.example says\n\nhi", "see www.brightwave.example now", "fine"],
+)
+def test_a_cleaned_body_reads_the_same_own_text(text: str) -> None:
+    from scrm_desktop.core.classify import post_body
+
+    body = post_body(text, "A title")
+    assert own_text(body, cleaned=True) == own_text(body)
