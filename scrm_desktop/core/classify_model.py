@@ -367,20 +367,23 @@ class ClassifyModel:
             chosen = np.where(kept, rule, best)
             classes = m.classes
             ranked = FIELDS[f] in explained  # the spans are in FIELDS order
-            for post, c, keep, b, floor_met, conf, ids in zip(
+            confidence = p[rows, chosen]
+            for post, c, keep, b, floor_met, conf, exact, ids in zip(
                 answers, chosen.tolist(), kept.tolist(), best.tolist(), (sure >= m.floor).tolist(),
-                p[rows, chosen].tolist(), present, strict=True,
+                _round3(confidence).tolist(), confidence.tolist(), present, strict=True,
             ):  # fmt: skip
                 if keep:
                     value = guess = classes[c]
                 else:
                     guess = classes[b]
                     value = guess if floor_met and guess != NONE else ""
+                if conf != conf:  # NaN: within a hair of a half, left to Python's round
+                    conf = round(exact, 3)
                 if ranked:
                     pushes = sorted(filter(None, map(reason_columns[lo + c].__getitem__, ids)), reverse=True)[:5]
-                    post.append((value, guess, round(conf, 3), tuple(map(_SECOND, pushes))))
+                    post.append((value, guess, conf, tuple(map(_SECOND, pushes))))
                 else:
-                    post.append((value, guess, round(conf, 3), ()))
+                    post.append((value, guess, conf, ()))
         return answers
 
     def _make_dense(self) -> dict[str, Any]:
@@ -446,6 +449,18 @@ class ClassifyModel:
     @classmethod
     def shipped(cls) -> ClassifyModel:
         return _shipped()
+
+
+def _round3(values: Any) -> Any:
+    """round(v, 3) of each of a numpy array's floats in [0, 1], the same doubles, or NaN where Python's round must
+    settle it: v * 1000 is off by half an ulp at most, so where it lies clearly off a half (by 1e-4) its nearest
+    whole number k is the exact decimal rounding, and k / 1000 is the double nearest k/1000, which is what Python's
+    round (a correctly rounded decimal, read back) gives."""
+    import numpy as np
+
+    scaled = values * 1000.0
+    whole = np.floor(scaled + 0.5)
+    return np.where(np.abs(scaled - whole) < 0.4999, whole / 1000.0, np.nan)
 
 
 @cache

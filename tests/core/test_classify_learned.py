@@ -231,3 +231,18 @@ def test_a_workspace_learns_leads_from_its_agents(tmp_path: Path) -> None:
         assert next(p for p in reopened.db.posts.page() if p.external_id == "l4").is_lead
     finally:
         reopened.close()
+
+
+def test_a_batchs_confidences_are_rounded_as_python_rounds_them() -> None:
+    import random
+
+    import numpy as np
+
+    from scrm_desktop.core.classify_model import _round3
+
+    rng = random.Random(3)
+    values = [rng.random() for _ in range(100_000)] + [0.0, 1.0, 0.0005, 0.9995, 0.1235, 0.5, 1e-300, 0.4445]
+    values += [k / 1000 + 0.0005 for k in range(1000)]  # halves, as near as a double comes
+    rounded = _round3(np.array(values)).tolist()
+    assert all(r == round(v, 3) for r, v in zip(rounded, values, strict=True) if r == r)
+    assert sum(r != r for r in rounded) < 1500  # NaN (left to round) only within a hair of a half
