@@ -383,7 +383,8 @@ class RuleEngine:
         out: list[int] = []
         classes = self._look_backs
         j = start - 1
-        while j >= 0 and len(out) < 3:
+        left = 3  # places left in the window (a count, not len(out) called at every token)
+        while j >= 0:
             tok = toks[j]
             kind = tok.kind
             if kind == "word":
@@ -394,6 +395,9 @@ class RuleEngine:
                 if found == _STOPS or (found == _ADVERB and j != start - 1 and self._rated(low)):
                     break
                 out.append(j)
+                left -= 1
+                if not left:
+                    break
             elif kind == "punct" and tok.raw[0] in CLAUSE_PUNCT:  # is_clause_break, inlined
                 break
             j -= 1
