@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import os
 import signal
 import sys
 import threading
@@ -216,10 +215,7 @@ def _read_hidden(prompt: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from scrm_desktop.listening import workers
 
-    # The app's numpy work (the charts, the classifier's batch decisions) is element-wise: no BLAS threads, which
-    # OpenBLAS starts one per core when numpy is imported (they spun for 60-180 ms of CPU there). A user's own
-    # setting stands.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    workers.one_blas_thread()  # before anything imports numpy (workers inherit it)
 
     workers.allow_by_default()  # this entry point's main module is guarded: big ingests may use worker processes
     args = _gui_start(sys.argv[1:] if argv is None else list(argv))

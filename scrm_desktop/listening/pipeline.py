@@ -236,8 +236,8 @@ class Ingestor:
             future = None
             if not here:
                 try:
-                    rows = sqlite and edit_keys.isdisjoint(drafts.keys)  # rows of a part with edits are made here
-                    future = self.pool.submit(stages, drafts.items, drafts.keys, drafts.now, rows)
+                    with_rows = sqlite and edit_keys.isdisjoint(drafts.keys)  # a part with edits: rows made here
+                    future = self.pool.submit(stages, drafts.items, drafts.keys, drafts.now, with_rows)
                 except (BrokenProcessPool, RuntimeError) as exc:  # another ingest found them dead; the workspace closes
                     give_up(exc)
             ahead.append((drafts, future))

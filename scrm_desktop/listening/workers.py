@@ -190,16 +190,16 @@ class PreparePool:
                 self._idle.start()
 
     def submit(
-        self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, sqlite: bool
+        self, stages: Stages, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, with_rows: bool
     ) -> Future[Prepared]:
-        """Prepare one batch in a worker: the posts, their SQLite rows when `sqlite` (store.rows: then the posts
-        come back without their reasons and classification, which the rows hold), each stage's seconds."""
+        """Prepare one batch in a worker: the posts, their SQLite rows when `with_rows` (store.rows: then the
+        posts come back without their reasons and classification, which the rows hold), each stage's seconds."""
         from concurrent.futures.process import BrokenProcessPool
 
         with self._lock:
             if self._executor is None:  # another ingest found a worker dead (or none was acquired)
                 raise BrokenProcessPool("the ingest's worker processes stopped")
-            return self._executor.submit(_prepare, stages.digest, stages.blob, items, keys, now, sqlite)
+            return self._executor.submit(_prepare, stages.digest, stages.blob, items, keys, now, with_rows)
 
     def broken(self) -> None:
         """A worker died: the others are let go; the next ingest starts new ones."""
@@ -231,11 +231,16 @@ class PreparePool:
 _known: tuple[str, tuple[PrepareStage, ...]] = ("", ())
 
 
-def _start() -> None:
-    # One thread for numpy's BLAS (OpenBLAS starts a thread per core when numpy is imported, and they spun for
-    # 60-180 ms of CPU at the import in each worker), set before the first batch imports numpy: a worker's
-    # numpy work (the classifier's batch decisions) is element-wise, which these threads never run.
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread unless the user set otherwise, for numpy imported from now on: the app's numpy
+    work (the charts, the classifier's batch decisions) is element-wise, which BLAS threads never run, and OpenBLAS
+    starts one per core at numpy's import, which spun there (60-180 ms of CPU in each process). The app's entry
+    point calls it, and each worker before its first batch imports numpy."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _start() -> None:
+    one_blas_thread()
     # A worker only prepares batches: tens of thousands of short-lived dicts per batch and no cycles, which the
     # cyclic collector would walk again and again (the ingesting thread pauses it for the same reason).
     gc.disable()
@@ -268,10 +273,10 @@ Prepared = tuple["list[NewPost]", "SqliteRows | None", dict[str, float]]
 
 
 def _prepare(
-    digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, sqlite: bool
+    digest: str, blob: bytes, items: list[PostIn], keys: list[tuple[str, str]], now: datetime, with_rows: bool
 ) -> Prepared:
     """The prepare stages on one batch, then what the writer needs of it: the posts (the post stages read them)
-    and, when `sqlite` (the writer stores them as they are: SQLite, and no edit among them), the rows they are
+    and, when `with_rows` (the writer stores them as they are: SQLite, and no edit among them), the rows they are
     stored as (store.rows: JSON dumped, times as text, the authors' upsert rows, the rollups), made here by the
     functions a one-process ingest uses in the writer. Posts sent back with their rows leave their sentiment
     reasons and classification behind (empty): the rows carry them, the post stages do not read them (see
@@ -296,7 +301,7 @@ def _prepare(
         stage.run(drafts)
         spent[stage.name] = time.perf_counter() - started
     posts = drafts.posts()
-    if not sqlite:
+    if not with_rows:
         return posts, None, spent
     rows = sqlite_rows(posts)
     for post in posts:  # in the rows already (JSON): the writer reads them from there, so they need not go back
