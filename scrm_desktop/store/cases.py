@@ -209,14 +209,20 @@ def open_cases_in(conn: Connection, openings: Sequence[CaseOpening], now: dateti
             loose.append(o)
         elif o.post_id not in known:
             fresh.setdefault(o.post_id, o)
-    todo = [*fresh.values(), *loose]
-    rows = [{**o.values, "post_id": o.post_id, "created_at": now, "updated_at": now, "version": 1} for o in todo]
-    stmt = (
-        dialect_insert(conn, cases)
-        .on_conflict_do_nothing(index_elements=[cases.c.post_id])
-        .returning(cases.c.id, cases.c.post_id, sort_by_parameter_order=True)
-    )
-    opened = conn.execute(stmt, rows).all() if rows else []
+    opened = []
+    # a post's case comes back with its post id, in any order: one statement for the batch (asking for the
+    # rows' order makes SQLAlchemy send one INSERT per row on SQLite); loose cases are matched by their order
+    for todo, in_order in ((list(fresh.values()), False), (loose, True)):
+        if todo:
+            rows = [
+                {**o.values, "post_id": o.post_id, "created_at": now, "updated_at": now, "version": 1} for o in todo
+            ]
+            stmt = (
+                dialect_insert(conn, cases)
+                .on_conflict_do_nothing(index_elements=[cases.c.post_id])
+                .returning(cases.c.id, cases.c.post_id, sort_by_parameter_order=in_order)
+            )
+            opened += conn.execute(stmt, rows).all()
     events, loose_ids = [], []
     for case_id, post_id in opened:
         opening = fresh[post_id] if post_id is not None else loose[len(loose_ids)]

@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from scrm_desktop.core.classify import INTENTS, TRAITS
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Query
-from scrm_desktop.core.query_compile import Indexed, compile_query
+from scrm_desktop.core.query_compile import IndexedBatch, compile_batch, compile_query
 from scrm_desktop.core.rules import CASE_PRIORITY, Action, Rule, RuleError, effects, validate
 from scrm_desktop.store.batch import StoredBatch
+from scrm_desktop.store.bulk import bulk_insert, sqlite_datetime, sqlite_insert
 from scrm_desktop.store.engine import writer
 from scrm_desktop.store.query_sql import to_sql
 from scrm_desktop.store.rule_actions import RuleOpening, write_effects
@@ -177,6 +178,23 @@ class _Batch:
         return bool(changes)
 
 
+_HIT_COLUMNS = ("post_id", "rule_id", "rule_name", "seq", "action", "value", "created_at")
+_HIT_INSERT_SQLITE = sqlite_insert(rule_hits, _HIT_COLUMNS)
+
+
+def _insert_hits(conn: Connection, hits: list[dict[str, Any]]) -> None:
+    """The hits of one batch (one firing time), in one statement: on SQLite the driver's executemany of tuples,
+    on PostgreSQL column arrays (store.bulk); a batch of 50 busy rules leaves 8 hits a post."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(*bulk_insert(conn, rule_hits, hits))
+        return
+    at = sqlite_datetime(hits[0]["created_at"])
+    conn.exec_driver_sql(
+        _HIT_INSERT_SQLITE,
+        [(h["post_id"], h["rule_id"], h["rule_name"], h["seq"], h["action"], h["value"], at) for h in hits],
+    )
+
+
 class RuleRepo:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _utcnow) -> None:
         self._engine = engine
@@ -287,39 +305,49 @@ class RuleRepo:
     def apply(self, stored: StoredBatch) -> list[RuleOpening]:
         """Post stage: run the enabled rules in order on each post just inserted, record every action, and carry
         the actions out in the same transaction (store.rule_actions): exactly once, whatever happens. Returns
-        the cases the rules open, for engage to open in the same transaction (CaseService.open_for_rules)."""
+        the cases the rules open, for engage to open in the same transaction (CaseService.open_for_rules).
+
+        A rule's query is answered for the whole batch at once (core.query_compile.compile_batch), except a
+        query reading what earlier rules did (tag:, status:, assignee:): that one is tested post by post, on
+        the post as the rules before it left it."""
         active = self._active(stored.conn)
         if not active or not stored:
             return []
         batch = _Batch(stored)
         batch.load(frozenset().union(*(query.fields() for _, query in active)))
-        in_sql = {rule.name: self._sql_matches(batch, rule) for rule, query in active if self._needs_sql(query)}
+        indexed = IndexedBatch(dict(batch.posts))  # as stored: batch.posts follows the rules' actions
+        follows = {
+            i: compile_query(query)
+            for i, (_, query) in enumerate(active)
+            if query.fields() & STATE_FIELDS and not self._needs_sql(query)
+        }
+        fires: dict[int, list[int]] = {}  # post id -> the rules whose query it matches, in order
+        for i, (rule, query) in enumerate(active):
+            if i in follows:
+                continue
+            matched = self._sql_matches(batch, rule) if self._needs_sql(query) else compile_batch(query)(indexed)
+            for post_id in matched:
+                fires.setdefault(post_id, []).append(i)
         history: dict[int, set[int]] = {}
         hits: list[dict[str, Any]] = []
         now = self._clock()
-        tests = [compile_query(query) for _, query in active]
-        # only when a rule reads what earlier rules did does the post change as actions are taken
-        follow = any(query.fields() & STATE_FIELDS for _, query in active)
-        for post_id in sorted(batch.posts):
-            current = Indexed.of(batch.posts[post_id])  # text and title indexed once for all rules
-            for (rule, _query), test in zip(active, tests, strict=True):
-                if rule.name in in_sql:
-                    fired = post_id in in_sql[rule.name]
-                else:
-                    fired = batch.author_ok(post_id, rule) and test(current)
-                if not fired or not self._history_ok(batch, rule, post_id, history):
+        for post_id in sorted(indexed.all if follows else fires):
+            order = sorted((*fires.get(post_id, ()), *follows)) if follows else fires[post_id]
+            for i in order:
+                rule = active[i][0]
+                if i in follows and not follows[i](indexed.indexed(post_id).with_post(batch.posts[post_id])):
                     continue
-                changed = False
+                if not batch.author_ok(post_id, rule) or not self._history_ok(batch, rule, post_id, history):
+                    continue
                 for action in rule.actions:
                     hits.append(self._hit(post_id, rule, len(hits), action, now))
-                    changed = (follow and batch.act(post_id, action)) or changed
-                if changed:
-                    current = current.with_post(batch.posts[post_id])
+                    if follows:  # the post as this rule leaves it, for the rules after it
+                        batch.act(post_id, action)
                 if rule.stop:
                     break
         if not hits:
             return []
-        batch.conn.execute(insert(rule_hits), hits)
+        _insert_hits(batch.conn, hits)
         return write_effects(batch.conn, batch.posts, hits, now)
 
     def _active(self, conn: Connection) -> list[tuple[Rule, Query]]:

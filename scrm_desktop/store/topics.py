@@ -32,7 +32,7 @@ from scrm_desktop.core.measure import (
 )
 from scrm_desktop.core.post import Post
 from scrm_desktop.core.query import Query, QueryError, parse
-from scrm_desktop.core.query_compile import Indexed, compile_query
+from scrm_desktop.core.query_compile import IndexedBatch, compile_batch
 from scrm_desktop.core.spikes import HOUR, Spike, SpikeRule, detect, top_terms
 from scrm_desktop.store import rule_actions
 from scrm_desktop.store.batch import PostStage, StoredBatch
@@ -252,11 +252,12 @@ class TopicRepo:
         if not active or not batch:
             return
         rows = []
-        tests = [(topic, compile_query(query)) for topic, query in active]  # Query.matches, without the tree walk
-        for post in batch.posts():
-            indexed = Indexed.of(post)
-            for topic, test in tests:
-                if test(indexed):
+        stored = batch.posts()
+        indexed = IndexedBatch({post.id: post for post in stored})
+        found = [(topic, compile_batch(query)(indexed)) for topic, query in active]  # each query once, by sets
+        for post in stored:
+            for topic, ids in found:
+                if post.id in ids:
                     rows.append(self._tag_row(post.id, topic.id, post.created_at, post.channel, post.sentiment_label))
         tagged = self._write_tags(conn, rows)
         touched: dict[int, set[datetime]] = {}
