@@ -450,20 +450,24 @@ def watch_for_damage(ws: Workspace, window: MainWindow, bridge: Bridge) -> None:
     tasks.fault_listener = check  # the newest main window's (one per app; a test makes several)
 
 
-def repair_database(database: Path, how: str, backup: Path | None) -> str | None:
+def repair_database(
+    database: Path, how: str, backup: Path | None, tell: Callable[[str], None] = log.info
+) -> str | None:
     """Put the last `backup` in place of the closed `database` ("restore"), or salvage its readable rows into a
-    new database and put that in place ("salvage"), as the start-up dialog (cli._open_or_tell) and `db restore`
-    / `db salvage` do (store/backup.py restore, store/salvage.py): what salvage kept, in words (None for
-    restore). Raises BackupError, nothing changed."""
+    new database and put that in place ("salvage"), as the start-up dialog (cli._open_or_tell), the running
+    app (`repair_while_running`) and `db restore` / `db salvage` do (store/backup.py restore, store/salvage.py):
+    each step is told in a line to `tell`; returns what salvage kept, in words for a dialog (None for restore).
+    Raises BackupError, nothing changed."""
     from scrm_desktop.store.backup import BackupError, restore
 
     if how == "restore":
         if backup is None:
             raise BackupError(f"there is no backup of {database} to restore")
-        restore(database, backup)
+        tell(restore(database, backup).summary())
         return None
     done = salvage_with_progress(database)
-    restore(database, done.out)
+    tell(done.summary())
+    tell(restore(database, done.out).summary())
     done.out.unlink(missing_ok=True)  # it is in place now; the damaged file is kept aside
     return f"{done.summary(where=False)}. The damaged file is kept beside it."
 

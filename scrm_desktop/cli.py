@@ -311,16 +311,11 @@ def _open_or_tell(args: argparse.Namespace, quick: bool = False) -> Any:
             if chosen is None:
                 return None
             try:
-                if chosen == "salvage":
-                    done = app.salvage_with_progress(database)
-                    print(done.summary(), file=sys.stderr)
-                    _restore(database, done.out)
-                    done.out.unlink(missing_ok=True)  # it is in place now; the damaged file is kept aside
-                    app.show_info(
-                        "Database salvaged", f"{done.summary(where=False)}. The damaged file is kept beside it."
-                    )
-                else:
-                    _restore(database, backup)
+                said = app.repair_database(
+                    database, chosen, backup, tell=print
+                )  # what was done, as `db restore` says it
+                if said is not None:
+                    app.show_info("Database salvaged", said)
             except BackupError as again:
                 print(f"scrm-desktop: {again}", file=sys.stderr)
                 app.show_startup_error(str(again))
@@ -481,7 +476,7 @@ def _database_file(args: argparse.Namespace) -> Path | None:
 
 
 def _db_backups(args: argparse.Namespace) -> int:
-    from scrm_desktop.store.backup import POSTGRES_HINT, BackupError, backup, latest_backup, list_backups
+    from scrm_desktop.store.backup import POSTGRES_HINT, BackupError, backup, latest_backup, list_backups, restore
 
     database = _database_file(args)
     if database is None:
@@ -501,7 +496,7 @@ def _db_backups(args: argparse.Namespace) -> int:
             source = args.file or latest_backup(database)
             if source is None:
                 raise CommandError(f"there is no backup of {database} to restore")
-            _restore(database, source)
+            print(restore(database, source).summary())
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     return 0
@@ -514,14 +509,6 @@ def _salvage_progress():  # type: ignore[no-untyped-def]
         print(f"\rsalvaging {table}: {copied:,} rows", end="", file=sys.stderr, flush=True)
 
     return show
-
-
-def _restore(database: Path, source: Path) -> None:
-    from scrm_desktop.store.backup import restore
-
-    done = restore(database, source)
-    aside = f"; the file it replaced is kept as {done.kept_aside}" if done.kept_aside else ""
-    print(f"restored {database} from {source}{aside}")
 
 
 # ---- listen -------------------------------------------------------------------------------------------------

@@ -30,6 +30,12 @@ class BackupError(RuntimeError):
 class Restored:
     database: Path
     kept_aside: Path | None  # the file that was there before, None when there was none
+    source: Path | None = None  # the backup (or salvaged copy) put in its place
+
+    def summary(self) -> str:
+        """What was done, in one line: "restored <database> from <source>; the file it replaced is kept as ..."."""
+        aside = f"; the file it replaced is kept as {self.kept_aside}" if self.kept_aside else ""
+        return f"restored {self.database} from {self.source}{aside}"
 
 
 def backups_dir(database: Path) -> Path:
@@ -170,7 +176,7 @@ def restore(database: Path, source: Path, now: datetime | None = None) -> Restor
         raise BackupError(f"could not restore {source} to {database}: {exc}") from None
     finally:
         incoming.unlink(missing_ok=True)
-    return Restored(database, aside)
+    return Restored(database, aside, source)
 
 
 def _refuse_if_in_use(database: Path) -> None:
