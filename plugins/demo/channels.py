@@ -18,21 +18,23 @@ THREADED = frozenset({"mastodon", "bluesky", "reddit", "youtube", "hackernews"})
 LONG_FORM = {"reddit": 0.6, "email": 0.7, "rss": 1.0, "hackernews": 0.3, "mastodon": 0.15, "youtube": 0.1}
 
 _DEFAULT = {"mastodon": 3.0, "bluesky": 3.0, "reddit": 2.0, "youtube": 1.5, "hackernews": 0.5, "email": 1.0}
+# The RSS channel is the press: outlets' articles (news) and nothing people write themselves, so a rule on
+# `channel:rss` ("Press and news about us") alerts communications about coverage, never about a customer's post.
 _BY_KIND: dict[str, dict[str, float]] = {
     "news": {"rss": 5, "hackernews": 3, "reddit": 2, "mastodon": 1, "bluesky": 1, "youtube": 0, "email": 0},
     "venting": {"email": 3, "hackernews": 0.2},
     "past": {"email": 2},
     "sales": {"reddit": 4, "email": 1.5, "youtube": 2},
     "question": {"reddit": 3, "youtube": 2, "email": 2},
-    "future": {"reddit": 3, "youtube": 2, "rss": 0.3},
+    "future": {"reddit": 3, "youtube": 2},
     "troll": {"youtube": 3, "hackernews": 1, "email": 0},
     "misinformation": {"youtube": 2, "email": 0, "hackernews": 0.3},
-    "competitor": {"email": 0, "rss": 0.2},
+    "competitor": {"email": 0},
     "chatter": {"email": 0, "hackernews": 0},
-    "advocate": {"email": 0.3, "rss": 0.4},
+    "advocate": {"email": 0.3},
     "praise": {"email": 1.5, "hackernews": 0},
-    "passive": {"rss": 0.3, "email": 0.2},
-    "collaborative": {"email": 1, "hackernews": 1, "rss": 0.2},
+    "passive": {"email": 0.2},
+    "collaborative": {"email": 1, "hackernews": 1},
     "crisis": {"bluesky": 4, "reddit": 1.5, "youtube": 0.5, "email": 2.5, "hackernews": 0.2},
 }
 

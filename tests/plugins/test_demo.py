@@ -209,6 +209,12 @@ def test_channels_have_their_own_shapes(day: FetchResult) -> None:
     assert all(len(p.text) <= 300 for p in by_channel["bluesky"])
 
 
+def test_the_rss_feeds_carry_the_press_only(day: FetchResult) -> None:
+    # the demo's "Press and news about us" rule (channel:rss) alerts communications: never about a customer's post
+    rss = [p for p in day.posts if p.channel == "rss"]
+    assert rss and _kinds(rss).keys() <= {"news", "crisis"}, _kinds(rss)  # outlets' stories (of the crisis too)
+
+
 def test_posts_name_their_laptops_consistently(day: FetchResult) -> None:
     products = sorted(set(phrases.SLOTS["product"]) | set(phrases.SLOTS["product2"]), key=len, reverse=True)
     mails = [p for p in day.posts if p.channel == "email"]
