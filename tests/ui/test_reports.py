@@ -103,15 +103,15 @@ def test_the_footer_is_small_print_inside_the_page(audit_pdf):
 
 
 def legend_ink(image) -> float:  # type: ignore[no-untyped-def]
-    """The share of dark pixels in the chart's top-left corner, where the legend is (the posts are to the right)."""
+    """The share of dark pixels in the strip under the chart's time axis, where the legend is."""
     import numpy as np
     from PySide6.QtGui import QImage
 
     image = image.convertToFormat(QImage.Format.Format_RGB32)
     rgb = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
     h, w = image.height(), image.width()
-    corner = rgb[int(h * 0.08) : int(h * 0.30), int(w * 0.10) : int(w * 0.50), :3]
-    return float((corner.max(axis=2) < 90).mean())
+    strip = rgb[int(h * 0.82) :, int(w * 0.15) : int(w * 0.85), :3]
+    return float((strip.max(axis=2) < 90).mean())
 
 
 def test_a_charts_legend_prints_as_large_as_on_screen(audit_pdf):
@@ -121,6 +121,39 @@ def test_a_charts_legend_prints_as_large_as_on_screen(audit_pdf):
     on_screen, printed = (legend_ink(chart_image("volume", snap, scale=s)) for s in (1, 3))
     assert on_screen > 0.005  # the channel names are there
     assert printed == pytest.approx(on_screen, rel=0.4)  # scaled up with the chart (it was a third of the size)
+
+
+@pytest.mark.parametrize("key", ["volume", "sentiment", "share_now", "share_trend", "spikes"])
+def test_no_printed_chart_s_legend_hides_its_lines_or_areas(audit_pdf, monkeypatch, key):
+    from scrm_desktop.ui.reports import charts
+
+    seen = {}
+
+    class Printed(charts.CHARTS[key]):  # the report's own chart, looked at as it is exported
+        def close(self) -> bool:
+            plot = self.plotItem
+            seen.update(entries=len(plot.legend.items), legend=plot.legend.sceneBoundingRect())
+            seen.update(data=plot.vb.sceneBoundingRect(), chart=plot.sceneBoundingRect())
+            return super().close()
+
+    monkeypatch.setitem(charts.CHARTS, key, Printed)
+    charts.chart_image(key, audit_pdf[2].data.snapshot)
+    assert seen["entries"] > 0
+    assert not seen["legend"].intersects(seen["data"])  # the share of voice over time fills its plot: it was over it
+    assert seen["chart"].contains(seen["legend"])  # and it is on the picture, whole
+
+
+def test_the_dashboard_s_share_of_voice_trend_keeps_its_legend_off_the_areas(qtbot, audit_pdf):
+    from scrm_desktop.ui.dashboard.charts import ShareTrendChart
+
+    chart = ShareTrendChart()  # the same class as the report's
+    qtbot.addWidget(chart)
+    chart.resize(600, 300)
+    chart.show()
+    chart.show_snapshot(audit_pdf[2].data.snapshot)
+    legend, data = chart.plotItem.legend, chart.plotItem.vb
+    assert len(legend.items) == len(audit_pdf[2].data.snapshot.sov_series) == 3
+    assert not legend.sceneBoundingRect().intersects(data.sceneBoundingRect())
 
 
 def test_the_influencers_and_advocates_are_ranked_with_their_scores_to_two_places(audit_pdf):

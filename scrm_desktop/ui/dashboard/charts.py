@@ -10,13 +10,14 @@ from pathlib import Path
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu, QSizePolicy
 
 from scrm_desktop.core.measure import window_query
 from scrm_desktop.ui.dashboard.data import Snapshot
 
 HOUR_S = 3600.0
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+BELOW_COLUMNS = 4  # entries a row in a legend under the plot
 SENTIMENT_COLORS = {"positive": "#2ca02c", "negative": "#d62728", "neutral": "#7f7f7f"}
 
 
@@ -37,7 +38,7 @@ class Chart(pg.PlotWidget):
 
     posts_requested = Signal(str, str)
 
-    def __init__(self, title: str, time_axis: bool = True, legend_columns: int = 1) -> None:
+    def __init__(self, title: str, time_axis: bool = True, legend_columns: int = 1, legend_below: bool = False) -> None:
         axis = {"bottom": pg.DateAxisItem(utcOffset=0)} if time_axis else {}
         super().__init__(axisItems=axis)
         self.title = title
@@ -45,11 +46,27 @@ class Chart(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
-        # a legend on a translucent plate stays readable where it overlaps a line
         self.legend_columns = legend_columns
-        self.plotItem.addLegend(offset=(5, 5), brush=pg.mkBrush(0, 0, 0, 170))
+        if legend_below:
+            self.put_legend_below()
+        else:  # in the plot's top-left corner, on a translucent plate that stays readable over a line
+            self.plotItem.addLegend(offset=(5, 5), brush=pg.mkBrush(0, 0, 0, 170))
         self.snapshot: Snapshot | None = None
         self.scene().sigMouseClicked.connect(self._clicked)
+
+    def put_legend_below(self) -> None:
+        """The legend in a row of its own under the time axis, where it hides no line or area (a chart that fills
+        its plot, as the share of voice over time, has no free corner). Before the chart draws: the entries are
+        added as its curves are."""
+        plot = self.plotItem
+        if plot.legend is not None:
+            self.scene().removeItem(plot.legend)
+        self.legend_columns = max(self.legend_columns, BELOW_COLUMNS)  # the plot's width is free for them
+        # no offset: the plot's layout places it, in the row after the bottom axis's (rows 0-3 are pyqtgraph's)
+        plot.legend = pg.LegendItem(colCount=self.legend_columns)
+        fixed = QSizePolicy.Policy.Fixed  # its own size, centred: not stretched over the row
+        plot.legend.setSizePolicy(fixed, fixed)
+        plot.layout.addItem(plot.legend, 4, 1, Qt.AlignmentFlag.AlignHCenter)
 
     def _clicked(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.button() == Qt.MouseButton.RightButton:
@@ -86,8 +103,14 @@ class Chart(pg.PlotWidget):
         self.snapshot = snap
         self.plotItem.clear()
         self.draw(snap)
-        if self.plotItem.legend is not None:  # laid out once all its entries are in (rows x columns)
-            self.plotItem.legend.setColumnCount(self.legend_columns)
+        legend = self.plotItem.legend
+        if legend is not None:  # laid out once all its entries are in (rows x columns)
+            legend.setColumnCount(self.legend_columns)
+            # pyqtgraph resizes it at its origin as entries come in: a legend in the layout is put back in its row
+            # now, before the chart is painted or exported
+            legend.layout.activate()
+            legend.updateGeometry()
+            self.plotItem.layout.activate()
 
     def draw(self, snap: Snapshot) -> None:
         raise NotImplementedError
@@ -188,7 +211,7 @@ class ShareTrendChart(Chart):
     """Share of voice over time, stacked to 100%."""
 
     def __init__(self) -> None:
-        super().__init__("Share of voice over time")
+        super().__init__("Share of voice over time", legend_below=True)
 
     def draw(self, snap: Snapshot) -> None:
         xs = [x_of(t) + HOUR_S / 2 for t in snap.sov_buckets]

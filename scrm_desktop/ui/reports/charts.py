@@ -49,10 +49,8 @@ def chart_image(key: str, snap: Snapshot, size: tuple[int, int] = SIZE, scale: i
         chart = CHARTS[key]()
         chart.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         chart.setBackground("w")
+        chart.put_legend_below()  # paper has room for it: on the page no legend hides a line or an area
         legend = chart.plotItem.legend
-        if legend is not None:
-            legend.setBrush(pg.mkBrush(255, 255, 255, 220))
-            legend.setPen(pg.mkPen("#999999"))
         chart.resize(*size)
         chart.show()  # a hidden widget gets its size only when shown: the plot lays out at the size asked
         chart.show_snapshot(snap)
