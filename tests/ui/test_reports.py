@@ -5,6 +5,8 @@ GUI's exports (a column's every post, the agent's case list, the measurement tab
 from __future__ import annotations
 
 import csv
+import dataclasses
+import itertools
 import json
 import math
 from datetime import timedelta
@@ -19,6 +21,7 @@ from scrm_desktop.core.report import Period
 from scrm_desktop.demo_workspace import INCIDENT, seed_care_history
 from scrm_desktop.listening.api import PostIn
 from scrm_desktop.store.query_sql import to_sql
+from scrm_desktop.store.report_data import TimelineEntry
 from scrm_desktop.ui.reports.data import ReportRequest, gather
 from scrm_desktop.ui.reports.pdf import ReportDocument
 from scrm_desktop.ui.reports.window import ReportsWindow
@@ -154,6 +157,43 @@ def test_the_dashboard_s_share_of_voice_trend_keeps_its_legend_off_the_areas(qtb
     legend, data = chart.plotItem.legend, chart.plotItem.vb
     assert len(legend.items) == len(audit_pdf[2].data.snapshot.sov_series) == 3
     assert not legend.sceneBoundingRect().intersects(data.sceneBoundingRect())
+
+
+def headings_alone_at_a_page_foot(document: ReportDocument) -> list[str]:
+    """The headings whose next block's first line is on a later page than theirs (the PDF paints these very pages;
+    a block pushed onto the next page keeps its bounding rect's top at the foot of the page before)."""
+    doc, height = document.doc, document.doc.pageSize().height()
+
+    def page_of(block) -> int:  # type: ignore[no-untyped-def]
+        lines = block.layout()
+        y = doc.documentLayout().blockBoundingRect(block).top() + (lines.lineAt(0).y() if lines.lineCount() else 0)
+        return int((y + 1) // height)  # + 1: a line at a page's top, whichever way its position was rounded
+
+    alone, block = [], doc.begin()
+    while block.isValid() and block.next().isValid():
+        if block.blockFormat().headingLevel() and page_of(block.next()) > page_of(block):
+            alone.append(block.text())
+        block = block.next()
+    return alone
+
+
+def test_no_heading_is_left_alone_at_the_foot_of_a_page(ws, audit_pdf):
+    assert headings_alone_at_a_page_foot(audit_pdf[2]) == []
+    data = gather(ws, ReportRequest("care", week(ws)))
+    [timeline] = data.incidents
+    at = timeline.entries[0].at
+    second = dataclasses.replace(timeline.incident, id=timeline.incident.id + 1, title="Second incident")
+    alone = {}
+    # the first incident's timeline grows by a row (24 px) and a wrapped line (about 14 px) at a time, over more
+    # than a page: what follows it, the next incident's heading first, steps down across a page's foot
+    for rows, words in itertools.product(range(42), (1, 12, 24)):
+        padding = [TimelineEntry(at, "Sam", "Called the customer back") for _ in range(rows)]
+        padding.append(TimelineEntry(at, "Sam", " ".join(["rescheduled"] * words)))
+        padded = dataclasses.replace(timeline, entries=(*timeline.entries, *padding))
+        data.incidents = [padded, dataclasses.replace(timeline, incident=second)]
+        if found := headings_alone_at_a_page_foot(ReportDocument(data)):
+            alone[rows, words] = found
+    assert alone == {}
 
 
 def test_the_influencers_and_advocates_are_ranked_with_their_scores_to_two_places(audit_pdf):

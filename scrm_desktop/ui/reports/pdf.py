@@ -1,5 +1,6 @@
-"""A report laid out once on A4 pages (QTextDocument at 96 layout dpi) and painted page by page with a running
-footer: into a PDF with Qt's own QPdfWriter, or into images for the preview (the same pages either way)."""
+"""A report laid out once on A4 pages (QTextDocument at 96 layout dpi), no heading left alone at a page's foot, and
+painted page by page with a running footer: into a PDF with Qt's own QPdfWriter, or into images for the preview (the
+same pages either way)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextBlock,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 
 from scrm_desktop.ui.fonts import install_emoji_font
@@ -32,6 +36,46 @@ FOOTER_PT = 8.0
 
 def _px(mm: float) -> float:
     return mm / 25.4 * LAYOUT_DPI
+
+
+def _run_start(block: QTextBlock) -> QTextBlock:
+    """The first of the headings right before `block` (a section's heading and its first subheading)."""
+    while block.previous().isValid() and block.previous().blockFormat().headingLevel():
+        block = block.previous()
+    return block
+
+
+def first_line_y(doc: QTextDocument, block: QTextBlock) -> float:
+    """Where a block's first line is drawn. A block pushed onto the next page keeps its place (its top margin) at
+    the foot of the page before: its lines move, not its bounding rect."""
+    lines = block.layout()
+    top = doc.documentLayout().blockBoundingRect(block).top()
+    return top + (lines.lineAt(0).y() if lines.lineCount() else 0.0)
+
+
+def keep_headings_with_next(doc: QTextDocument) -> int:
+    """A heading whose next block starts on a later page starts that page itself, with the headings right before it
+    (QTextDocument has no keep-with-next). One pass from the top is enough: a break moves only what follows it.
+    Returns how many breaks were added."""
+    height = doc.pageSize().height()
+    always = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+
+    def page_of(block: QTextBlock) -> int:  # + 1: a line at a page's top, whichever way its position was rounded
+        return int((first_line_y(doc, block) + 1) // height)
+
+    doc.pageCount()  # laid out whole first: a break added into a layout done only part way lost what followed it
+    added, block = 0, doc.begin()
+    while block.isValid() and block.next().isValid():
+        if block.blockFormat().headingLevel() and page_of(block.next()) > page_of(block):
+            first = _run_start(block)
+            fmt = first.blockFormat()
+            if not fmt.pageBreakPolicy() & always:  # else it starts a page already: a taller part cannot do better
+                fmt.setPageBreakPolicy(fmt.pageBreakPolicy() | always)
+                QTextCursor(first).setBlockFormat(fmt)
+                doc.pageCount()  # and again: the next break, if any, goes into a whole layout too
+                added += 1
+        block = block.next()
+    return added
 
 
 class ReportDocument:
@@ -60,6 +104,7 @@ class ReportDocument:
         for key, image in chart_images(data.snapshot, charts_for(data.request.kind)).items() if data.snapshot else ():
             self.doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart:{key}"), image)
         self.doc.setHtml(report_html(data, int(self.body.width())))
+        keep_headings_with_next(self.doc)
 
     @property
     def page_count(self) -> int:
