@@ -5,6 +5,7 @@ stage that raises loses nothing."""
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import threading
@@ -305,6 +306,21 @@ def test_the_apps_pool_does_not_start_on_a_busy_machine(tmp_path, monkeypatch):
         assert ws.ingestor.pool.worth_starting()  # running ones are used even when the load rises
     finally:
         ws.close()
+
+
+def test_the_apps_own_recent_work_does_not_count_as_a_busy_machine(monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    clock, cpu = [0.0], [0.0]
+    own = workers.OwnLoad(cpu=lambda: cpu[0], clock=lambda: clock[0])
+    monkeypatch.setattr(workers, "own_load", own)
+    clock[0] = cpu[0] = 60.0  # a minute's ingest on one core, in this process: the load average counts it
+    ours = 1 - math.exp(-1)  # what a minute on one core leaves in a one-minute load average
+    monkeypatch.setattr(os, "getloadavg", lambda: (ours + 0.5, 0.0, 0.0))  # and half a core busy elsewhere
+    assert own() == pytest.approx(ours)
+    assert workers.free_cores() == pytest.approx(cores - 0.5)  # the next big ingest starts the workers
+    clock[0] = 660.0  # ten quiet minutes: nothing of ours is left in the average
+    assert own() == pytest.approx(0.0, abs=1e-4)
+    assert workers.free_cores() == pytest.approx(cores - ours - 0.5, abs=1e-3)  # busy now is busy elsewhere
 
 
 def _until(condition, seconds: float = 60.0) -> bool:
