@@ -9,7 +9,7 @@ import dataclasses
 import itertools
 import json
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pypdf
@@ -159,19 +159,20 @@ def test_the_dashboard_s_share_of_voice_trend_keeps_its_legend_off_the_areas(qtb
     assert not legend.sceneBoundingRect().intersects(data.sceneBoundingRect())
 
 
+def page_of(doc, block) -> int:  # type: ignore[no-untyped-def]
+    """The page a block's first line is drawn on (the PDF paints these very pages; a block pushed onto the next page
+    keeps its bounding rect's top at the foot of the page before)."""
+    lines = block.layout()
+    y = doc.documentLayout().blockBoundingRect(block).top() + (lines.lineAt(0).y() if lines.lineCount() else 0)
+    return int((y + 1) // doc.pageSize().height())  # + 1: a line at a page's top, whichever way it was rounded
+
+
 def headings_alone_at_a_page_foot(document: ReportDocument) -> list[str]:
-    """The headings whose next block's first line is on a later page than theirs (the PDF paints these very pages;
-    a block pushed onto the next page keeps its bounding rect's top at the foot of the page before)."""
-    doc, height = document.doc, document.doc.pageSize().height()
-
-    def page_of(block) -> int:  # type: ignore[no-untyped-def]
-        lines = block.layout()
-        y = doc.documentLayout().blockBoundingRect(block).top() + (lines.lineAt(0).y() if lines.lineCount() else 0)
-        return int((y + 1) // height)  # + 1: a line at a page's top, whichever way its position was rounded
-
+    """The headings whose next block's first line is on a later page than theirs."""
+    doc = document.doc
     alone, block = [], doc.begin()
     while block.isValid() and block.next().isValid():
-        if block.blockFormat().headingLevel() and page_of(block.next()) > page_of(block):
+        if block.blockFormat().headingLevel() and page_of(doc, block.next()) > page_of(doc, block):
             alone.append(block.text())
         block = block.next()
     return alone
@@ -194,6 +195,29 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page(ws, audit_pdf):
         if found := headings_alone_at_a_page_foot(ReportDocument(data)):
             alone[rows, words] = found
     assert alone == {}
+
+
+def test_a_quoted_post_is_never_parted_from_who_said_it(qtbot):
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    from scrm_desktop.core.post import Post
+    from scrm_desktop.ui.reports.document import quote
+    from scrm_desktop.ui.reports.pdf import keep_with_next
+
+    said = Post(7, "reddit", "x", "The hinge cracked again. " * 6, datetime(2026, 1, 2, 9, 30), author_handle="mara")
+    parted = []
+    for lines in range(40):  # the quotes step down across a page's foot a line at a time
+        doc = QTextDocument()
+        doc.setPageSize(QSizeF(500, 400))
+        doc.setHtml("<p>filler</p>" * lines + quote(said) + quote(said, "loudest"))
+        keep_with_next(doc)
+        block = doc.begin()
+        while block.next().isValid():
+            if block.text().startswith("“") and page_of(doc, block.next()) != page_of(doc, block):
+                parted.append(lines)
+            block = block.next()
+    assert parted == []
 
 
 def test_the_influencers_and_advocates_are_ranked_with_their_scores_to_two_places(audit_pdf):

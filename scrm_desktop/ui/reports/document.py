@@ -17,6 +17,7 @@ from scrm_desktop.engage.kpis import KpiFigures, format_minutes
 from scrm_desktop.ui.reports.data import ReportData
 
 QUOTE_CHARS = 500
+KEEP_WITH_NEXT = 1  # a block's user state (style -qt-user-state): the PDF keeps it on the page of the next block
 INK, MUTED, RULE, SHADE = "#1b1b1b", "#666666", "#bbbbbb", "#eef1f5"
 STYLE = f"""
 body {{ color: {INK}; }}
@@ -70,7 +71,8 @@ def quote(post: Post, why: str = "") -> str:
     meta = f"{who} on {post.channel}, {_when(post.created_at)} UTC · {engaged:,} reactions · {post.sentiment_label}"
     lead = f"{esc(why)}: " if why else ""
     return (
-        f'<p class="quote" style="margin-left: 16px; margin-bottom: 0px;">“{esc(text)}”</p>'
+        f'<p class="quote" style="margin-left: 16px; margin-bottom: 0px; -qt-user-state: {KEEP_WITH_NEXT};">'
+        f"“{esc(text)}”</p>"
         f'<p class="muted" style="margin-left: 16px; margin-top: 2px;">{lead}— {esc(meta)} · post #{post.id}</p>'
     )
 

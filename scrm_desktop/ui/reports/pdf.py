@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 from scrm_desktop.ui.fonts import install_emoji_font
 from scrm_desktop.ui.reports.charts import chart_images
 from scrm_desktop.ui.reports.data import ReportData
-from scrm_desktop.ui.reports.document import charts_for, report_html
+from scrm_desktop.ui.reports.document import KEEP_WITH_NEXT, charts_for, report_html
 
 LAYOUT_DPI = 96
 PAGE_MM = (210.0, 297.0)  # A4
@@ -38,9 +38,15 @@ def _px(mm: float) -> float:
     return mm / 25.4 * LAYOUT_DPI
 
 
+def keeps_with_next(block: QTextBlock) -> bool:
+    """A heading, or a block the report marks to stay with the next (a quoted post, with its attribution line)."""
+    return bool(block.blockFormat().headingLevel()) or block.userState() == KEEP_WITH_NEXT
+
+
 def _run_start(block: QTextBlock) -> QTextBlock:
-    """The first of the headings right before `block` (a section's heading and its first subheading)."""
-    while block.previous().isValid() and block.previous().blockFormat().headingLevel():
+    """The first of the blocks right before `block` that keep with their next (a section's heading and its first
+    subheading; a heading and the quote under it)."""
+    while block.previous().isValid() and keeps_with_next(block.previous()):
         block = block.previous()
     return block
 
@@ -53,10 +59,10 @@ def first_line_y(doc: QTextDocument, block: QTextBlock) -> float:
     return top + (lines.lineAt(0).y() if lines.lineCount() else 0.0)
 
 
-def keep_headings_with_next(doc: QTextDocument) -> int:
-    """A heading whose next block starts on a later page starts that page itself, with the headings right before it
-    (QTextDocument has no keep-with-next). One pass from the top is enough: a break moves only what follows it.
-    Returns how many breaks were added."""
+def keep_with_next(doc: QTextDocument) -> int:
+    """A heading (or a quoted post) whose next block starts on a later page starts that page itself, with the
+    headings right before it (QTextDocument has no keep-with-next). One pass from the top is enough: a break moves
+    only what follows it. Returns how many breaks were added."""
     height = doc.pageSize().height()
     always = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
 
@@ -66,7 +72,7 @@ def keep_headings_with_next(doc: QTextDocument) -> int:
     doc.pageCount()  # laid out whole first: a break added into a layout done only part way lost what followed it
     added, block = 0, doc.begin()
     while block.isValid() and block.next().isValid():
-        if block.blockFormat().headingLevel() and page_of(block.next()) > page_of(block):
+        if keeps_with_next(block) and page_of(block.next()) > page_of(block):
             first = _run_start(block)
             fmt = first.blockFormat()
             if not fmt.pageBreakPolicy() & always:  # else it starts a page already: a taller part cannot do better
@@ -104,7 +110,7 @@ class ReportDocument:
         for key, image in chart_images(data.snapshot, charts_for(data.request.kind)).items() if data.snapshot else ():
             self.doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart:{key}"), image)
         self.doc.setHtml(report_html(data, int(self.body.width())))
-        keep_headings_with_next(self.doc)
+        keep_with_next(self.doc)
 
     @property
     def page_count(self) -> int:
