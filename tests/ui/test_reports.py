@@ -147,6 +147,8 @@ def test_no_printed_chart_s_legend_hides_its_lines_or_areas(audit_pdf, monkeypat
 
 
 def test_the_dashboard_s_share_of_voice_trend_keeps_its_legend_off_the_areas(qtbot, audit_pdf):
+    import pyqtgraph as pg
+
     from scrm_desktop.ui.dashboard.charts import ShareTrendChart
 
     chart = ShareTrendChart()  # the same class as the report's
@@ -154,9 +156,14 @@ def test_the_dashboard_s_share_of_voice_trend_keeps_its_legend_off_the_areas(qtb
     chart.resize(600, 300)
     chart.show()
     chart.show_snapshot(audit_pdf[2].data.snapshot)
+    chart.show_snapshot(audit_pdf[2].data.snapshot)  # a refresh (the dashboard's every few seconds)
     legend, data = chart.plotItem.legend, chart.plotItem.vb
-    assert len(legend.items) == len(audit_pdf[2].data.snapshot.sov_series) == 3
+    assert [label.text for _, label in legend.items] == list(audit_pdf[2].data.snapshot.sov_series)  # once each
     assert not legend.sceneBoundingRect().intersects(data.sceneBoundingRect())
+    # each brand's key is a swatch of its area's colour, not the 1 px line along the area's top
+    fills = [item.brush().color().name() for item in chart.plotItem.items if isinstance(item, pg.FillBetweenItem)]
+    swatches = [pg.mkBrush(sample.item.opts["brush"]).color().name() for sample, _ in legend.items]
+    assert swatches == fills
 
 
 def page_of(doc, block) -> int:  # type: ignore[no-untyped-def]

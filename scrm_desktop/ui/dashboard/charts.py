@@ -219,11 +219,17 @@ class ShareTrendChart(Chart):
         # the floor of the first brand's area: a curve with no visible pen (pen=None makes no curve path at all,
         # and the first brand's area was left unfilled)
         lower = self.plot(xs, below, pen=pg.mkPen(None)) if xs else None
+        legend = self.plotItem.legend
+        if legend is not None:
+            legend.clear()  # its swatches are not the plot's items: clearing the plot leaves them
         for i, (brand, shares) in enumerate(snap.sov_series.items()):
             top = [b + s for b, s in zip(below, shares, strict=True)]
-            upper = self.plot(xs, top, pen=pg.mkPen(COLORS[i % len(COLORS)]), name=brand)
+            color = COLORS[i % len(COLORS)]
+            upper = self.plot(xs, top, pen=pg.mkPen(color))
             if lower is not None:
-                self.addItem(pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(COLORS[i % len(COLORS)] + "80")))
+                self.addItem(pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(color + "80")))
+            if legend is not None:  # a swatch of the brand's area, not its thin top line
+                legend.addItem(pg.BarGraphItem(x=[0], height=[0], width=0, brush=color + "80", pen=color), brand)
             lower, below = upper, top
         if xs:  # a fill's bounds include the origin, which would stretch the time axis back to 1970
             self.setXRange(xs[0], xs[-1], padding=0.02)
