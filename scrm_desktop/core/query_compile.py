@@ -55,14 +55,17 @@ def compile_query(query: Query) -> Test:
     return _compile(query.root)
 
 
+def _word_test(word: str, prefix: bool) -> Test:
+    """One word in the text or the title (the common case: a dict lookup), or with `prefix` a word starting so."""
+    if prefix:
+        return lambda p: _has_prefix(p.words[0], word) or _has_prefix(p.words[1], word)
+    return lambda p: word in p.text.where or word in p.title.where
+
+
 def _compile(node: Node) -> Test:
     if isinstance(node, Term):
-        if len(node.tokens) == 1 and not node.prefix:  # the common case: one whole word, a dict lookup
-            word = node.tokens[0]
-            return lambda p: word in p.text.where or word in p.title.where
         if len(node.tokens) == 1:
-            start = node.tokens[0]
-            return lambda p: _has_prefix(p.words[0], start) or _has_prefix(p.words[1], start)
+            return _word_test(node.tokens[0], node.prefix)
         return lambda p: p.text.has(node) or p.title.has(node)
     if isinstance(node, Field):
         test, key = FIELDS[node.name].test, node.key
@@ -131,11 +134,7 @@ class IndexedBatch:
     def word(self, word: str, prefix: bool = False) -> frozenset[int]:
         """The posts whose text or title has the word (with `prefix`, a word starting with it)."""
         if (ids := self._words.get((word, prefix))) is None:
-            in_ascii = _ascii_word(word, prefix).search
-            if prefix:
-                test: Test = lambda p: _has_prefix(p.words[0], word) or _has_prefix(p.words[1], word)  # noqa: E731
-            else:
-                test = lambda p: word in p.text.where or word in p.title.where  # noqa: E731
+            in_ascii, test = _ascii_word(word, prefix).search, _word_test(word, prefix)
             found = []
             for pid, low in self.lowered().items():
                 if low is None:
@@ -186,7 +185,7 @@ BatchTest = Callable[[IndexedBatch], Matches]
 
 
 def compile_batch(query: Query) -> BatchTest:
-    """The query as a function of a IndexedBatch, giving the ids of the posts that match: the same posts as
+    """The query as a function of an IndexedBatch, giving the ids of the posts that match: the same posts as
     `query.matches`, by sets (a word's posts, intersections for AND, unions for OR, the rest for an exclusion)."""
     return _compile_batch(query.root)
 
